@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { defineConfig } from 'electron-vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+
+// Custom folders: every entry is named explicitly (FINDINGS.md). node-llama-cpp and other
+// runtime deps stay external so the engine loads the native prebuilt from node_modules.
+const external = ['node-llama-cpp', 'electron', 'ws', 'lowdb', 'lowdb/node', /^node:/];
+
+export default defineConfig({
+  main: {
+    build: {
+      outDir: 'out/main',
+      rolldownOptions: {
+        input: {
+          index: resolve(__dirname, 'src-main/electron/main.ts'),
+          engine: resolve(__dirname, 'src-main/engine/engineProcess.ts'),
+          cli: resolve(__dirname, 'src-main/cli/cli.ts'),
+        },
+        external,
+      },
+    },
+  },
+  preload: {
+    build: {
+      outDir: 'out/preload',
+      rolldownOptions: {
+        input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
+        external: ['electron'],
+      },
+    },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src-renderer'),
+    plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.js') })],
+    build: {
+      outDir: resolve(__dirname, 'out/renderer'),
+      rolldownOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },
+    },
+  },
+});

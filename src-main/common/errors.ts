@@ -1,0 +1,69 @@
+/**
+ * Errors with stable codes. They cross process boundaries as {code, message, details}
+ * and are classified by code, never by message text.
+ */
+export const ErrorCodes = [
+  'GGUF_INVALID', // not a GGUF file at all (bad magic, unreadable header)
+  'GGUF_TRUNCATED', // header says more bytes than the file holds
+  'MODEL_TOO_BIG', // would not fit in the memory this machine has
+  'MODEL_NOT_FOUND', // no such model id / path
+  'MODEL_LOAD_FAILED', // llama.cpp refused it for another reason
+  'BACKEND_UNAVAILABLE', // a user backend override that cannot load on this machine
+  'ENGINE_CRASHED', // the engine process died during the request; it is restarted
+  'ENGINE_UNAVAILABLE', // the engine could not be (re)started
+  'TURN_ABORTED', // the user stopped the generation
+  'BUSY', // another turn is running in the same conversation
+  'CONVERSATION_NOT_FOUND',
+  'BAD_REQUEST', // malformed request (unknown method, wrong parameter types)
+  'UNAUTHORIZED', // missing/wrong access token or foreign origin (browser mode)
+  'STORE_CORRUPT', // a store file could not be parsed; it was set aside
+  'IO_ERROR',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ErrorCodes)[number];
+
+/** The plain shape an error has on the wire. */
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export class ReckonError extends Error {
+  override readonly name = 'ReckonError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+
+  toPayload(): ErrorPayload {
+    return this.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.details };
+  }
+
+  static fromPayload(p: ErrorPayload): ReckonError {
+    return new ReckonError(p.code, p.message, p.details);
+  }
+
+  /** Wraps anything thrown into a ReckonError, keeping a ReckonError as it is. */
+  static from(err: unknown, fallback: ErrorCode = 'INTERNAL'): ReckonError {
+    if (err instanceof ReckonError) return err;
+    if (isErrorPayload(err)) return ReckonError.fromPayload(err);
+    const message = err instanceof Error ? err.message : String(err);
+    return new ReckonError(fallback, message);
+  }
+}
+
+export function isErrorPayload(v: unknown): v is ErrorPayload {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as ErrorPayload).code === 'string' &&
+    (ErrorCodes as readonly string[]).includes((v as ErrorPayload).code) &&
+    typeof (v as ErrorPayload).message === 'string'
+  );
+}

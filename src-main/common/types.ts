@@ -1,0 +1,130 @@
+/** Domain types shared by host, engine, front doors and the renderer. Pure data, JSON-safe. */
+import type { ErrorPayload } from './errors';
+import type { Ledger } from './ledger';
+
+export type BackendChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
+
+export interface BackendInfo {
+  /** What the user asked for in settings. */
+  requested: BackendChoice;
+  /** What actually loaded: 'cpu' when llama.gpu is false. */
+  active: Exclude<BackendChoice, 'auto'>;
+  /** llama.cpp build type ('prebuilt' | 'localBuild'). */
+  buildType: string;
+  deviceNames: string[];
+  /** VRAM in bytes; null on CPU. */
+  vram: { total: number; used: number; free: number } | null;
+  /** Set when the requested override could not load and auto was used instead. */
+  fallbackReason?: string;
+  /** Threads llama.cpp uses for generation. */
+  threads: number;
+  /** How the thread count was chosen. */
+  threadsSource: 'measured' | 'cached' | 'settings';
+  cpuCores: number;
+}
+
+/** What a GGUF file says about itself (read from its header). */
+export interface ModelInfo {
+  /** Stable id: first 16 hex of the file's sha256. */
+  id: string;
+  /** Display name: general.name or the file name. */
+  name: string;
+  path: string;
+  /** True for models shipped in models/ (cannot be removed from disk, only hidden). */
+  bundled: boolean;
+  sizeBytes: number;
+  sha256: string;
+  architecture: string;
+  /** Parameter count, when computable from tensor shapes. */
+  parameters: number | null;
+  /** Quantisation / file type, e.g. 'F16', 'Q4_K_M'. */
+  quantization: string;
+  contextLength: number | null;
+  /** 'chatml-think' | 'chatml' | 'qwen' | 'deepseek-r1' | 'gpt-oss' | 'llama' | 'none' ... */
+  chatTemplate: string;
+  /** Whether the model's template / tokens support a thinking segment. */
+  thinking: boolean;
+  addedAt: string;
+}
+
+export interface Settings {
+  /** Model used for new turns; null = the bundled model. */
+  modelId: string | null;
+  backend: BackendChoice;
+  /** null = measured automatically and cached per machine. */
+  threads: number | null;
+  systemPrompt: string;
+  theme: 'system' | 'light' | 'dark';
+  /** Maximum tokens for one answer (thinking + visible). */
+  maxTokens: number;
+  temperature: number;
+}
+
+export const defaultSettings: Settings = {
+  modelId: null,
+  backend: 'auto',
+  threads: null,
+  systemPrompt: '',
+  theme: 'system',
+  maxTokens: 1024,
+  temperature: 0,
+};
+
+export type MessageRole = 'user' | 'assistant';
+
+export interface Segment {
+  kind: 'thought' | 'answer';
+  text: string;
+  /** ms since epoch */
+  startedAt?: number;
+  endedAt?: number;
+  tokens?: number;
+}
+
+export interface Message {
+  id: string;
+  role: MessageRole;
+  /** Visible text (for the assistant: the answer). */
+  text: string;
+  /** Hidden reasoning text, for the assistant. */
+  thinking?: string;
+  thinkingMs?: number;
+  createdAt: string;
+  /** Assistant turns: the model that produced it. */
+  modelId?: string;
+  ledger?: Ledger;
+  /** 'streaming' while being produced (a crash leaves it 'interrupted'), 'error' with error set. */
+  status?: 'streaming' | 'done' | 'stopped' | 'interrupted' | 'error';
+  error?: ErrorPayload;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  createdAt: string;
+  updatedAt: string;
+  messageCount: number;
+}
+
+export interface Conversation extends ConversationSummary {
+  messages: Message[];
+}
+
+/** A notice the host wants the user to see once (e.g. a corrupt file set aside). */
+export interface Notice {
+  id: string;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  createdAt: string;
+}
+
+export interface SystemInfo {
+  version: string;
+  /** 'electron' | 'browser' | 'cli' */
+  shell: 'electron' | 'browser' | 'cli';
+  backend: BackendInfo | null;
+  /** The loaded model, if any. */
+  model: ModelInfo | null;
+  engine: { state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number };
+  userDataDir: string;
+}
