@@ -12,6 +12,12 @@ export interface SendParams {
   text: string;
   /** Override the model for this turn. */
   modelId?: string;
+  /** Use a .gguf by path for this turn without registering it (the CLI's `--model file.gguf`). */
+  modelPath?: string;
+  /** Override settings.systemPrompt for this turn. */
+  systemPrompt?: string;
+  /** Override settings.maxTokens for this turn. */
+  maxTokens?: number;
 }
 
 export interface ReckonApi {

@@ -1,0 +1,234 @@
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiMethod } from '../common/api';
+import type { ErrorCode } from '../common/errors';
+import type { TurnEvent } from '../common/events';
+import type { Conversation, ConversationSummary, ModelInfo, Notice, SystemInfo } from '../common/types';
+import { createHost, type Host } from './index';
+import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+
+let dir: string;
+let modelsDir: string;
+let host: Host | null = null;
+let engine: FakeEngineControl;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reckon-host-'));
+  modelsDir = join(dir, 'models');
+  await mkdir(modelsDir);
+  await writeFile(join(modelsDir, 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1 }));
+  engine = fakeEngine();
+});
+afterEach(async () => {
+  await host?.close();
+  host = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Host> {
+  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir, shell: 'cli', spawnEngine: engine.spawner });
+  return host;
+}
+
+async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
+  await expect(p).rejects.toMatchObject({ code });
+}
+
+/** Runs one turn and collects its events until done/error. */
+async function turn(h: Host, params: Record<string, unknown>, during?: (turnId: string) => void): Promise<{ turnId: string; conversationId: string; events: TurnEvent[] }> {
+  const events: TurnEvent[] = [];
+  let finish!: () => void;
+  const ended = new Promise<void>((r) => { finish = r; });
+  let id = '';
+  const off = h.onTurnEvent((e) => {
+    events.push(e);
+    if (e.turnId === id && (e.type === 'done' || e.type === 'error')) finish();
+    if (e.turnId === id && e.type === 'thought' && during) { during(id); during = undefined; }
+  });
+  const r = (await h.call('chat.send', params)) as { turnId: string; conversationId: string };
+  id = r.turnId;
+  await ended;
+  off();
+  return { ...r, events: events.filter((e) => e.turnId === id) };
+}
+
+describe('router', () => {
+  it('rejects unknown methods and malformed params with BAD_REQUEST', async () => {
+    const h = await open();
+    const bad: [string, unknown][] = [
+      ['nope.method', {}],
+      ['chat.send', {}],
+      ['chat.send', { text: 42 }],
+      ['chat.send', { text: '   ' }],
+      ['chat.send', { text: 'hi', extra: 1 }],
+      ['chat.send', { text: 'hi', maxTokens: -1 }],
+      ['chat.send', 'hi'],
+      ['conversations.get', { id: 5 }],
+      ['conversations.rename', { id: 'x' }],
+      ['settings.update', { threads: 'many' }],
+      ['settings.update', { unknown: true }],
+      ['settings.update', null],
+      ['models.import', {}],
+      ['system.info', { x: 1 }],
+      ['chat.stop', []],
+    ];
+    for (const [m, p] of bad) await expectCode(h.call(m as ApiMethod, p), 'BAD_REQUEST');
+    await expectCode(h.call('conversations.get', { id: 'nope' }), 'CONVERSATION_NOT_FOUND');
+  });
+
+  it('settings: defaults, update, persisted', async () => {
+    const h = await open();
+    expect(await h.call('settings.get', undefined)).toMatchObject({ threads: 1, maxTokens: 1024, backend: 'auto' });
+    await h.call('settings.update', { maxTokens: 64, theme: 'dark' });
+    await h.close();
+    const h2 = await open();
+    expect(await h2.call('settings.get', undefined)).toMatchObject({ threads: 1, maxTokens: 64, theme: 'dark' });
+  });
+});
+
+describe('models', () => {
+  it('registers bundled models on start, imports, hides bundled and removes imported without deleting files', async () => {
+    const h = await open();
+    const list = (await h.call('models.list', undefined)) as ModelInfo[];
+    expect(list).toHaveLength(1);
+    expect(list[0]).toMatchObject({ bundled: true, name: 'reckon-arith' });
+
+    const bogus = join(dir, 'bogus.gguf');
+    await writeFile(bogus, 'not a gguf');
+    await expectCode(h.call('models.import', { path: bogus }), 'GGUF_INVALID');
+    await expectCode(h.call('models.import', { path: join(dir, 'missing.gguf') }), 'MODEL_NOT_FOUND');
+    expect(await h.call('models.list', undefined)).toHaveLength(1);
+
+    const mine = join(dir, 'mine.gguf');
+    await writeFile(mine, 'GGUF-user-model');
+    const imported = (await h.call('models.import', { path: mine })) as ModelInfo;
+    expect(imported.bundled).toBe(false);
+    expect(await h.call('models.list', undefined)).toHaveLength(2);
+
+    await h.call('models.remove', { id: imported.id });
+    await h.call('models.remove', { id: list[0]!.id });
+    expect(await h.call('models.list', undefined)).toHaveLength(0);
+    expect(await readFile(mine, 'utf8')).toBe('GGUF-user-model');
+    expect(await readdir(modelsDir)).toContain('reckon-arith.gguf');
+    // Hidden stays hidden after a restart; re-importing a bundled file shows it again.
+    await h.close();
+    const h2 = await open();
+    expect(await h2.call('models.list', undefined)).toHaveLength(0);
+    await h2.call('models.import', { path: join(modelsDir, 'reckon-arith.gguf') });
+    expect(await h2.call('models.list', undefined)).toMatchObject([{ bundled: true }]);
+  });
+});
+
+describe('chat', () => {
+  it('streams a turn, persists it, titles the conversation, and keeps history for the next turn', async () => {
+    const h = await open();
+    const t = await turn(h, { text: 'What is 37+48?' });
+    expect(t.events.map((e) => e.type)).toEqual(['start', 'thought', 'thought', 'thought', 'thought-end', 'answer', 'answer', 'ledger', 'done']);
+    const conv = (await h.call('conversations.get', { id: t.conversationId })) as Conversation;
+    expect(conv.title).toBe('What is 37+48?');
+    expect(conv.messages[1]).toMatchObject({ role: 'assistant', text: 'The answer is 85.', status: 'done' });
+    expect(conv.messages[1]!.thinking).toContain('7+8=15');
+    const onDisk = JSON.parse(await readFile(join(dir, 'data', 'conversations', `${t.conversationId}.json`), 'utf8')) as Conversation;
+    expect(onDisk.messages[1]!.status).toBe('done');
+
+    await turn(h, { conversationId: t.conversationId, text: 'And 1+1?' });
+    const gen = engine.calls.filter((c) => c.method === 'generate');
+    expect(gen[1]!.params).toMatchObject({ chatKey: t.conversationId, history: [{ role: 'user', text: 'What is 37+48?' }, { role: 'assistant', text: 'The answer is 85.' }], question: 'And 1+1?' });
+
+    const found = (await h.call('conversations.list', { query: 'answer is 85' })) as ConversationSummary[];
+    expect(found.map((c) => c.id)).toEqual([t.conversationId]);
+    expect(await h.call('conversations.list', { query: 'zebra' })).toEqual([]);
+    await h.call('conversations.rename', { id: t.conversationId, title: 'Sums' });
+    expect(await h.call('conversations.list', undefined)).toMatchObject([{ title: 'Sums', messageCount: 4 }]);
+    await h.call('conversations.delete', { id: t.conversationId });
+    expect(await h.call('conversations.list', undefined)).toEqual([]);
+  });
+
+  it('an engine crash mid-turn ends the turn as ENGINE_CRASHED with the partial text kept, and the next turn works', async () => {
+    const h = await open();
+    const t = await turn(h, { text: 'What is 37+48?' }, () => engine.crash());
+    const err = t.events.at(-1)!;
+    expect(err.type).toBe('error');
+    if (err.type !== 'error') return;
+    expect(err.error.code).toBe('ENGINE_CRASHED');
+    expect(err.error.message).toBe('The engine stopped unexpectedly (signal SIGABRT); it has been restarted. Your conversation is safe - ask again.');
+    const onDisk = JSON.parse(await readFile(join(dir, 'data', 'conversations', `${t.conversationId}.json`), 'utf8')) as Conversation;
+    expect(onDisk.messages[1]).toMatchObject({ status: 'error', error: { code: 'ENGINE_CRASHED' } });
+    expect(onDisk.messages[1]!.thinking).toBe('37+48: ');
+
+    const t2 = await turn(h, { conversationId: t.conversationId, text: 'What is 37+48?' });
+    expect(t2.events.at(-1)).toMatchObject({ type: 'done', status: 'done' });
+    const info = (await h.call('system.info', undefined)) as SystemInfo;
+    expect(info.engine).toMatchObject({ state: 'ready', restarts: 1 });
+    expect(engine.spawned).toBe(2);
+    expect(engine.calls.filter((c) => c.method === 'init')).toHaveLength(2);
+  });
+
+  it('chat.stop ends the turn as stopped with the partial text; BUSY while a turn runs', async () => {
+    const h = await open();
+    engine.stepMs = 40;
+    let conversationId = '';
+    const t = await turn(h, { text: 'What is 37+48?' }, (turnId) => {
+      void (async () => {
+        const conv = (await h.call('conversations.list', undefined)) as ConversationSummary[];
+        conversationId = conv[0]!.id;
+        await expectCode(h.call('chat.send', { conversationId, text: 'again' }), 'BUSY');
+        await h.call('chat.stop', { turnId });
+      })();
+    });
+    expect(t.events.at(-1)).toMatchObject({ type: 'done', status: 'stopped' });
+    const conv = (await h.call('conversations.get', { id: t.conversationId })) as Conversation;
+    expect(conv.messages[1]!.status).toBe('stopped');
+    expect(conv.messages[1]!.text).not.toBe('The answer is 85.');
+  });
+
+  it('persists streamed text while streaming (at most every 500 ms) and marks leftovers interrupted on start', async () => {
+    const h = await open();
+    engine.stepMs = 150;
+    engine.thought = Array.from({ length: 12 }, (_, i) => `s${i} `);
+    const file = (id: string): string => join(dir, 'data', 'conversations', `${id}.json`);
+    let snapshot: Conversation | null = null;
+    await turn(h, { text: 'long one' }, () => {
+      setTimeout(() => {
+        void (async () => {
+          const [c] = (await h.call('conversations.list', undefined)) as ConversationSummary[];
+          snapshot = JSON.parse(await readFile(file(c!.id), 'utf8')) as Conversation;
+        })();
+      }, 1000);
+    });
+    expect(snapshot).not.toBeNull();
+    const mid = snapshot! as Conversation;
+    expect(mid.messages[1]!.status).toBe('streaming');
+    expect((mid.messages[1]!.thinking ?? '').length).toBeGreaterThan(4);
+
+    // Simulate a crash of the whole app mid-turn: a file left 'streaming'.
+    mid.messages[1]!.status = 'streaming';
+    await writeFile(file(mid.id), JSON.stringify(mid));
+    await h.close();
+    const h2 = await open();
+    const back = (await h2.call('conversations.get', { id: mid.id })) as Conversation;
+    expect(back.messages[1]!.status).toBe('interrupted');
+  });
+
+  it('a garbage conversation file is set aside; the host lists the others and reports a notice', async () => {
+    const h = await open();
+    const a = await turn(h, { text: 'first' });
+    const b = await turn(h, { text: 'second' });
+    await h.close();
+    await writeFile(join(dir, 'data', 'conversations', `${a.conversationId}.json`), '\u0000garbage{{{');
+    const h2 = await open();
+    const list = (await h2.call('conversations.list', undefined)) as ConversationSummary[];
+    expect(list.map((c) => c.id)).toEqual([b.conversationId]);
+    const notices = (await h2.call('system.notices', undefined)) as Notice[];
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.message).toContain(`Conversation file ${a.conversationId}.json was unreadable and was set aside`);
+    await h2.call('system.dismissNotice', { id: notices[0]!.id });
+    expect(await h2.call('system.notices', undefined)).toEqual([]);
+    const t = await turn(h2, { conversationId: b.conversationId, text: 'still works' });
+    expect(t.events.at(-1)!.type).toBe('done');
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * The host: store, services, engine supervisor and API router behind one `call(method, params)`.
+ * The same host serves the desktop app (electron/), browser mode (web/) and the terminal (cli/).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TurnEvent } from '../common/events';
+import type { SystemInfo } from '../common/types';
+import { appVersion, defaultUserDataDir, repoRoot } from './paths';
+import { createRouter } from './router';
+import { ChatService } from './services/ChatService';
+import { ConversationsService, summaryOf } from './services/ConversationsService';
+import { ModelsService } from './services/ModelsService';
+import { SettingsService } from './services/SettingsService';
+import { Store } from './store/Store';
+import { EngineSupervisor } from './supervisor/EngineSupervisor';
+import { forkEngineSpawner } from './supervisor/forkEngine';
+import type { Host, HostOptions } from './types';
+
+export type { EngineChannel, EngineSpawner, Host, HostOptions } from './types';
+export { defaultUserDataDir, repoRoot } from './paths';
+export { cleanEngineEnv, engineEntryPath, forkEngineSpawner } from './supervisor/forkEngine';
+
+export async function createHost(opts: HostOptions): Promise<Host> {
+  await mkdir(opts.userDataDir, { recursive: true });
+  const store = await Store.open(opts.userDataDir);
+  const settings = await SettingsService.open(store);
+
+  let chat: ChatService | null = null;
+  const engine = new EngineSupervisor({
+    spawn: opts.spawnEngine ?? forkEngineSpawner(),
+    initParams: () => {
+      const s = settings.get();
+      return { backend: s.backend, threads: s.threads, threadsCachePath: join(opts.userDataDir, 'threads-cache.json') };
+    },
+    // Events no turn is waiting for: load progress of models.load goes out with turnId ''.
+    onEvent: (e) => {
+      if (e.type === 'load-progress') chat?.emit({ type: 'load-progress', turnId: '', progress: e.progress });
+    },
+    onCrash: (message) => process.stderr.write(`reckon: ${message}\n`),
+  });
+  void engine.start().catch((err: unknown) => {
+    process.stderr.write(`reckon: the engine did not start: ${(err as Error).message}\n`);
+  });
+
+  const conversations = new ConversationsService(store);
+  await conversations.open();
+  const models = new ModelsService(store, engine, settings, opts.modelsDir);
+  await models.open();
+  chat = new ChatService(engine, conversations, models, settings);
+  const c = chat;
+
+  const call = createRouter({
+    'system.info': async (): Promise<SystemInfo> => ({
+      version: appVersion(),
+      shell: opts.shell,
+      backend: engine.backend,
+      model: c.loadedModel,
+      engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts },
+      userDataDir: opts.userDataDir,
+    }),
+    'system.notices': async () => store.notices(),
+    'system.dismissNotice': async (p) => store.dismissNotice(p.id),
+    'settings.get': async () => settings.get(),
+    'settings.update': async (p) => settings.update(p),
+    'models.list': async () => models.list(),
+    'models.import': async (p) => models.import(p.path),
+    'models.remove': async (p) => models.remove(p.id),
+    'models.load': async (p) => {
+      const m = await models.resolve(p.id);
+      const info = await engine.call('load', { modelPath: m.path });
+      c.loadedModel = m;
+      return info;
+    },
+    'conversations.list': async (p) => conversations.list(p?.query),
+    'conversations.get': async (p) => conversations.get(p.id),
+    'conversations.create': async (p) => summaryOf(await conversations.create(p?.title)),
+    'conversations.rename': async (p) => conversations.rename(p.id, p.title),
+    'conversations.delete': async (p) => {
+      conversations.require(p.id);
+      await c.stopConversation(p.id);
+      await conversations.delete(p.id);
+    },
+    'chat.send': async (p) => c.send(p),
+    'chat.stop': async (p) => c.stop(p.turnId),
+  });
+
+  let closing: Promise<void> | null = null;
+  return {
+    call: (method, params) => call(method, params),
+    onTurnEvent: (listener: (e: TurnEvent) => void) => c.onTurnEvent(listener),
+    close: () => {
+      closing ??= (async () => {
+        await Promise.race([c.stopAll(), new Promise((r) => setTimeout(r, 3000))]);
+        await store.flush();
+        await engine.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Host options for the node front doors (browser mode, CLI): $RECKON_HOME data, the repo's models/. */
+export function defaultHostOptions(shell: HostOptions['shell']): HostOptions {
+  return { userDataDir: defaultUserDataDir(), modelsDir: join(repoRoot(), 'models'), shell };
+}

@@ -1,0 +1,232 @@
+/**
+ * Chat turns. chat.send persists the user message and a 'streaming' assistant message, answers
+ * {turnId, conversationId} at once, then runs the engine's generate and streams TurnEvents.
+ * Streamed text is written at most every 500 ms (a crash loses at most the last half second) and once more
+ * at the end. One turn at a time per conversation.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SendParams } from '../../common/api';
+import { ReckonError } from '../../common/errors';
+import type { EngineEvent, GenerateResult, HistoryItem } from '../../common/engineProtocol';
+import type { TurnEvent } from '../../common/events';
+import type { Conversation, Message, ModelInfo } from '../../common/types';
+import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
+import { defaultTitle, titleFrom, type ConversationsService } from './ConversationsService';
+import type { ModelsService } from './ModelsService';
+import type { SettingsService } from './SettingsService';
+
+/** How often streamed text is written while a turn runs (ms). */
+export const persistIntervalMs = 500;
+
+interface ActiveTurn {
+  turnId: string;
+  conversation: Conversation;
+  message: Message;
+  model: ModelInfo;
+  stopRequested: boolean;
+  lastWrite: number;
+  timer: NodeJS.Timeout | null;
+  done: Promise<void>;
+}
+
+export class ChatService {
+  #turns = new Map<string, ActiveTurn>();
+  #byConversation = new Map<string, string>();
+  #listeners = new Set<(e: TurnEvent) => void>();
+  /** The model the engine has loaded (for system.info). */
+  loadedModel: ModelInfo | null = null;
+
+  constructor(
+    private readonly engine: EngineSupervisor,
+    private readonly conversations: ConversationsService,
+    private readonly models: ModelsService,
+    private readonly settings: SettingsService,
+  ) {}
+
+  onTurnEvent(listener: (e: TurnEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  emit(e: TurnEvent): void {
+    for (const l of [...this.#listeners]) {
+      try {
+        l(e);
+      } catch (err) {
+        process.stderr.write(`reckon: turn event listener failed: ${(err as Error).message}\n`);
+      }
+    }
+  }
+
+  isBusy(conversationId: string): boolean {
+    return this.#byConversation.has(conversationId);
+  }
+
+  async send(p: SendParams): Promise<{ turnId: string; conversationId: string }> {
+    if (p.conversationId !== undefined && this.#byConversation.has(p.conversationId)) {
+      throw new ReckonError('BUSY', 'A turn is already running in this conversation; stop it or wait for it to finish.');
+    }
+    const model = p.modelPath !== undefined ? await this.models.byPath(p.modelPath) : await this.models.resolve(p.modelId);
+    const conv = p.conversationId !== undefined ? this.conversations.require(p.conversationId) : await this.conversations.create();
+    // Checked again: the awaits above let another send for the same conversation through.
+    if (this.#byConversation.has(conv.id)) throw new ReckonError('BUSY', 'A turn is already running in this conversation.');
+
+    const history = historyOf(conv);
+    const now = new Date().toISOString();
+    const userMessage: Message = { id: randomUUID(), role: 'user', text: p.text, createdAt: now };
+    const message: Message = { id: randomUUID(), role: 'assistant', text: '', thinking: '', createdAt: now, modelId: model.id, status: 'streaming' };
+    if (conv.messages.length === 0 && conv.title === defaultTitle) conv.title = titleFrom(p.text);
+    conv.messages.push(userMessage, message);
+    conv.updatedAt = now;
+
+    const turnId = randomUUID();
+    const turn: ActiveTurn = { turnId, conversation: conv, message, model, stopRequested: false, lastWrite: Date.now(), timer: null, done: Promise.resolve() };
+    this.#turns.set(turnId, turn);
+    this.#byConversation.set(conv.id, turnId);
+    try {
+      await this.conversations.save(conv);
+    } catch (err) {
+      this.#finish(turn);
+      throw err;
+    }
+
+    const s = this.settings.get();
+    // Run after this call has answered, so a client learns the turnId before the first event.
+    turn.done = new Promise<void>((resolveDone) => {
+      setImmediate(() => {
+        this.emit({ type: 'start', turnId, conversationId: conv.id, userMessage: { ...userMessage }, assistantMessageId: message.id, modelId: model.id });
+        void this.#run(turn, {
+          chatKey: conv.id,
+          modelPath: model.path,
+          systemPrompt: p.systemPrompt ?? s.systemPrompt,
+          history,
+          question: p.text,
+          maxTokens: p.maxTokens ?? s.maxTokens,
+          temperature: s.temperature,
+          thinkingBudget: null,
+          requestId: turnId,
+        }).finally(resolveDone);
+      });
+    });
+    return { turnId, conversationId: conv.id };
+  }
+
+  /** Stops a running turn (no-op when it already ended). */
+  async stop(turnId: string): Promise<void> {
+    const turn = this.#turns.get(turnId);
+    if (!turn) return;
+    turn.stopRequested = true;
+    this.engine.tryCall('abort', { requestId: turnId });
+  }
+
+  /** Stops every running turn and waits for them to end (host.close). */
+  async stopAll(): Promise<void> {
+    const turns = [...this.#turns.values()];
+    for (const t of turns) await this.stop(t.turnId);
+    await Promise.all(turns.map((t) => t.done));
+  }
+
+  /** Stops the turn running in a conversation (before it is deleted). */
+  async stopConversation(conversationId: string): Promise<void> {
+    const turnId = this.#byConversation.get(conversationId);
+    const turn = turnId ? this.#turns.get(turnId) : undefined;
+    if (!turn) return;
+    await this.stop(turn.turnId);
+    await turn.done;
+  }
+
+  async #run(turn: ActiveTurn, params: Parameters<EngineSupervisor['call']>[1] & object): Promise<void> {
+    const { turnId, message } = turn;
+    const onEvent = (e: EngineEvent): void => {
+      switch (e.type) {
+        case 'thought':
+          message.thinking = (message.thinking ?? '') + e.text;
+          this.emit({ type: 'thought', turnId, text: e.text });
+          this.#schedulePersist(turn);
+          break;
+        case 'answer':
+          message.text += e.text;
+          this.emit({ type: 'answer', turnId, text: e.text });
+          this.#schedulePersist(turn);
+          break;
+        case 'thought-end':
+          message.thinkingMs = e.ms;
+          this.emit({ type: 'thought-end', turnId, ms: e.ms, tokens: e.tokens });
+          break;
+        case 'load-progress':
+          this.emit({ type: 'load-progress', turnId, progress: e.progress });
+          break;
+      }
+    };
+    try {
+      if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
+      const r: GenerateResult = await this.engine.call('generate', params as never, { requestId: turnId, onEvent });
+      this.loadedModel = turn.model;
+      // The result is authoritative; the streamed deltas should add up to the same text.
+      message.text = r.answer;
+      message.thinking = r.thinking;
+      message.thinkingMs = r.thinkingMs;
+      message.ledger = r.ledger;
+      message.status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
+      await this.#persistNow(turn);
+      this.emit({ type: 'ledger', turnId, ledger: r.ledger });
+      this.emit({ type: 'done', turnId, status: message.status === 'stopped' ? 'stopped' : 'done', message: { ...message } });
+    } catch (err) {
+      const e = ReckonError.from(err);
+      if (e.code === 'ENGINE_CRASHED') this.loadedModel = null;
+      if (e.code === 'TURN_ABORTED') {
+        message.status = 'stopped';
+        await this.#persistNow(turn).catch(() => undefined);
+        this.emit({ type: 'done', turnId, status: 'stopped', message: { ...message } });
+      } else {
+        message.status = 'error';
+        message.error = e.toPayload();
+        await this.#persistNow(turn).catch(() => undefined);
+        this.emit({ type: 'error', turnId, error: e.toPayload(), message: { ...message } });
+      }
+    } finally {
+      this.#finish(turn);
+    }
+  }
+
+  #finish(turn: ActiveTurn): void {
+    if (turn.timer) clearTimeout(turn.timer);
+    turn.timer = null;
+    this.#turns.delete(turn.turnId);
+    if (this.#byConversation.get(turn.conversation.id) === turn.turnId) this.#byConversation.delete(turn.conversation.id);
+  }
+
+  #schedulePersist(turn: ActiveTurn): void {
+    if (turn.timer) return;
+    const wait = Math.max(0, persistIntervalMs - (Date.now() - turn.lastWrite));
+    turn.timer = setTimeout(() => {
+      turn.timer = null;
+      turn.lastWrite = Date.now();
+      this.conversations.save(turn.conversation).catch((err: unknown) => {
+        process.stderr.write(`reckon: could not save streamed text: ${ReckonError.from(err).message}\n`);
+      });
+    }, wait);
+  }
+
+  async #persistNow(turn: ActiveTurn): Promise<void> {
+    if (turn.timer) clearTimeout(turn.timer);
+    turn.timer = null;
+    turn.lastWrite = Date.now();
+    turn.conversation.updatedAt = new Date().toISOString();
+    await this.conversations.save(turn.conversation);
+  }
+}
+
+/** Prior turns as the engine needs them: questions, and answers without their thinking. */
+function historyOf(c: Conversation): HistoryItem[] {
+  const out: HistoryItem[] = [];
+  for (let i = 0; i < c.messages.length; i++) {
+    const m = c.messages[i]!;
+    if (m.role !== 'user') continue;
+    const next = c.messages[i + 1];
+    // A question whose answer failed or is empty is left out, so the model does not see a dangling turn.
+    if (!next || next.role !== 'assistant' || next.text.trim() === '') continue;
+    out.push({ role: 'user', text: m.text }, { role: 'assistant', text: next.text });
+  }
+  return out;
+}

@@ -1,0 +1,91 @@
+/**
+ * Conversations, one file each. Kept in memory after the start-up read; every change is written through
+ * the store (atomic per file).
+ */
+import { randomUUID } from 'node:crypto';
+import { ReckonError } from '../../common/errors';
+import type { Conversation, ConversationSummary } from '../../common/types';
+import type { Store } from '../store/Store';
+
+export const defaultTitle = 'New conversation';
+
+/** A title from the first question: one line, at most 60 characters. */
+export function titleFrom(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  if (line === '') return defaultTitle;
+  return line.length <= 60 ? line : `${line.slice(0, 59).trimEnd()}…`;
+}
+
+export function summaryOf(c: Conversation): ConversationSummary {
+  return { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt, messageCount: c.messages.length };
+}
+
+export class ConversationsService {
+  #byId = new Map<string, Conversation>();
+
+  constructor(private readonly store: Store) {}
+
+  /** Reads every conversation; messages a crash left 'streaming' become 'interrupted'. */
+  async open(): Promise<void> {
+    for (const c of await this.store.readAllConversations()) {
+      let fixed = false;
+      for (const m of c.messages) {
+        if (m.status === 'streaming') {
+          m.status = 'interrupted';
+          fixed = true;
+        }
+      }
+      this.#byId.set(c.id, c);
+      if (fixed) await this.store.writeConversation(c);
+    }
+  }
+
+  list(query?: string): ConversationSummary[] {
+    const q = query?.trim().toLowerCase();
+    return [...this.#byId.values()]
+      .filter((c) => !q || c.title.toLowerCase().includes(q) ||
+        c.messages.some((m) => m.text.toLowerCase().includes(q)))
+      .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0))
+      .map(summaryOf);
+  }
+
+  /** The live object (callers that change it must call save). */
+  require(id: string): Conversation {
+    const c = this.#byId.get(id);
+    if (!c) throw new ReckonError('CONVERSATION_NOT_FOUND', `No conversation with id '${id}'.`);
+    return c;
+  }
+
+  get(id: string): Conversation {
+    return structuredClone(this.require(id));
+  }
+
+  async create(title?: string): Promise<Conversation> {
+    const now = new Date().toISOString();
+    const c: Conversation = { id: randomUUID(), title: title?.trim() ? title.trim() : defaultTitle, createdAt: now, updatedAt: now, messageCount: 0, messages: [] };
+    this.#byId.set(c.id, c);
+    await this.save(c);
+    return c;
+  }
+
+  async rename(id: string, title: string): Promise<ConversationSummary> {
+    const c = this.require(id);
+    c.title = title.trim() || defaultTitle;
+    c.updatedAt = new Date().toISOString();
+    await this.save(c);
+    return summaryOf(c);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.require(id);
+    this.#byId.delete(id);
+    await this.store.deleteConversation(id);
+  }
+
+  /** Writes a conversation; one deleted meanwhile (a turn still streaming into it) is not written back. */
+  save(c: Conversation): Promise<void> {
+    if (this.#byId.get(c.id) !== c) return Promise.resolve();
+    c.messageCount = c.messages.length;
+    return this.store.writeConversation(c);
+  }
+}

@@ -1,0 +1,74 @@
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReckonError } from '../../common/errors';
+import type { EngineToHost } from '../../common/engineProtocol';
+import { repoRoot } from '../paths';
+import type { EngineChannel, EngineSpawner } from '../types';
+
+/** Environment variables the engine may see; everything else (tokens, proxies, NODE_OPTIONS...) stays out. */
+const keepExact = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TMP', 'TEMP', 'SYSTEMROOT', 'LD_LIBRARY_PATH', 'XDG_CACHE_HOME']);
+const keepPrefixes = ['CUDA_', 'GGML_', 'LLAMA_', 'NODE_LLAMA_CPP_', 'VK_', 'HIP_', 'ROCR_', 'RECKON_ENGINE_'];
+
+export function cleanEngineEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && (keepExact.has(k) || keepPrefixes.some((p) => k.startsWith(p)))) out[k] = v;
+  }
+  return out;
+}
+
+/** Path of the built engine entry. */
+export function engineEntryPath(): string {
+  return join(repoRoot(), 'out', 'main', 'engine.js');
+}
+
+/**
+ * Default spawner: child_process.fork of out/main/engine.js. The engine's stdout/stderr never reach our
+ * stdout (the CLI's --json output must stay clean): they are drained, the tail of stderr is kept as the
+ * crash reason, and RECKON_ENGINE_LOG=1 mirrors both to our stderr.
+ */
+export function forkEngineSpawner(entry = engineEntryPath()): EngineSpawner {
+  return (): EngineChannel => {
+    if (!existsSync(entry)) {
+      throw new ReckonError('ENGINE_UNAVAILABLE', `The engine is not built (${entry} is missing); run \`npm run build\`.`);
+    }
+    const child = fork(entry, [], {
+      env: cleanEngineEnv(),
+      execArgv: [],
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    const mirror = process.env['RECKON_ENGINE_LOG'] === '1';
+    let tail = '';
+    child.stdout?.on('data', (d: Buffer) => { if (mirror) process.stderr.write(d); });
+    child.stderr?.on('data', (d: Buffer) => {
+      if (mirror) process.stderr.write(d);
+      tail = (tail + d.toString('utf8')).slice(-2000);
+    });
+    const exitCbs: ((info: { code: number | null; signal: string | null; reason?: string }) => void)[] = [];
+    let exited = false;
+    const fire = (code: number | null, signal: string | null, reason?: string): void => {
+      if (exited) return;
+      exited = true;
+      const r = reason ?? (tail.trim() ? tail.trim().split('\n').slice(-3).join(' | ') : undefined);
+      for (const cb of exitCbs) cb(r === undefined ? { code, signal } : { code, signal, reason: r });
+    };
+    child.on('exit', (code, signal) => fire(code, signal));
+    child.on('error', (err) => {
+      fire(null, null, err.message);
+      child.kill('SIGKILL');
+    });
+    return {
+      get pid() { return child.pid ?? null; },
+      send(msg) {
+        if (child.connected) child.send(msg);
+      },
+      onMessage(cb) { child.on('message', (m) => cb(m as EngineToHost)); },
+      onExit(cb) { exitCbs.push(cb); },
+      kill() {
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      },
+    };
+  };
+}
