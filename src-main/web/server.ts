@@ -1,0 +1,193 @@
+/**
+ * Browser mode: the built renderer over HTTP and the API over a WebSocket, on 127.0.0.1 only.
+ * Security: a random per-launch token is required on every request (query `?token=` or the HttpOnly cookie the
+ * page gets on its first authorised load), WebSocket upgrades must carry the token in the query and, when an
+ * Origin header is present, come from this server's own origin; Host headers other than 127.0.0.1/localhost
+ * are refused (DNS rebinding). Static responses carry a strict CSP and nosniff.
+ */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ServerFrame } from '../common/api';
+import { ReckonError } from '../common/errors';
+import type { Host } from '../host/index';
+
+export interface WebServerOptions {
+  host: Host;
+  /** Port on 127.0.0.1; 0 picks a free one. Defaults to 0. */
+  port?: number;
+  /** Built renderer folder (index.html + assets). */
+  rendererDir: string;
+  /** Fixed token (tests); defaults to 32 random bytes, hex. */
+  token?: string;
+}
+
+export interface WebServer {
+  /** The page URL, with the token: http://127.0.0.1:PORT/?token=TOKEN */
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const cookieName = 'reckon_token';
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.ico': 'image/x-icon', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf', '.map': 'application/json',
+  '.wasm': 'application/wasm', '.txt': 'text/plain; charset=utf-8',
+};
+
+function sameToken(a: string | null | undefined, token: string): boolean {
+  if (typeof a !== 'string' || a.length !== token.length) return false;
+  return timingSafeEqual(Buffer.from(a), Buffer.from(token));
+}
+
+function cookieToken(req: IncomingMessage): string | null {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === cookieName) return v.join('=');
+  }
+  return null;
+}
+
+export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
+  const token = o.token ?? randomBytes(32).toString('hex');
+  const root = resolve(o.rendererDir);
+  let port = 0;
+  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+  const allowedOrigins = (): string[] => allowedHosts().map((h) => `http://${h}`);
+
+  const securityHeaders = (): Record<string, string> => ({
+    'Content-Security-Policy': `default-src 'self'; connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}; img-src 'self' data:; style-src 'self' 'unsafe-inline'; font-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'`,
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'X-Frame-Options': 'DENY',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  });
+
+  const refuse = (res: ServerResponse, status: number, text: string): void => {
+    res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end(text);
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(res, 421, 'Unexpected Host header.');
+      if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
+      const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+      const queryOk = sameToken(url.searchParams.get('token'), token);
+      if (!queryOk && !sameToken(cookieToken(req), token)) {
+        return refuse(res, 401, 'Reckon: open the URL printed by `reckon serve` (it carries the access token).');
+      }
+      let rel: string;
+      try {
+        rel = decodeURIComponent(url.pathname);
+      } catch {
+        return refuse(res, 400, 'Bad path.');
+      }
+      if (rel === '/' || rel === '') rel = '/index.html';
+      const file = normalize(join(root, rel));
+      if (file !== root && !file.startsWith(root + sep)) return refuse(res, 403, 'Forbidden.');
+      const st = await stat(file).catch(() => null);
+      if (!st?.isFile()) {
+        if (rel === '/index.html') return refuse(res, 503, 'The renderer is not built: run `npm run build`.');
+        return refuse(res, 404, 'Not found.');
+      }
+      const headers: Record<string, string | string[]> = {
+        ...securityHeaders(),
+        'Content-Type': types[extname(file).toLowerCase()] ?? 'application/octet-stream',
+        'Content-Length': String(st.size),
+      };
+      if (queryOk) headers['Set-Cookie'] = `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+      res.writeHead(200, headers);
+      if (req.method === 'HEAD') return res.end();
+      createReadStream(file).on('error', () => res.destroy()).pipe(res);
+    })().catch(() => {
+      if (!res.headersSent) refuse(res, 500, 'Internal error.');
+      else res.destroy();
+    });
+  });
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
+  const clients = new Set<WebSocket>();
+
+  server.on('upgrade', (req, socket, head) => {
+    const deny = (status: number, text: string): void => {
+      socket.write(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      socket.destroy();
+    };
+    if (!allowedHosts().includes(req.headers.host ?? '')) return deny(421, 'Misdirected Request');
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (url.pathname !== '/api') return deny(404, 'Not Found');
+    if (!sameToken(url.searchParams.get('token'), token)) return deny(401, 'Unauthorized');
+    const origin = req.headers.origin;
+    // Browsers always send Origin on WebSocket upgrades; a foreign one means another site's page.
+    if (origin !== undefined && !allowedOrigins().includes(origin)) return deny(403, 'Forbidden');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const send = (ws: WebSocket, f: ServerFrame): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
+  };
+
+  wss.on('connection', (ws: WebSocket) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('error', () => clients.delete(ws));
+    ws.on('message', (data, isBinary) => {
+      let frame: unknown;
+      try {
+        if (isBinary) throw new Error('binary');
+        frame = JSON.parse(data.toString());
+      } catch {
+        return send(ws, { kind: 'error', id: 0, error: { code: 'BAD_REQUEST', message: 'Frames must be JSON text.' } });
+      }
+      const f = frame as { kind?: unknown; id?: unknown; method?: unknown; params?: unknown };
+      const id = typeof f?.id === 'number' && Number.isSafeInteger(f.id) ? f.id : 0;
+      if (typeof frame !== 'object' || frame === null || f.kind !== 'call' || typeof f.id !== 'number' || typeof f.method !== 'string') {
+        return send(ws, { kind: 'error', id, error: { code: 'BAD_REQUEST', message: 'Expected {kind: "call", id: number, method: string, params?}.' } });
+      }
+      o.host.call(f.method as never, f.params).then(
+        (result) => send(ws, { kind: 'result', id, result: result ?? null }),
+        (err: unknown) => send(ws, { kind: 'error', id, error: ReckonError.from(err).toPayload() }),
+      );
+    });
+  });
+
+  const off = o.host.onTurnEvent((event) => {
+    const msg = JSON.stringify({ kind: 'event', event } satisfies ServerFrame);
+    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(msg);
+  });
+
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(o.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    port,
+    token,
+    close: () => {
+      closing ??= new Promise<void>((r) => {
+        off();
+        for (const ws of clients) ws.terminate();
+        wss.close();
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}
