@@ -1,0 +1,367 @@
+/**
+ * The terminal front door: `reckon ask | chat | models | info | serve`. Built to out/main/cli.js and run by
+ * bin/reckon.mjs. It uses the same host as the desktop app (store under $RECKON_HOME, engine process).
+ */
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { SendParams } from '../common/api';
+import { ReckonError, type ErrorPayload } from '../common/errors';
+import type { TurnEvent } from '../common/events';
+import type { Ledger } from '../common/ledger';
+import type { Message, ModelInfo, Settings, SystemInfo } from '../common/types';
+import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/index';
+import { startWebServer } from '../web/server';
+import { dim, humanBytes, ledgerLine, modelsTable } from './format';
+
+const help = `reckon - offline reasoning assistant
+
+Usage:
+  reckon ask "<question>" [--model <id|path.gguf>] [--json] [--system "..."] [--max-tokens N]
+  reckon chat [--model <id|path.gguf>] [--system "..."] [--max-tokens N]
+  reckon models                 list registered models
+  reckon info                   backend, devices, threads, model, data folder
+  reckon serve [--port N]       browser mode on 127.0.0.1 (prints the URL with its access token)
+  reckon --help
+
+Data lives in $RECKON_HOME (default ~/.config/reckon). Exit codes: 0 ok, 1 error, 2 usage, 130 interrupted.
+`;
+
+interface Args {
+  cmd: string | undefined;
+  positional: string[];
+  flags: Map<string, string | true>;
+}
+
+const valueFlags = new Set(['model', 'system', 'max-tokens', 'port']);
+const boolFlags = new Set(['json', 'help']);
+
+class UsageError extends Error {}
+
+export function parseArgs(argv: string[]): Args {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+    if (a === '-h') { flags.set('help', true); continue; }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = a.slice(2, eq === -1 ? undefined : eq);
+      if (valueFlags.has(name)) {
+        const v = eq === -1 ? argv[++i] : a.slice(eq + 1);
+        if (v === undefined) throw new UsageError(`--${name} needs a value.`);
+        flags.set(name, v);
+      } else if (boolFlags.has(name)) {
+        flags.set(name, true);
+      } else {
+        throw new UsageError(`Unknown option --${name}.`);
+      }
+      continue;
+    }
+    positional.push(a);
+  }
+  return { cmd: positional.shift(), positional, flags };
+}
+
+function flag(a: Args, name: string): string | undefined {
+  const v = a.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+function intFlag(a: Args, name: string): number | undefined {
+  const v = flag(a, name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number.`);
+  return n;
+}
+
+/** --model: a registered id, or a path to a .gguf (used directly, without registering it). */
+function modelParams(a: Args): Pick<SendParams, 'modelId' | 'modelPath'> {
+  const m = flag(a, 'model');
+  if (m === undefined) return {};
+  return /\.gguf$/i.test(m) || m.includes('/') || m.includes('\\') ? { modelPath: m } : { modelId: m };
+}
+
+function turnParams(a: Args): Omit<SendParams, 'text'> {
+  const p: Omit<SendParams, 'text'> = { ...modelParams(a) };
+  const system = flag(a, 'system');
+  if (system !== undefined) p.systemPrompt = system;
+  const max = intFlag(a, 'max-tokens');
+  if (max !== undefined) {
+    if (max < 1) throw new UsageError('--max-tokens must be at least 1.');
+    p.maxTokens = max;
+  }
+  return p;
+}
+
+interface TurnOutcome {
+  status: 'done' | 'stopped' | 'error';
+  message: Message | undefined;
+  ledger: Ledger | undefined;
+  error: ErrorPayload | undefined;
+  modelId: string;
+}
+
+interface TurnHooks {
+  onThought?: (t: string) => void;
+  onAnswer?: (t: string) => void;
+  onThoughtEnd?: () => void;
+  onProgress?: (p: number) => void;
+  /** Receives the turn id as soon as it is known (for Ctrl-C). */
+  onStarted?: (turnId: string) => void;
+}
+
+/** Sends one question and resolves when its turn ends. Events that arrive before the id is known are buffered. */
+async function runTurn(host: Host, params: SendParams, hooks: TurnHooks): Promise<TurnOutcome & { conversationId: string }> {
+  let turnId: string | null = null;
+  const early: TurnEvent[] = [];
+  let outcome!: (o: TurnOutcome) => void;
+  const ended = new Promise<TurnOutcome>((r) => { outcome = r; });
+  let ledger: Ledger | undefined;
+  let modelId = params.modelId ?? '';
+  const handle = (e: TurnEvent): void => {
+    switch (e.type) {
+      case 'start': modelId = e.modelId; break;
+      case 'load-progress': hooks.onProgress?.(e.progress); break;
+      case 'thought': hooks.onThought?.(e.text); break;
+      case 'thought-end': hooks.onThoughtEnd?.(); break;
+      case 'answer': hooks.onAnswer?.(e.text); break;
+      case 'ledger': ledger = e.ledger; break;
+      case 'done': outcome({ status: e.status, message: e.message, ledger: ledger ?? e.message.ledger, error: undefined, modelId }); break;
+      case 'error': outcome({ status: 'error', message: e.message, ledger, error: e.error, modelId }); break;
+    }
+  };
+  const off = host.onTurnEvent((e) => {
+    if (turnId === null) early.push(e);
+    else if (e.turnId === turnId) handle(e);
+  });
+  try {
+    const r = (await host.call('chat.send', params)) as { turnId: string; conversationId: string };
+    turnId = r.turnId;
+    hooks.onStarted?.(turnId);
+    for (const e of early.splice(0)) if (e.turnId === turnId) handle(e);
+    return { ...(await ended), conversationId: r.conversationId };
+  } finally {
+    off();
+  }
+}
+
+function progressPrinter(): (p: number) => void {
+  if (!process.stderr.isTTY) return () => undefined;
+  return (p) => {
+    process.stderr.write(`\r\x1b[2KLoading model… ${Math.round(p * 100)}%`);
+    if (p >= 1) process.stderr.write('\r\x1b[2K');
+  };
+}
+
+async function cmdAsk(host: Host, a: Args): Promise<number> {
+  const json = a.flags.has('json');
+  const question = a.positional.join(' ').trim();
+  if (!question) throw new UsageError('ask needs a question: reckon ask "What is 37+48?"');
+  const params: SendParams = { text: question, ...turnParams(a) };
+  const tty = !json && process.stdout.isTTY === true;
+  let turnId: string | null = null;
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    if (turnId) void host.call('chat.stop', { turnId }).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  const started = Date.now();
+  let sawThought = false;
+  try {
+    const r = await runTurn(host, params, {
+      onStarted: (id) => { turnId = id; if (interrupted) onSigint(); },
+      onProgress: progressPrinter(),
+      onThought: (t) => { if (tty) { sawThought = true; process.stdout.write(dim(t, true)); } },
+      onThoughtEnd: () => { if (tty && sawThought) process.stdout.write('\n'); },
+      onAnswer: (t) => { if (!json) process.stdout.write(t); },
+    });
+    if (r.status === 'error') {
+      const err = r.error ?? { code: 'INTERNAL', message: 'The turn failed.' };
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message } })}\n`);
+      else process.stderr.write(`\nreckon: ${err.message} (${err.code})\n`);
+      return 1;
+    }
+    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    if (json) {
+      const m = r.message;
+      process.stdout.write(`${JSON.stringify({
+        answer: m?.text ?? '',
+        thinking: m?.thinking ?? '',
+        model: r.modelId,
+        backend: info.backend?.active ?? null,
+        ledger: r.ledger ?? null,
+        ...(r.status === 'stopped' ? { stopped: true } : {}),
+      })}\n`);
+    } else {
+      process.stdout.write('\n');
+      if (r.ledger) process.stderr.write(`${dim(ledgerLine(r.ledger, (Date.now() - started) / 1000), process.stderr.isTTY === true)}\n`);
+    }
+    return interrupted ? 130 : 0;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+async function cmdChat(host: Host, a: Args): Promise<number> {
+  const base = turnParams(a);
+  const tty = process.stdout.isTTY === true;
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true, prompt: '› ' });
+  let conversationId: string | undefined;
+  let turnId: string | null = null;
+  let lastInterrupt = 0;
+  let exiting = false;
+  const interrupt = (): void => {
+    if (turnId) {
+      process.stdout.write(dim(' [stopping]', tty));
+      void host.call('chat.stop', { turnId }).catch(() => undefined);
+      return;
+    }
+    if (Date.now() - lastInterrupt < 3000) {
+      exiting = true;
+      rl.close();
+      return;
+    }
+    lastInterrupt = Date.now();
+    process.stdout.write('\n(press Ctrl-C again to exit)\n');
+    rl.prompt();
+  };
+  rl.on('SIGINT', interrupt);
+  process.on('SIGINT', interrupt);
+  process.stdout.write(dim('Reckon chat. Ctrl-C stops an answer; Ctrl-C twice at the prompt (or /exit) quits; /new starts a new conversation.\n', tty));
+  rl.prompt();
+  try {
+    for await (const raw of rl) {
+      const line = raw.trim();
+      if (exiting) break;
+      if (line === '') { rl.prompt(); continue; }
+      if (line === '/exit' || line === '/quit') break;
+      if (line === '/new') { conversationId = undefined; process.stdout.write('(new conversation)\n'); rl.prompt(); continue; }
+      const started = Date.now();
+      let sawThought = false;
+      const params: SendParams = { text: line, ...base };
+      if (conversationId) params.conversationId = conversationId;
+      try {
+        const r = await runTurn(host, params, {
+          onStarted: (id) => { turnId = id; },
+          onProgress: progressPrinter(),
+          onThought: (t) => { sawThought = true; process.stdout.write(dim(t, tty)); },
+          onThoughtEnd: () => { if (sawThought) process.stdout.write('\n'); },
+          onAnswer: (t) => process.stdout.write(t),
+        });
+        conversationId = r.conversationId;
+        process.stdout.write('\n');
+        if (r.status === 'error') process.stdout.write(`reckon: ${r.error?.message ?? 'The turn failed.'} (${r.error?.code ?? 'INTERNAL'})\n`);
+        else if (r.ledger) process.stdout.write(`${dim(`${r.status === 'stopped' ? '[stopped] ' : ''}${ledgerLine(r.ledger, (Date.now() - started) / 1000)}`, tty)}\n`);
+      } catch (err) {
+        const e = ReckonError.from(err);
+        process.stdout.write(`reckon: ${e.message} (${e.code})\n`);
+      } finally {
+        turnId = null;
+      }
+      if (exiting) break;
+      rl.prompt();
+    }
+  } finally {
+    process.off('SIGINT', interrupt);
+    rl.close();
+  }
+  return 0;
+}
+
+async function cmdModels(host: Host): Promise<number> {
+  const models = (await host.call('models.list', undefined)) as ModelInfo[];
+  if (models.length === 0) {
+    process.stdout.write('No models registered. Import one with the desktop app, or use `reckon ask --model path/to/file.gguf`.\n');
+    return 0;
+  }
+  process.stdout.write(`${modelsTable(models)}\n`);
+  return 0;
+}
+
+async function waitForEngine(host: Host, ms: number): Promise<SystemInfo> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    if (info.engine.state === 'ready' || info.engine.state === 'stopped' || Date.now() > until) return info;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function cmdInfo(host: Host): Promise<number> {
+  const models = (await host.call('models.list', undefined)) as ModelInfo[];
+  const settings = (await host.call('settings.get', undefined)) as Settings;
+  const info = await waitForEngine(host, 60_000);
+  const b = info.backend;
+  const model = models.find((m) => m.id === settings.modelId) ?? models.find((m) => m.bundled) ?? models[0];
+  const lines: [string, string][] = [
+    ['version', info.version],
+    ['engine', `${info.engine.state}${info.engine.pid ? ` (pid ${info.engine.pid})` : ''}`],
+    ['backend', b ? `${b.active} (requested ${b.requested}${b.fallbackReason ? `; ${b.fallbackReason}` : ''}), ${b.buildType}` : 'unknown (engine not ready)'],
+    ['devices', b ? (b.deviceNames.length ? b.deviceNames.join(', ') : 'CPU only') : '-'],
+    ['vram', b?.vram ? `${humanBytes(b.vram.free)} free of ${humanBytes(b.vram.total)}` : '-'],
+    ['threads', b ? `${b.threads} (${b.threadsSource}; ${b.cpuCores} cores)` : `${settings.threads ?? 'auto'}`],
+    ['model', model ? `${model.name} (${model.id})${settings.modelId ? '' : ' - default'}` : 'none registered'],
+    ['user data', info.userDataDir],
+  ];
+  const w = Math.max(...lines.map(([k]) => k.length));
+  process.stdout.write(`${lines.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`);
+  return 0;
+}
+
+async function cmdServe(host: Host, a: Args): Promise<number> {
+  const port = intFlag(a, 'port') ?? 0;
+  const srv = await startWebServer({ host, port, rendererDir: join(repoRoot(), 'out', 'renderer') });
+  process.stdout.write(`Reckon is running in browser mode. Open:\n  ${srv.url}\n(Ctrl-C stops it.)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await srv.close();
+  return 0;
+}
+
+/** Runs the CLI; resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  let a: Args;
+  try {
+    a = parseArgs(argv);
+  } catch (err) {
+    process.stderr.write(`reckon: ${(err as Error).message}\n\n${help}`);
+    return 2;
+  }
+  if (a.flags.has('help') || a.cmd === undefined || a.cmd === 'help') {
+    process.stdout.write(help);
+    return a.cmd === undefined && !a.flags.has('help') ? 2 : 0;
+  }
+  if (!['ask', 'chat', 'models', 'info', 'serve'].includes(a.cmd)) {
+    process.stderr.write(`reckon: unknown command '${a.cmd}'.\n\n${help}`);
+    return 2;
+  }
+  const json = a.flags.has('json');
+  let host: Host | null = null;
+  try {
+    host = await createHost(defaultHostOptions(a.cmd === 'serve' ? 'browser' : 'cli'));
+    switch (a.cmd) {
+      case 'ask': return await cmdAsk(host, a);
+      case 'chat': return await cmdChat(host, a);
+      case 'models': return await cmdModels(host);
+      case 'info': return await cmdInfo(host);
+      default: return await cmdServe(host, a);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`reckon: ${err.message}\n`);
+      return 2;
+    }
+    const e = ReckonError.from(err);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
+    else process.stderr.write(`reckon: ${e.message} (${e.code})\n`);
+    return 1;
+  } finally {
+    await host?.close();
+  }
+}
