@@ -1,0 +1,90 @@
+/**
+ * Supervision against the real engine process (out/main/engine.js; build it with `npx electron-vite build`):
+ * kill the engine mid-generation, the turn ends ENGINE_CRASHED with its partial text on disk, the next turn works.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TurnEvent } from '../common/events';
+import { ledgerAddsUp } from '../common/ledger';
+import type { Conversation, SystemInfo } from '../common/types';
+import { createHost, engineEntryPath, repoRoot, type Host } from './index';
+
+const fixture = resolve(repoRoot(), '../shared/fixtures/gguf/stories260K.gguf');
+let dir: string;
+let host: Host;
+
+beforeAll(async () => {
+  if (!existsSync(engineEntryPath())) throw new Error(`${engineEntryPath()} is missing: run \`npx electron-vite build\` first.`);
+  dir = await mkdtemp(join(tmpdir(), 'reckon-sup-'));
+  await mkdir(join(dir, 'data'));
+  await mkdir(join(dir, 'models'));
+  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1, backend: 'cpu' }));
+  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli' });
+});
+afterAll(async () => {
+  await host?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+function runTurn(params: Record<string, unknown>, onEvent?: (e: TurnEvent) => void): Promise<{ conversationId: string; events: TurnEvent[] }> {
+  return new Promise((resolveTurn, reject) => {
+    const events: TurnEvent[] = [];
+    let id: string | null = null;
+    const early: TurnEvent[] = [];
+    const handle = (e: TurnEvent, conversationId: string): void => {
+      events.push(e);
+      onEvent?.(e);
+      if (e.type === 'done' || e.type === 'error') { off(); resolveTurn({ conversationId, events }); }
+    };
+    let conv = '';
+    const off = host.onTurnEvent((e) => {
+      if (id === null) early.push(e);
+      else if (e.turnId === id) handle(e, conv);
+    });
+    host.call('chat.send', params).then((r) => {
+      const rr = r as { turnId: string; conversationId: string };
+      id = rr.turnId;
+      conv = rr.conversationId;
+      for (const e of early) if (e.turnId === id) handle(e, conv);
+    }, reject);
+  });
+}
+
+describe('engine supervision (real engine)', () => {
+  it('a crash mid-generation ends the turn ENGINE_CRASHED, keeps the partial text, and the next turn works', async () => {
+    let killed = false;
+    const first = await runTurn({ text: 'Once upon a time', modelPath: fixture, maxTokens: 4000 }, (e) => {
+      if (e.type === 'answer' && !killed) {
+        killed = true;
+        void host.call('system.info', undefined).then((info) => {
+          const pid = (info as SystemInfo).engine.pid;
+          if (pid) process.kill(pid, 'SIGABRT');
+        });
+      }
+    });
+    const last = first.events.at(-1)!;
+    expect(last.type).toBe('error');
+    if (last.type !== 'error') return;
+    expect(last.error.code).toBe('ENGINE_CRASHED');
+    expect(last.error.message).toMatch(/^The engine stopped unexpectedly \(signal SIGABRT\); it has been restarted\. Your conversation is safe - ask again\./);
+    const file = join(dir, 'data', 'conversations', `${first.conversationId}.json`);
+    const onDisk = JSON.parse(await readFile(file, 'utf8')) as Conversation;
+    expect(onDisk.messages).toHaveLength(2);
+    expect(onDisk.messages[1]).toMatchObject({ role: 'assistant', status: 'error', error: { code: 'ENGINE_CRASHED' } });
+    expect(onDisk.messages[1]!.text.length).toBeGreaterThan(0);
+
+    const second = await runTurn({ conversationId: first.conversationId, text: 'Once upon a time', modelPath: fixture, maxTokens: 24 });
+    const done = second.events.at(-1)!;
+    expect(done).toMatchObject({ type: 'done', status: 'done' });
+    if (done.type !== 'done') return;
+    expect(done.message.text.length).toBeGreaterThan(0);
+    expect(ledgerAddsUp(done.message.ledger!)).toBe(true);
+    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    expect(info.engine.state).toBe('ready');
+    expect(info.engine.restarts).toBe(1);
+    expect(info.backend?.threads).toBe(1);
+  });
+});
