@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process */
 // The `reckon` command: runs the built CLI (out/main/cli.js, made by `npm run build`).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

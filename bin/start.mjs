@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, URL, setTimeout, clearTimeout */
 // `npm start`: the desktop app when Electron can run here, else browser mode (`reckon serve`).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

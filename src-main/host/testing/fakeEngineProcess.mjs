@@ -1,3 +1,4 @@
+/* global process, setInterval, clearInterval */
 // A stand-in engine *process* for unit tests of the fork spawner: speaks the engine protocol over process.send.
 // generate streams 'answer' pieces slowly so a test can kill the process mid-way.
 const send = (m) => process.send?.(m);
