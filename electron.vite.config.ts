@@ -26,6 +26,8 @@ export default defineConfig({
       rolldownOptions: {
         input: { index: resolve(__dirname, 'src-main/electron/preload.ts') },
         external: ['electron'],
+        // A sandboxed preload must be CommonJS (ESM preloads need sandbox: false): out/preload/index.js.
+        output: { format: 'cjs', entryFileNames: '[name].js' },
       },
     },
   },

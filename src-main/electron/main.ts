@@ -1,0 +1,127 @@
+import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isApiMethod } from '../common/api';
+import { BridgeChannels, type BridgeReply } from '../common/bridge';
+import { ReckonError } from '../common/errors';
+import { createHost, repoRoot, type Host } from '../host/index';
+import { utilityEngineSpawner } from './engineChannel';
+import { GGUF_FILTERS, isTrustedSenderUrl, navigationDecision, withCsp, type AppLocation } from './security';
+
+const devUrl = !app.isPackaged ? process.env['ELECTRON_RENDERER_URL'] : undefined;
+const indexFile = join(__dirname, '../renderer/index.html');
+const location: AppLocation = devUrl ? { kind: 'dev', origin: devUrl } : { kind: 'file', indexUrl: pathToFileURL(indexFile).href };
+
+let host: Host | null = null;
+let win: BrowserWindow | null = null;
+
+function fromTrustedSender(e: IpcMainInvokeEvent): boolean {
+  // senderFrame is null when the frame navigated away or was destroyed before the message was handled.
+  return isTrustedSenderUrl(e.senderFrame?.url, location) && e.senderFrame === e.sender.mainFrame;
+}
+
+function registerIpc(h: Host): void {
+  ipcMain.handle(BridgeChannels.call, async (e, method: unknown, params: unknown): Promise<BridgeReply> => {
+    if (!fromTrustedSender(e)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Refused: the request did not come from the Reckon window.' } };
+    if (!isApiMethod(method)) return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown method: ${String(method)}` } };
+    try {
+      return { ok: true, result: await h.call(method, params) };
+    } catch (err) {
+      return { ok: false, error: ReckonError.from(err).toPayload() };
+    }
+  });
+  ipcMain.handle(BridgeChannels.pickGguf, async (e): Promise<string | null> => {
+    if (!fromTrustedSender(e) || !win) return null;
+    const r = await dialog.showOpenDialog(win, { title: 'Import a GGUF model', properties: ['openFile'], filters: GGUF_FILTERS });
+    return r.canceled ? null : (r.filePaths[0] ?? null);
+  });
+  h.onTurnEvent((ev) => {
+    if (win && !win.isDestroyed()) win.webContents.send(BridgeChannels.event, ev);
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const w = new BrowserWindow({
+    width: 1240,
+    height: 820,
+    minWidth: 420,
+    minHeight: 480,
+    show: false,
+    title: 'Reckon',
+    backgroundColor: '#17181a',
+    autoHideMenuBar: true,
+    webPreferences: {
+      preload: join(__dirname, '../preload/index.js'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      webviewTag: false,
+      spellcheck: true,
+    },
+  });
+  w.once('ready-to-show', () => w.show());
+  w.webContents.on('will-navigate', (e, url) => {
+    e.preventDefault();
+    const d = navigationDecision(url);
+    if (d.action === 'open-external') void shell.openExternal(d.url);
+  });
+  w.webContents.on('will-redirect', (e) => e.preventDefault());
+  w.webContents.setWindowOpenHandler(({ url }) => {
+    const d = navigationDecision(url);
+    if (d.action === 'open-external') void shell.openExternal(d.url);
+    return { action: 'deny' };
+  });
+  if (devUrl) void w.loadURL(devUrl);
+  else void w.loadFile(indexFile);
+  return w;
+}
+
+async function start(): Promise<void> {
+  session.defaultSession.webRequest.onHeadersReceived((details, cb) => cb({ responseHeaders: withCsp(details.responseHeaders) }));
+  // The renderer needs no device, notification or media permission.
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-attach-webview', (ev) => ev.preventDefault());
+  });
+
+  const root = app.isPackaged ? process.resourcesPath : repoRoot();
+  host = await createHost({
+    userDataDir: app.getPath('userData'),
+    modelsDir: join(root, 'models'),
+    shell: 'electron',
+    spawnEngine: utilityEngineSpawner(join(__dirname, 'engine.js')),
+  });
+  registerIpc(host);
+  win = createWindow();
+  win.on('closed', () => (win = null));
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (win) {
+      if (win.isMinimized()) win.restore();
+      win.focus();
+    }
+  });
+  app.whenReady().then(start, (err: unknown) => {
+    dialog.showErrorBox('Reckon could not start', err instanceof Error ? err.message : String(err));
+    app.quit();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  let closing = false;
+  app.on('before-quit', (e) => {
+    if (closing || !host) return;
+    closing = true;
+    e.preventDefault();
+    void host.close().finally(() => app.quit());
+  });
+}

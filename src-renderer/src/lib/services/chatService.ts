@@ -1,0 +1,15 @@
+import type { ReckonClient, SendParams } from '../../../../src-main/common/api';
+import type { TurnEvent } from '../../../../src-main/common/events';
+
+export class ChatService {
+  constructor(private readonly client: ReckonClient) {}
+  send(p: SendParams): Promise<{ turnId: string; conversationId: string }> {
+    return this.client.call('chat.send', p);
+  }
+  stop(turnId: string): Promise<void> {
+    return this.client.call('chat.stop', { turnId });
+  }
+  onEvent(listener: (e: TurnEvent) => void): () => void {
+    return this.client.onTurnEvent(listener);
+  }
+}

@@ -1,0 +1,12 @@
+import type { ReckonClient } from '../../../../src-main/common/api';
+import type { Settings } from '../../../../src-main/common/types';
+
+export class SettingsService {
+  constructor(private readonly client: ReckonClient) {}
+  get(): Promise<Settings> {
+    return this.client.call('settings.get');
+  }
+  update(patch: Partial<Settings>): Promise<Settings> {
+    return this.client.call('settings.update', patch);
+  }
+}

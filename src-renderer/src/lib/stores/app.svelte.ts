@@ -1,0 +1,71 @@
+import { getContext, setContext } from 'svelte';
+import { ChatService } from '../services/chatService';
+import { ConversationService } from '../services/conversationService';
+import { ModelService } from '../services/modelService';
+import { SettingsService } from '../services/settingsService';
+import { SystemService } from '../services/systemService';
+import type { AppClient } from '../transport/types';
+import { ChatStore } from './chat.svelte';
+import { ConnectionStore } from './connection.svelte';
+import { ConversationsStore } from './conversations.svelte';
+import { ModelsStore } from './models.svelte';
+import { SettingsStore } from './settings.svelte';
+import { SystemStore } from './system.svelte';
+import { ToastStore } from './toasts.svelte';
+
+/** Wires services to stores once; components reach the stores through context, never the client. */
+export class AppState {
+  readonly toasts: ToastStore;
+  readonly connection: ConnectionStore;
+  readonly settings: SettingsStore;
+  readonly system: SystemStore;
+  readonly models: ModelsStore;
+  readonly conversations: ConversationsStore;
+  readonly chat: ChatStore;
+  settingsOpen = $state(false);
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  constructor(client: AppClient) {
+    const system = new SystemService(client);
+    const convs = new ConversationService(client);
+    this.toasts = new ToastStore((id) => void system.dismissNotice(id).catch(() => {}));
+    this.settings = new SettingsStore(new SettingsService(client));
+    this.system = new SystemStore(system, this.toasts);
+    this.models = new ModelsStore(new ModelService(client, client.pickGguf), this.settings);
+    this.conversations = new ConversationsStore(convs);
+    this.chat = new ChatStore(new ChatService(client), convs, this.conversations, () => {
+      void this.system.refresh();
+      void this.system.refreshNotices();
+    });
+    this.connection = new ConnectionStore(client, () => void this.reload());
+  }
+
+  async start(): Promise<void> {
+    await this.reload();
+    // Engine state and notices change on the host's side (restarts, corrupt files): poll gently.
+    this.timer ??= setInterval(() => {
+      if (!this.connection.online) return;
+      void this.system.refresh();
+      void this.system.refreshNotices();
+    }, 5000);
+  }
+
+  async reload(): Promise<void> {
+    await Promise.allSettled([
+      this.settings.load(),
+      this.system.refresh(),
+      this.system.refreshNotices(),
+      this.models.refresh(),
+      this.conversations.refresh(),
+      this.chat.resync(),
+    ]);
+  }
+}
+
+const KEY = Symbol('reckon-app');
+export function provideApp(app: AppState): void {
+  setContext(KEY, app);
+}
+export function useApp(): AppState {
+  return getContext<AppState>(KEY);
+}

@@ -1,0 +1,24 @@
+import type { AppClient, ConnectionState } from '../transport/types';
+
+export class ConnectionStore {
+  state = $state<ConnectionState>({ status: 'open' });
+  readonly kind: AppClient['kind'];
+
+  constructor(client: AppClient, onReconnect: () => void) {
+    this.kind = client.kind;
+    this.state = client.connection();
+    let wasDown = false;
+    client.onConnectionChange((s) => {
+      this.state = s;
+      if (s.status === 'closed') wasDown = true;
+      if (s.status === 'open' && wasDown) {
+        wasDown = false;
+        onReconnect();
+      }
+    });
+  }
+
+  get online(): boolean {
+    return this.state.status === 'open';
+  }
+}

@@ -1,0 +1,134 @@
+import type { ErrorPayload } from '../../../../src-main/common/errors';
+import type { TurnEvent } from '../../../../src-main/common/events';
+import type { Ledger } from '../../../../src-main/common/ledger';
+import type { Message } from '../../../../src-main/common/types';
+
+/** A message as the chat view shows it, built from a stored Message and then grown by TurnEvent deltas. */
+export interface ChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  thinking: string;
+  thinkingMs?: number;
+  thinkingTokens?: number;
+  /** waiting: nothing streamed yet; thinking: thought deltas arriving; answering: answer deltas; final: settled. */
+  phase: 'waiting' | 'thinking' | 'answering' | 'final';
+  status: NonNullable<Message['status']>;
+  error?: ErrorPayload;
+  ledger?: Ledger;
+  modelId?: string;
+  createdAt: string;
+  turnId?: string;
+  /** Client clock when the first thought arrived (for the live timer). */
+  thinkingStartedAt?: number;
+  /** 0..1 while a model loads for this turn. */
+  loadProgress?: number;
+}
+
+export function fromMessage(m: Message): ChatMessage {
+  return {
+    id: m.id,
+    role: m.role,
+    text: m.text,
+    thinking: m.thinking ?? '',
+    thinkingMs: m.thinkingMs,
+    thinkingTokens: m.ledger?.thinking,
+    phase: m.status === 'streaming' ? (m.text ? 'answering' : m.thinking ? 'thinking' : 'waiting') : 'final',
+    status: m.status ?? 'done',
+    error: m.error,
+    ledger: m.ledger,
+    modelId: m.modelId,
+    createdAt: m.createdAt,
+  };
+}
+
+export function pendingUserMessage(text: string, now = new Date()): ChatMessage {
+  return { id: 'pending-' + now.getTime(), role: 'user', text, thinking: '', phase: 'final', status: 'done', createdAt: now.toISOString() };
+}
+
+function settle(target: ChatMessage, m: Message | undefined): void {
+  if (!m) return;
+  target.text = m.text;
+  if (m.thinking !== undefined) target.thinking = m.thinking;
+  if (m.thinkingMs !== undefined) target.thinkingMs = m.thinkingMs;
+  if (m.ledger) {
+    target.ledger = m.ledger;
+    target.thinkingTokens = m.ledger.thinking;
+  }
+  if (m.modelId) target.modelId = m.modelId;
+  if (m.error) target.error = m.error;
+}
+
+/**
+ * Applies one turn event to the messages of the conversation it belongs to, in place (the array may be a
+ * $state proxy). Returns false when the event is not for these messages.
+ */
+export function applyTurnEvent(messages: ChatMessage[], e: TurnEvent, now: number = Date.now()): boolean {
+  if (e.type === 'start') {
+    if (messages.some((m) => m.id === e.assistantMessageId)) return true;
+    const user = fromMessage(e.userMessage);
+    const pending = messages.findIndex((m) => m.id.startsWith('pending-') && m.role === 'user');
+    if (pending >= 0) messages[pending] = user;
+    else if (!messages.some((m) => m.id === user.id)) messages.push(user);
+    messages.push({
+      id: e.assistantMessageId,
+      role: 'assistant',
+      text: '',
+      thinking: '',
+      phase: 'waiting',
+      status: 'streaming',
+      modelId: e.modelId,
+      createdAt: new Date(now).toISOString(),
+      turnId: e.turnId,
+    });
+    return true;
+  }
+  const msg = messages.find((m) => m.turnId === e.turnId);
+  if (!msg) return false;
+  switch (e.type) {
+    case 'load-progress':
+      msg.loadProgress = e.progress;
+      break;
+    case 'thought':
+      if (msg.phase === 'waiting') {
+        msg.phase = 'thinking';
+        msg.thinkingStartedAt = now;
+      }
+      msg.loadProgress = undefined;
+      msg.thinking += e.text;
+      break;
+    case 'thought-end':
+      msg.thinkingMs = e.ms;
+      msg.thinkingTokens = e.tokens;
+      if (msg.phase === 'thinking' || msg.phase === 'waiting') msg.phase = 'answering';
+      break;
+    case 'answer':
+      if (msg.phase !== 'answering') {
+        if (msg.phase === 'thinking' && msg.thinkingMs === undefined && msg.thinkingStartedAt !== undefined) {
+          msg.thinkingMs = now - msg.thinkingStartedAt;
+        }
+        msg.phase = 'answering';
+      }
+      msg.loadProgress = undefined;
+      msg.text += e.text;
+      break;
+    case 'ledger':
+      msg.ledger = e.ledger;
+      msg.thinkingTokens = e.ledger.thinking;
+      break;
+    case 'done':
+      settle(msg, e.message);
+      msg.status = e.status;
+      msg.phase = 'final';
+      msg.loadProgress = undefined;
+      break;
+    case 'error':
+      settle(msg, e.message);
+      msg.status = e.error.code === 'TURN_ABORTED' ? 'stopped' : 'error';
+      if (msg.status === 'error') msg.error = e.error;
+      msg.phase = 'final';
+      msg.loadProgress = undefined;
+      break;
+  }
+  return true;
+}

@@ -1,0 +1,31 @@
+/** Sidebar groups by last update, relative to now. */
+export function dateGroup(iso: string, now: Date = new Date()): 'Today' | 'Yesterday' | 'Previous 7 days' | 'Older' {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return 'Older';
+  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  const day = 86_400_000;
+  if (t.getTime() >= startOfToday) return 'Today';
+  if (t.getTime() >= startOfToday - day) return 'Yesterday';
+  if (t.getTime() >= startOfToday - 7 * day) return 'Previous 7 days';
+  return 'Older';
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v >= 100 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatParams(n: number | null): string | null {
+  if (n === null || !Number.isFinite(n)) return null;
+  if (n >= 1e9) return (n / 1e9).toFixed(1).replace(/\.0$/, '') + 'B';
+  if (n >= 1e6) return (n / 1e6).toFixed(1).replace(/\.0$/, '') + 'M';
+  if (n >= 1e3) return Math.round(n / 1e3) + 'K';
+  return String(n);
+}

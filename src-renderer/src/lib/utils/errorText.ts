@@ -1,0 +1,32 @@
+import type { ErrorPayload } from '../../../../src-main/common/errors';
+
+/** A sentence for the user per stable error code; the host's message is shown beneath it as detail. */
+const sentences: Partial<Record<ErrorPayload['code'], string>> = {
+  ENGINE_CRASHED: 'The engine stopped unexpectedly while answering. It has been restarted; your conversation is safe.',
+  ENGINE_UNAVAILABLE: 'The engine could not be started. Check the model and backend in Settings.',
+  GGUF_INVALID: 'That file is not a GGUF model.',
+  GGUF_TRUNCATED: 'That GGUF file is incomplete (it is shorter than its header says).',
+  MODEL_TOO_BIG: 'That model does not fit in the memory this machine has.',
+  MODEL_NOT_FOUND: 'The model could not be found. It may have been moved or removed.',
+  MODEL_LOAD_FAILED: 'The model could not be loaded.',
+  BACKEND_UNAVAILABLE: 'The selected backend is not available on this machine.',
+  TURN_ABORTED: 'Stopped.',
+  BUSY: 'Another answer is still being generated in this conversation.',
+  CONVERSATION_NOT_FOUND: 'This conversation no longer exists.',
+  UNAUTHORIZED: 'Access was refused. Open Reckon with the link printed by "reckon serve".',
+  STORE_CORRUPT: 'A saved file could not be read and was set aside.',
+  IO_ERROR: 'A file or connection error occurred.',
+  BAD_REQUEST: 'The request was not understood.',
+  INTERNAL: 'Something went wrong inside Reckon.',
+};
+
+export function errorSentence(e: Pick<ErrorPayload, 'code'>): string {
+  return sentences[e.code] ?? 'Something went wrong.';
+}
+
+/** The host's own message, when it says more than the sentence. */
+export function errorDetail(e: ErrorPayload): string | null {
+  const m = e.message?.trim();
+  if (!m || m === errorSentence(e)) return null;
+  return m;
+}

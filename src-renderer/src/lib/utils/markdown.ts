@@ -1,0 +1,87 @@
+import DOMPurify from 'dompurify';
+import katex from 'katex';
+import { Marked, type Tokens, type TokenizerAndRendererExtension } from 'marked';
+import { escapeHtml, highlightCode } from './highlight';
+
+function renderMath(tex: string, displayMode: boolean): string {
+  try {
+    return katex.renderToString(tex, { displayMode, throwOnError: false, output: 'htmlAndMathml', strict: 'ignore', trust: false });
+  } catch {
+    return `<code>${escapeHtml(tex)}</code>`;
+  }
+}
+
+const blockMath: TokenizerAndRendererExtension = {
+  name: 'blockMath',
+  level: 'block',
+  start: (src: string) => src.indexOf('$$'),
+  tokenizer(src: string) {
+    const m = /^\$\$([\s\S]+?)\$\$(?:\n|$)/.exec(src);
+    if (m) return { type: 'blockMath', raw: m[0], text: (m[1] ?? '').trim() };
+    return undefined;
+  },
+  renderer: (t) => `<div class="math-block">${renderMath(String(t.text), true)}</div>\n`,
+};
+
+const inlineMath: TokenizerAndRendererExtension = {
+  name: 'inlineMath',
+  level: 'inline',
+  start: (src: string) => src.indexOf('$'),
+  tokenizer(src: string) {
+    // $$...$$ inline, or $...$ whose content neither starts nor ends with a space (so "$5 and $6" stays text).
+    const m = /^\$\$([^$]+?)\$\$/.exec(src) ?? /^\$(?!\s)((?:\\\$|[^$\n])+?)(?<!\s)\$(?!\d)/.exec(src);
+    if (m) return { type: 'inlineMath', raw: m[0], text: m[1] ?? '', display: m[0].startsWith('$$') };
+    return undefined;
+  },
+  renderer: (t) => renderMath(String(t.text), Boolean(t.display)),
+};
+
+const marked = new Marked({
+  gfm: true,
+  breaks: true,
+  async: false,
+  extensions: [blockMath, inlineMath],
+  renderer: {
+    code({ text, lang }: Tokens.Code) {
+      const { html, language } = highlightCode(text, lang);
+      return (
+        `<div class="code-block"><div class="code-head"><span class="code-lang">${escapeHtml(language)}</span>` +
+        `<button type="button" class="code-copy" data-copy-code>Copy</button></div>` +
+        `<pre><code class="hljs language-${escapeHtml(language)}">${html}</code></pre></div>\n`
+      );
+    },
+    // Model output is text: raw HTML in it is shown, never interpreted.
+    html({ text }: Tokens.HTML | Tokens.Tag) {
+      return escapeHtml(text);
+    },
+  },
+});
+
+let hooked = false;
+function purifier(): typeof DOMPurify {
+  if (!hooked) {
+    hooked = true;
+    DOMPurify.addHook('afterSanitizeAttributes', (node) => {
+      if (node.tagName === 'A') {
+        const href = node.getAttribute('href') ?? '';
+        if (/^https?:/i.test(href)) {
+          node.setAttribute('target', '_blank');
+          node.setAttribute('rel', 'noopener noreferrer');
+        } else if (!href.startsWith('#')) {
+          node.removeAttribute('href');
+        }
+      }
+    });
+  }
+  return DOMPurify;
+}
+
+/** Markdown (with $math$, highlighted code) to sanitised HTML, safe for {@html}. */
+export function renderMarkdown(src: string): string {
+  const raw = marked.parse(src) as string;
+  return purifier().sanitize(raw, {
+    ADD_ATTR: ['target', 'data-copy-code'],
+    FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'select', 'iframe', 'object', 'embed'],
+    FORBID_ATTR: ['srcset'],
+  });
+}
