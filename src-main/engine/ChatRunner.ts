@@ -1,0 +1,197 @@
+import {
+  LlamaChat,
+  LlamaText,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  type LlamaChatResponseChunk,
+  type LlamaContext,
+  type LlamaModel,
+} from 'node-llama-cpp';
+import type { EngineEvent, GenerateParams, GenerateResult, HistoryItem } from '../common/engineProtocol';
+import { ReckonError } from '../common/errors';
+import { makeLedger } from '../common/ledger';
+import { DeltaTrimmer } from './DeltaTrimmer';
+
+/** What a ChatRunner works with: one loaded model, its context and the chat wrapper for its template. */
+export interface ChatRunnerOptions {
+  model: LlamaModel;
+  context: LlamaContext;
+  chatWrapper: ChatWrapper;
+}
+
+interface ChatEntry {
+  chat: LlamaChat;
+  busy: boolean;
+}
+
+/**
+ * Runs chat turns on one loaded model. Each chatKey keeps its own LlamaChat on its own context
+ * sequence, so the next turn of the same conversation reuses the KV prefix (LlamaChat compares the
+ * new prompt with the sequence's tokens and decodes only the difference). When sequences run out,
+ * the least recently used idle chat gives its sequence up.
+ */
+export class ChatRunner {
+  /** Insertion order is recency: a used entry is moved to the end. */
+  private readonly chats = new Map<string, ChatEntry>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly thoughtSuffixTokens: number;
+
+  constructor(private readonly opts: ChatRunnerOptions) {
+    const suffix = opts.chatWrapper.settings.segments?.thought?.suffix;
+    this.thoughtSuffixTokens = suffix === undefined ? 0 : LlamaText(suffix).tokenize(opts.model.tokenizer).length;
+  }
+
+  /** The wrapper formatting prompts for this model. */
+  get chatWrapper(): ChatWrapper {
+    return this.opts.chatWrapper;
+  }
+
+  /** Runs one turn, streaming 'thought' / 'answer' / 'thought-end' events; resolves when it ends or is aborted. */
+  async generate(p: GenerateParams & { requestId: string }, emit: (e: EngineEvent) => void): Promise<GenerateResult> {
+    if (this.running.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
+    const entry = this.acquire(p.chatKey);
+    const controller = new AbortController();
+    this.running.set(p.requestId, controller);
+    const { requestId } = p;
+    const sequence = entry.chat.sequence;
+    const meterBefore = sequence.tokenMeter.getState();
+
+    let thinking = '';
+    let answer = '';
+    let thoughtTokens = 0;
+    let answerTokens = 0;
+    let thoughtStart: number | null = null;
+    let thoughtEnd: number | null = null;
+    const thoughtTrim = new DeltaTrimmer();
+    const answerTrim = new DeltaTrimmer();
+    const endThought = (at = Date.now()): void => {
+      if (thoughtStart === null || thoughtEnd !== null) return;
+      thoughtEnd = at;
+      emit({ type: 'thought-end', requestId, ms: thoughtEnd - thoughtStart, tokens: thoughtTokens });
+    };
+    const onResponseChunk = (c: LlamaChatResponseChunk): void => {
+      if (c.type === 'segment') {
+        // Thought segments and any other hidden segment (gpt-oss comments) are reasoning, not answer.
+        thoughtStart ??= c.segmentStartTime?.getTime() ?? Date.now();
+        thoughtTokens += c.tokens.length;
+        thinking += c.text;
+        const d = thoughtTrim.push(c.text);
+        if (d !== '') emit({ type: 'thought', requestId, text: d });
+        if (c.segmentEndTime !== undefined) endThought(c.segmentEndTime.getTime());
+        return;
+      }
+      if (c.text === '' && c.tokens.length === 0) return;
+      endThought();
+      answerTokens += c.tokens.length;
+      answer += c.text;
+      const d = answerTrim.push(c.text);
+      if (d !== '') emit({ type: 'answer', requestId, text: d });
+    };
+
+    let stopReason: GenerateResult['stopReason'] = 'eos';
+    try {
+      const response = await entry.chat.generateResponse(toChatHistory(p), {
+        onResponseChunk,
+        signal: controller.signal,
+        stopOnAbortSignal: true,
+        maxTokens: p.maxTokens,
+        temperature: p.temperature,
+        seed: p.seed,
+        budgets: p.thinkingBudget === null ? undefined : { thoughtTokens: p.thinkingBudget },
+      });
+      const r = response.metadata.stopReason;
+      stopReason = r === 'abort' || controller.signal.aborted ? 'aborted' : r === 'maxTokens' ? 'maxTokens' : 'eos';
+    } catch (err) {
+      // Aborted before the first token: LlamaChat throws instead of returning; what we have is the result.
+      if (!controller.signal.aborted) throw new ReckonError('INTERNAL', `Generation failed: ${(err as Error)?.message ?? String(err)}`);
+      stopReason = 'aborted';
+    } finally {
+      this.running.delete(requestId);
+      entry.busy = false;
+    }
+    endThought();
+
+    // Real counts from the engine. The token meter counts prefill (input) and sampled tokens (output);
+    // tokens already in the sequence's KV cache from the previous turn are neither.
+    const used = sequence.tokenMeter.diff(meterBefore);
+    const output = used.usedOutputTokens;
+    const thoughtSeen = thoughtStart !== null;
+    // Sampled tokens that reached neither stream: think tags and the end-of-generation token.
+    const unstreamed = Math.max(0, output - thoughtTokens - answerTokens);
+    const stopToken = stopReason === 'eos' && unstreamed > 0 ? 1 : 0;
+    // A thinking budget closes the thought by decoding the suffix as input: it is thinking, not prompt.
+    const injected = thoughtSeen && p.thinkingBudget !== null && thoughtTokens >= p.thinkingBudget
+      ? Math.min(this.thoughtSuffixTokens, used.usedInputTokens) : 0;
+    const thinkingCount = thoughtSeen ? thoughtTokens + unstreamed - stopToken + injected : 0;
+    const visibleCount = thoughtSeen ? answerTokens + stopToken : output;
+    const prompt = used.usedInputTokens - injected;
+    const cached = Math.max(0, sequence.nextTokenIndex - used.usedInputTokens - output);
+    const ledger = makeLedger({ prompt, cached, thinking: thinkingCount, visible: visibleCount });
+
+    return {
+      answer: answer.trim(),
+      thinking: thinking.trim(),
+      thinkingMs: thoughtStart !== null && thoughtEnd !== null ? thoughtEnd - thoughtStart : 0,
+      ledger,
+      stopReason,
+    };
+  }
+
+  /** Aborts a running request; false when it is not running (already finished or unknown). */
+  abort(requestId: string): boolean {
+    const c = this.running.get(requestId);
+    if (c === undefined) return false;
+    c.abort(new ReckonError('TURN_ABORTED', 'The generation was stopped.'));
+    return true;
+  }
+
+  abortAll(): void {
+    for (const id of [...this.running.keys()]) this.abort(id);
+  }
+
+  /** Drops every chat and frees their sequences. */
+  dispose(): void {
+    this.abortAll();
+    for (const e of this.chats.values()) e.chat.dispose({ disposeSequence: true });
+    this.chats.clear();
+  }
+
+  private acquire(chatKey: string): ChatEntry {
+    const existing = this.chats.get(chatKey);
+    if (existing !== undefined) {
+      if (existing.busy) throw new ReckonError('BUSY', 'Another turn is running in this conversation.', { chatKey });
+      this.chats.delete(chatKey);
+      this.chats.set(chatKey, existing);
+      existing.busy = true;
+      return existing;
+    }
+    if (this.opts.context.sequencesLeft === 0) {
+      const victim = [...this.chats.entries()].find(([, e]) => !e.busy);
+      if (victim === undefined) throw new ReckonError('BUSY', 'All engine sequences are busy; try again when a turn ends.');
+      victim[1].chat.dispose({ disposeSequence: true });
+      this.chats.delete(victim[0]);
+    }
+    const chat = new LlamaChat({
+      contextSequence: this.opts.context.getSequence(),
+      chatWrapper: this.opts.chatWrapper,
+      autoDisposeSequence: true,
+    });
+    const entry: ChatEntry = { chat, busy: true };
+    this.chats.set(chatKey, entry);
+    return entry;
+  }
+}
+
+/** Engine history -> node-llama-cpp chat history; prior assistant turns carry their answer only (no thinking). */
+function toChatHistory(p: GenerateParams): ChatHistoryItem[] {
+  const out: ChatHistoryItem[] = [];
+  if (p.systemPrompt.trim() !== '') out.push({ type: 'system', text: p.systemPrompt });
+  for (const h of p.history as readonly HistoryItem[]) {
+    if (h.role === 'system') out.push({ type: 'system', text: h.text });
+    else if (h.role === 'user') out.push({ type: 'user', text: h.text });
+    else out.push({ type: 'model', response: [h.text] });
+  }
+  out.push({ type: 'user', text: p.question });
+  out.push({ type: 'model', response: [] });
+  return out;
+}

@@ -1,0 +1,101 @@
+import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, GenerateParams } from '../common/engineProtocol';
+import { ReckonError } from '../common/errors';
+import type { BackendChoice } from '../common/types';
+import { inspectModel } from './inspectModel';
+import { LlamaHost } from './LlamaHost';
+
+type Async<M> = { [K in keyof M]: M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
+
+const backends: readonly BackendChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
+
+/**
+ * Implements every EngineMethods call with validated parameters. Streams events through `emit`.
+ * Errors are ReckonErrors with stable codes; the entry turns them into `error` frames.
+ */
+export class EngineService {
+  private readonly host = new LlamaHost();
+  readonly methods: Async<EngineMethods>;
+
+  constructor(private readonly emit: (e: EngineEvent) => void) {
+    const host = this.host;
+    this.methods = {
+      init: (p) => host.init(p),
+      inspect: (p) => inspectModel(p.path),
+      load: (p) => host.load(p.modelPath, (progress) => emit({ type: 'load-progress', progress })),
+      generate: async (p) => {
+        const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', requestId: p.requestId, progress }));
+        return runner.generate(p, emit);
+      },
+      abort: async (p) => {
+        host.abort(p.requestId);
+      },
+      info: () => host.info(),
+      crash: async () => {
+        // Test hook: die the way a native fault does (no cleanup, no reply), so the host's supervision is exercised.
+        setImmediate(() => process.abort());
+      },
+    } satisfies Async<EngineMethods>;
+  }
+
+  /** Validates `params` for `method` and runs it. */
+  call(method: unknown, params: unknown): Promise<unknown> {
+    if (typeof method !== 'string' || !Object.hasOwn(this.methods, method)) {
+      return Promise.reject(new ReckonError('BAD_REQUEST', `Unknown engine method ${String(method)}.`));
+    }
+    const m = method as EngineMethod;
+    const p = validate(m, params);
+    return (this.methods[m] as (p: unknown) => Promise<unknown>)(p);
+  }
+
+  dispose(): Promise<void> {
+    return this.host.dispose();
+  }
+}
+
+function validate(method: EngineMethod, params: unknown): unknown {
+  const o = (params ?? {}) as Record<string, unknown>;
+  if (typeof o !== 'object' || Array.isArray(o)) throw bad(method, 'params must be an object');
+  const str = (k: string): void => {
+    if (typeof o[k] !== 'string' || o[k] === '') throw bad(method, `${k} must be a non-empty string`);
+  };
+  const num = (k: string, opt = false): void => {
+    if (opt && (o[k] === undefined || o[k] === null)) return;
+    if (typeof o[k] !== 'number' || !Number.isFinite(o[k])) throw bad(method, `${k} must be a number`);
+  };
+  switch (method) {
+    case 'init': {
+      const p = o as unknown as EngineInitParams;
+      if (!backends.includes(p.backend)) throw bad(method, `backend must be one of ${backends.join(', ')}`);
+      num('threads', true);
+      if (typeof p.threads === 'number' && (!Number.isInteger(p.threads) || p.threads < 1)) throw bad(method, 'threads must be a positive integer or null');
+      str('threadsCachePath');
+      return { backend: p.backend, threads: p.threads ?? null, threadsCachePath: p.threadsCachePath };
+    }
+    case 'inspect': str('path'); return o;
+    case 'load': str('modelPath'); return o;
+    case 'abort': str('requestId'); return o;
+    case 'generate': {
+      for (const k of ['requestId', 'chatKey', 'modelPath', 'question']) str(k);
+      if (typeof o.systemPrompt !== 'string') throw bad(method, 'systemPrompt must be a string');
+      num('maxTokens');
+      num('temperature');
+      num('thinkingBudget', true);
+      num('seed', true);
+      if (!Array.isArray(o.history) || !o.history.every(isHistoryItem)) throw bad(method, 'history must be a list of {role, text}');
+      const p = o as unknown as GenerateParams;
+      if (p.maxTokens < 1) throw bad(method, 'maxTokens must be at least 1');
+      return { ...p, thinkingBudget: p.thinkingBudget ?? null };
+    }
+    default:
+      return o;
+  }
+}
+
+function isHistoryItem(h: unknown): boolean {
+  const i = h as { role?: unknown; text?: unknown };
+  return typeof h === 'object' && h !== null && (i.role === 'system' || i.role === 'user' || i.role === 'assistant') && typeof i.text === 'string';
+}
+
+function bad(method: string, why: string): ReckonError {
+  return new ReckonError('BAD_REQUEST', `Bad parameters for ${method}: ${why}.`, { method });
+}

@@ -1,0 +1,201 @@
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InsufficientMemoryError, resolveChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import type { EngineInitParams } from '../common/engineProtocol';
+import { ReckonError } from '../common/errors';
+import type { BackendChoice, BackendInfo } from '../common/types';
+import { ChatRunner } from './ChatRunner';
+import { chatWrapperFor } from './chatWrapperFor';
+import { classifyChatTemplate, type TemplateClass } from './classifyChatTemplate';
+import { checkGguf } from './ggufCheck';
+import { checkFitsInMemory } from './memoryCheck';
+import { resolveBackend } from './resolveBackend';
+import { ThreadTuner } from './threadTuner';
+
+/** Largest context the engine creates, in tokens per sequence (tiny models train on far less anyway). */
+const MAX_CONTEXT = 4096;
+/** Sequences in the one context: a few conversations keep their KV prefix at once. */
+const SEQUENCES = 4;
+
+interface Backend {
+  llama: Llama;
+  requested: BackendChoice;
+  fallbackReason?: string;
+}
+
+interface LoadedModel {
+  path: string;
+  sizeBytes: number;
+  model: LlamaModel;
+  context: LlamaContext;
+  runner: ChatRunner;
+  template: TemplateClass;
+}
+
+/**
+ * Owns llama.cpp in this process: the backend binding, the thread choice, and at most one model with
+ * one context. Loading another model disposes the previous one first. init and load are serialised.
+ */
+export class LlamaHost {
+  private backend: Backend | null = null;
+  private tuner: ThreadTuner | null = null;
+  private initParams: EngineInitParams | null = null;
+  private loaded: LoadedModel | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** (Re)initialises the backend; a changed backend unloads the model, a changed thread count rebuilds the context. */
+  init(p: EngineInitParams): Promise<BackendInfo> {
+    return this.serial(async () => {
+      await this.initNow(p);
+      return this.backendInfo();
+    });
+  }
+
+  /** Loads the model at `modelPath` unless it is loaded already; progress is 0..1. */
+  load(modelPath: string, onProgress: (progress: number) => void): Promise<BackendInfo> {
+    return this.serial(async () => {
+      await this.loadNow(resolve(modelPath), onProgress);
+      return this.backendInfo();
+    });
+  }
+
+  /** The chat runner of `modelPath`, loading it first when another (or no) model is loaded. */
+  runnerFor(modelPath: string, onProgress: (progress: number) => void): Promise<ChatRunner> {
+    return this.serial(async () => (await this.loadNow(resolve(modelPath), onProgress)).runner);
+  }
+
+  /** Aborts a request on the loaded model; false when nothing by that id runs. */
+  abort(requestId: string): boolean {
+    return this.loaded?.runner.abort(requestId) ?? false;
+  }
+
+  /** The backend as it is now; null before init. */
+  async info(): Promise<BackendInfo | null> {
+    return this.backend === null ? null : this.backendInfo();
+  }
+
+  async dispose(): Promise<void> {
+    await this.unload();
+    await this.backend?.llama.dispose();
+    this.backend = null;
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async initNow(p: EngineInitParams): Promise<void> {
+    const prev = this.initParams;
+    this.initParams = p;
+    this.tuner = new ThreadTuner(p.threadsCachePath, p.threads);
+    if (this.backend === null || prev?.backend !== p.backend) {
+      await this.unload();
+      await this.backend?.llama.dispose();
+      this.backend = null;
+      const resolved = await resolveBackend(p.backend, this.tuner.needsMeasurement ? this.tuner.cores : this.tuner.current().threads);
+      this.backend = { llama: resolved.llama, requested: p.backend, fallbackReason: resolved.fallbackReason };
+      return;
+    }
+    if (!this.tuner.needsMeasurement) this.backend.llama.maxThreads = this.tuner.current().threads;
+    const l = this.loaded;
+    if (l !== null && (prev?.threads !== p.threads || prev.threadsCachePath !== p.threadsCachePath)) {
+      // The thread count is fixed per context: rebuild it (cheap; the weights stay loaded).
+      const threads = (await this.tuner.ensureMeasured(this.backend.llama, l.model)).threads;
+      this.backend.llama.maxThreads = threads;
+      l.runner.dispose();
+      await l.context.dispose();
+      l.context = await createContext(l.model, threads);
+      l.runner = new ChatRunner({ model: l.model, context: l.context, chatWrapper: l.runner.chatWrapper });
+    }
+  }
+
+  private async loadNow(path: string, onProgress: (progress: number) => void): Promise<LoadedModel> {
+    if (this.loaded?.path === path) return this.loaded;
+    if (this.backend === null || this.tuner === null) {
+      // The host normally calls init first; a sensible default keeps a bare engine usable.
+      await this.initNow({ backend: 'auto', threads: null, threadsCachePath: join(tmpdir(), 'reckon-threads.json') });
+    }
+    const backend = this.backend as Backend;
+    const tuner = this.tuner as ThreadTuner;
+    // Our own header check first: a bad file must not reach llama.cpp, which may abort the process on it.
+    const header = checkGguf(path);
+    const vram = backend.llama.gpu === false ? null : await backend.llama.getVramState();
+    checkFitsInMemory(path, header.fileSize, this.loaded?.sizeBytes ?? 0, vram?.free ?? 0);
+    await this.unload();
+
+    let model: LlamaModel;
+    try {
+      model = await backend.llama.loadModel({ modelPath: path, onLoadProgress: (p) => onProgress(p) });
+    } catch (err) {
+      if (err instanceof InsufficientMemoryError) {
+        throw new ReckonError('MODEL_TOO_BIG', `This model does not fit in the memory available: ${err.message}`, { path });
+      }
+      throw new ReckonError('MODEL_LOAD_FAILED', `llama.cpp could not load ${path}: ${(err as Error)?.message ?? String(err)}`, { path });
+    }
+    try {
+      const threads = (await tuner.ensureMeasured(backend.llama, model)).threads;
+      backend.llama.maxThreads = threads;
+      const meta = model.fileInfo.metadata;
+      const templateText = meta.tokenizer?.chat_template;
+      let resolved = null;
+      try {
+        resolved = templateText === undefined ? null : resolveChatWrapper(model, { warningLogs: false });
+      } catch {
+        resolved = null;
+      }
+      const template = classifyChatTemplate(templateText, meta.tokenizer?.ggml?.tokens, resolved);
+      const chatWrapper = chatWrapperFor(template.family, resolved);
+      const context = await createContext(model, threads);
+      this.loaded = {
+        path, sizeBytes: header.fileSize, model, context, template,
+        runner: new ChatRunner({ model, context, chatWrapper }),
+      };
+      onProgress(1);
+      return this.loaded;
+    } catch (err) {
+      await model.dispose();
+      if (err instanceof ReckonError) throw err;
+      if (err instanceof InsufficientMemoryError) {
+        throw new ReckonError('MODEL_TOO_BIG', `There is not enough memory for this model's context: ${err.message}`, { path });
+      }
+      throw new ReckonError('MODEL_LOAD_FAILED', `The model loaded but its context could not be created: ${(err as Error)?.message ?? String(err)}`, { path });
+    }
+  }
+
+  private async unload(): Promise<void> {
+    const l = this.loaded;
+    if (l === null) return;
+    this.loaded = null;
+    l.runner.dispose();
+    await l.context.dispose();
+    await l.model.dispose();
+  }
+
+  private async backendInfo(): Promise<BackendInfo> {
+    const b = this.backend;
+    if (b === null || this.tuner === null) throw new ReckonError('ENGINE_UNAVAILABLE', 'The engine has no backend yet.');
+    const { llama } = b;
+    const onGpu = llama.gpu !== false;
+    const vram = onGpu ? await llama.getVramState() : null;
+    const choice = this.tuner.current();
+    const info: BackendInfo = {
+      requested: b.requested,
+      active: llama.gpu === false ? 'cpu' : llama.gpu,
+      buildType: llama.buildType,
+      deviceNames: onGpu ? await llama.getGpuDeviceNames() : [],
+      vram: vram === null ? null : { total: vram.total, used: vram.used, free: vram.free },
+      threads: choice.threads,
+      threadsSource: choice.source,
+      cpuCores: this.tuner.cores,
+    };
+    if (b.fallbackReason !== undefined) info.fallbackReason = b.fallbackReason;
+    return info;
+  }
+}
+
+function createContext(model: LlamaModel, threads: number): Promise<LlamaContext> {
+  const train = model.trainContextSize > 0 ? model.trainContextSize : MAX_CONTEXT;
+  return model.createContext({ contextSize: Math.min(train, MAX_CONTEXT), sequences: SEQUENCES, threads });
+}

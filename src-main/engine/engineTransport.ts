@@ -1,0 +1,39 @@
+import type { EngineToHost } from '../common/engineProtocol';
+
+/** The engine's link to its host, whichever way it was started. */
+export interface EngineTransport {
+  send(msg: EngineToHost): void;
+  onMessage(cb: (msg: unknown) => void): void;
+}
+
+/** Electron's utilityProcess port: messages arrive wrapped as `{data}`. */
+interface ParentPort {
+  postMessage(msg: unknown): void;
+  on(event: 'message', cb: (e: { data: unknown }) => void): void;
+}
+
+/**
+ * Picks the transport: Electron utilityProcess (`process.parentPort`) or a `child_process.fork` IPC
+ * channel (`process.send`). Anything else is a mistake in how the engine was started.
+ */
+export function createEngineTransport(): EngineTransport {
+  const port = (process as unknown as { parentPort?: ParentPort }).parentPort;
+  if (port !== undefined) {
+    return {
+      send: (msg) => port.postMessage(msg),
+      onMessage: (cb) => port.on('message', (e) => cb(e.data)),
+    };
+  }
+  const send = process.send?.bind(process);
+  if (send !== undefined) {
+    // The host died or closed the channel: nothing left to serve, and an orphaned engine holds memory.
+    process.on('disconnect', () => process.exit(0));
+    return {
+      send: (msg) => {
+        if (process.connected) send(msg);
+      },
+      onMessage: (cb) => process.on('message', cb),
+    };
+  }
+  throw new Error('The engine must be started as an Electron utility process or with child_process.fork.');
+}
