@@ -2,6 +2,7 @@ import DOMPurify from 'dompurify';
 import katex from 'katex';
 import { Marked, type Tokens, type TokenizerAndRendererExtension } from 'marked';
 import { escapeHtml, highlightCode } from './highlight';
+import { SANITIZE_CONFIG, isSafeHref } from './sanitizeConfig';
 
 function renderMath(tex: string, displayMode: boolean): string {
   try {
@@ -54,6 +55,16 @@ const marked = new Marked({
     html({ text }: Tokens.HTML | Tokens.Tag) {
       return escapeHtml(text);
     },
+    link({ href, title, tokens }: Tokens.Link) {
+      const inner = this.parser.parseInline(tokens);
+      if (!isSafeHref(href)) return inner;
+      const t = title ? ` title="${escapeHtml(title)}"` : '';
+      return `<a href="${escapeHtml(href)}"${t}>${inner}</a>`;
+    },
+    // No remote or local images in answers (offline app, CSP img-src 'self'): show the alt text.
+    image({ text }: Tokens.Image) {
+      return escapeHtml(text);
+    },
   },
 });
 
@@ -76,12 +87,16 @@ function purifier(): typeof DOMPurify {
   return DOMPurify;
 }
 
-/** Markdown (with $math$, highlighted code) to sanitised HTML, safe for {@html}. */
+/** Markdown (with $math$, highlighted code) to HTML, before sanitising: raw HTML escaped, unsafe links dropped. */
+export function markdownToHtml(src: string): string {
+  return marked.parse(src) as string;
+}
+
+/** Markdown to sanitised HTML, safe for {@html}. */
 export function renderMarkdown(src: string): string {
-  const raw = marked.parse(src) as string;
-  return purifier().sanitize(raw, {
-    ADD_ATTR: ['target', 'data-copy-code'],
-    FORBID_TAGS: ['style', 'form', 'input', 'textarea', 'select', 'iframe', 'object', 'embed'],
-    FORBID_ATTR: ['srcset'],
-  });
+  const raw = markdownToHtml(src);
+  const p = purifier();
+  // Defence in depth: without a working sanitiser, show the text rather than trust the first layer alone.
+  if (!p.isSupported) return `<p>${escapeHtml(src)}</p>`;
+  return p.sanitize(raw, SANITIZE_CONFIG);
 }

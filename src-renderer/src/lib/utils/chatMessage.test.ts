@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import type { TurnEvent } from '../../../../src-main/common/events';
+import { makeLedger } from '../../../../src-main/common/ledger';
+import { applyTurnEvent, pendingUserMessage, type ChatMessage } from './chatMessage';
+
+const user = { id: 'u1', role: 'user' as const, text: 'What is 37+48?', createdAt: '2024-01-01T00:00:00Z' };
+
+function started(): ChatMessage[] {
+  const msgs = [pendingUserMessage('What is 37+48?')];
+  applyTurnEvent(msgs, { type: 'start', turnId: 't1', conversationId: 'c1', userMessage: user, assistantMessageId: 'a1', modelId: 'm' }, 1000);
+  return msgs;
+}
+
+describe('applyTurnEvent', () => {
+  it('replaces the pending user message and adds a waiting assistant message', () => {
+    const msgs = started();
+    expect(msgs.map((m) => m.id)).toEqual(['u1', 'a1']);
+    expect(msgs[1]).toMatchObject({ phase: 'waiting', status: 'streaming', turnId: 't1' });
+  });
+
+  it('streams thoughts, then the answer, then settles with the ledger', () => {
+    const msgs = started();
+    const a = msgs[1]!;
+    const ev = (e: TurnEvent, t: number) => expect(applyTurnEvent(msgs, e, t)).toBe(true);
+    ev({ type: 'thought', turnId: 't1', text: '7+8=15 ' }, 1100);
+    expect(a.phase).toBe('thinking');
+    ev({ type: 'thought', turnId: 't1', text: 'carry 1' }, 1200);
+    expect(a.thinking).toBe('7+8=15 carry 1');
+    ev({ type: 'thought-end', turnId: 't1', ms: 320, tokens: 12 }, 1420);
+    expect(a).toMatchObject({ phase: 'answering', thinkingMs: 320, thinkingTokens: 12 });
+    ev({ type: 'answer', turnId: 't1', text: '8' }, 1500);
+    ev({ type: 'answer', turnId: 't1', text: '5' }, 1510);
+    expect(a.text).toBe('85');
+    const ledger = makeLedger({ visible: 2, thinking: 12, prompt: 20, cached: 0 });
+    ev({ type: 'ledger', turnId: 't1', ledger }, 1520);
+    ev({ type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', thinking: '7+8=15 carry 1', thinkingMs: 320, ledger, createdAt: '', status: 'done' } }, 1530);
+    expect(a).toMatchObject({ phase: 'final', status: 'done', text: '85', ledger });
+  });
+
+  it('measures thinking on the client when no thought-end arrives', () => {
+    const msgs = started();
+    applyTurnEvent(msgs, { type: 'thought', turnId: 't1', text: 'x' }, 2000);
+    applyTurnEvent(msgs, { type: 'answer', turnId: 't1', text: 'y' }, 2750);
+    expect(msgs[1]!.thinkingMs).toBe(750);
+  });
+
+  it('marks stops and errors on the message', () => {
+    const msgs = started();
+    applyTurnEvent(msgs, { type: 'done', turnId: 't1', status: 'stopped', message: { id: 'a1', role: 'assistant', text: '', createdAt: '', status: 'stopped' } });
+    expect(msgs[1]).toMatchObject({ status: 'stopped', phase: 'final' });
+    const m2 = started();
+    applyTurnEvent(m2, { type: 'error', turnId: 't1', error: { code: 'ENGINE_CRASHED', message: 'boom' } });
+    expect(m2[1]).toMatchObject({ status: 'error', error: { code: 'ENGINE_CRASHED' } });
+  });
+
+  it('ignores events of other turns', () => {
+    const msgs = started();
+    expect(applyTurnEvent(msgs, { type: 'answer', turnId: 'other', text: 'z' })).toBe(false);
+    expect(msgs[1]!.text).toBe('');
+  });
+});
