@@ -84,6 +84,12 @@ describe('router', () => {
     const h = await open();
     expect(await h.call('settings.get', undefined)).toMatchObject({ threads: 1, maxTokens: 1024, backend: 'auto' });
     await h.call('settings.update', { maxTokens: 64, theme: 'dark' });
+    await h.call('models.list', undefined);
+    const inits = engine.calls.filter((c) => c.method === 'init').length;
+    await h.call('settings.update', { threads: 2 });
+    expect(engine.calls.filter((c) => c.method === 'init')).toHaveLength(inits + 1);
+    expect(engine.calls.filter((c) => c.method === 'init').at(-1)!.params).toMatchObject({ threads: 2 });
+    await h.call('settings.update', { threads: 1 });
     await h.close();
     const h2 = await open();
     expect(await h2.call('settings.get', undefined)).toMatchObject({ threads: 1, maxTokens: 64, theme: 'dark' });

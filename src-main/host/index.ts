@@ -62,7 +62,17 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'system.notices': async () => store.notices(),
     'system.dismissNotice': async (p) => store.dismissNotice(p.id),
     'settings.get': async () => settings.get(),
-    'settings.update': async (p) => settings.update(p),
+    'settings.update': async (p) => {
+      const before = settings.get();
+      const after = await settings.update(p);
+      if (after.backend !== before.backend || after.threads !== before.threads) {
+        // The running engine picks the new backend / thread count up at once (a restart would too).
+        await engine.reinit().catch((err: unknown) => {
+          process.stderr.write(`reckon: the engine could not apply the new settings: ${(err as Error).message}\n`);
+        });
+      }
+      return after;
+    },
     'models.list': async () => models.list(),
     'models.import': async (p) => models.import(p.path),
     'models.remove': async (p) => models.remove(p.id),

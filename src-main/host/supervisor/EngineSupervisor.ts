@@ -92,6 +92,12 @@ export class EngineSupervisor {
     if (this.#state === 'ready' || this.#state === 'loading') void this.#send(method, params, {}).catch(() => undefined);
   }
 
+  /** Re-sends init with the current params (backend/threads changed in settings); a no-op while not running. */
+  async reinit(): Promise<void> {
+    if (this.#state !== 'ready' && this.#state !== 'loading') return;
+    this.#backend = (await this.#send('init', this.opts.initParams(), {})) as BackendInfo;
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
