@@ -330,6 +330,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     a = parseArgs(argv);
   } catch (err) {
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: { code: 'BAD_REQUEST', message: (err as Error).message } })}\n`);
     process.stderr.write(`reckon: ${(err as Error).message}\n\n${help}`);
     return 2;
   }
@@ -354,6 +355,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   } catch (err) {
     if (err instanceof UsageError) {
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: 'BAD_REQUEST', message: err.message } })}\n`);
       process.stderr.write(`reckon: ${err.message}\n`);
       return 2;
     }

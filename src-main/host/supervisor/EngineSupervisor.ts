@@ -121,7 +121,7 @@ export class EngineSupervisor {
         if (o.onEvent) this.#eventRoutes.set(o.requestId, o.onEvent);
       }
       this.#pending.set(id, p);
-      if (method === 'load' || method === 'generate') this.#state = 'loading';
+      if (method === 'load') this.#state = 'loading';
       try {
         ch.send({ kind: 'call', id, method, params });
       } catch (err) {
@@ -136,7 +136,7 @@ export class EngineSupervisor {
     if (!p) return undefined;
     this.#pending.delete(id);
     if (p.requestId !== undefined) this.#eventRoutes.delete(p.requestId);
-    if (this.#state === 'loading' && ![...this.#pending.values()].some((q) => q.method === 'load' || q.method === 'generate')) {
+    if (this.#state === 'loading' && ![...this.#pending.values()].some((q) => q.method === 'load')) {
       this.#state = 'ready';
     }
     return p;
@@ -232,6 +232,12 @@ export class EngineSupervisor {
           : new ReckonError('INTERNAL', 'The engine sent a malformed error.'));
         break;
       case 'event': {
+        // A generate may load its model first: 'loading' while its progress runs.
+        if (m.event.type === 'load-progress' && (this.#state === 'ready' || this.#state === 'loading')) {
+          this.#state = m.event.progress < 1 ? 'loading' : 'ready';
+        } else if (this.#state === 'loading' && m.event.type !== 'load-progress' && ![...this.#pending.values()].some((q) => q.method === 'load')) {
+          this.#state = 'ready';
+        }
         const rid = 'requestId' in m.event ? m.event.requestId : undefined;
         const route = rid !== undefined ? this.#eventRoutes.get(rid) : undefined;
         if (route) route(m.event);
