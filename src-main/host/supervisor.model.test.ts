@@ -3,7 +3,8 @@
  * kill the engine mid-generation, the turn ends ENGINE_CRASHED with its partial text on disk, the next turn works.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,5 +87,62 @@ describe('engine supervision (real engine)', () => {
     expect(info.engine.state).toBe('ready');
     expect(info.engine.restarts).toBe(1);
     expect(info.backend?.threads).toBe(1);
+  });
+
+  it('chat.stop aborts the generation: the message ends stopped with its partial text', async () => {
+    let stopped = false;
+    const t = await runTurn({ text: 'Once upon a time', modelPath: fixture, maxTokens: 4000 }, (e) => {
+      if (e.type === 'answer' && !stopped) {
+        stopped = true;
+        void host.call('chat.stop', { turnId: e.turnId });
+      }
+    });
+    const last = t.events.at(-1)!;
+    expect(last).toMatchObject({ type: 'done', status: 'stopped' });
+    if (last.type !== 'done') return;
+    expect(last.message.text.length).toBeGreaterThan(0);
+    expect(last.message.ledger!.visible).toBeLessThan(4000);
+    const conv = (await host.call('conversations.get', { id: t.conversationId })) as Conversation;
+    expect(conv.messages[1]!.status).toBe('stopped');
+  });
+});
+
+describe('a killed front door', () => {
+  it('loses at most the last half second: the file has the streamed text, and the next start marks it interrupted', async () => {
+    const home = join(dir, 'killed');
+    await mkdir(home);
+    await writeFile(join(home, 'settings.json'), JSON.stringify({ threads: 1, backend: 'cpu' }));
+    const cli = join(repoRoot(), 'out', 'main', 'cli.js');
+    if (!existsSync(cli)) throw new Error('out/main/cli.js is missing: run `npx electron-vite build` first.');
+    const child = spawn(process.execPath, [join(repoRoot(), 'bin', 'reckon.mjs'), 'ask', 'Once upon a time', '--model', fixture, '--max-tokens', '100000'], {
+      env: { ...process.env, RECKON_HOME: home }, stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let streamed = '';
+    child.stdout.on('data', (d: Buffer) => { streamed += d.toString(); });
+    // Kill it hard once it has streamed for a while (well past one 500 ms persistence interval).
+    await new Promise<void>((r) => {
+      const t = setInterval(() => {
+        if (streamed.length > 0) {
+          clearInterval(t);
+          setTimeout(() => { child.kill('SIGKILL'); r(); }, 1200);
+        }
+      }, 20);
+    });
+    await new Promise((r) => child.once('exit', r));
+    const convDir = join(home, 'conversations');
+    const [name] = (await readdir(convDir)).filter((n) => n.endsWith('.json') && !n.startsWith('.'));
+    const onDisk = JSON.parse(await readFile(join(convDir, name!), 'utf8')) as Conversation;
+    expect(onDisk.messages[1]!.status).toBe('streaming');
+    expect(onDisk.messages[1]!.text.length).toBeGreaterThan(0);
+    expect(streamed.startsWith(onDisk.messages[1]!.text)).toBe(true);
+
+    const h2 = await createHost({ userDataDir: home, modelsDir: join(dir, 'models'), shell: 'cli' });
+    try {
+      const back = (await h2.call('conversations.get', { id: onDisk.id })) as Conversation;
+      expect(back.messages[1]!.status).toBe('interrupted');
+      expect(back.messages[1]!.text).toBe(onDisk.messages[1]!.text);
+    } finally {
+      await h2.close();
+    }
   });
 });
