@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface RunningServer {
+  url: string;
+  home: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Starts `reckon serve --port 0` with a fresh RECKON_HOME and resolves with the printed page URL. */
+export async function startServer(timeoutMs = 60_000): Promise<RunningServer> {
+  const home = mkdtempSync(join(tmpdir(), 'reckon-e2e-'));
+  const child = spawn(process.execPath, ['bin/reckon.mjs', 'serve', '--port', '0'], {
+    cwd: repoRoot,
+    env: { ...process.env, RECKON_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`reckon serve printed no URL within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d.toString('utf8');
+      const m = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-zA-Z]+)/.exec(output);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`reckon serve exited (${code}) before printing its URL:\n${output}`));
+    });
+  });
+  return {
+    url,
+    home,
+    child,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(t);
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
+}
