@@ -1,0 +1,237 @@
+/**
+ * The auditor (CoIn-style): checks a receipt's signature and counts, opens a random sample of leaves, verifies
+ * them bit-exactly against the root, then judges the sampled leaves' semantics with the model's own embedding
+ * table: is each token consistent with its block, is the block about this question and answer, is it a copy of
+ * another block, is it filler. It never sees the hidden text.
+ */
+import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt } from './types';
+import type { EmbeddingTable, Fingerprint } from './fingerprint';
+import { BLOCK_RECORD_BYTES, decodeBlockRecord, quantiseUnit } from './fingerprint';
+import { blockSketch, hamming } from './sketch';
+import type { SecurityParameter } from './challenge';
+import { DEFAULT_SECURITY, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
+import { verifyReceipt } from './receipt';
+
+/**
+ * Every semantic threshold in one place. Cosines are computed on int8 vectors dequantised to float and centred
+ * by the vocabulary's mean direction (see centreOf), so the common component all token rows share does not make
+ * every pair look alike. Calibrate per model (AuditOptions.thresholds); these defaults were set on the synthetic
+ * arithmetic suite (src-main/audit) and must be re-measured on the bundled model.
+ */
+export interface AuditThresholds {
+  /** Minimum cosine between a token's embedding and its block's. Defaults to 0.05. */
+  tokenBlockMinCos: number;
+  /** Minimum cosine between a block's embedding and the question+answer embedding. Defaults to 0.2. */
+  relevanceMinCos: number;
+  /** A block this close (cosine) to one of its tokens is one token repeated: filler. Defaults to 0.95. */
+  repetitionMinCos: number;
+  /** Two blocks whose 128-bit sketches differ in at most this many bits are duplicates. Defaults to 6. */
+  duplicateMaxHamming: number;
+  /** Blocks shorter than this (segment tails, short trial answers) skip the semantic checks. Defaults to 8. */
+  minBlockLength: number;
+  /** Extra blocks allowed beyond ceil(treeSize / blockSize): one partial block per segment. Defaults to 256. */
+  maxSegments: number;
+}
+
+export const DEFAULT_THRESHOLDS: AuditThresholds = {
+  tokenBlockMinCos: 0.05,
+  relevanceMinCos: 0.2,
+  repetitionMinCos: 0.95,
+  duplicateMaxHamming: 6,
+  minBlockLength: 8,
+  maxSegments: 256,
+};
+
+export interface AuditOptions {
+  /** The receipt to audit (anything: its shape is checked). */
+  receipt: unknown;
+  /** Sends a challenge to the provider: ReceiptProvider.respond locally, POST /audit/challenge remotely. */
+  respond: (challenge: AuditChallenge) => AuditResponse | Promise<AuditResponse>;
+  /** The embedding table of the model the auditor trusts (same GGUF as the receipt's modelSha256). */
+  table: EmbeddingTable;
+  /** Token ids of the question and of the visible answer, tokenised with that model. */
+  questionTokens: readonly number[];
+  answerTokens: readonly number[];
+  /** sha256 of the auditor's model file; when given, the receipt must name it. */
+  modelSha256?: string;
+  /** When given, the receipt must be signed by this key (hex). */
+  trustedPublicKey?: string;
+  /** Defaults to DEFAULT_SECURITY (10 % at 99 %, tolerance 0 -> 44 leaves). */
+  security?: Partial<SecurityParameter>;
+  thresholds?: Partial<AuditThresholds>;
+  /** Random integer in [0, bound); defaults to WebCrypto. Inject only in tests. */
+  randomInt?: (bound: number) => number;
+}
+
+const centres = new WeakMap<EmbeddingTable, Float64Array>();
+
+/** Mean of the L2-normalised rows of the table: the direction every token shares. */
+export function centreOf(table: EmbeddingTable): Float64Array {
+  let c = centres.get(table);
+  if (c !== undefined) return c;
+  c = new Float64Array(table.dims);
+  for (let id = 0; id < table.vocabSize; id++) {
+    const q = quantiseUnit(table.row(id));
+    for (let i = 0; i < table.dims; i++) c[i]! += q[i]! / 127 / table.vocabSize;
+  }
+  centres.set(table, c);
+  return c;
+}
+
+/** Cosine of two vectors after subtracting `centre` from both (int8 inputs are read as x / 127). */
+export function centredCos(a: ArrayLike<number>, b: ArrayLike<number>, centre: Float64Array, scaleA = 127, scaleB = 127): number {
+  let ab = 0, aa = 0, bb = 0;
+  for (let i = 0; i < centre.length; i++) {
+    const x = a[i]! / scaleA - centre[i]!, y = b[i]! / scaleB - centre[i]!;
+    ab += x * y; aa += x * x; bb += y * y;
+  }
+  return aa === 0 || bb === 0 ? 0 : ab / Math.sqrt(aa * bb);
+}
+
+/** Question+answer embedding: the mean of their normalised rows (float, scale 1). */
+export function questionAnswerEmbedding(table: EmbeddingTable, tokens: readonly number[]): Float64Array {
+  const acc = new Float64Array(table.dims);
+  for (const id of tokens) {
+    if (!Number.isInteger(id) || id < 0 || id >= table.vocabSize) continue;
+    const q = quantiseUnit(table.row(id));
+    for (let i = 0; i < table.dims; i++) acc[i]! += q[i]! / 127;
+  }
+  for (let i = 0; i < table.dims; i++) acc[i]! /= Math.max(tokens.length, 1);
+  return acc;
+}
+
+function int8Equal(a: Int8Array, b: Int8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Runs a full audit: receipt, challenge, response, semantics. Never throws for a bad receipt or response. */
+export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
+  const th = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
+  const sec = { ...DEFAULT_SECURITY, ...o.security };
+  const n = sampleSize(sec);
+  const checks: AuditCheck[] = [];
+  const flagged: Record<string, number[]> = {};
+  const verdict = (sample: number, counts: AuditVerdict['counts'], treeSize: number | null, extraOk = true): AuditVerdict => ({
+    ok: extraOk && checks.every((c) => c.passed),
+    checks,
+    counts,
+    treeSize,
+    sampleSize: sample,
+    confidence: { inflation: sec.inflation, probability: sample === 0 ? 0 : detectionProbability(sample, sec.inflation, sec.tolerance) },
+    flagged,
+  });
+
+  const rv = await verifyReceipt(o.receipt, { trustedPublicKey: o.trustedPublicKey });
+  checks.push({ name: 'receipt', passed: rv.ok, detail: rv.ok ? 'shape, counts (treeSize = hidden) and Ed25519 signature verify' : rv.problems.join('; ') });
+  if (!rv.ok) return verdict(0, null, null);
+  const receipt = o.receipt as Receipt;
+  const spec = receipt.embeddingSpec;
+  const t = o.table;
+
+  const modelOk = (o.modelSha256 === undefined || o.modelSha256.toLowerCase() === receipt.modelSha256) && spec.dims === t.dims && spec.vocabSize === t.vocabSize;
+  checks.push({ name: 'model', passed: modelOk, detail: modelOk ? `embedding table ${t.vocabSize}×${t.dims} of model ${receipt.modelSha256.slice(0, 16)}` : 'the receipt names another model or embedding shape than the auditor holds' });
+  const maxBlocks = Math.ceil(receipt.treeSize / receipt.blockSize) + th.maxSegments;
+  const blocksOk = receipt.blockCount <= maxBlocks;
+  checks.push({ name: 'block-count', passed: blocksOk, detail: `${receipt.blockCount} blocks for ${receipt.treeSize} tokens (at most ${maxBlocks})` });
+  if (!modelOk || !blocksOk) return verdict(0, receipt.counts, receipt.treeSize);
+  if (receipt.treeSize === 0) {
+    checks.push({ name: 'empty', passed: true, detail: 'no hidden tokens committed' });
+    return verdict(0, receipt.counts, 0);
+  }
+
+  const challenge = makeChallenge(receipt, n, o.randomInt);
+  let response: AuditResponse;
+  try {
+    response = await o.respond(challenge);
+  } catch (e) {
+    checks.push({ name: 'response', passed: false, detail: `provider did not answer: ${e instanceof Error ? e.message : String(e)}` });
+    return verdict(challenge.indices.length, receipt.counts, receipt.treeSize);
+  }
+  const vr = verifyResponse(receipt, challenge, response);
+  checks.push(...vr.checks);
+  if (!vr.ok || vr.blockRecords === null) return verdict(challenge.indices.length, receipt.counts, receipt.treeSize);
+  const records = vr.blockRecords;
+
+  // --- structure and bit-exact embedding checks (any failure fails the audit) ---
+  const structural: string[] = [];
+  const tokenBad: number[] = [];
+  const sketchBad: number[] = [];
+  const byBlock = new Map<number, Fingerprint>();
+  let prev: Fingerprint | null = null;
+  for (const { index, fingerprint: f } of vr.opened) {
+    const rec = decodeBlockRecord(records, f.blockIndex);
+    if (rec === null || f.blockIndex >= receipt.blockCount) { structural.push(`${index}: block ${f.blockIndex} does not exist`); continue; }
+    if (rec.kind !== f.kind || f.offsetInBlock >= rec.length || rec.length > receipt.blockSize || f.blockIndex > index || f.offsetInBlock > index) {
+      structural.push(`${index}: leaf disagrees with its block record`); continue;
+    }
+    const same = byBlock.get(f.blockIndex);
+    if (same !== undefined && (!int8Equal(same.blockEmbedding, f.blockEmbedding) || same.segment !== f.segment || same.index - same.offsetInBlock !== index - f.offsetInBlock)) {
+      structural.push(`${index}: two leaves of block ${f.blockIndex} disagree`);
+    }
+    if (prev !== null && (f.blockIndex < prev.blockIndex || f.segment < prev.segment)) structural.push(`${index}: blocks or segments out of order`);
+    byBlock.set(f.blockIndex, f);
+    prev = f;
+    if (f.tokenId >= t.vocabSize || !int8Equal(quantiseUnit(t.row(f.tokenId)), f.tokenEmbedding)) tokenBad.push(index);
+    const sk = blockSketch(f.blockEmbedding, spec);
+    if (hamming(sk, 0, rec.sketch, 0, 16) !== 0) sketchBad.push(index);
+  }
+  checks.push({ name: 'leaf-structure', passed: structural.length === 0, detail: structural.length === 0 ? 'block indices, offsets, kinds and order are consistent' : structural.slice(0, 5).join('; ') });
+  checks.push({ name: 'token-embedding', passed: tokenBad.length === 0, detail: tokenBad.length === 0 ? 'every opened token embedding equals the model\'s row, bit for bit' : `${tokenBad.length} leaves carry a token embedding that is not their token's row: ${tokenBad.slice(0, 8).join(', ')}` });
+  checks.push({ name: 'block-sketch', passed: sketchBad.length === 0, detail: sketchBad.length === 0 ? 'opened block embeddings match their committed sketches' : `${sketchBad.length} leaves: block embedding does not match the committed sketch` });
+
+  // --- semantic checks: flag blocks; more than `tolerance` flagged blocks fails the audit ---
+  const centre = centreOf(t);
+  const qa = questionAnswerEmbedding(t, [...o.questionTokens, ...o.answerTokens]);
+  const flaggedBlocks = new Set<number>();
+  const flag = (check: string, index: number, block: number): void => {
+    (flagged[check] ??= []).push(index);
+    flaggedBlocks.add(block);
+  };
+  const relevance: number[] = [];
+  for (const { index, fingerprint: f } of vr.opened) {
+    const rec = decodeBlockRecord(records, f.blockIndex)!;
+    if (rec.length < th.minBlockLength) continue;
+    const tb = centredCos(f.tokenEmbedding, f.blockEmbedding, centre);
+    if (centredCos(f.tokenEmbedding, f.blockEmbedding, centre) >= th.repetitionMinCos) flag('filler', index, f.blockIndex);
+    else if (tb < th.tokenBlockMinCos) flag('token-block-consistency', index, f.blockIndex);
+    const rel = centredCos(f.blockEmbedding, qa, centre, 127, 1);
+    relevance.push(rel);
+    if (rel < th.relevanceMinCos) flag('block-relevance', index, f.blockIndex);
+  }
+  // Duplicates: an opened block with a near-identical sketch elsewhere; and exact sketch collisions anywhere.
+  const blocks = receipt.blockCount;
+  const longBlock = (b: number): boolean => (records[b * BLOCK_RECORD_BYTES + 16]! | (records[b * BLOCK_RECORD_BYTES + 17]! << 8)) >= th.minBlockLength;
+  for (const [b, f] of byBlock) {
+    if (!longBlock(b)) continue;
+    for (let other = 0; other < blocks; other++) {
+      if (other !== b && longBlock(other) && hamming(records, b * BLOCK_RECORD_BYTES, records, other * BLOCK_RECORD_BYTES, 16) <= th.duplicateMaxHamming) {
+        flag('duplicate-block', f.index, b);
+        break;
+      }
+    }
+  }
+  const seen = new Map<string, number>();
+  let exactDup = 0;
+  for (let b = 0; b < blocks; b++) {
+    if (!longBlock(b)) continue;
+    let key = '';
+    for (let i = 0; i < 16; i++) key += String.fromCharCode(records[b * BLOCK_RECORD_BYTES + i]!);
+    if (seen.has(key)) { exactDup++; flaggedBlocks.add(b); } else seen.set(key, b);
+  }
+  if (exactDup > 0) (flagged['duplicate-block'] ??= []).push(-exactDup);
+
+  const semanticNames = ['filler', 'token-block-consistency', 'block-relevance', 'duplicate-block'] as const;
+  for (const name of semanticNames) {
+    const hits = flagged[name] ?? [];
+    const detail = name === 'duplicate-block' && exactDup > 0
+      ? `${exactDup} blocks are exact copies of another block; ${hits.filter((x) => x >= 0).length} opened leaves sit in near-duplicate blocks`
+      : hits.length === 0 ? 'no opened leaf flagged' : `opened leaves flagged: ${hits.slice(0, 8).join(', ')}`;
+    checks.push({ name, passed: hits.length === 0 || flaggedBlocks.size <= sec.tolerance, detail });
+  }
+  const meanRel = relevance.length === 0 ? 0 : relevance.reduce((a, b) => a + b, 0) / relevance.length;
+  checks.push({ name: 'semantic-summary', passed: flaggedBlocks.size <= sec.tolerance, detail: `${flaggedBlocks.size} flagged blocks (tolerance ${sec.tolerance}); mean block relevance ${meanRel.toFixed(3)}` });
+  return verdict(challenge.indices.length, receipt.counts, receipt.treeSize);
+}
+
