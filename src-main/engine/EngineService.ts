@@ -38,9 +38,9 @@ export class EngineService {
   }
 
   /** Validates `params` for `method` and runs it. */
-  call(method: unknown, params: unknown): Promise<unknown> {
+  async call(method: unknown, params: unknown): Promise<unknown> {
     if (typeof method !== 'string' || !Object.hasOwn(this.methods, method)) {
-      return Promise.reject(new ReckonError('BAD_REQUEST', `Unknown engine method ${String(method)}.`));
+      throw new ReckonError('BAD_REQUEST', `Unknown engine method ${String(method)}.`);
     }
     const m = method as EngineMethod;
     const p = validate(m, params);

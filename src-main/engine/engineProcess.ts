@@ -28,4 +28,8 @@ process.on('unhandledRejection', (reason) => {
   process.stderr.write(`[engine] unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
 });
 
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`[engine] uncaught exception: ${err.stack ?? String(err)}\n`);
+});
+
 transport.send({ kind: 'ready', pid: process.pid });

@@ -1,4 +1,4 @@
-import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, NoBinaryFoundError, type Llama } from 'node-llama-cpp';
 import { ReckonError } from '../common/errors';
 import type { BackendChoice } from '../common/types';
 
@@ -39,7 +39,7 @@ export async function resolveBackend(requested: BackendChoice, maxThreads: numbe
       const active = llama.gpu === false ? 'CPU' : labels[llama.gpu];
       return {
         llama,
-        fallbackReason: `The ${labels[requested]} backend could not be loaded on this machine (${firstLine(why)}), so ${active} is used instead.`,
+        fallbackReason: `The ${labels[requested]} backend could not be loaded on this machine (${explain(err, requested)}), so ${active} is used instead.`,
       };
     } catch (err2) {
       const why2 = err2 instanceof Error ? err2.message : String(err2);
@@ -47,6 +47,11 @@ export async function resolveBackend(requested: BackendChoice, maxThreads: numbe
         { requested, overrideError: why });
     }
   }
+}
+
+function explain(err: unknown, requested: BackendChoice): string {
+  if (err instanceof NoBinaryFoundError) return `no ${labels[requested]} build of llama.cpp is usable here: the driver or the prebuilt binary is missing`;
+  return firstLine(err instanceof Error ? err.message : String(err));
 }
 
 function firstLine(s: string): string {
