@@ -19,13 +19,16 @@ import { verifyReceipt } from './receipt';
  * arithmetic suite (src-main/audit) and must be re-measured on the bundled model.
  */
 export interface AuditThresholds {
-  /** Minimum cosine between a token's embedding and its block's. Defaults to 0.05. */
+  /** Minimum cosine between a token's embedding and its block's. Defaults to -0.4. */
   tokenBlockMinCos: number;
-  /** Minimum cosine between a block's embedding and the question+answer embedding. Defaults to 0.2. */
+  /** Minimum cosine between a block's embedding and the question+answer embedding. Defaults to -0.15. */
   relevanceMinCos: number;
   /** A block this close (cosine) to one of its tokens is one token repeated: filler. Defaults to 0.95. */
   repetitionMinCos: number;
-  /** Two blocks whose 128-bit sketches differ in at most this many bits are duplicates. Defaults to 6. */
+  /**
+   * Two blocks whose 128-bit sketches differ in at most this many bits are duplicates. Defaults to 0 (exact):
+   * honest arithmetic blocks of a char-level model are near each other (2 bits flagged 5 % of honest turns).
+   */
   duplicateMaxHamming: number;
   /** Blocks shorter than this (segment tails, short trial answers) skip the semantic checks. Defaults to 8. */
   minBlockLength: number;
@@ -34,10 +37,10 @@ export interface AuditThresholds {
 }
 
 export const DEFAULT_THRESHOLDS: AuditThresholds = {
-  tokenBlockMinCos: 0.05,
-  relevanceMinCos: 0.2,
+  tokenBlockMinCos: -0.4,
+  relevanceMinCos: -0.15,
   repetitionMinCos: 0.95,
-  duplicateMaxHamming: 6,
+  duplicateMaxHamming: 0,
   minBlockLength: 8,
   maxSegments: 256,
 };
@@ -194,7 +197,7 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
     const rec = decodeBlockRecord(records, f.blockIndex)!;
     if (rec.length < th.minBlockLength) continue;
     const tb = centredCos(f.tokenEmbedding, f.blockEmbedding, centre);
-    if (centredCos(f.tokenEmbedding, f.blockEmbedding, centre) >= th.repetitionMinCos) flag('filler', index, f.blockIndex);
+    if (tb >= th.repetitionMinCos) flag('filler', index, f.blockIndex);
     else if (tb < th.tokenBlockMinCos) flag('token-block-consistency', index, f.blockIndex);
     const rel = centredCos(f.blockEmbedding, qa, centre, 127, 1);
     relevance.push(rel);
