@@ -1,0 +1,82 @@
+import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
+import { startFakeHost, type FakeHost } from './fakeHost';
+import { SCREENSHOTS } from './helpers';
+
+// UI states driven by a scripted host (see fakeHost.ts): slow visible thinking, an engine crash, a dropped socket.
+let host: FakeHost;
+test.beforeAll(async () => {
+  host = await startFakeHost();
+});
+test.afterAll(async () => {
+  await host.close();
+});
+
+test('thinking streams open, collapses when the answer starts; notices show as toasts', async ({ page }) => {
+  await page.goto(host.url);
+  const toast = page.getByTestId('toast').filter({ hasText: 'set aside' });
+  await expect(toast).toBeVisible();
+  await toast.getByTestId('toast-dismiss').click();
+  await expect(toast).toHaveCount(0);
+
+  await page.getByTestId('composer-input').fill('What is 37+48?');
+  await page.getByTestId('composer-input').press('Enter');
+  const msg = page.getByTestId('message-assistant').last();
+  const block = msg.getByTestId('thinking-block');
+  await expect(block).toHaveAttribute('data-state', 'active');
+  await expect(msg.getByTestId('thinking-label')).toContainText('Thinking');
+  await expect(msg.getByTestId('thinking-text')).toContainText('carry 1');
+  await expect(page.getByTestId('stop-button')).toBeVisible();
+  await page.screenshot({ path: join(SCREENSHOTS, 'thinking-live.png') });
+  await expect(block).toHaveAttribute('data-state', 'done');
+  await expect(msg.getByTestId('thinking-text')).toHaveCount(0);
+  await expect(msg.getByTestId('thinking-label')).toHaveText('Thought for 1.0 s, 42 tokens');
+  await expect(msg.getByTestId('answer')).toContainText('85');
+  await expect(msg).toHaveAttribute('data-status', 'done');
+  await expect(msg.getByTestId('ledger')).toHaveAttribute('data-billed', '75');
+});
+
+test('an engine crash shows inline on the message and the app stays usable', async ({ page }) => {
+  await page.goto(host.url);
+  await page.getByTestId('composer-input').fill('please crash');
+  await page.getByTestId('composer-input').press('Enter');
+  const msg = page.getByTestId('message-assistant').last();
+  const err = msg.getByTestId('message-error');
+  await expect(err).toHaveAttribute('data-code', 'ENGINE_CRASHED');
+  await expect(err).toContainText('The engine stopped unexpectedly');
+  await page.getByTestId('composer-input').fill('What is 37+48?');
+  await page.getByTestId('composer-input').press('Enter');
+  await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done');
+});
+
+test('a stop button stops the turn', async ({ page }) => {
+  await page.goto(host.url);
+  await page.getByTestId('composer-input').fill('What is 37+48?');
+  await page.getByTestId('composer-input').press('Enter');
+  await page.getByTestId('stop-button').click();
+  const msg = page.getByTestId('message-assistant').last();
+  await expect(msg).toHaveAttribute('data-status', 'stopped');
+  await expect(page.getByTestId('send-button')).toBeVisible();
+});
+
+test('a dropped connection shows a banner and recovers', async ({ page }) => {
+  await page.goto(host.url);
+  await expect(page.getByTestId('status-chip')).toHaveAttribute('data-state', 'ready');
+  host.drop();
+  await expect(page.getByTestId('connection-banner')).toBeVisible();
+  host.resume();
+  await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 15_000 });
+  await expect(page.getByTestId('status-chip')).toHaveAttribute('data-state', 'ready');
+});
+
+test('a failed backend override shows its reason and a one-click "use auto"', async ({ page }) => {
+  await page.goto(host.url);
+  await page.getByTestId('open-settings').click();
+  await page.getByTestId('settings-backend').selectOption('cuda');
+  await page.getByTestId('settings-save').click();
+  await page.getByTestId('open-settings').click();
+  await expect(page.getByTestId('backend-fallback')).toContainText('CUDA is not available');
+  await page.getByTestId('backend-use-auto').click();
+  await expect(page.getByTestId('backend-fallback')).toHaveCount(0);
+  await expect(page.getByTestId('settings-backend')).toHaveValue('auto');
+});
