@@ -6,10 +6,12 @@ import {
   type LlamaChatResponseChunk,
   type LlamaContext,
   type LlamaModel,
+  type Token,
 } from 'node-llama-cpp';
 import type { EngineEvent, GenerateParams, GenerateResult, HistoryItem } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import { makeLedger } from '../common/ledger';
+import { countTurnTokens } from './countTurnTokens';
 import { DeltaTrimmer } from './DeltaTrimmer';
 
 /** What a ChatRunner works with: one loaded model, its context and the chat wrapper for its template. */
@@ -34,11 +36,12 @@ export class ChatRunner {
   /** Insertion order is recency: a used entry is moved to the end. */
   private readonly chats = new Map<string, ChatEntry>();
   private readonly running = new Map<string, AbortController>();
-  private readonly thoughtSuffixTokens: number;
+  /** Token ids of the thought suffix (`</think>`); empty when the template has none. */
+  private readonly thoughtSuffix: readonly Token[];
 
   constructor(private readonly opts: ChatRunnerOptions) {
     const suffix = opts.chatWrapper.settings.segments?.thought?.suffix;
-    this.thoughtSuffixTokens = suffix === undefined ? 0 : LlamaText(suffix).tokenize(opts.model.tokenizer).length;
+    this.thoughtSuffix = suffix === undefined ? [] : LlamaText(suffix).tokenize(opts.model.tokenizer);
   }
 
   /** The wrapper formatting prompts for this model. */
@@ -55,6 +58,10 @@ export class ChatRunner {
     const { requestId } = p;
     const sequence = entry.chat.sequence;
     const meterBefore = sequence.tokenMeter.getState();
+    const tokensBefore = sequence.contextTokens.slice();
+    const history = toChatHistory(p);
+    const promptLength = this.opts.chatWrapper.generateContextState({ chatHistory: history })
+      .contextText.tokenize(this.opts.model.tokenizer).length;
 
     let thinking = '';
     let answer = '';
@@ -90,7 +97,7 @@ export class ChatRunner {
 
     let stopReason: GenerateResult['stopReason'] = 'eos';
     try {
-      const response = await entry.chat.generateResponse(toChatHistory(p), {
+      const response = await entry.chat.generateResponse(history, {
         onResponseChunk,
         signal: controller.signal,
         stopOnAbortSignal: true,
@@ -111,22 +118,22 @@ export class ChatRunner {
     }
     endThought();
 
-    // Real counts from the engine. The token meter counts prefill (input) and sampled tokens (output);
-    // tokens already in the sequence's KV cache from the previous turn are neither.
+    // Real counts from the engine: the sequence's own tokens before and after, the formatted prompt's
+    // length, and the token meter's sampled count (see countTurnTokens).
     const used = sequence.tokenMeter.diff(meterBefore);
-    const output = used.usedOutputTokens;
     const thoughtSeen = thoughtStart !== null;
-    // Sampled tokens that reached neither stream: think tags and the end-of-generation token.
-    const unstreamed = Math.max(0, output - thoughtTokens - answerTokens);
-    const stopToken = stopReason === 'eos' && unstreamed > 0 ? 1 : 0;
-    // A thinking budget closes the thought by decoding the suffix as input: it is thinking, not prompt.
-    const injected = thoughtSeen && p.thinkingBudget !== null && thoughtTokens >= p.thinkingBudget
-      ? Math.min(this.thoughtSuffixTokens, used.usedInputTokens) : 0;
-    const thinkingCount = thoughtSeen ? thoughtTokens + unstreamed - stopToken + injected : 0;
-    const visibleCount = thoughtSeen ? answerTokens + stopToken : output;
-    const prompt = used.usedInputTokens - injected;
-    const cached = Math.max(0, sequence.nextTokenIndex - used.usedInputTokens - output);
-    const ledger = makeLedger({ prompt, cached, thinking: thinkingCount, visible: visibleCount });
+    const injected = thoughtSeen && p.thinkingBudget !== null && thoughtTokens >= p.thinkingBudget ? this.thoughtSuffix.length : 0;
+    const counts = countTurnTokens({
+      before: tokensBefore,
+      after: sequence.contextTokens,
+      promptLength,
+      sampled: used.usedOutputTokens,
+      injected,
+      thoughtSeen,
+      thoughtSuffix: this.thoughtSuffix.length > 0 ? this.thoughtSuffix : null,
+      thoughtStreamed: thoughtTokens,
+    });
+    const ledger = makeLedger(counts);
 
     return {
       answer: answer.trim(),

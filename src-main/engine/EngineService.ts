@@ -32,7 +32,7 @@ export class EngineService {
       info: () => host.info(),
       crash: async () => {
         // Test hook: die the way a native fault does (no cleanup, no reply), so the host's supervision is exercised.
-        setImmediate(() => process.abort());
+        process.abort();
       },
     } satisfies Async<EngineMethods>;
   }

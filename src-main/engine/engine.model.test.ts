@@ -144,4 +144,44 @@ describe('engine process (fixtures)', () => {
     expect(ledgerAddsUp(r.ledger)).toBe(true);
     expect(r.ledger.prompt).toBeGreaterThan(0);
   });
+
+  it('measures threads once when no setting is given, then uses the cache', async () => {
+    const cache = join(tmp, 'measure', 'threads.json');
+    const first = await engine.call('init', { backend: 'auto', threads: null, threadsCachePath: cache });
+    expect(first.threadsSource).toBe('measured');
+    const loaded = await engine.call('load', { modelPath: stories });
+    expect(loaded.threadsSource).toBe('measured');
+    expect(loaded.threads).toBeGreaterThanOrEqual(1);
+    expect(loaded.threads).toBeLessThanOrEqual(loaded.cpuCores);
+    const written = JSON.parse(readFileSync(cache, 'utf8')) as Record<string, { threads: number }>;
+    expect(Object.values(written)[0]?.threads).toBe(loaded.threads);
+    const again = await engine.call('init', { backend: 'auto', threads: null, threadsCachePath: cache });
+    expect(again.threadsSource).toBe('cached');
+    expect(again.threads).toBe(loaded.threads);
+    const r = await engine.call('generate', turn({ requestId: 'after-threads', chatKey: 'threads' }));
+    expect(r.answer.length).toBeGreaterThan(0);
+    await engine.call('init', { backend: 'auto', threads: 1, threadsCachePath: cache });
+  });
+
+  it('falls back to auto with a reason when a GPU override cannot load', async () => {
+    const info = await engine.call('init', { backend: 'vulkan', threads: 1, threadsCachePath: join(tmp, 'threads.json') });
+    expect(info.requested).toBe('vulkan');
+    if (info.active !== 'vulkan') {
+      expect(info.fallbackReason).toMatch(/Vulkan/);
+    }
+    const r = await engine.call('generate', turn({ requestId: 'after-fallback', chatKey: 'fb' }));
+    expect(r.answer.length).toBeGreaterThan(0);
+    const cpu = await engine.call('init', { backend: 'cpu', threads: 1, threadsCachePath: join(tmp, 'threads.json') });
+    expect(cpu.active).toBe('cpu');
+    expect(cpu.fallbackReason).toBeUndefined();
+  });
+
+  it('crash kills the process abruptly (for the host supervisor)', async () => {
+    const victim = new TestEngineClient();
+    await victim.ready();
+    const reply = victim.call('crash').catch((e: unknown) => e);
+    const exit = await victim.exited;
+    expect(exit.signal ?? exit.code).toBeTruthy();
+    expect(((await reply) as ReckonError).code).toBe('ENGINE_CRASHED');
+  });
 });
