@@ -50,7 +50,7 @@ test.describe('turns with the bundled model', () => {
     expect(seen.labels.some((l) => l.startsWith('Thinking'))).toBe(true);
     const block = msg.getByTestId('thinking-block');
     await expect(block).toHaveAttribute('data-state', 'done');
-    await expect(msg.getByTestId('thinking-label')).toHaveText(/^Thought for \d+(\.\d)? s, \d+ tokens?$/);
+    await expect(msg.getByTestId('thinking-label')).toHaveText(/^Thought for \d+(\.\d)? m?s, \d+ tokens?$/);
     await expect(msg.getByTestId('thinking-text')).toHaveCount(0);
 
     await expect(msg.getByTestId('answer')).toContainText('85');
@@ -76,10 +76,12 @@ test.describe('turns with the bundled model', () => {
     await expect(second.getByTestId('answer')).toContainText('901');
     await setTheme(page, 'light');
     await second.getByTestId('ledger').hover();
+    await page.waitForTimeout(400); // the details popover fades in
     await page.screenshot({ path: join(SCREENSHOTS, 'chat-light.png') });
     await setTheme(page, 'dark');
     await second.getByTestId('thinking-toggle').click();
-    await second.getByTestId('ledger').hover();
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(400);
     await page.screenshot({ path: join(SCREENSHOTS, 'chat-dark.png') });
     await setTheme(page, 'light');
 

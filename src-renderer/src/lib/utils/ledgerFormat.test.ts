@@ -17,6 +17,7 @@ describe('ledger formatting', () => {
     expect(thoughtLabel(3240, 84)).toBe('Thought for 3.2 s, 84 tokens');
     expect(thoughtLabel(undefined, 1)).toBe('Thought, 1 token');
     expect(formatDuration(61_000)).toBe('1 min 1 s');
+    expect(formatDuration(43.4)).toBe('43 ms');
   });
 
   it('splits billed into bar segments that add up to 1', () => {

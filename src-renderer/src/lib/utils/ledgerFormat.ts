@@ -11,9 +11,10 @@ export function formatCount(n: number): string {
   return (n / 1_000_000).toFixed(1).replace(/\.0$/, '') + 'M';
 }
 
-/** Seconds with one decimal under a minute, then m s. */
+/** Milliseconds under a second, seconds with one decimal under a minute, then min s. */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return (ms / 1000).toFixed(1) + ' s';
   const m = Math.floor(ms / 60_000);
   const s = Math.round((ms % 60_000) / 1000);
