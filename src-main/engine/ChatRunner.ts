@@ -49,11 +49,20 @@ export class ChatRunner {
     return this.opts.chatWrapper;
   }
 
-  /** Runs one turn, streaming 'thought' / 'answer' / 'thought-end' events; resolves when it ends or is aborted. */
-  async generate(p: GenerateParams & { requestId: string }, emit: (e: EngineEvent) => void): Promise<GenerateResult> {
+  /**
+   * Runs one turn, streaming 'thought' / 'answer' / 'thought-end' events; resolves when it ends or is aborted.
+   * @param signal aborts the turn; it then resolves with stopReason 'aborted' and what was produced so far.
+   */
+  async generate(
+    p: GenerateParams & { requestId: string },
+    emit: (e: EngineEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerateResult> {
     if (this.running.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
     const entry = this.acquire(p.chatKey);
     const controller = new AbortController();
+    if (signal?.aborted) controller.abort(signal.reason);
+    signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
     this.running.set(p.requestId, controller);
     const { requestId } = p;
     const sequence = entry.chat.sequence;

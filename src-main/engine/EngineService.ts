@@ -14,6 +14,8 @@ const backends: readonly BackendChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'me
  */
 export class EngineService {
   private readonly host = new LlamaHost();
+  /** One controller per generate request, from the moment it arrives (an abort may come while the model loads). */
+  private readonly requests = new Map<string, AbortController>();
   readonly methods: Async<EngineMethods>;
 
   constructor(private readonly emit: (e: EngineEvent) => void) {
@@ -23,11 +25,19 @@ export class EngineService {
       inspect: (p) => inspectModel(p.path),
       load: (p) => host.load(p.modelPath, (progress) => emit({ type: 'load-progress', progress })),
       generate: async (p) => {
-        const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', requestId: p.requestId, progress }));
-        return runner.generate(p, emit);
+        if (this.requests.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
+        const controller = new AbortController();
+        this.requests.set(p.requestId, controller);
+        try {
+          const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', requestId: p.requestId, progress }));
+          return await runner.generate(p, emit, controller.signal);
+        } finally {
+          this.requests.delete(p.requestId);
+        }
       },
       abort: async (p) => {
-        host.abort(p.requestId);
+        // Unknown or finished ids are fine: the turn ended on its own before the stop arrived.
+        this.requests.get(p.requestId)?.abort(new ReckonError('TURN_ABORTED', 'The generation was stopped.'));
       },
       info: () => host.info(),
       crash: async () => {

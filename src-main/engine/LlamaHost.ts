@@ -64,11 +64,6 @@ export class LlamaHost {
     return this.serial(async () => (await this.loadNow(resolve(modelPath), onProgress)).runner);
   }
 
-  /** Aborts a request on the loaded model; false when nothing by that id runs. */
-  abort(requestId: string): boolean {
-    return this.loaded?.runner.abort(requestId) ?? false;
-  }
-
   /** The backend as it is now; null before init. */
   async info(): Promise<BackendInfo | null> {
     return this.backend === null ? null : this.backendInfo();
@@ -127,7 +122,8 @@ export class LlamaHost {
 
     let model: LlamaModel;
     try {
-      model = await backend.llama.loadModel({ modelPath: path, onLoadProgress: (p) => onProgress(p) });
+      // The final 1 is reported once the context exists too, so the UI's bar ends when the model is usable.
+      model = await backend.llama.loadModel({ modelPath: path, onLoadProgress: (p) => onProgress(Math.min(p, 0.99)) });
     } catch (err) {
       if (err instanceof InsufficientMemoryError) {
         throw new ReckonError('MODEL_TOO_BIG', `This model does not fit in the memory available: ${err.message}`, { path });

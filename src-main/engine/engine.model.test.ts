@@ -111,6 +111,14 @@ describe('engine process (fixtures)', () => {
     expect(ledgerAddsUp(r.ledger)).toBe(true);
   });
 
+  it('an abort that arrives while the model is still loading stops the turn', async () => {
+    const running = engine.call('generate', turn({ requestId: 'early', chatKey: 'early', modelPath: tinyRandom, maxTokens: 100_000 }));
+    await engine.call('abort', { requestId: 'early' });
+    const r = await running;
+    expect(r.stopReason).toBe('aborted');
+    expect(ledgerAddsUp(r.ledger)).toBe(true);
+  });
+
   it('refuses a truncated GGUF with GGUF_TRUNCATED and keeps answering', async () => {
     const cut = join(tmp, 'cut.gguf');
     const full = readFileSync(stories);
