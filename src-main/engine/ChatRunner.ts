@@ -59,6 +59,9 @@ export class ChatRunner {
     signal?: AbortSignal,
   ): Promise<GenerateResult> {
     if (this.running.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
+    const history = toChatHistory(p);
+    const promptLength = this.opts.chatWrapper.generateContextState({ chatHistory: history })
+      .contextText.tokenize(this.opts.model.tokenizer).length;
     const entry = this.acquire(p.chatKey);
     const controller = new AbortController();
     if (signal?.aborted) controller.abort(signal.reason);
@@ -68,14 +71,10 @@ export class ChatRunner {
     const sequence = entry.chat.sequence;
     const meterBefore = sequence.tokenMeter.getState();
     const tokensBefore = sequence.contextTokens.slice();
-    const history = toChatHistory(p);
-    const promptLength = this.opts.chatWrapper.generateContextState({ chatHistory: history })
-      .contextText.tokenize(this.opts.model.tokenizer).length;
 
     let thinking = '';
     let answer = '';
     let thoughtTokens = 0;
-    let answerTokens = 0;
     let thoughtStart: number | null = null;
     let thoughtEnd: number | null = null;
     const thoughtTrim = new DeltaTrimmer();
@@ -98,7 +97,6 @@ export class ChatRunner {
       }
       if (c.text === '' && c.tokens.length === 0) return;
       endThought();
-      answerTokens += c.tokens.length;
       answer += c.text;
       const d = answerTrim.push(c.text);
       if (d !== '') emit({ type: 'answer', requestId, text: d });
