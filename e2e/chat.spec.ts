@@ -32,7 +32,6 @@ async function thinkingSeen(page: Page): Promise<{ active: number; lengths: numb
 
 test.describe('turns with the bundled model', () => {
   test.skip(!hasBundledModel, 'models/reckon-arith.gguf is not in the repo yet');
-  test.describe.configure({ mode: 'serial' });
 
   test('thinks, collapses, answers 85 and shows the ledger; survives a reload', async ({ page }) => {
     await openApp(page);

@@ -122,6 +122,8 @@ export class ChatStore {
     if (e.type === 'start') {
       this.turnConversation.set(e.turnId, e.conversationId);
       if (!this.finished.has(e.turnId)) this.running = { ...this.running, [e.conversationId]: e.turnId };
+      // The host may title the conversation from its first question.
+      void this.list.refresh();
     }
     const conv = this.turnConversation.get(e.turnId);
     if (conv !== undefined && conv === this.activeId) applyTurnEvent(this.messages, e);
