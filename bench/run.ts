@@ -1,0 +1,64 @@
+/**
+ * `npm run bench`: figures for the bundled model on this machine, one llama thread.
+ * - bare node-llama-cpp greedy decoding (the baseline);
+ * - Reckon's full path (host -> engine process -> node-llama-cpp, streaming events), same model and threads:
+ *   decode tokens/s, the ratio to bare, time to first token, engine memory (RSS).
+ * Further sections (controller, receipts) append their own figures.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHost } from '../src-main/host';
+import type { TurnEvent } from '../src-main/common/events';
+import type { Message, SystemInfo } from '../src-main/common/types';
+import { bareDecode } from './bareDecode';
+import { bundledModelPath, modelsDir } from '../models/test/reckonArith';
+
+const QUESTION = 'What is 123456 + 654321?';
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const THREADS = 1;
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function reckonDecode() {
+  const home = mkdtempSync(join(tmpdir(), 'reckon-bench-'));
+  const host = await createHost({ userDataDir: home, modelsDir, shell: 'cli' });
+  try {
+    await host.call('settings.update', { threads: THREADS, temperature: 0 });
+    let tokens = 0, seconds = 0, ttft = 0;
+    for (let r = 0; r <= RUNS; r++) {
+      const t0 = performance.now();
+      let first = 0;
+      const done = new Promise<Message>((resolve, reject) => {
+        const off = host.onTurnEvent((e: TurnEvent) => {
+          if ((e.type === 'thought' || e.type === 'answer') && !first) first = performance.now();
+          if (e.type === 'done') { off(); resolve(e.message); }
+          if (e.type === 'error') { off(); reject(new Error(e.error.message)); }
+        });
+      });
+      await host.call('chat.send', { text: QUESTION });
+      const msg = await done;
+      const t1 = performance.now();
+      if (r === 0) continue; // warm-up: model load and thread measurement
+      const generated = (msg.ledger?.thinking ?? 0) + (msg.ledger?.visible ?? 0);
+      tokens += generated - 1; seconds += (t1 - first) / 1000; ttft += first - t0;
+    }
+    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    const rss = info.engine.pid ? rssMiB(info.engine.pid) : NaN;
+    return { tokens, seconds, tokensPerSecond: tokens / seconds, ttftMs: ttft / RUNS, engineRssMiB: rss };
+  } finally {
+    await host.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+const f = (n: number, d = 1) => n.toFixed(d);
+console.log(`# Reckon bench - bundled model ${bundledModelPath}, ${THREADS} thread, ${RUNS} runs, "${QUESTION}"`);
+const bare = await bareDecode(QUESTION, THREADS, RUNS);
+console.log(`bare node-llama-cpp : ${f(bare.tokensPerSecond)} tok/s decode, TTFT ${f(bare.ttftMs)} ms (${bare.tokens} tokens)`);
+const reckon = await reckonDecode();
+console.log(`reckon (host+engine): ${f(reckon.tokensPerSecond)} tok/s decode, TTFT ${f(reckon.ttftMs)} ms (${reckon.tokens} tokens), engine RSS ${f(reckon.engineRssMiB)} MiB`);
+console.log(`ratio reckon/bare   : ${f(reckon.tokensPerSecond / bare.tokensPerSecond, 3)}`);
