@@ -11,6 +11,8 @@ let seq = 0;
 export class ToastStore {
   items = $state<Toast[]>([]);
   private onDismissNotice: (id: string) => void;
+  /** Notices dismissed here: a poll racing the host's dismissal must not bring them back. */
+  private readonly dismissed = new Set<string>();
 
   constructor(onDismissNotice: (id: string) => void) {
     this.onDismissNotice = onDismissNotice;
@@ -24,14 +26,17 @@ export class ToastStore {
 
   /** Host notices stay until the user dismisses them. */
   showNotice(n: { id: string; level: Toast['level']; message: string }): void {
-    if (this.items.some((t) => t.noticeId === n.id)) return;
+    if (this.dismissed.has(n.id) || this.items.some((t) => t.noticeId === n.id)) return;
     this.items.push({ id: `n-${n.id}`, level: n.level, message: n.message, noticeId: n.id });
   }
 
   dismiss(id: string): void {
     const t = this.items.find((x) => x.id === id);
     this.remove(id);
-    if (t?.noticeId) this.onDismissNotice(t.noticeId);
+    if (t?.noticeId) {
+      this.dismissed.add(t.noticeId);
+      this.onDismissNotice(t.noticeId);
+    }
   }
 
   private remove(id: string): void {
