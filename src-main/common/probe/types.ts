@@ -126,7 +126,12 @@ export interface CalibrationQuestion {
   answer: string | null;
   /** Generator tier, e.g. 'add1-3', 'words', 'dates'. */
   tier: string;
+  /** How the answer is compared (see answers.ts). Defaults to 'number' when the key is numeric, else 'text'. */
+  kind?: AnswerKind;
 }
+
+/** number: the last number in the answer; word: the last of the key's vocabulary words; list: the last k numbers; text: normalised text. */
+export type AnswerKind = 'number' | 'word' | 'list' | 'text';
 
 /** What sampling one question several times gave. */
 export interface CalibrationRecord {
