@@ -80,3 +80,14 @@ test('a failed backend override shows its reason and a one-click "use auto"', as
   await expect(page.getByTestId('backend-fallback')).toHaveCount(0);
   await expect(page.getByTestId('settings-backend')).toHaveValue('auto');
 });
+
+test('on a narrow window the sidebar slides in from a button', async ({ page }) => {
+  await page.setViewportSize({ width: 420, height: 760 });
+  await page.goto(host.url);
+  const sidebar = page.getByTestId('sidebar');
+  await expect(sidebar).not.toBeInViewport();
+  await page.getByRole('button', { name: 'Conversations' }).click();
+  await expect(sidebar).toBeInViewport();
+  await page.getByTestId('new-chat').click();
+  await expect(sidebar).not.toBeInViewport();
+});

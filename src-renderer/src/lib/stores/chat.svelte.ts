@@ -59,6 +59,13 @@ export class ChatStore {
       const turnId = this.running[id];
       const live = [...msgs].reverse().find((m) => m.role === 'assistant' && m.status === 'streaming');
       if (turnId && live) live.turnId = turnId;
+      else if (turnId) {
+        // The turn ended while we were not listening (e.g. disconnected): the stored copy is final.
+        this.finished.add(turnId);
+        const next = { ...this.running };
+        delete next[id];
+        this.running = next;
+      }
       this.messages = msgs;
     } catch (err) {
       if (seq !== this.loadSeq) return;

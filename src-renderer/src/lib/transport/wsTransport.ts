@@ -5,6 +5,9 @@ import { backoffDelay } from './backoff';
 import { RpcCore } from './rpc';
 import type { AppClient, ConnectionState } from './types';
 
+/** WebSocket.OPEN, spelled out so the module loads where no global WebSocket exists (unit tests on Node 20). */
+const OPEN = 1;
+
 export interface WsClientOptions {
   /** ws://host/api?token=... */
   url: string;
@@ -35,7 +38,7 @@ export class WsClient implements AppClient {
   call<M extends ApiMethod>(method: M, ...params: Parameters<ReckonApi[M]>): Promise<ApiResult<M>> {
     const { frame, reply } = this.rpc.request(method, params[0]);
     const text = JSON.stringify(frame);
-    if (this.socket && this.socket.readyState === WebSocket.OPEN) this.socket.send(text);
+    if (this.socket && this.socket.readyState === OPEN) this.socket.send(text);
     else this.queue.push(text);
     return reply as Promise<ApiResult<M>>;
   }

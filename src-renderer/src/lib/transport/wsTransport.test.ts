@@ -1,0 +1,87 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConnectionState } from './types';
+import { WsClient } from './wsTransport';
+
+/** A socket double: records what is sent and lets the test open, answer and drop it. */
+class FakeSocket {
+  readyState = 0;
+  sent: string[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((e: { data: unknown }) => void) | null = null;
+  onclose: ((e: { code: number }) => void) | null = null;
+  onerror: (() => void) | null = null;
+  constructor(readonly url: string) {}
+  send(t: string) {
+    this.sent.push(t);
+  }
+  close() {
+    this.drop(1000);
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+  reply(frame: unknown) {
+    this.onmessage?.({ data: JSON.stringify(frame) });
+  }
+  drop(code = 1006) {
+    this.readyState = 3;
+    this.onclose?.({ code });
+  }
+}
+
+describe('WsClient', () => {
+  let sockets: FakeSocket[];
+  let client: WsClient;
+  let states: ConnectionState[];
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    sockets = [];
+    states = [];
+    client = new WsClient({ url: 'ws://127.0.0.1:1/api?token=t', createSocket: (u) => {
+      const s = new FakeSocket(u);
+      sockets.push(s);
+      return s as unknown as WebSocket;
+    } });
+    client.onConnectionChange((s) => states.push(s));
+  });
+  afterEach(() => {
+    client.close();
+    vi.useRealTimers();
+  });
+
+  it('queues calls until the socket opens, then sends them', async () => {
+    const p = client.call('models.list');
+    expect(sockets[0]!.sent).toEqual([]);
+    sockets[0]!.open();
+    expect(JSON.parse(sockets[0]!.sent[0]!)).toEqual({ kind: 'call', id: 1, method: 'models.list' });
+    sockets[0]!.reply({ kind: 'result', id: 1, result: [] });
+    await expect(p).resolves.toEqual([]);
+    expect(states.at(-1)).toEqual({ status: 'open' });
+  });
+
+  it('fails calls in flight on a drop and reconnects with backoff', async () => {
+    sockets[0]!.open();
+    const p = client.call('system.info');
+    sockets[0]!.drop();
+    await expect(p).rejects.toMatchObject({ code: 'IO_ERROR' });
+    expect(states.at(-1)).toMatchObject({ status: 'closed', retryInMs: 250 });
+    vi.advanceTimersByTime(250);
+    expect(sockets).toHaveLength(2);
+    sockets[1]!.drop();
+    expect(states.at(-1)).toMatchObject({ status: 'closed', retryInMs: 500 });
+    vi.advanceTimersByTime(500);
+    sockets[2]!.open();
+    expect(states.at(-1)).toEqual({ status: 'open' });
+  });
+
+  it('delivers turn events to subscribers', () => {
+    const seen: string[] = [];
+    client.onTurnEvent((e) => seen.push(e.type));
+    sockets[0]!.open();
+    sockets[0]!.reply({ kind: 'event', event: { type: 'thought', turnId: 't', text: 'x' } });
+    sockets[0]!.reply({ kind: 'event', event: { type: 'answer', turnId: 't', text: 'y' } });
+    expect(seen).toEqual(['thought', 'answer']);
+  });
+});
