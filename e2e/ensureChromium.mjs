@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/* global process */
+/* global process, console */
 // The e2e tests drive Debian's Chromium (Playwright's own browser download is impossible offline).
 // Runs before `npm test`: installs it when missing and we may (root + apt), else says exactly what to do.
 import { existsSync } from 'node:fs';
