@@ -39,7 +39,7 @@ test.describe('turns with the bundled model', () => {
     await watchThinking(page);
     await ask(page, 'What is 37+48?');
 
-    const msg = page.getByTestId('message-assistant').last();
+    const msg = page.getByTestId('message-assistant').first();
     await expect(msg).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
 
     // the thinking streamed live, then collapsed into "Thought for ..."
@@ -73,10 +73,16 @@ test.describe('turns with the bundled model', () => {
     const second = page.getByTestId('message-assistant').last();
     await expect(second).toHaveAttribute('data-status', 'done', { timeout: 90_000 });
     await expect(second.getByTestId('answer')).toContainText('901');
+    // screenshots for the README: light with both thoughts collapsed, ledger details on hover, dark with a thought open
+    await msg.getByTestId('thinking-toggle').click();
+    await expect(msg.getByTestId('thinking-text')).toHaveCount(0);
     await setTheme(page, 'light');
+    await page.mouse.move(0, 0);
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: join(SCREENSHOTS, 'chat-light.png') });
     await second.getByTestId('ledger').hover();
     await page.waitForTimeout(400); // the details popover fades in
-    await page.screenshot({ path: join(SCREENSHOTS, 'chat-light.png') });
+    await page.screenshot({ path: join(SCREENSHOTS, 'ledger-details.png') });
     await setTheme(page, 'dark');
     await second.getByTestId('thinking-toggle').click();
     await page.mouse.move(0, 0);
