@@ -1,4 +1,4 @@
-import { app, BrowserWindow, dialog, ipcMain, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isApiMethod } from '../common/api';
@@ -48,7 +48,8 @@ function createWindow(): BrowserWindow {
     minHeight: 480,
     show: false,
     title: 'Reckon',
-    backgroundColor: '#17181a',
+    // Matches --bg of the theme the page will pick for 'system', so the window does not flash.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#17181a' : '#fbfbfa',
     autoHideMenuBar: true,
     webPreferences: {
       preload: join(__dirname, '../preload/index.js'),
