@@ -50,6 +50,7 @@ export class ChatStore {
 
   async open(id: string): Promise<void> {
     const seq = ++this.loadSeq;
+    if (this.activeId !== id) this.messages = [];
     this.activeId = id;
     this.loading = true;
     try {
