@@ -6,6 +6,7 @@
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { BackendChoice, BackendInfo, ModelInfo } from './types';
+import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile, ProbeResult } from './probe/types';
 
 /** One prior turn of history, as the engine needs it to format the prompt. */
 export interface HistoryItem {
@@ -43,6 +44,41 @@ export interface GenerateResult {
   stopReason: 'eos' | 'maxTokens' | 'aborted';
 }
 
+/** One DiffAdapt probe pass: the formatted question's final hidden state through the probe file's MLP. */
+export interface ProbeParams {
+  modelPath: string;
+  question: string;
+  /** The turn's system prompt ('' or absent for none): features are taken over the prompt the model sees. */
+  systemPrompt?: string;
+  /** The probe file (JSON, ProbeFile) to use; the engine caches it by path and mtime. */
+  probePath: string;
+}
+
+/** A calibration run: sample every question several times, label, train, report (docs/probe.md). */
+export interface CalibrateParams {
+  requestId: string;
+  modelPath: string;
+  modelSha256: string;
+  modelName: string;
+  questions: CalibrationQuestion[];
+  /** Samples per question (>= 1). */
+  perQuestion: number;
+  /** Sampling temperature (> 0). */
+  temperature: number;
+  /** Cap on generated tokens per sample (thinking + answer). */
+  maxTokens: number;
+  /** Score by agreement across samples instead of the answer keys. */
+  labelFree: boolean;
+  /** Share of questions held out for the report (0..0.9). */
+  heldOutShare: number;
+  seed: number;
+}
+
+export interface CalibrateResult {
+  probe: ProbeFile;
+  records: CalibrationRecord[];
+}
+
 export interface EngineMethods {
   init(p: EngineInitParams): BackendInfo;
   /** Reads a GGUF's header (no weights loaded) and hashes the file. */
@@ -52,6 +88,10 @@ export interface EngineMethods {
   generate(p: GenerateParams & { requestId: string }): GenerateResult;
   /** Aborts a running generate; it then resolves with stopReason 'aborted'. */
   abort(p: { requestId: string }): void;
+  /** DiffAdapt probe for one question; null when the probe file does not exist. */
+  probe(p: ProbeParams): ProbeResult | null;
+  /** Runs a calibration; 'calibrate-progress' events arrive meanwhile; `abort` with its requestId cancels it (TURN_ABORTED). */
+  calibrate(p: CalibrateParams): CalibrateResult;
   info(): BackendInfo | null;
   /** Test hook: crashes the engine natively-alike (process.abort) to exercise supervision. */
   crash(): void;
@@ -64,7 +104,8 @@ export type EngineEvent =
   | { type: 'load-progress'; requestId?: string; progress: number }
   | { type: 'thought'; requestId: string; text: string }
   | { type: 'answer'; requestId: string; text: string }
-  | { type: 'thought-end'; requestId: string; ms: number; tokens: number };
+  | { type: 'thought-end'; requestId: string; ms: number; tokens: number }
+  | { type: 'calibrate-progress'; requestId: string; progress: CalibrationProgress };
 
 export type EngineToHost =
   | { kind: 'ready'; pid: number }

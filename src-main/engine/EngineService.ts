@@ -3,6 +3,8 @@ import { ReckonError } from '../common/errors';
 import type { BackendChoice } from '../common/types';
 import { inspectModel } from './inspectModel';
 import { LlamaHost } from './LlamaHost';
+import { ProbeEngine } from './probe/ProbeEngine';
+import { validateCalibrateParams } from './probe/validateCalibrateParams';
 
 type Async<M> = { [K in keyof M]: M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
 
@@ -16,6 +18,8 @@ export class EngineService {
   private readonly host = new LlamaHost();
   /** One controller per generate request, from the moment it arrives (an abort may come while the model loads). */
   private readonly requests = new Map<string, AbortController>();
+  /** DiffAdapt probe passes and calibration runs on the loaded model's weights. */
+  private readonly probes = new ProbeEngine(this.host);
   readonly methods: Async<EngineMethods>;
 
   constructor(private readonly emit: (e: EngineEvent) => void) {
@@ -39,6 +43,17 @@ export class EngineService {
         // Unknown or finished ids are fine: the turn ended on its own before the stop arrived.
         this.requests.get(p.requestId)?.abort(new ReckonError('TURN_ABORTED', 'The generation was stopped.'));
       },
+      probe: (p) => this.probes.probe(p),
+      calibrate: async (p) => {
+        if (this.requests.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
+        const controller = new AbortController();
+        this.requests.set(p.requestId, controller);
+        try {
+          return await this.probes.calibrate(p, controller.signal, emit);
+        } finally {
+          this.requests.delete(p.requestId);
+        }
+      },
       info: () => host.info(),
       crash: async () => {
         // Test hook: die the way a native fault does (no cleanup, no reply), so the host's supervision is exercised.
@@ -57,7 +72,8 @@ export class EngineService {
     return (this.methods[m] as (p: unknown) => Promise<unknown>)(p);
   }
 
-  dispose(): Promise<void> {
+  async dispose(): Promise<void> {
+    await this.probes.dispose();
     return this.host.dispose();
   }
 }
@@ -84,6 +100,8 @@ function validate(method: EngineMethod, params: unknown): unknown {
     case 'inspect': str('path'); return o;
     case 'load': str('modelPath'); return o;
     case 'abort': str('requestId'); return o;
+    case 'probe': for (const k of ['modelPath', 'question', 'probePath']) str(k); return o;
+    case 'calibrate': return validateCalibrateParams(o, (why) => bad(method, why));
     case 'generate': {
       for (const k of ['requestId', 'chatKey', 'modelPath', 'question']) str(k);
       if (typeof o.systemPrompt !== 'string') throw bad(method, 'systemPrompt must be a string');

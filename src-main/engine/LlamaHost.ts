@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InsufficientMemoryError, resolveChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import { InsufficientMemoryError, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { EngineInitParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import type { BackendChoice, BackendInfo } from '../common/types';
@@ -62,6 +62,18 @@ export class LlamaHost {
   /** The chat runner of `modelPath`, loading it first when another (or no) model is loaded. */
   runnerFor(modelPath: string, onProgress: (progress: number) => void): Promise<ChatRunner> {
     return this.serial(async () => (await this.loadNow(resolve(modelPath), onProgress)).runner);
+  }
+
+  /**
+   * The loaded model of `modelPath` (loading it first), with its chat wrapper and the thread count in use:
+   * for work that needs its own context on the same weights (the DiffAdapt probe's embedding context,
+   * calibration sampling).
+   */
+  modelFor(modelPath: string, onProgress: (progress: number) => void): Promise<{ model: LlamaModel; chatWrapper: ChatWrapper; threads: number }> {
+    return this.serial(async () => {
+      const l = await this.loadNow(resolve(modelPath), onProgress);
+      return { model: l.model, chatWrapper: l.runner.chatWrapper, threads: (this.tuner as ThreadTuner).current().threads };
+    });
   }
 
   /** The backend as it is now; null before init. */

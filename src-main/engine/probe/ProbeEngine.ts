@@ -1,0 +1,169 @@
+import { readFile, stat } from 'node:fs/promises';
+import { LlamaText, type ChatWrapper, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
+import type { CalibrateParams, CalibrateResult, EngineEvent, ProbeParams } from '../../common/engineProtocol';
+import { ReckonError } from '../../common/errors';
+import { buildProbe, labelRecords, probeFileError, summarise, type SampleOutcome } from '../../common/probe/calibration';
+import { predict } from '../../common/probe/mlp';
+import type { CalibrationProgress, CalibrationRecord, ProbeFile, ProbeFn, ProbeResult } from '../../common/probe/types';
+import { HiddenStateFeatures } from './HiddenStateFeatures';
+import { promptTokens } from './promptTokens';
+import { sampleThinking } from './sampleThinking';
+
+/** What the probe needs from the engine's llama host: the loaded model of a path (LlamaHost.modelFor). */
+export interface ModelSource {
+  modelFor(modelPath: string, onProgress: (progress: number) => void): Promise<{ model: LlamaModel; chatWrapper: ChatWrapper; threads: number }>;
+}
+
+/** Most parallel sequences a calibration context gets (FINDINGS.md: batching 4-8 sequences pays on CPU). */
+const MAX_PARALLEL = 8;
+
+/**
+ * The engine side of the DiffAdapt probe: hidden-state features (an embedding context on the loaded
+ * model's weights), probe passes with a probe file, and calibration runs (sampling, labels, training).
+ */
+export class ProbeEngine {
+  private features: HiddenStateFeatures | null = null;
+  private readonly files = new Map<string, { mtimeMs: number; file: ProbeFile }>();
+
+  constructor(private readonly models: ModelSource) {}
+
+  /** Features of one question on the model at `modelPath` (length = embedding size). */
+  async featuresOf(modelPath: string, question: string, systemPrompt = ''): Promise<{ features: number[]; tokens: number }> {
+    const { model, chatWrapper, threads } = await this.models.modelFor(modelPath, () => undefined);
+    const tokens = promptTokens(model, chatWrapper, question, systemPrompt);
+    const features = await this.featuresFor(model, threads).of(tokens);
+    return { features, tokens: tokens.length };
+  }
+
+  /** One probe pass; null when the probe file does not exist. */
+  async probe(p: ProbeParams): Promise<ProbeResult | null> {
+    const file = await this.probeFile(p.probePath);
+    if (file === null) return null;
+    const t0 = performance.now();
+    const { features, tokens } = await this.featuresOf(p.modelPath, p.question, p.systemPrompt ?? '');
+    if (features.length !== file.featureDim) {
+      throw new ReckonError('BAD_REQUEST', `The probe at ${p.probePath} was calibrated for ${file.featureDim} features; this model gives ${features.length}.`);
+    }
+    const out = predict(file.weights, file.norms, features);
+    return { ...out, probeTokens: tokens, ms: Math.round((performance.now() - t0) * 10) / 10, modelSha256: file.modelSha256 };
+  }
+
+  /** A ProbeFn for in-engine callers (the controller): probes `question` on `modelPath` with the file at `probePath`. */
+  probeFn(modelPath: string, probePath: string): ProbeFn {
+    return async (question, opts) => {
+      if (opts?.signal?.aborted) throw new ReckonError('TURN_ABORTED', 'The probe was stopped.');
+      return this.probe({ modelPath, question, probePath, systemPrompt: opts?.systemPrompt ?? '' });
+    };
+  }
+
+  /** Runs a calibration: features, sampling (perQuestion samples per question, in parallel sequences), labels, training. */
+  async calibrate(p: CalibrateParams, signal: AbortSignal, emit: (e: EngineEvent) => void): Promise<CalibrateResult> {
+    const t0 = performance.now();
+    const { model, chatWrapper, threads } = await this.models.modelFor(p.modelPath, (progress) => emit({ type: 'load-progress', requestId: p.requestId, progress }));
+    const progress = (phase: CalibrationProgress['phase'], done: number, total: number): void => {
+      emit({ type: 'calibrate-progress', requestId: p.requestId, progress: { phase, done, total, elapsedS: Math.round((performance.now() - t0) / 100) / 10 } });
+    };
+    const checkAbort = (): void => {
+      if (signal.aborted) throw new ReckonError('TURN_ABORTED', 'The calibration was cancelled.');
+    };
+    const n = p.questions.length;
+    const prompts = p.questions.map((q) => promptTokens(model, chatWrapper, q.question));
+    const feats = this.featuresFor(model, threads);
+    const features: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      checkAbort();
+      features.push(await feats.of(prompts[i] as Token[]));
+      if (i % 10 === 9 || i === n - 1) progress('features', i + 1, n);
+    }
+
+    const thought = chatWrapper.settings.segments?.thought;
+    const toTokens = (t: unknown): Token[] =>
+      // A prefix of {type: 'openedOnStart'} means the prompt itself opens the thought: thinking starts at token 0.
+      t === undefined || (typeof t === 'object' && t !== null && !(t instanceof LlamaText)) ? [] : LlamaText(t as string | LlamaText).tokenize(model.tokenizer, 'trimLeadingSpace');
+    const marks = { prefix: toTokens(thought?.prefix), suffix: toTokens(thought?.suffix) };
+    const parallel = Math.max(1, Math.min(MAX_PARALLEL, p.perQuestion));
+    const longest = Math.max(...prompts.map((t) => t.length));
+    const train = model.trainContextSize > 0 ? model.trainContextSize : 4096;
+    const perSeq = Math.min(train, longest + p.maxTokens + 8);
+    let context: LlamaContext | null = null;
+    const records: CalibrationRecord[] = [];
+    try {
+      context = await model.createContext({ contextSize: perSeq, sequences: parallel, threads });
+      const ctx = context;
+      const sequences = Array.from({ length: parallel }, () => ctx.getSequence());
+      progress('sampling', 0, n);
+      for (let i = 0; i < n; i++) {
+        checkAbort();
+        const outcomes: SampleOutcome[] = [];
+        for (let s0 = 0; s0 < p.perQuestion; s0 += parallel) {
+          const wave = Array.from({ length: Math.min(parallel, p.perQuestion - s0) }, (_, k) =>
+            sampleThinking(model, sequences[k]!, prompts[i]!, marks, {
+              temperature: p.temperature, maxTokens: p.maxTokens, seed: mixSeed(p.seed, i, s0 + k), signal,
+            }));
+          for (const c of await Promise.all(wave)) outcomes.push({ answerText: c.answerText, thinkingTokens: c.thinkingTokens, entropy: c.meanEntropy });
+          checkAbort();
+        }
+        records.push(summarise(p.questions[i]!, outcomes, p.labelFree));
+        progress('sampling', i + 1, n);
+      }
+    } finally {
+      await context?.dispose();
+    }
+    const calibrationMs = performance.now() - t0;
+    progress('training', 0, 1);
+    const thresholds = labelRecords(records);
+    const probe = buildProbe({
+      records, features, thresholds,
+      modelSha256: p.modelSha256, modelName: p.modelName,
+      samplesPerQuestion: p.perQuestion,
+      mode: p.labelFree || p.questions.every((q) => q.answer === null) ? 'agreement' : 'answer-key',
+      calibrationMs, heldOutShare: p.heldOutShare, seed: p.seed,
+    });
+    progress('done', 1, 1);
+    return { probe, records };
+  }
+
+  async dispose(): Promise<void> {
+    await this.features?.dispose();
+    this.features = null;
+  }
+
+  private featuresFor(model: LlamaModel, threads: number): HiddenStateFeatures {
+    if (this.features === null || this.features.model !== model || model.disposed) {
+      const old = this.features;
+      void old?.dispose().catch(() => undefined);
+      this.features = HiddenStateFeatures.for(model, threads);
+    }
+    return this.features;
+  }
+
+  private async probeFile(path: string): Promise<ProbeFile | null> {
+    let mtimeMs: number;
+    try {
+      mtimeMs = (await stat(path)).mtimeMs;
+    } catch {
+      this.files.delete(path);
+      return null;
+    }
+    const cached = this.files.get(path);
+    if (cached?.mtimeMs === mtimeMs) return cached.file;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await readFile(path, 'utf8'));
+    } catch (err) {
+      throw new ReckonError('STORE_CORRUPT', `The probe file ${path} could not be read: ${(err as Error).message}`, { path });
+    }
+    const why = probeFileError(parsed);
+    if (why !== null) throw new ReckonError('STORE_CORRUPT', `The probe file ${path} is unusable: ${why}.`, { path });
+    const file = parsed as ProbeFile;
+    this.files.set(path, { mtimeMs, file });
+    return file;
+  }
+}
+
+/** A distinct 31-bit sampler seed per (run seed, question, sample). */
+function mixSeed(seed: number, question: number, sample: number): number {
+  let h = (seed * 0x9e3779b1) ^ (question * 0x85ebca6b) ^ (sample * 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
+  return (h ^ (h >>> 16)) >>> 1;
+}

@@ -1,0 +1,87 @@
+/**
+ * DiffAdapt probe on the bundled model: hidden-state features (embedding size, deterministic) and a tiny
+ * calibration run (few questions, 2 samples) that yields a usable probe file. Threads 1 (shared 2-core box).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arithCalibrationSet } from '../../common/probe/arithGenerator';
+import { probeFileError } from '../../common/probe/calibration';
+import type { EngineEvent } from '../../common/engineProtocol';
+import { LlamaHost } from '../LlamaHost';
+import { sha256File } from '../sha256File';
+import { ProbeEngine } from './ProbeEngine';
+
+const modelPath = resolve(import.meta.dirname, '../../../models/reckon-arith.gguf');
+const dir = mkdtempSync(join(tmpdir(), 'reckon-probe-'));
+let host: LlamaHost;
+let probes: ProbeEngine;
+
+beforeAll(async () => {
+  host = new LlamaHost();
+  await host.init({ backend: 'cpu', threads: 1, threadsCachePath: join(dir, 'threads.json') });
+  probes = new ProbeEngine(host);
+});
+
+afterAll(async () => {
+  await probes?.dispose();
+  await host?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('hidden-state features', () => {
+  it('have the embedding size and are deterministic', async () => {
+    const { model } = await host.modelFor(modelPath, () => undefined);
+    const a = await probes.featuresOf(modelPath, 'What is 37 + 48?');
+    const b = await probes.featuresOf(modelPath, 'What is 37 + 48?');
+    const c = await probes.featuresOf(modelPath, 'What is 123456 + 654321?');
+    expect(a.features).toHaveLength(model.embeddingVectorSize);
+    expect(a.features.every(Number.isFinite)).toBe(true);
+    expect(b.features).toEqual(a.features);
+    expect(c.features).not.toEqual(a.features);
+    // The formatted prompt (ChatML user turn + open assistant turn) is what gets decoded.
+    expect(a.tokens).toBeGreaterThan('What is 37 + 48?'.length);
+  });
+});
+
+describe('calibration', () => {
+  it('samples, labels, trains and yields a usable probe file', async () => {
+    const questions = arithCalibrationSet({ count: 9, seed: 99 });
+    const events: EngineEvent[] = [];
+    const sha = await sha256File(modelPath);
+    const t0 = Date.now();
+    const r = await probes.calibrate({
+      requestId: 'cal-1', modelPath, modelSha256: sha, modelName: 'reckon-arith', questions,
+      perQuestion: 2, temperature: 0.7, maxTokens: 400, labelFree: false, heldOutShare: 0.25, seed: 1,
+    }, new AbortController().signal, (e) => events.push(e));
+    console.log(`tiny calibration: ${Date.now() - t0} ms`, JSON.stringify(r.probe.report));
+    expect(probeFileError(r.probe)).toBeNull();
+    expect(r.records).toHaveLength(9);
+    expect(r.records.every((x) => x.thinkingTokens.length === 2)).toBe(true);
+    expect(r.records.some((x) => x.thinkingTokens.some((t) => t > 0))).toBe(true);
+    const progress = events.filter((e) => e.type === 'calibrate-progress');
+    expect(progress.at(-1)).toMatchObject({ progress: { phase: 'done' } });
+    expect(progress.some((e) => e.type === 'calibrate-progress' && e.progress.phase === 'sampling' && e.progress.done === 9)).toBe(true);
+
+    const path = join(dir, `${sha}.json`);
+    writeFileSync(path, JSON.stringify(r.probe));
+    const p = await probes.probe({ modelPath, question: 'What is 2 + 3?', probePath: path });
+    expect(p).not.toBeNull();
+    expect(p!.probabilities.easy + p!.probabilities.normal + p!.probabilities.hard).toBeCloseTo(1, 6);
+    expect(p!.expectedThinkingTokens).toBeGreaterThanOrEqual(0);
+    expect(p!.modelSha256).toBe(sha);
+    expect(await probes.probe({ modelPath, question: 'x', probePath: join(dir, 'none.json') })).toBeNull();
+  });
+
+  it('stops when aborted', async () => {
+    const controller = new AbortController();
+    const run = probes.calibrate({
+      requestId: 'cal-2', modelPath, modelSha256: 'f'.repeat(64), modelName: 'm', questions: arithCalibrationSet({ count: 30, seed: 5 }),
+      perQuestion: 2, temperature: 0.7, maxTokens: 400, labelFree: true, heldOutShare: 0.25, seed: 1,
+    }, controller.signal, (e) => {
+      if (e.type === 'calibrate-progress' && e.progress.phase === 'sampling' && e.progress.done === 1) controller.abort();
+    });
+    await expect(run).rejects.toMatchObject({ code: 'TURN_ABORTED' });
+  });
+});
