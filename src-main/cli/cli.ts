@@ -11,6 +11,7 @@ import type { Ledger } from '../common/ledger';
 import type { Message, ModelInfo, Settings, SystemInfo } from '../common/types';
 import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/index';
 import { startWebServer } from '../web/server';
+import { cmdCalibrate } from './calibrate';
 import { dim, humanBytes, ledgerLine, modelsTable } from './format';
 
 const help = `reckon - offline reasoning assistant
@@ -18,6 +19,8 @@ const help = `reckon - offline reasoning assistant
 Usage:
   reckon ask "<question>" [--model <id|path.gguf>] [--json] [--system "..."] [--max-tokens N]
   reckon chat [--model <id|path.gguf>] [--system "..."] [--max-tokens N]
+  reckon calibrate [--model <id|path.gguf>] [--per-question N] [--questions N] [--label-free] [--seed N] [--json]
+                                calibrate the model's DiffAdapt probe (Ctrl-C cancels)
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
   reckon serve [--port N]       browser mode on 127.0.0.1 (prints the URL with its access token)
@@ -32,8 +35,8 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const valueFlags = new Set(['model', 'system', 'max-tokens', 'port']);
-const boolFlags = new Set(['json', 'help']);
+const valueFlags = new Set(['model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
+const boolFlags = new Set(['json', 'help', 'label-free']);
 
 class UsageError extends Error {}
 
@@ -338,7 +341,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return a.cmd === undefined && !a.flags.has('help') ? 2 : 0;
   }
-  if (!['ask', 'chat', 'models', 'info', 'serve'].includes(a.cmd)) {
+  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate'].includes(a.cmd)) {
     process.stderr.write(`reckon: unknown command '${a.cmd}'.\n\n${help}`);
     return 2;
   }
@@ -351,6 +354,21 @@ export async function main(argv: string[]): Promise<number> {
       case 'chat': return await cmdChat(host, a);
       case 'models': return await cmdModels(host);
       case 'info': return await cmdInfo(host);
+      case 'calibrate': {
+        const perQuestion = intFlag(a, 'per-question');
+        const questions = intFlag(a, 'questions');
+        const seed = intFlag(a, 'seed');
+        return await cmdCalibrate(host, {
+          json,
+          params: {
+            ...modelParams(a),
+            ...(perQuestion !== undefined ? { perQuestion } : {}),
+            ...(questions !== undefined ? { questions } : {}),
+            ...(seed !== undefined ? { seed } : {}),
+            ...(a.flags.has('label-free') ? { labelFree: true } : {}),
+          },
+        });
+      }
       default: return await cmdServe(host, a);
     }
   } catch (err) {

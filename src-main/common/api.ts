@@ -5,6 +5,7 @@
  */
 import type { TurnEvent } from './events';
 import type { BackendInfo, Conversation, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
+import type { ProbeStatus } from './probe/types';
 
 export interface SendParams {
   /** Omit to start a new conversation. */
@@ -18,6 +19,24 @@ export interface SendParams {
   systemPrompt?: string;
   /** Override settings.maxTokens for this turn. */
   maxTokens?: number;
+}
+
+/** Parameters of a probe calibration (docs/probe.md); every field is optional. */
+export interface ProbeCalibrateParams {
+  /** Registered model id; defaults to settings.modelId, else the bundled model. */
+  modelId?: string;
+  /** A .gguf by path (not registered), instead of modelId. */
+  modelPath?: string;
+  /** Samples per question. Defaults to 4. */
+  perQuestion?: number;
+  /** Calibration questions. Defaults to 120. */
+  questions?: number;
+  /** Sampling temperature (> 0). Defaults to 0.7. */
+  temperature?: number;
+  /** Score by agreement across samples instead of answer keys (models the generator cannot check). Defaults to false. */
+  labelFree?: boolean;
+  /** Seed of the question set, the sampler and the split. Defaults to 1. */
+  seed?: number;
 }
 
 export interface ReckonApi {
@@ -45,6 +64,17 @@ export interface ReckonApi {
   'chat.send'(p: SendParams): Promise<{ turnId: string; conversationId: string }>;
   /** Stops a running turn; the sequence is freed at once. */
   'chat.stop'(p: { turnId: string }): Promise<void>;
+
+  /**
+   * Calibrates the DiffAdapt probe of a model (one run at a time; BUSY otherwise) and stores it in
+   * <userData>/probes/<sha256>.json. Resolves when it ends with the new status (report included);
+   * progress is read with probe.status; probe.cancel stops it (the call then rejects with TURN_ABORTED).
+   */
+  'probe.calibrate'(p?: ProbeCalibrateParams): Promise<ProbeStatus>;
+  /** The stored probe of a model (user-calibrated, else shipped with a bundled model) and any running calibration. */
+  'probe.status'(p?: { modelId?: string; modelPath?: string }): Promise<ProbeStatus>;
+  /** Cancels the running calibration, if any. */
+  'probe.cancel'(p?: Record<string, never>): Promise<void>;
 }
 
 export type ApiMethod = keyof ReckonApi;
@@ -57,6 +87,7 @@ export const ApiMethods: readonly ApiMethod[] = [
   'models.list', 'models.import', 'models.remove', 'models.load',
   'conversations.list', 'conversations.get', 'conversations.create', 'conversations.rename', 'conversations.delete',
   'chat.send', 'chat.stop',
+  'probe.calibrate', 'probe.status', 'probe.cancel',
 ] as const;
 
 export function isApiMethod(m: unknown): m is ApiMethod {

@@ -11,6 +11,7 @@ import { createRouter } from './router';
 import { ChatService } from './services/ChatService';
 import { ConversationsService, summaryOf } from './services/ConversationsService';
 import { ModelsService } from './services/ModelsService';
+import { ProbeService } from './services/ProbeService';
 import { SettingsService } from './services/SettingsService';
 import { Store } from './store/Store';
 import { EngineSupervisor } from './supervisor/EngineSupervisor';
@@ -49,6 +50,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await models.open();
   chat = new ChatService(engine, conversations, models, settings);
   const c = chat;
+  const probes = new ProbeService(engine, models, settings, opts.userDataDir, opts.modelsDir);
 
   const call = createRouter({
     'system.info': async (): Promise<SystemInfo> => ({
@@ -93,6 +95,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     },
     'chat.send': async (p) => c.send(p),
     'chat.stop': async (p) => c.stop(p.turnId),
+    'probe.calibrate': async (p) => probes.calibrate(p),
+    'probe.status': async (p) => probes.status(p),
+    'probe.cancel': async () => probes.cancel(),
   });
 
   let closing: Promise<void> | null = null;
@@ -101,7 +106,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     onTurnEvent: (listener: (e: TurnEvent) => void) => c.onTurnEvent(listener),
     close: () => {
       closing ??= (async () => {
-        await Promise.race([c.stopAll(), new Promise((r) => setTimeout(r, 3000))]);
+        await Promise.race([Promise.all([c.stopAll(), probes.stopAll()]), new Promise((r) => setTimeout(r, 3000))]);
         await store.flush();
         await engine.close();
       })();

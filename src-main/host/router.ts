@@ -92,6 +92,42 @@ export const validators: { [M in ApiMethod]: (p: unknown) => ApiParams<M> } = {
     return out;
   },
   'chat.stop': (p) => ({ turnId: str('chat.stop', obj('chat.stop', p, ['turnId']), 'turnId', { nonEmpty: true })! }),
+  'probe.calibrate': (p) => {
+    const m = 'probe.calibrate';
+    const o = obj(m, p, ['modelId', 'modelPath', 'perQuestion', 'questions', 'temperature', 'labelFree', 'seed'], true);
+    const out: ApiParams<'probe.calibrate'> = {};
+    const modelId = str(m, o, 'modelId', { optional: true, nonEmpty: true });
+    const modelPath = str(m, o, 'modelPath', { optional: true, nonEmpty: true, max: 4096 });
+    if (modelId !== undefined && modelPath !== undefined) throw bad(`${m}: give modelId or modelPath, not both.`);
+    if (modelId !== undefined) out.modelId = modelId;
+    if (modelPath !== undefined) out.modelPath = modelPath;
+    const int = (k: 'perQuestion' | 'questions' | 'seed', lo: number, hi: number): void => {
+      const v = o[k];
+      if (v === undefined) return;
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) throw bad(`${m}: '${k}' must be a whole number in ${lo}..${hi}.`);
+      out[k] = v;
+    };
+    int('perQuestion', 1, 64);
+    int('questions', 4, 5000);
+    int('seed', 0, 2 ** 31 - 1);
+    if (o['temperature'] !== undefined) {
+      const t = o['temperature'];
+      if (typeof t !== 'number' || !(t > 0 && t <= 5)) throw bad(`${m}: 'temperature' must be a number in (0, 5].`);
+      out.temperature = t;
+    }
+    if (o['labelFree'] !== undefined) {
+      if (typeof o['labelFree'] !== 'boolean') throw bad(`${m}: 'labelFree' must be a boolean.`);
+      out.labelFree = o['labelFree'];
+    }
+    return out;
+  },
+  'probe.status': (p) => {
+    const o = obj('probe.status', p, ['modelId', 'modelPath'], true);
+    const modelId = str('probe.status', o, 'modelId', { optional: true, nonEmpty: true });
+    const modelPath = str('probe.status', o, 'modelPath', { optional: true, nonEmpty: true, max: 4096 });
+    return { ...(modelId !== undefined ? { modelId } : {}), ...(modelPath !== undefined ? { modelPath } : {}) };
+  },
+  'probe.cancel': (p) => { obj('probe.cancel', p, [], true); return {}; },
 };
 
 export type Handlers = { [M in ApiMethod]: (p: ApiParams<M>) => Promise<ApiResult<M>> };

@@ -1,0 +1,71 @@
+/** `reckon calibrate`: calibrates the DiffAdapt probe of a model, with a progress line and Ctrl-C cancel. */
+import type { ProbeCalibrateParams } from '../common/api';
+import { ReckonError } from '../common/errors';
+import { DIFFICULTIES, type ProbeReport, type ProbeStatus } from '../common/probe/types';
+import type { Host } from '../host/index';
+
+export interface CalibrateCliOptions {
+  params: ProbeCalibrateParams;
+  json: boolean;
+}
+
+/** The report as text: labels, held-out accuracy against the majority baseline, confusion matrix, timings. */
+export function formatProbeReport(r: ProbeReport): string {
+  const pct = (v: number): string => `${(v * 100).toFixed(1)} %`;
+  const w = 8;
+  const head = `${'true \\ predicted'.padEnd(18)}${DIFFICULTIES.map((d) => d.padStart(w)).join('')}`;
+  const rows = DIFFICULTIES.map((d, i) => `${d.padEnd(18)}${(r.confusion[i] ?? []).map((v) => String(v).padStart(w)).join('')}`);
+  const per = DIFFICULTIES.map((d) => `${d} ${r.labelCounts[d]} (score ${pct(r.perLabel[d].accuracy)}, ${r.perLabel[d].thinkingTokens} thinking tokens)`);
+  return [
+    `questions        ${r.questions} x ${r.samplesPerQuestion} samples (${r.mode === 'agreement' ? 'label-free: agreement across samples' : 'answer keys'})`,
+    `labels           ${per.join('; ')}`,
+    `held-out         ${r.heldOut} questions (train ${r.train}): accuracy ${pct(r.heldOutAccuracy)} (majority baseline ${pct(r.majorityBaseline)}), length MAE ${r.lengthMae} tokens`,
+    head,
+    ...rows,
+    `time             calibration ${(r.calibrationMs / 1000).toFixed(1)} s, training ${(r.trainMs / 1000).toFixed(1)} s`,
+  ].join('\n');
+}
+
+export async function cmdCalibrate(host: Host, o: CalibrateCliOptions): Promise<number> {
+  const tty = !o.json && process.stderr.isTTY === true;
+  let interrupted = false;
+  const onSigint = (): void => {
+    interrupted = true;
+    void host.call('probe.cancel', {}).catch(() => undefined);
+  };
+  process.on('SIGINT', onSigint);
+  const target = { ...(o.params.modelId !== undefined ? { modelId: o.params.modelId } : {}), ...(o.params.modelPath !== undefined ? { modelPath: o.params.modelPath } : {}) };
+  let lastLine = '';
+  const timer = setInterval(() => {
+    void (host.call('probe.status', target) as Promise<ProbeStatus>).then((s) => {
+      const p = s.running;
+      if (p === null || p.total === 0) return;
+      const line = `Calibrating: ${p.phase} ${p.done}/${p.total} (${Math.round((100 * p.done) / p.total)} %), ${Math.round(p.elapsedS)} s`;
+      if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+      else if (!o.json && p.phase !== lastLine) process.stderr.write(`${line}\n`);
+      lastLine = tty ? line : p.phase;
+    }, () => undefined);
+  }, 500);
+  try {
+    const s = (await host.call('probe.calibrate', o.params)) as ProbeStatus;
+    if (tty) process.stderr.write('\r\x1b[2K');
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ modelId: s.modelId, modelSha256: s.modelSha256, source: s.source, report: s.report })}\n`);
+    } else if (s.report !== null) {
+      process.stdout.write(`${formatProbeReport(s.report)}\nSaved the probe for model ${s.modelId} (sha256 ${s.modelSha256.slice(0, 16)}…).\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (tty) process.stderr.write('\r\x1b[2K');
+    const e = ReckonError.from(err);
+    if (interrupted && e.code === 'TURN_ABORTED') {
+      if (o.json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
+      else process.stderr.write('Calibration cancelled; the previous probe (if any) is kept.\n');
+      return 130;
+    }
+    throw e;
+  } finally {
+    clearInterval(timer);
+    process.off('SIGINT', onSigint);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * DiffAdapt probes per model: stored as <userData>/probes/<sha256>.json (calibrated on this machine) or
+ * shipped beside bundled models as <modelsDir>/probes/*.probe.json (used when its modelSha256 matches the
+ * model file). Runs calibrations through the engine, one at a time, with progress and cancel.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { ProbeCalibrateParams } from '../../common/api';
+import type { CalibrateResult, EngineEvent } from '../../common/engineProtocol';
+import { ReckonError } from '../../common/errors';
+import { arithCalibrationSet } from '../../common/probe/arithGenerator';
+import { probeFileError } from '../../common/probe/calibration';
+import { generalCalibrationSet } from '../../common/probe/generalGenerator';
+import type { CalibrationProgress, CalibrationQuestion, ProbeFile, ProbeStatus } from '../../common/probe/types';
+import type { ModelInfo } from '../../common/types';
+import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
+import type { ModelsService } from './ModelsService';
+import type { SettingsService } from './SettingsService';
+
+/** The bundled model whose calibration set is the recipe's arithmetic tiers. */
+const BUNDLED_ARITH = 'reckon-arith.gguf';
+
+export const CALIBRATION_DEFAULTS = { perQuestion: 4, questions: 120, temperature: 0.7, seed: 1, heldOutShare: 0.25 } as const;
+
+interface Running {
+  requestId: string;
+  modelId: string;
+  progress: CalibrationProgress;
+}
+
+export class ProbeService {
+  #running: Running | null = null;
+
+  constructor(
+    private readonly engine: EngineSupervisor,
+    private readonly models: ModelsService,
+    private readonly settings: SettingsService,
+    private readonly userDataDir: string,
+    private readonly modelsDir: string,
+  ) {}
+
+  get probesDir(): string {
+    return join(this.userDataDir, 'probes');
+  }
+
+  /** The model a probe call is about: by path, by id, else the current default. */
+  async model(p: { modelId?: string; modelPath?: string } = {}): Promise<ModelInfo> {
+    return p.modelPath !== undefined ? this.models.byPath(p.modelPath) : this.models.resolve(p.modelId ?? null);
+  }
+
+  /** The probe file to use for a model: the user's own calibration first, else a shipped one whose hash matches. */
+  async probePathFor(model: ModelInfo): Promise<{ path: string; source: 'user' | 'shipped' } | null> {
+    const own = join(this.probesDir, `${model.sha256}.json`);
+    if ((await readProbe(own)) !== null) return { path: own, source: 'user' };
+    if (!model.bundled) return null;
+    const dir = join(this.modelsDir, 'probes');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const n of names.filter((x) => x.endsWith('.probe.json')).sort()) {
+      const f = await readProbe(join(dir, n));
+      if (f?.modelSha256 === model.sha256) return { path: join(dir, n), source: 'shipped' };
+    }
+    return null;
+  }
+
+  async status(p: { modelId?: string; modelPath?: string } = {}): Promise<ProbeStatus> {
+    const model = await this.model(p);
+    const found = await this.probePathFor(model);
+    const file = found === null ? null : await readProbe(found.path);
+    return {
+      modelId: model.id,
+      modelSha256: model.sha256,
+      source: found?.source ?? null,
+      report: file?.report ?? null,
+      running: this.#running?.modelId === model.id ? { ...this.#running.progress } : null,
+    };
+  }
+
+  /** Runs a calibration to the end and stores the probe; BUSY while another runs. */
+  async calibrate(p: ProbeCalibrateParams = {}): Promise<ProbeStatus> {
+    if (this.#running !== null) throw new ReckonError('BUSY', 'A calibration is already running; cancel it or wait for it to end.');
+    const model = await this.model(p);
+    const requestId = `cal-${randomUUID()}`;
+    const running: Running = { requestId, modelId: model.id, progress: { phase: 'features', done: 0, total: 0, elapsedS: 0 } };
+    this.#running = running;
+    try {
+      const perQuestion = p.perQuestion ?? CALIBRATION_DEFAULTS.perQuestion;
+      const count = p.questions ?? CALIBRATION_DEFAULTS.questions;
+      const seed = p.seed ?? CALIBRATION_DEFAULTS.seed;
+      const arith = model.bundled && basename(model.path) === BUNDLED_ARITH;
+      const questions: CalibrationQuestion[] = arith ? arithCalibrationSet({ count, seed }) : generalCalibrationSet({ count, seed });
+      running.progress = { phase: 'features', done: 0, total: questions.length, elapsedS: 0 };
+      const result = (await this.engine.call('calibrate', {
+        requestId,
+        modelPath: model.path,
+        modelSha256: model.sha256,
+        modelName: model.name,
+        questions,
+        perQuestion,
+        temperature: p.temperature ?? CALIBRATION_DEFAULTS.temperature,
+        // The bundled model's longest traces (expr4-5, mul) stay well under 480 tokens.
+        maxTokens: arith ? 480 : this.settings.get().maxTokens,
+        labelFree: p.labelFree ?? false,
+        heldOutShare: CALIBRATION_DEFAULTS.heldOutShare,
+        seed,
+      }, {
+        requestId,
+        onEvent: (e: EngineEvent) => {
+          if (e.type === 'calibrate-progress') running.progress = e.progress;
+        },
+      })) as CalibrateResult;
+      await this.#save(result);
+      return await this.status({ modelId: model.id, ...(p.modelPath !== undefined ? { modelPath: p.modelPath } : {}) });
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  /** Cancels the running calibration (its calibrate call rejects with TURN_ABORTED). */
+  async cancel(): Promise<void> {
+    const r = this.#running;
+    if (r !== null) this.engine.tryCall('abort', { requestId: r.requestId });
+  }
+
+  /** Stops a running calibration on shutdown. */
+  async stopAll(): Promise<void> {
+    await this.cancel();
+  }
+
+  async #save(r: CalibrateResult): Promise<void> {
+    await mkdir(this.probesDir, { recursive: true });
+    const sha = r.probe.modelSha256;
+    await writeAtomic(join(this.probesDir, `${sha}.json`), JSON.stringify(r.probe));
+    // Per-question outcomes, for whoever wants to audit the labels (not read by Reckon itself).
+    await writeAtomic(join(this.probesDir, `${sha}.records.json`), JSON.stringify(r.records));
+  }
+}
+
+async function writeAtomic(path: string, text: string): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/** A probe file, or null when it is missing or unusable. */
+export async function readProbe(path: string): Promise<ProbeFile | null> {
+  try {
+    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
+    return probeFileError(v) === null ? (v as ProbeFile) : null;
+  } catch {
+    return null;
+  }
+}
+
