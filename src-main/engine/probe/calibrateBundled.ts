@@ -1,0 +1,57 @@
+/**
+ * `npm run calibrate:bundled`: calibrates the bundled model's DiffAdapt probe and writes it to
+ * models/probes/reckon-arith.probe.json, which the host uses for that model while its sha256 matches.
+ * Straight on the engine classes (no host, no user data). Env: RECKON_CAL_QUESTIONS (default 180),
+ * RECKON_CAL_SAMPLES (default 6), RECKON_CAL_THREADS (default 1), RECKON_CAL_SEED (default 1).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { arithCalibrationSet } from '../../common/probe/arithGenerator';
+import { LlamaHost } from '../LlamaHost';
+import { sha256File } from '../sha256File';
+import { ProbeEngine } from './ProbeEngine';
+
+const root = resolve(import.meta.dirname, '../../..');
+const modelPath = join(root, 'models/reckon-arith.gguf');
+const outPath = join(root, 'models/probes/reckon-arith.probe.json');
+const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
+const questions = env('RECKON_CAL_QUESTIONS', 180);
+const perQuestion = env('RECKON_CAL_SAMPLES', 6);
+const threads = env('RECKON_CAL_THREADS', 1);
+const seed = env('RECKON_CAL_SEED', 1);
+
+const host = new LlamaHost();
+const probes = new ProbeEngine(host);
+const controller = new AbortController();
+process.on('SIGINT', () => controller.abort());
+try {
+  await host.init({ backend: 'cpu', threads, threadsCachePath: join(tmpdir(), 'reckon-cal-threads.json') });
+  const sha = await sha256File(modelPath);
+  const r = await probes.calibrate({
+    requestId: 'bundled', modelPath, modelSha256: sha, modelName: 'reckon-arith',
+    questions: arithCalibrationSet({ count: questions, seed }),
+    perQuestion, temperature: 0.7, maxTokens: 480, labelFree: false, heldOutShare: 0.25, seed,
+  }, controller.signal, (e) => {
+    if (e.type === 'calibrate-progress' && process.stderr.isTTY) {
+      process.stderr.write(`\r\x1b[2K${e.progress.phase} ${e.progress.done}/${e.progress.total} ${e.progress.elapsedS} s`);
+    }
+  });
+  if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  mkdirSync(dirname(outPath), { recursive: true });
+  writeFileSync(outPath, `${JSON.stringify(r.probe)}\n`);
+  const perTier = new Map<string, { n: number; score: number; thinking: number; labels: Record<string, number> }>();
+  for (const rec of r.records) {
+    const t = perTier.get(rec.question.tier) ?? { n: 0, score: 0, thinking: 0, labels: { easy: 0, normal: 0, hard: 0 } };
+    t.n++;
+    t.score += rec.score;
+    t.thinking += rec.thinkingTokens.reduce((s, v) => s + v, 0) / rec.thinkingTokens.length;
+    t.labels[rec.label]!++;
+    perTier.set(rec.question.tier, t);
+  }
+  const tiers = Object.fromEntries([...perTier].map(([k, t]) => [k, { n: t.n, accuracy: +(t.score / t.n).toFixed(3), thinking: +(t.thinking / t.n).toFixed(1), labels: t.labels }]));
+  process.stdout.write(`${JSON.stringify({ out: outPath, modelSha256: sha, report: r.probe.report, thresholds: r.probe.thresholds, tiers }, null, 1)}\n`);
+} finally {
+  await probes.dispose();
+  await host.dispose();
+}
