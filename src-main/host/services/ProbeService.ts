@@ -12,7 +12,7 @@ import { ReckonError } from '../../common/errors';
 import { arithCalibrationSet } from '../../common/probe/arithGenerator';
 import { probeFileError } from '../../common/probe/calibration';
 import { generalCalibrationSet } from '../../common/probe/generalGenerator';
-import type { CalibrationProgress, CalibrationQuestion, ProbeFile, ProbeStatus } from '../../common/probe/types';
+import type { CalibrationProgress, CalibrationQuestion, ProbeFile, ProbeResult, ProbeStatus } from '../../common/probe/types';
 import type { ModelInfo } from '../../common/types';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import type { ModelsService } from './ModelsService';
@@ -63,6 +63,16 @@ export class ProbeService {
     return null;
   }
 
+  /**
+   * One probe pass for a turn (the controller's difficulty step): null when the model has no probe yet.
+   * The engine decodes the formatted question in its embedding context: `probeTokens` are ledger overhead.
+   */
+  async probe(model: ModelInfo, question: string, systemPrompt = ''): Promise<ProbeResult | null> {
+    const found = await this.probePathFor(model);
+    if (found === null) return null;
+    return (await this.engine.call('probe', { modelPath: model.path, question, systemPrompt, probePath: found.path })) as ProbeResult | null;
+  }
+
   async status(p: { modelId?: string; modelPath?: string } = {}): Promise<ProbeStatus> {
     const model = await this.model(p);
     const found = await this.probePathFor(model);
@@ -110,10 +120,10 @@ export class ProbeService {
         },
       })) as CalibrateResult;
       await this.#save(result);
-      return await this.status({ modelId: model.id, ...(p.modelPath !== undefined ? { modelPath: p.modelPath } : {}) });
     } finally {
       this.#running = null;
     }
+    return this.status(p.modelPath !== undefined ? { modelPath: p.modelPath } : { modelId: model.id });
   }
 
   /** Cancels the running calibration (its calibrate call rejects with TURN_ABORTED). */
