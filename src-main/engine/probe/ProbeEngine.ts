@@ -81,31 +81,44 @@ export class ProbeEngine {
       // A prefix of {type: 'openedOnStart'} means the prompt itself opens the thought: thinking starts at token 0.
       t === undefined || (typeof t === 'object' && t !== null && !(t instanceof LlamaText)) ? [] : LlamaText(t as string | LlamaText).tokenize(model.tokenizer, 'trimLeadingSpace');
     const marks = { prefix: toTokens(thought?.prefix), suffix: toTokens(thought?.suffix) };
-    const parallel = Math.max(1, Math.min(MAX_PARALLEL, p.perQuestion));
+    const parallel = Math.max(1, Math.min(MAX_PARALLEL, p.perQuestion * n));
     const longest = Math.max(...prompts.map((t) => t.length));
     const train = model.trainContextSize > 0 ? model.trainContextSize : 4096;
     const perSeq = Math.min(train, longest + p.maxTokens + 8);
     let context: LlamaContext | null = null;
-    const records: CalibrationRecord[] = [];
+    const records: CalibrationRecord[] = new Array(n);
     try {
       context = await model.createContext({ contextSize: perSeq, sequences: parallel, threads });
       const ctx = context;
-      const sequences = Array.from({ length: parallel }, () => ctx.getSequence());
+      // One job per (question, sample); `parallel` workers, each with its own sequence, pull jobs in order,
+      // so every sequence stays busy across question boundaries and llama.cpp batches them into one decode.
+      const jobs = p.questions.flatMap((_, i) => Array.from({ length: p.perQuestion }, (_, k) => ({ i, k })));
+      const outcomes: SampleOutcome[][] = p.questions.map(() => []);
+      const got = new Array<number>(n).fill(0);
+      let next = 0;
+      let finished = 0;
       progress('sampling', 0, n);
-      for (let i = 0; i < n; i++) {
-        checkAbort();
-        const outcomes: SampleOutcome[] = [];
-        for (let s0 = 0; s0 < p.perQuestion; s0 += parallel) {
-          const wave = Array.from({ length: Math.min(parallel, p.perQuestion - s0) }, (_, k) =>
-            sampleThinking(model, sequences[k]!, prompts[i]!, marks, {
-              temperature: p.temperature, maxTokens: p.maxTokens, seed: mixSeed(p.seed, i, s0 + k), signal,
-            }));
-          for (const c of await Promise.all(wave)) outcomes.push({ answerText: c.answerText, thinkingTokens: c.thinkingTokens, entropy: c.meanEntropy });
-          checkAbort();
+      const worker = async (): Promise<void> => {
+        const sequence = ctx.getSequence();
+        try {
+          while (next < jobs.length && !signal.aborted) {
+            const { i, k } = jobs[next++]!;
+            const c = await sampleThinking(model, sequence, prompts[i]!, marks, {
+              temperature: p.temperature, maxTokens: p.maxTokens, seed: mixSeed(p.seed, i, k), signal,
+            });
+            const list = outcomes[i]!;
+            list[k] = { answerText: c.answerText, thinkingTokens: c.thinkingTokens, entropy: c.meanEntropy };
+            if (++got[i]! === p.perQuestion && !signal.aborted) {
+              records[i] = summarise(p.questions[i]!, list, p.labelFree);
+              progress('sampling', ++finished, n);
+            }
+          }
+        } finally {
+          sequence.dispose();
         }
-        records.push(summarise(p.questions[i]!, outcomes, p.labelFree));
-        progress('sampling', i + 1, n);
-      }
+      };
+      await Promise.all(Array.from({ length: parallel }, worker));
+      checkAbort();
     } finally {
       await context?.dispose();
     }
