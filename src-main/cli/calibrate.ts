@@ -39,6 +39,8 @@ export async function cmdCalibrate(host: Host, o: CalibrateCliOptions): Promise<
   const timer = setInterval(() => {
     void (host.call('probe.status', target) as Promise<ProbeStatus>).then((s) => {
       const p = s.running;
+      // A Ctrl-C that came before the run had started is applied as soon as it has.
+      if (interrupted && p !== null) void host.call('probe.cancel', {}).catch(() => undefined);
       if (p === null || p.total === 0) return;
       const line = `Calibrating: ${p.phase} ${p.done}/${p.total} (${Math.round((100 * p.done) / p.total)} %), ${Math.round(p.elapsedS)} s`;
       if (tty) process.stderr.write(`\r\x1b[2K${line}`);
