@@ -3,7 +3,8 @@
  * models/probes/reckon-arith.probe.json, which the host uses for that model while its sha256 matches.
  * Straight on the engine classes (no host, no user data). Env: RECKON_CAL_QUESTIONS (default 180),
  * RECKON_CAL_SAMPLES (default 6), RECKON_CAL_THREADS (default 1), RECKON_CAL_SEED (default 1); RECKON_CAL_MODEL and
- * RECKON_CAL_OUT override the model and output paths (to try a checkpoint without touching the shipped file).
+ * RECKON_CAL_OUT override the model and output paths (to try a checkpoint without touching the shipped file);
+ * RECKON_CAL_DUMP=<file> also writes {features, records} for offline study.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +40,13 @@ try {
     }
   });
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+  const dump = process.env['RECKON_CAL_DUMP'];
+  if (dump) {
+    // Features + per-question outcomes, to study the probe offline without sampling again.
+    const features: number[][] = [];
+    for (const rec of r.records) features.push((await probes.featuresOf(modelPath, rec.question.question)).features);
+    writeFileSync(resolve(dump), JSON.stringify({ features, records: r.records }));
+  }
   mkdirSync(dirname(outPath), { recursive: true });
   writeFileSync(outPath, `${JSON.stringify(r.probe)}\n`);
   const perTier = new Map<string, { n: number; score: number; thinking: number; labels: Record<string, number> }>();
