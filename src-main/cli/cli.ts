@@ -13,17 +13,26 @@ import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/ind
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
 import { dim, humanBytes, ledgerLine, modelsTable } from './format';
+import { StrategyNames, type StrategyName } from '../common/controller/types';
+import { evalCommand } from '../eval/evalCommand';
+import { cmdAudit, cmdReceipt, receiptSummary } from './auditCommands';
 
 const help = `reckon - offline reasoning assistant
 
 Usage:
-  reckon ask "<question>" [--model <id|path.gguf>] [--json] [--system "..."] [--max-tokens N]
+  reckon ask "<question>" [--effort auto|0..1] [--strategy auto|long|budget|early-exit|short-m@k|pdr] [--model <id|path.gguf>] [--json] [--system "..."] [--max-tokens N]
   reckon chat [--model <id|path.gguf>] [--system "..."] [--max-tokens N]
   reckon calibrate [--model <id|path.gguf>] [--per-question N] [--questions N] [--label-free] [--seed N] [--json]
                                 calibrate the model's DiffAdapt probe (Ctrl-C cancels)
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
   reckon serve [--port N]       browser mode on 127.0.0.1 (prints the URL with its access token)
+  reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--n N per tier] [--seed S] [--threads T] [--json]
+                                compare controller strategies; writes docs/eval/report.md and pareto.svg
+  reckon audit <receipt.json> [--remote http://127.0.0.1:PORT/?token=...] [--json]
+                                audit a hidden-token receipt (its own store, or challenge the issuer over HTTP)
+  reckon receipt <messageId> [--out file.json]
+                                export a message's receipt with its provider store
   reckon --help
 
 Data lives in $RECKON_HOME (default ~/.config/reckon). Exit codes: 0 ok, 1 error, 2 usage, 130 interrupted.
@@ -35,8 +44,9 @@ interface Args {
   flags: Map<string, string | true>;
 }
 
-const valueFlags = new Set(['model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
+const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
 const boolFlags = new Set(['json', 'help', 'label-free']);
+valueFlags.add('remote').add('out');
 
 class UsageError extends Error {}
 
@@ -86,8 +96,25 @@ function modelParams(a: Args): Pick<SendParams, 'modelId' | 'modelPath'> {
   return /\.gguf$/i.test(m) || m.includes('/') || m.includes('\\') ? { modelPath: m } : { modelId: m };
 }
 
+/** --effort auto|0..1 and --strategy auto|long|budget|early-exit|short-m@k|pdr (docs/controller.md). */
+function controllerParams(a: Args): Pick<SendParams, 'effort' | 'strategy'> {
+  const p: Pick<SendParams, 'effort' | 'strategy'> = {};
+  const effort = flag(a, 'effort');
+  if (effort !== undefined) {
+    const v = effort === 'auto' ? 'auto' : Number(effort.endsWith('%') ? Number(effort.slice(0, -1)) / 100 : effort);
+    if (v !== 'auto' && !(Number.isFinite(v) && v >= 0 && v <= 1)) throw new UsageError('--effort must be auto or a number 0..1 (or 0%..100%).');
+    p.effort = v;
+  }
+  const strategy = flag(a, 'strategy');
+  if (strategy !== undefined) {
+    if (!(StrategyNames as readonly string[]).includes(strategy)) throw new UsageError(`--strategy must be one of ${StrategyNames.join(', ')}.`);
+    p.strategy = strategy as StrategyName;
+  }
+  return p;
+}
+
 function turnParams(a: Args): Omit<SendParams, 'text'> {
-  const p: Omit<SendParams, 'text'> = { ...modelParams(a) };
+  const p: Omit<SendParams, 'text'> = { ...modelParams(a), ...controllerParams(a) };
   const system = flag(a, 'system');
   if (system !== undefined) p.systemPrompt = system;
   const max = intFlag(a, 'max-tokens');
@@ -196,6 +223,14 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
         model: r.modelId,
         backend: info.backend?.active ?? null,
         ledger: r.ledger ?? null,
+        receipt: receiptSummary(m?.receipt),
+        ...(m?.receiptError !== undefined ? { receiptError: m.receiptError } : {}),
+        messageId: m?.id ?? null,
+        difficulty: m?.difficulty ?? null,
+        plan: m?.plan ?? null,
+        ...(m?.earlyExit !== undefined ? { earlyExit: m.earlyExit } : {}),
+        ...(m?.drafts !== undefined ? { drafts: m.drafts } : {}),
+        ...(m?.latencyTokens !== undefined ? { latencyTokens: m.latencyTokens } : {}),
         ...(r.status === 'stopped' ? { stopped: true } : {}),
       })}\n`);
     } else {
@@ -341,11 +376,25 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help);
     return a.cmd === undefined && !a.flags.has('help') ? 2 : 0;
   }
-  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate'].includes(a.cmd)) {
+  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate', 'eval', 'audit', 'receipt'].includes(a.cmd)) {
     process.stderr.write(`reckon: unknown command '${a.cmd}'.\n\n${help}`);
     return 2;
   }
   const json = a.flags.has('json');
+  if (a.cmd === 'eval') {
+    try {
+      const model = flag(a, 'model');
+      return await evalCommand({
+        set: flag(a, 'set'), strategy: flag(a, 'strategy'), n: intFlag(a, 'n'), seed: intFlag(a, 'seed'), json,
+        threads: intFlag(a, 'threads'), maxTokens: intFlag(a, 'max-tokens'), ...(model !== undefined ? { modelPath: model } : {}),
+      });
+    } catch (err) {
+      const e = err instanceof UsageError ? { code: 'BAD_REQUEST', message: err.message } : ReckonError.from(err);
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: e.code, message: e.message } })}\n`);
+      process.stderr.write(`reckon: ${e.message}\n`);
+      return err instanceof UsageError ? 2 : 1;
+    }
+  }
   let host: Host | null = null;
   try {
     host = await createHost(defaultHostOptions(a.cmd === 'serve' ? 'browser' : 'cli'));
@@ -354,6 +403,16 @@ export async function main(argv: string[]): Promise<number> {
       case 'chat': return await cmdChat(host, a);
       case 'models': return await cmdModels(host);
       case 'info': return await cmdInfo(host);
+      case 'audit': {
+        if (a.positional[0] === undefined) throw new UsageError('reckon audit needs a receipt file.');
+        const remote = flag(a, 'remote');
+        return await cmdAudit(host, { file: a.positional[0], json, ...(remote !== undefined ? { remote } : {}) });
+      }
+      case 'receipt': {
+        if (a.positional[0] === undefined) throw new UsageError('reckon receipt needs a message id.');
+        const out = flag(a, 'out');
+        return await cmdReceipt(host, { messageId: a.positional[0], ...(out !== undefined ? { out } : {}) });
+      }
       case 'calibrate': {
         const perQuestion = intFlag(a, 'per-question');
         const questions = intFlag(a, 'questions');

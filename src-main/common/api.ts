@@ -4,8 +4,11 @@
  * Every method is request/response; turns stream TurnEvents through `onTurnEvent`.
  */
 import type { TurnEvent } from './events';
+import type { Effort, StrategyName } from './controller/types';
 import type { BackendInfo, Conversation, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
+import type { AuditReport, ReceiptAuditParams, ReceiptExport } from './receiptApi';
+import type { AuditChallenge, AuditResponse } from './receipts/types';
 
 export interface SendParams {
   /** Omit to start a new conversation. */
@@ -19,6 +22,12 @@ export interface SendParams {
   systemPrompt?: string;
   /** Override settings.maxTokens for this turn. */
   maxTokens?: number;
+  /** Effort knob: 'auto' (the probe decides) or 0..1 of the expected thinking length. Defaults to 'auto'. */
+  effort?: Effort;
+  /** Controller strategy; absent = 'auto' (docs/controller.md). 'long' = no controller. */
+  strategy?: StrategyName;
+  /** Sampling seed for this turn (parallel drafts derive theirs from it); absent = random. */
+  seed?: number;
 }
 
 /** Parameters of a probe calibration (docs/probe.md); every field is optional. */
@@ -75,6 +84,13 @@ export interface ReckonApi {
   'probe.status'(p?: { modelId?: string; modelPath?: string }): Promise<ProbeStatus>;
   /** Cancels the running calibration, if any. */
   'probe.cancel'(p?: Record<string, never>): Promise<void>;
+
+  /** A message's receipt with its question and answer; `includeStore` adds the provider store (local export only). */
+  'receipts.get'(p: { messageId: string; includeStore?: boolean }): Promise<ReceiptExport>;
+  /** Answers an audit challenge for a message's receipt (docs/audit-protocol.md): openings and block records, never text. */
+  'receipts.challenge'(p: { messageId: string; challenge: AuditChallenge }): Promise<AuditResponse>;
+  /** Audits a receipt (local store, an export, or a remote Reckon over HTTP); stores a summary on a local message. */
+  'receipts.audit'(p: ReceiptAuditParams): Promise<AuditReport>;
 }
 
 export type ApiMethod = keyof ReckonApi;
@@ -88,6 +104,7 @@ export const ApiMethods: readonly ApiMethod[] = [
   'conversations.list', 'conversations.get', 'conversations.create', 'conversations.rename', 'conversations.delete',
   'chat.send', 'chat.stop',
   'probe.calibrate', 'probe.status', 'probe.cancel',
+  'receipts.get', 'receipts.challenge', 'receipts.audit',
 ] as const;
 
 export function isApiMethod(m: unknown): m is ApiMethod {

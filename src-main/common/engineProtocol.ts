@@ -6,7 +6,10 @@
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { BackendChoice, BackendInfo, ModelInfo } from './types';
+import type { ControllerEngineEvent } from './controller/events';
+import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Effort, Plan, StrategyName } from './controller/types';
 import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile, ProbeResult } from './probe/types';
+import type { HiddenSegment } from './receipts/fingerprint';
 
 /** One prior turn of history, as the engine needs it to format the prompt. */
 export interface HistoryItem {
@@ -34,14 +37,64 @@ export interface GenerateParams {
   /** Cap on thinking tokens (budget forcing closes </think>); null = no cap. */
   thinkingBudget: number | null;
   seed?: number;
+  /** Controller strategy (docs/controller.md); absent = plain generation as before (thinkingBudget applies). */
+  strategy?: StrategyName;
+  /** Effort knob: 'auto' or 0..1 of the expected thinking length. Defaults to 'auto'. */
+  effort?: Effort;
+  /** Controller settings (merged over the defaults by the host). */
+  controller?: ControllerSettings;
+  /** The probe's verdict for this question, when the host ran one; null/absent = fallback plan. */
+  difficulty?: DifficultyInfo | null;
 }
 
 export interface GenerateResult {
   answer: string;
   thinking: string;
   thinkingMs: number;
+  /** The turn's hidden tokens in production order, for its receipt (see HiddenTokens). */
+  hidden?: HiddenTokens;
   ledger: Ledger;
   stopReason: 'eos' | 'maxTokens' | 'aborted';
+  /** Set when a strategy was given: the difficulty and the plan the turn ran under. */
+  difficulty?: DifficultyInfo;
+  plan?: Plan;
+  /** Parallel drafts (short-m@k, PDR), the winner marked. */
+  drafts?: DraftRecord[];
+  earlyExit?: EarlyExitRecord;
+  /** Tokens decoded one after another (parallel drafts counted once per round, at the longest; trials included). */
+  latencyTokens?: number;
+}
+
+/**
+ * Hidden tokens of a turn for its receipt (docs/receipts.md): thinking and overhead tokens in the order the engine
+ * produced them, one segment per run of one ledger kind. Their total equals ledger.thinking + overhead total;
+ * the host issues no receipt when it does not. Lives in GenerateResult.hidden.
+ */
+export type HiddenTokens = HiddenSegment[];
+
+/** Rows of the model's token embedding table (receipt fingerprints and audits). */
+export interface EmbeddingRowsParams {
+  modelPath: string;
+  /** Token ids whose rows to return (at most 65,536). */
+  ids: number[];
+  /** Also tokenise these texts (no special tokens), e.g. a question and its answer for the auditor. */
+  texts?: string[];
+  /** Also return the auditor's centre: the mean of the table's normalised rows (float64). */
+  centre?: boolean;
+}
+
+export interface EmbeddingRowsResult {
+  /** 'token_embd.weight'. */
+  tensor: string;
+  /** Storage type in the GGUF ('F32' | 'F16' | 'Q8_0'); rows are dequantised to float32. */
+  type: string;
+  dims: number;
+  vocabSize: number;
+  /** float32 little-endian rows back to back, in `ids` order (base64). */
+  rows: string;
+  centre?: number[];
+  /** Token ids of `texts`, in order. */
+  tokens?: number[][];
 }
 
 /** One DiffAdapt probe pass: the formatted question's final hidden state through the probe file's MLP. */
@@ -93,6 +146,8 @@ export interface EngineMethods {
   /** Runs a calibration; 'calibrate-progress' events arrive meanwhile; `abort` with its requestId cancels it (TURN_ABORTED). */
   calibrate(p: CalibrateParams): CalibrateResult;
   info(): BackendInfo | null;
+  /** Embedding rows of a model's token_embd.weight (read once per model), tokenised texts and the audit centre. */
+  embeddingRows(p: EmbeddingRowsParams): EmbeddingRowsResult;
   /** Test hook: crashes the engine natively-alike (process.abort) to exercise supervision. */
   crash(): void;
 }
@@ -105,6 +160,7 @@ export type EngineEvent =
   | { type: 'thought'; requestId: string; text: string }
   | { type: 'answer'; requestId: string; text: string }
   | { type: 'thought-end'; requestId: string; ms: number; tokens: number }
+  | ControllerEngineEvent
   | { type: 'calibrate-progress'; requestId: string; progress: CalibrationProgress };
 
 export type EngineToHost =

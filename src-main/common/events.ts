@@ -2,6 +2,7 @@
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { Message } from './types';
+import type { ControllerTurnEvent } from './controller/events';
 
 export type TurnEvent =
   /** The turn started: the host persisted the user message and created the assistant message. */
@@ -18,6 +19,8 @@ export type TurnEvent =
   | { type: 'ledger'; turnId: string; ledger: Ledger }
   /** The turn finished: status says how. */
   | { type: 'done'; turnId: string; status: 'done' | 'stopped'; message: Message }
-  | { type: 'error'; turnId: string; error: ErrorPayload; message?: Message };
+  | { type: 'error'; turnId: string; error: ErrorPayload; message?: Message }
+  /** Controller events: difficulty, plan, draft / draft-end, workspace, early-exit (common/controller/events.ts). */
+  | ControllerTurnEvent;
 
 export type TurnEventType = TurnEvent['type'];

@@ -1,6 +1,10 @@
 /** Domain types shared by host, engine, front doors and the renderer. Pure data, JSON-safe. */
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
+import type { Receipt } from './receipts/types';
+import type { AuditSummary } from './receiptApi';
+import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Plan } from './controller/types';
+import { defaultControllerSettings } from './controller/defaults';
 
 export type BackendChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
 
@@ -58,6 +62,8 @@ export interface Settings {
   /** Maximum tokens for one answer (thinking + visible). */
   maxTokens: number;
   temperature: number;
+  /** Adaptive reasoning controller: strategies per difficulty class and their knobs (docs/controller.md). */
+  controller?: ControllerSettings;
 }
 
 export const defaultSettings: Settings = {
@@ -68,6 +74,7 @@ export const defaultSettings: Settings = {
   theme: 'system',
   maxTokens: 1024,
   temperature: 0,
+  controller: defaultControllerSettings,
 };
 
 export type MessageRole = 'user' | 'assistant';
@@ -93,9 +100,22 @@ export interface Message {
   /** Assistant turns: the model that produced it. */
   modelId?: string;
   ledger?: Ledger;
+  /** Hidden-token receipt of this turn (docs/receipts.md); its treeSize equals the ledger's hidden count. */
+  receipt?: Receipt;
+  /** Why this turn has no receipt (e.g. the engine's hidden tokens did not match the ledger). */
+  receiptError?: string;
+  /** The last audit of the receipt (the ledger's badge). */
+  audit?: AuditSummary;
   /** 'streaming' while being produced (a crash leaves it 'interrupted'), 'error' with error set. */
   status?: 'streaming' | 'done' | 'stopped' | 'interrupted' | 'error';
   error?: ErrorPayload;
+  /** Controller turns: the difficulty verdict, the plan, parallel drafts and what early exit did. */
+  difficulty?: DifficultyInfo;
+  plan?: Plan;
+  drafts?: DraftRecord[];
+  earlyExit?: EarlyExitRecord;
+  /** Tokens decoded one after another (parallel drafts once per round). */
+  latencyTokens?: number;
 }
 
 export interface ConversationSummary {
@@ -127,4 +147,6 @@ export interface SystemInfo {
   model: ModelInfo | null;
   engine: { state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number };
   userDataDir: string;
+  /** This install's receipt signing key (Ed25519, hex); auditors pin it. */
+  receiptPublicKey?: string;
 }

@@ -11,8 +11,15 @@ import {
 import type { EngineEvent, GenerateParams, GenerateResult, HistoryItem } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import { makeLedger } from '../common/ledger';
+import { defaultControllerSettings } from '../common/controller/defaults';
+import { fallbackDifficulty, makePlan, RunningAverage } from '../common/controller/plan';
+import type { LlamaContextSequence } from 'node-llama-cpp';
 import { countTurnTokens } from './countTurnTokens';
 import { DeltaTrimmer } from './DeltaTrimmer';
+import { thinkingTokensOf, withProbe } from './receipts/hiddenTokens';
+import { promptTokens as probePromptTokens } from './probe/promptTokens';
+import type { ThinkTokens } from './controller/decodePath';
+import { runControlled, thinkTokensOf } from './controller/runControlled';
 
 /** What a ChatRunner works with: one loaded model, its context and the chat wrapper for its template. */
 export interface ChatRunnerOptions {
@@ -38,10 +45,23 @@ export class ChatRunner {
   private readonly running = new Map<string, AbortController>();
   /** Token ids of the thought suffix (`</think>`); empty when the template has none. */
   private readonly thoughtSuffix: readonly Token[];
+  /** Think-tag ids when the controller can drive the sequence itself (ChatML-think models); else null. */
+  private readonly think: ThinkTokens | null;
+  /** Thinking length of turns that closed their thought naturally: the expected length when there is no probe. */
+  readonly thinkingAverage = new RunningAverage();
+  /** A separate batched context for parallel drafts (short-m@k, PDR), made on first use. */
+  private drafts: { context: LlamaContext; sequences: LlamaContextSequence[] } | null = null;
+  private draftsPending: Promise<LlamaContextSequence[]> | null = null;
 
   constructor(private readonly opts: ChatRunnerOptions) {
     const suffix = opts.chatWrapper.settings.segments?.thought?.suffix;
     this.thoughtSuffix = suffix === undefined ? [] : LlamaText(suffix).tokenize(opts.model.tokenizer);
+    this.think = thinkTokensOf(opts.model, opts.chatWrapper);
+  }
+
+  /** Whether controller strategies (early exit, parallel drafts) can run on this model. */
+  get controllable(): boolean {
+    return this.think !== null;
   }
 
   /** The wrapper formatting prompts for this model. */
@@ -54,6 +74,104 @@ export class ChatRunner {
    * @param signal aborts the turn; it then resolves with stopReason 'aborted' and what was produced so far.
    */
   async generate(
+    p: GenerateParams & { requestId: string },
+    emit: (e: EngineEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerateResult> {
+    if (p.strategy === undefined) return this.generatePlain(p, emit, signal);
+    return this.generateControlled(p, emit, signal);
+  }
+
+  /**
+   * A turn under the controller: difficulty (the host's probe result, else the fallback: Normal with the
+   * running average as expected length), plan (strategy x effort), then either plain generation with a
+   * thinking budget (strategy 'long', or models without single-token think tags) or the controller's own
+   * decoding (budget forcing, early exit, short-m@k, PDR). See docs/controller.md.
+   */
+  private async generateControlled(
+    p: GenerateParams & { requestId: string },
+    emit: (e: EngineEvent) => void,
+    signal?: AbortSignal,
+  ): Promise<GenerateResult> {
+    const { requestId } = p;
+    const settings = p.controller ?? defaultControllerSettings;
+    const difficulty = p.difficulty ?? fallbackDifficulty(this.thinkingAverage.count > 0 ? this.thinkingAverage : null, settings);
+    let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings });
+    if (this.think === null && plan.strategy !== 'long') {
+      // Without single-token think tags the controller cannot drive the sequence: LlamaChat with the budget only.
+      plan = { ...plan, strategy: plan.thinkingBudget === null ? 'long' : 'budget', earlyExitThreshold: null, sampling: null, rounds: null, kappa: null };
+    }
+    emit({ type: 'difficulty', requestId, difficulty });
+    emit({ type: 'plan', requestId, plan });
+    if (plan.strategy === 'long' || this.think === null) {
+      const plain = await this.generatePlain({
+        ...p,
+        thinkingBudget: plan.thinkingBudget,
+        temperature: plan.strategy === 'long' ? p.temperature : plan.temperature,
+        systemPrompt: plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt,
+      }, emit, signal);
+      if (plan.thinkingBudget === null && plain.stopReason === 'eos' && plain.ledger.thinking > 0) this.thinkingAverage.add(plain.ledger.thinking);
+      const overhead = { ...plain.ledger.overhead, probe: difficulty.probeTokens };
+      const ledger = makeLedger({ ...plain.ledger, overhead });
+      return { ...plain, ledger, plan, difficulty, latencyTokens: ledger.sequential, hidden: withProbe(this.probeTokensOf(p, difficulty.probeTokens), difficulty.probeTokens, plain.hidden) };
+    }
+    if (this.running.has(requestId)) throw new ReckonError('BAD_REQUEST', `Request ${requestId} is already running.`);
+    const entry = this.acquire(p.chatKey);
+    const controller = new AbortController();
+    if (signal?.aborted) controller.abort(signal.reason);
+    signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+    this.running.set(requestId, controller);
+    try {
+      const r = await runControlled({
+        model: this.opts.model, chatWrapper: this.opts.chatWrapper, think: this.think,
+        sequence: entry.chat.sequence, draftSequences: (n) => this.draftSequences(n),
+      }, p, plan, difficulty, emit, controller.signal);
+      if (!r.budgetForced && r.earlyExit?.fired !== true && r.stopReason === 'eos' && r.drafts === undefined) {
+        this.thinkingAverage.add(r.ledger.thinking);
+      }
+      const { thinkingContent: _c, budgetForced: _b, ...result } = r;
+      return { ...result, hidden: withProbe(this.probeTokensOf(p, difficulty.probeTokens), difficulty.probeTokens, result.hidden) };
+    } catch (err) {
+      if (err instanceof ReckonError) throw err;
+      throw new ReckonError('INTERNAL', `Generation failed: ${(err as Error)?.message ?? String(err)}`);
+    } finally {
+      this.running.delete(requestId);
+      entry.busy = false;
+    }
+  }
+
+  /** The tokens the host's probe pass decoded for this question (its formatted prompt), for the receipt. */
+  private probeTokensOf(p: GenerateParams, count: number): number[] {
+    return count === 0 ? [] : probePromptTokens(this.opts.model, this.opts.chatWrapper, p.question, p.systemPrompt);
+  }
+
+  /** n sequences of the draft context (recreated with more sequences when n grows). */
+  private draftSequences(n: number): Promise<LlamaContextSequence[]> {
+    const run = async (): Promise<LlamaContextSequence[]> => {
+      if (this.drafts !== null && this.drafts.sequences.length >= n) return this.drafts.sequences.slice(0, n);
+      if (this.drafts !== null) await this.disposeDrafts();
+      const train = this.opts.model.trainContextSize > 0 ? this.opts.model.trainContextSize : 2048;
+      const count = Math.max(n, 4);
+      const context = await this.opts.model.createContext({ contextSize: Math.min(train, 2048), sequences: count, threads: this.opts.context.currentThreads });
+      const sequences = Array.from({ length: count }, () => context.getSequence());
+      this.drafts = { context, sequences };
+      return sequences.slice(0, n);
+    };
+    const next = (this.draftsPending ?? Promise.resolve([])).then(run, run);
+    this.draftsPending = next.catch(() => []);
+    return next;
+  }
+
+  private async disposeDrafts(): Promise<void> {
+    const d = this.drafts;
+    this.drafts = null;
+    if (d === null) return;
+    for (const s of d.sequences) s.dispose();
+    await d.context.dispose();
+  }
+
+  /** Plain generation through LlamaChat (no controller); `thinkingBudget` becomes `budgets.thoughtTokens`. */
+  private async generatePlain(
     p: GenerateParams & { requestId: string },
     emit: (e: EngineEvent) => void,
     signal?: AbortSignal,
@@ -75,6 +193,7 @@ export class ChatRunner {
     let thinking = '';
     let answer = '';
     let thoughtTokens = 0;
+    const thoughtIds: number[] = [];
     let thoughtStart: number | null = null;
     let thoughtEnd: number | null = null;
     const thoughtTrim = new DeltaTrimmer();
@@ -89,6 +208,7 @@ export class ChatRunner {
         // Thought segments and any other hidden segment (gpt-oss comments) are reasoning, not answer.
         thoughtStart ??= c.segmentStartTime?.getTime() ?? Date.now();
         thoughtTokens += c.tokens.length;
+        for (const t of c.tokens) thoughtIds.push(t);
         thinking += c.text;
         const d = thoughtTrim.push(c.text);
         if (d !== '') emit({ type: 'thought', requestId, text: d });
@@ -141,11 +261,15 @@ export class ChatRunner {
       thoughtStreamed: thoughtTokens,
     });
     const ledger = makeLedger(counts);
+    // The receipt fingerprints exactly the tokens the ledger counts as thinking (docs/receipts.md).
+    const generated = sequence.contextTokens.slice(Math.min(promptLength, sequence.contextTokens.length));
+    const hiddenThinking = thinkingTokensOf(generated, ledger.thinking, thoughtIds);
 
     return {
       answer: answer.trim(),
       thinking: thinking.trim(),
       thinkingMs: thoughtStart !== null && thoughtEnd !== null ? thoughtEnd - thoughtStart : 0,
+      hidden: hiddenThinking.length > 0 ? [{ kind: 'thinking', tokens: hiddenThinking }] : [],
       ledger,
       stopReason,
     };
@@ -168,6 +292,7 @@ export class ChatRunner {
     this.abortAll();
     for (const e of this.chats.values()) e.chat.dispose({ disposeSequence: true });
     this.chats.clear();
+    void this.disposeDrafts();
   }
 
   private acquire(chatKey: string): ChatEntry {

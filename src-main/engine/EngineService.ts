@@ -1,9 +1,11 @@
 import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, GenerateParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import type { BackendChoice } from '../common/types';
+import { StrategyNames } from '../common/controller/types';
 import { inspectModel } from './inspectModel';
 import { LlamaHost } from './LlamaHost';
 import { ProbeEngine } from './probe/ProbeEngine';
+import { ReceiptRows } from './receipts/ReceiptRows';
 import { validateCalibrateParams } from './probe/validateCalibrateParams';
 
 type Async<M> = { [K in keyof M]: M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
@@ -20,6 +22,8 @@ export class EngineService {
   private readonly requests = new Map<string, AbortController>();
   /** DiffAdapt probe passes and calibration runs on the loaded model's weights. */
   private readonly probes = new ProbeEngine(this.host);
+  /** Embedding rows for receipts (token_embd.weight read once per model). */
+  private readonly receiptRows = new ReceiptRows(this.host);
   readonly methods: Async<EngineMethods>;
 
   constructor(private readonly emit: (e: EngineEvent) => void) {
@@ -55,6 +59,7 @@ export class EngineService {
         }
       },
       info: () => host.info(),
+      embeddingRows: (p) => this.receiptRows.rows(p),
       crash: async () => {
         // Test hook: die the way a native fault does (no cleanup, no reply), so the host's supervision is exercised.
         process.abort();
@@ -100,6 +105,12 @@ function validate(method: EngineMethod, params: unknown): unknown {
     case 'inspect': str('path'); return o;
     case 'load': str('modelPath'); return o;
     case 'abort': str('requestId'); return o;
+    case 'embeddingRows': {
+      str('modelPath');
+      if (!Array.isArray(o.ids) || !o.ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) throw bad(method, 'ids must be a list of token ids');
+      if (o.texts !== undefined && (!Array.isArray(o.texts) || !o.texts.every((x) => typeof x === 'string'))) throw bad(method, 'texts must be a list of strings');
+      return o;
+    }
     case 'probe': for (const k of ['modelPath', 'question', 'probePath']) str(k); return o;
     case 'calibrate': return validateCalibrateParams(o, (why) => bad(method, why));
     case 'generate': {
@@ -112,6 +123,8 @@ function validate(method: EngineMethod, params: unknown): unknown {
       if (!Array.isArray(o.history) || !o.history.every(isHistoryItem)) throw bad(method, 'history must be a list of {role, text}');
       const p = o as unknown as GenerateParams;
       if (p.maxTokens < 1) throw bad(method, 'maxTokens must be at least 1');
+      if (p.strategy !== undefined && !StrategyNames.includes(p.strategy)) throw bad(method, `strategy must be one of ${StrategyNames.join(', ')}`);
+      if (p.effort !== undefined && p.effort !== 'auto' && !(typeof p.effort === 'number' && p.effort >= 0 && p.effort <= 1)) throw bad(method, "effort must be 'auto' or a number 0..1");
       return { ...p, thinkingBudget: p.thinkingBudget ?? null };
     }
     default:

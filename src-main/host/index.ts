@@ -12,6 +12,7 @@ import { ChatService } from './services/ChatService';
 import { ConversationsService, summaryOf } from './services/ConversationsService';
 import { ModelsService } from './services/ModelsService';
 import { ProbeService } from './services/ProbeService';
+import { ReceiptService } from './services/ReceiptService';
 import { SettingsService } from './services/SettingsService';
 import { Store } from './store/Store';
 import { EngineSupervisor } from './supervisor/EngineSupervisor';
@@ -51,6 +52,19 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   chat = new ChatService(engine, conversations, models, settings);
   const c = chat;
   const probes = new ProbeService(engine, models, settings, opts.userDataDir, opts.modelsDir);
+  // The controller's difficulty verdict: the model's stored probe (user-calibrated or shipped), else null (fallback plan).
+  c.probeFor = async (model, question, systemPrompt) => {
+    const found = await probes.probePathFor(model);
+    if (found === null) return null;
+    const r = await engine.call('probe', { modelPath: model.path, question, systemPrompt, probePath: found.path });
+    return r === null ? null : {
+      difficulty: r.difficulty, probabilities: r.probabilities, expectedThinkingTokens: r.expectedThinkingTokens,
+      source: 'probe', probeTokens: r.probeTokens,
+    };
+  };
+
+  const receipts = new ReceiptService(engine, conversations, models, opts.userDataDir);
+  c.issueReceipt = (conv, message, model, question, r) => receipts.issue(conv, message, model, question, r);
 
   const call = createRouter({
     'system.info': async (): Promise<SystemInfo> => ({
@@ -60,6 +74,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       model: c.loadedModel,
       engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts },
       userDataDir: opts.userDataDir,
+      receiptPublicKey: await receipts.publicKey(),
     }),
     'system.notices': async () => store.notices(),
     'system.dismissNotice': async (p) => store.dismissNotice(p.id),
@@ -98,6 +113,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'probe.calibrate': async (p) => probes.calibrate(p),
     'probe.status': async (p) => probes.status(p),
     'probe.cancel': async () => probes.cancel(),
+    'receipts.get': async (p) => receipts.get(p.messageId, p.includeStore === true),
+    'receipts.challenge': async (p) => receipts.challenge(p.messageId, p.challenge),
+    'receipts.audit': async (p) => receipts.audit(p),
   });
 
   let closing: Promise<void> | null = null;

@@ -6,6 +6,7 @@ import { isApiMethod, type ApiMethod, type ApiParams, type ApiResult } from '../
 import { ReckonError } from '../common/errors';
 import type { Settings } from '../common/types';
 import { isRec, settingsFieldError, type Rec } from './store/shapes';
+import { StrategyNames, type StrategyName } from '../common/controller/types';
 
 function bad(message: string): ReckonError {
   return new ReckonError('BAD_REQUEST', message);
@@ -73,7 +74,7 @@ export const validators: { [M in ApiMethod]: (p: unknown) => ApiParams<M> } = {
   'conversations.delete': (p) => ({ id: str('conversations.delete', obj('conversations.delete', p, ['id']), 'id', { nonEmpty: true })! }),
   'chat.send': (p) => {
     const m = 'chat.send';
-    const o = obj(m, p, ['conversationId', 'text', 'modelId', 'modelPath', 'systemPrompt', 'maxTokens']);
+    const o = obj(m, p, ['conversationId', 'text', 'modelId', 'modelPath', 'systemPrompt', 'maxTokens', 'effort', 'strategy', 'seed']);
     const out: ApiParams<'chat.send'> = { text: str(m, o, 'text', { nonEmpty: true })! };
     const conversationId = str(m, o, 'conversationId', { optional: true, nonEmpty: true });
     const modelId = str(m, o, 'modelId', { optional: true, nonEmpty: true });
@@ -88,6 +89,19 @@ export const validators: { [M in ApiMethod]: (p: unknown) => ApiParams<M> } = {
       const err = settingsFieldError('maxTokens', o['maxTokens']);
       if (err) throw bad(`${m}: ${err}.`);
       out.maxTokens = o['maxTokens'] as number;
+    }
+    const effort = o['effort'];
+    if (effort !== undefined) {
+      if (effort !== 'auto' && !(typeof effort === 'number' && Number.isFinite(effort) && effort >= 0 && effort <= 1)) throw bad(`${m}: 'effort' must be 'auto' or a number 0..1.`);
+      out.effort = effort;
+    }
+    if (o['seed'] !== undefined) {
+      if (!Number.isInteger(o['seed']) || (o['seed'] as number) < 0) throw bad(`${m}: 'seed' must be a non-negative integer.`);
+      out.seed = o['seed'] as number;
+    }
+    if (o['strategy'] !== undefined) {
+      if (!StrategyNames.includes(o['strategy'] as StrategyName)) throw bad(`${m}: 'strategy' must be one of ${StrategyNames.join(', ')}.`);
+      out.strategy = o['strategy'] as StrategyName;
     }
     return out;
   },
@@ -128,6 +142,34 @@ export const validators: { [M in ApiMethod]: (p: unknown) => ApiParams<M> } = {
     return { ...(modelId !== undefined ? { modelId } : {}), ...(modelPath !== undefined ? { modelPath } : {}) };
   },
   'probe.cancel': (p) => { obj('probe.cancel', p, [], true); return {}; },
+  'receipts.get': (p) => {
+    const o = obj('receipts.get', p, ['messageId', 'includeStore']);
+    if (o['includeStore'] !== undefined && typeof o['includeStore'] !== 'boolean') throw bad("receipts.get: 'includeStore' must be a boolean.");
+    return { messageId: str('receipts.get', o, 'messageId', { nonEmpty: true, max: 100 })!, ...(o['includeStore'] === true ? { includeStore: true } : {}) };
+  },
+  'receipts.challenge': (p) => {
+    const o = obj('receipts.challenge', p, ['messageId', 'challenge']);
+    const c = o['challenge'];
+    if (!isRec(c) || !Array.isArray(c['indices']) || c['indices'].length > 4096 || !c['indices'].every((x) => Number.isSafeInteger(x) && (x as number) >= 0) ||
+      typeof c['turnId'] !== 'string' || typeof c['root'] !== 'string' || typeof c['nonce'] !== 'string' || !Number.isSafeInteger(c['treeSize'])) {
+      throw bad('receipts.challenge: challenge must be {version, turnId, root, treeSize, indices (at most 4096), nonce} (docs/audit-protocol.md).');
+    }
+    return { messageId: str('receipts.challenge', o, 'messageId', { nonEmpty: true, max: 100 })!, challenge: c as never };
+  },
+  'receipts.audit': (p) => {
+    const m = 'receipts.audit';
+    const o = obj(m, p, ['messageId', 'export', 'remote', 'publicKey']);
+    const messageId = str(m, o, 'messageId', { optional: true, nonEmpty: true, max: 100 });
+    const remote = str(m, o, 'remote', { optional: true, nonEmpty: true, max: 2000 });
+    const publicKey = str(m, o, 'publicKey', { optional: true, nonEmpty: true, max: 200 });
+    if (remote !== undefined && !/^https?:\/\//.test(remote)) throw bad(`${m}: 'remote' must be an http(s) URL.`);
+    if (o['export'] !== undefined && (!isRec(o['export']) || !isRec(o['export']['receipt']))) throw bad(`${m}: 'export' must be a receipt export ({receipt, question, answer, ...}).`);
+    if (messageId === undefined && o['export'] === undefined) throw bad(`${m}: give messageId or export.`);
+    return {
+      ...(messageId !== undefined ? { messageId } : {}), ...(remote !== undefined ? { remote } : {}),
+      ...(publicKey !== undefined ? { publicKey } : {}), ...(o['export'] !== undefined ? { export: o['export'] as never } : {}),
+    };
+  },
 };
 
 export type Handlers = { [M in ApiMethod]: (p: ApiParams<M>) => Promise<ApiResult<M>> };

@@ -79,6 +79,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const server = createServer((req, res) => {
     void (async () => {
       if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(res, 421, 'Unexpected Host header.');
+      if ((req.url ?? '').startsWith('/audit/')) return auditRoute(req, res);
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
       const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
       const queryOk = sameToken(url.searchParams.get('token'), token);
@@ -113,6 +114,47 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       else res.destroy();
     });
   });
+
+  /**
+   * The audit endpoints (docs/audit-protocol.md), token required like everything else:
+   * GET /audit/receipt/<messageId> -> the receipt with its question and answer (no provider store);
+   * POST /audit/challenge (AuditChallenge, turnId = the message id) -> AuditResponse.
+   */
+  const auditRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token)) return refuse(res, 401, 'Missing or wrong access token.');
+    const json = (status: number, body: unknown): void => {
+      res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const fail = (err: unknown): void => {
+      const e = ReckonError.from(err);
+      json(e.code === 'CONVERSATION_NOT_FOUND' ? 404 : e.code === 'BAD_REQUEST' ? 400 : 500, { error: e.toPayload() });
+    };
+    const m = /^\/audit\/receipt\/([A-Za-z0-9-]{1,100})$/.exec(url.pathname);
+    if (m !== null && req.method === 'GET') {
+      return o.host.call('receipts.get', { messageId: m[1] }).then((r) => json(200, r), fail);
+    }
+    if (url.pathname === '/audit/challenge' && req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const c of req as AsyncIterable<Buffer>) {
+        size += c.length;
+        if (size > 256 * 1024) return refuse(res, 413, 'Challenge too large.');
+        chunks.push(c);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        return json(400, { error: { code: 'BAD_REQUEST', message: 'The body must be a JSON audit challenge.' } });
+      }
+      const turnId = (body as { turnId?: unknown } | null)?.turnId;
+      if (typeof turnId !== 'string') return json(400, { error: { code: 'BAD_REQUEST', message: 'The challenge needs a turnId.' } });
+      return o.host.call('receipts.challenge', { messageId: turnId, challenge: body }).then((r) => json(200, r), fail);
+    }
+    return refuse(res, m !== null || url.pathname === '/audit/challenge' ? 405 : 404, 'Not found.');
+  };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
   const clients = new Set<WebSocket>();

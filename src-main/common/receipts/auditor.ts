@@ -62,6 +62,11 @@ export interface AuditOptions {
   /** Defaults to DEFAULT_SECURITY (10 % at 99 %, tolerance 0 -> 44 leaves). */
   security?: Partial<SecurityParameter>;
   thresholds?: Partial<AuditThresholds>;
+  /**
+   * The table's centre (centreOf), when the caller computed it already (the host gets it from the engine, which
+   * holds the whole table; `table` then only needs the rows the audit reads).
+   */
+  centre?: ArrayLike<number>;
   /** Random integer in [0, bound); defaults to WebCrypto. Inject only in tests. */
   randomInt?: (bound: number) => number;
 }
@@ -185,7 +190,7 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   checks.push({ name: 'block-sketch', passed: sketchBad.length === 0, detail: sketchBad.length === 0 ? 'opened block embeddings match their committed sketches' : `${sketchBad.length} leaves: block embedding does not match the committed sketch` });
 
   // --- semantic checks: flag blocks; more than `tolerance` flagged blocks fails the audit ---
-  const centre = centreOf(t);
+  const centre = o.centre !== undefined ? Float64Array.from(o.centre) : centreOf(t);
   const qa = questionAnswerEmbedding(t, [...o.questionTokens, ...o.answerTokens]);
   const flaggedBlocks = new Set<number>();
   const flag = (check: string, index: number, block: number): void => {

@@ -10,6 +10,8 @@ import { ReckonError } from '../../common/errors';
 import type { EngineEvent, GenerateResult, HistoryItem } from '../../common/engineProtocol';
 import type { TurnEvent } from '../../common/events';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
+import { mergeControllerSettings } from '../../common/controller/defaults';
+import type { DifficultyInfo } from '../../common/controller/types';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import { defaultTitle, titleFrom, type ConversationsService } from './ConversationsService';
 import type { ModelsService } from './ModelsService';
@@ -35,6 +37,13 @@ export class ChatService {
   #listeners = new Set<(e: TurnEvent) => void>();
   /** The model the engine has loaded (for system.info). */
   loadedModel: ModelInfo | null = null;
+  /** Issues the hidden-token receipt of a finished turn onto its message (set by createHost; docs/receipts.md). */
+  issueReceipt: ((conv: Conversation, message: Message, model: ModelInfo, question: string, r: GenerateResult) => Promise<void>) | null = null;
+  /**
+   * The DiffAdapt probe for a question (set by whoever wires the probe service); null = no probe: the
+   * engine's controller then uses its fallback plan (Normal, running-average length).
+   */
+  probeFor: ((model: ModelInfo, question: string, systemPrompt: string) => Promise<DifficultyInfo | null>) | null = null;
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -93,7 +102,7 @@ export class ChatService {
     const s = this.settings.get();
     // Run after this call has answered, so a client learns the turnId before the first event.
     turn.done = new Promise<void>((resolveDone) => {
-      setImmediate(() => {
+      setImmediate(async () => {
         this.emit({ type: 'start', turnId, conversationId: conv.id, userMessage: { ...userMessage }, assistantMessageId: message.id, modelId: model.id });
         void this.#run(turn, {
           chatKey: conv.id,
@@ -104,6 +113,14 @@ export class ChatService {
           maxTokens: p.maxTokens ?? s.maxTokens,
           temperature: s.temperature,
           thinkingBudget: null,
+          // Every turn runs under the controller ('auto' unless the turn asks otherwise; 'long' = none).
+          strategy: p.strategy ?? 'auto',
+          effort: p.effort ?? 'auto',
+          ...(p.seed !== undefined ? { seed: p.seed } : {}),
+          controller: mergeControllerSettings(s.controller),
+          ...(this.probeFor !== null && (p.strategy ?? 'auto') !== 'long'
+            ? { difficulty: await this.probeFor(model, p.text, p.systemPrompt ?? s.systemPrompt).catch(() => null) }
+            : {}),
           requestId: turnId,
         }).finally(resolveDone);
       });
@@ -156,6 +173,19 @@ export class ChatService {
         case 'load-progress':
           this.emit({ type: 'load-progress', turnId, progress: e.progress });
           break;
+        case 'difficulty':
+          message.difficulty = e.difficulty;
+          this.emit({ type: 'difficulty', turnId, difficulty: e.difficulty });
+          break;
+        case 'plan':
+          message.plan = e.plan;
+          this.emit({ type: 'plan', turnId, plan: e.plan });
+          break;
+        case 'draft': case 'draft-end': case 'workspace': case 'early-exit': {
+          const { requestId: _r, ...rest } = e;
+          this.emit({ ...rest, turnId } as TurnEvent);
+          break;
+        }
       }
     };
     try {
@@ -167,7 +197,13 @@ export class ChatService {
       message.thinking = r.thinking;
       message.thinkingMs = r.thinkingMs;
       message.ledger = r.ledger;
+      if (r.difficulty !== undefined) message.difficulty = r.difficulty;
+      if (r.plan !== undefined) message.plan = r.plan;
+      if (r.drafts !== undefined) message.drafts = r.drafts;
+      if (r.earlyExit !== undefined) message.earlyExit = r.earlyExit;
+      if (r.latencyTokens !== undefined) message.latencyTokens = r.latencyTokens;
       message.status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
+      if (this.issueReceipt !== null) await this.issueReceipt(turn.conversation, message, turn.model, (params as { question: string }).question, r);
       await this.#persistNow(turn);
       this.emit({ type: 'ledger', turnId, ledger: r.ledger });
       this.emit({ type: 'done', turnId, status: message.status === 'stopped' ? 'stopped' : 'done', message: { ...message } });

@@ -3,6 +3,7 @@
  * treated like one that does not parse: set aside, never half-used.
  */
 import { defaultSettings } from '../../common/types';
+import { controllerSettingsError } from '../../common/controller/defaults';
 import type { Conversation, Message, ModelInfo, Notice, Settings } from '../../common/types';
 
 export type Rec = Record<string, unknown>;
@@ -72,6 +73,7 @@ export function settingsFieldError(key: string, v: unknown): string | null {
     case 'theme': return ['system', 'light', 'dark'].includes(v as string) ? null : 'theme must be system, light or dark';
     case 'maxTokens': return Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 1_000_000 ? null : 'maxTokens must be an integer >= 1';
     case 'temperature': return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 5 ? null : 'temperature must be a number 0..5';
+    case 'controller': return controllerSettingsError(v);
     default: return `unknown setting '${key}'`;
   }
 }

@@ -1,0 +1,118 @@
+/**
+ * The controller on the bundled model (models/reckon-arith.gguf) through the real engine process, 1 thread.
+ * Assertions are about mechanics (budgets, trials, drafts, ledger sums), not accuracy, so they hold for any checkpoint.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mergeControllerSettings } from '../../common/controller/defaults';
+import type { EngineEvent, GenerateParams, GenerateResult } from '../../common/engineProtocol';
+import { ledgerAddsUp } from '../../common/ledger';
+import { TestEngineClient } from '../testEngineClient';
+
+const bundled = resolve(__dirname, '../../../models/reckon-arith.gguf');
+const tmp = mkdtempSync(join(tmpdir(), 'reckon-ctl-'));
+let engine: TestEngineClient;
+let n = 0;
+
+function gen(p: Partial<GenerateParams>): Promise<GenerateResult & { requestId: string }> {
+  const requestId = `ctl-${n++}`;
+  const params = {
+    requestId, chatKey: requestId, modelPath: bundled, systemPrompt: '', history: [], question: 'What is 37+48?',
+    maxTokens: 300, temperature: 0, thinkingBudget: null, seed: 7, ...p,
+  };
+  return engine.call('generate', params).then((r) => ({ ...(r as GenerateResult), requestId }));
+}
+const eventsOf = (id: string): EngineEvent[] => engine.events.filter((e) => 'requestId' in e && e.requestId === id);
+
+beforeAll(async () => {
+  if (!existsSync(bundled)) throw new Error(`The bundled model is missing: ${bundled}`);
+  engine = new TestEngineClient();
+  await engine.ready();
+  await engine.call('init', { backend: 'cpu', threads: 1, threadsCachePath: join(tmp, 'threads.json') });
+});
+afterAll(async () => {
+  await engine?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('controller on the bundled model', () => {
+  it('budget forcing closes thinking within 2 tokens of the budget and an answer follows', async () => {
+    const long = await gen({ strategy: 'long', question: 'What is 4821+3977?' });
+    for (const budget of [8, 20]) {
+      const expected = 40;
+      const r = await gen({ strategy: 'budget', effort: budget / expected, question: 'What is 4821+3977?', difficulty: { difficulty: 'normal', probabilities: null, expectedThinkingTokens: expected, source: 'fallback', probeTokens: 0 } });
+      expect(r.plan?.thinkingBudget).toBe(budget);
+      if (long.ledger.thinking > budget + 2) expect(r.ledger.thinking).toBeLessThanOrEqual(budget + 2);
+      expect(r.ledger.thinking).toBeGreaterThanOrEqual(Math.min(budget, long.ledger.thinking - 2));
+      expect(r.answer.length).toBeGreaterThan(0);
+      expect(ledgerAddsUp(r.ledger)).toBe(true);
+      const types = eventsOf(r.requestId).map((e) => e.type);
+      expect(types.slice(0, 2)).toEqual(['difficulty', 'plan']);
+      expect(types.indexOf('thought-end')).toBeLessThan(types.indexOf('answer'));
+    }
+  });
+
+  it('early exit: an impossible threshold rolls every trial back (overhead), threshold 0 commits the first trial', async () => {
+    const base = { question: 'What is 37+48?', difficulty: { difficulty: 'easy' as const, probabilities: null, expectedThinkingTokens: 10, source: 'fallback' as const, probeTokens: 0 } };
+    const long = await gen({ ...base, strategy: 'long' });
+    const never = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 1.01, budgetFraction: 100 } }, earlyExit: { startFraction: 0 } }) });
+    expect(never.earlyExit?.fired).toBe(false);
+    expect(never.earlyExit?.trials).toBeGreaterThan(0);
+    expect(never.ledger.overhead.trial).toBeGreaterThan(0);
+    // Rolled back exactly: the accepted path is the greedy long path.
+    expect(never.thinking).toBe(long.thinking);
+    expect(never.answer).toBe(long.answer);
+    expect(ledgerAddsUp(never.ledger)).toBe(true);
+    const fire = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 0, budgetFraction: 100 } }, earlyExit: { startFraction: 0 } }) });
+    expect(fire.earlyExit?.fired).toBe(true);
+    expect(fire.ledger.thinking).toBeLessThan(long.ledger.thinking);
+    expect(fire.answer.length).toBeGreaterThan(0);
+    expect(fire.ledger.overhead.trial).toBe(0);
+    expect(eventsOf(fire.requestId).some((e) => e.type === 'early-exit')).toBe(true);
+  });
+
+  it('short-m@k with k=3, m=2 returns a voted answer and bills the other drafts as overhead', async () => {
+    const r = await gen({ strategy: 'short-m@k', controller: mergeControllerSettings({ shortMK: { k: 3, m: 2 } }) });
+    expect(r.drafts).toHaveLength(3);
+    const winner = r.drafts!.filter((d) => d.winner);
+    expect(winner).toHaveLength(1);
+    expect(r.answer).toBe(winner[0]!.text);
+    expect(r.drafts!.filter((d) => d.finished).length).toBeGreaterThanOrEqual(Math.min(2, r.drafts!.length));
+    expect(r.ledger.overhead.draft).toBeGreaterThan(0);
+    expect(ledgerAddsUp(r.ledger)).toBe(true);
+    expect(eventsOf(r.requestId).filter((e) => e.type === 'draft-end')).toHaveLength(3);
+  });
+
+  it('PDR runs 2 rounds (2 drafts, then 1 on the workspace) and the ledger adds up', async () => {
+    const r = await gen({ strategy: 'pdr', controller: mergeControllerSettings({ pdr: { rounds: [2, 1], kappa: 64 } }) });
+    expect(r.drafts?.map((d) => d.round)).toEqual([0, 0, 1]);
+    expect(r.drafts?.[2]?.winner).toBe(true);
+    const ws = eventsOf(r.requestId).filter((e) => e.type === 'workspace');
+    expect(ws).toHaveLength(1);
+    if (ws[0]?.type === 'workspace' && ws[0].tokens > 0) {
+      expect(ws[0].tokens).toBeLessThanOrEqual(64);
+      expect(r.ledger.overhead.distill).toBeGreaterThan(0);
+    }
+    expect(r.ledger.overhead.draft).toBeGreaterThan(0);
+    expect(ledgerAddsUp(r.ledger)).toBe(true);
+    expect(r.latencyTokens).toBeGreaterThan(0);
+  });
+});
+
+describe('eval harness', () => {
+  it('runs a 3-question set and writes a report and a plot', async () => {
+    const { evalCommand } = await import('../../eval/evalCommand');
+    const set = join(tmp, 'set.jsonl');
+    writeFileSync(set, ['What is 37+48?|85|add1-3', 'What is 12+7?|19|add1-3', 'What is 4821+3977?|8798|add4-5']
+      .map((l) => { const [question, answer, tier] = l.split('|'); return JSON.stringify({ question, answer, tier }); }).join('\n'));
+    const out = join(tmp, 'eval');
+    const code = await evalCommand({ set, strategy: 'long,early-exit', n: 5, json: true, outDir: out, threads: 1, modelPath: bundled });
+    expect(code).toBe(0);
+    const report = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/long CoT/);
+    expect(report).toMatch(/sha256/);
+    expect(readFileSync(join(out, 'pareto.svg'), 'utf8')).toMatch(/^<svg/);
+  }, 120_000);
+});

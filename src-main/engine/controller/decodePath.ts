@@ -1,0 +1,233 @@
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { EarlyExitRecord } from '../../common/controller/types';
+
+/** Token ids the controller needs for a ChatML-think model. */
+export interface ThinkTokens {
+  /** `<think>` */
+  open: Token;
+  /** `</think>` */
+  close: Token;
+  /** What follows `</think>` before the answer (`\n`). */
+  afterClose: Token[];
+}
+
+/** One decoding path driven token by token on a context sequence (no LlamaChat). */
+export interface PathSpec {
+  model: LlamaModel;
+  sequence: LlamaContextSequence;
+  think: ThinkTokens;
+  /** The whole formatted prompt (BOS included); a matching prefix already in the sequence is reused. */
+  prompt: Token[];
+  temperature: number;
+  seed?: number;
+  /** Cap on generated tokens on the accepted path (thinking + answer). */
+  maxTokens: number;
+  /** Thinking content tokens (after `<think>`) before `</think>` is forced; null = none. */
+  budget: number | null;
+  /** DEER early exit; null = off. */
+  earlyExit: {
+    /** Commit when the trial answer's minimum token probability is at least this. */
+    threshold: number;
+    /** Cap on the greedy trial answer, tokens. */
+    trialTokens: number;
+    /** Thinking content tokens spent before the first trial. */
+    start: number;
+  } | null;
+  signal?: AbortSignal;
+  /** Polled per token: true stops the path (parallel drafting when enough drafts finished). */
+  shouldStop?: () => boolean;
+  onThought?: (text: string) => void;
+  onAnswer?: (text: string) => void;
+  onThoughtEnd?: (ms: number, tokens: number) => void;
+  /** A trial was committed. */
+  onEarlyExit?: (r: EarlyExitRecord) => void;
+}
+
+export interface PathOutcome {
+  /** Prompt tokens reused from the sequence (not decoded). */
+  cached: number;
+  /** Prompt tokens decoded now. */
+  prompt: number;
+  /** Accepted thinking tokens, tags included (`<think>`, content, `</think>`). */
+  thinking: number;
+  /** Accepted answer tokens, the sampled end-of-generation token included. */
+  visible: number;
+  /** Tokens decoded for trial answers that were rolled back (overhead 'trial'). */
+  trial: number;
+  thinkingText: string;
+  answerText: string;
+  /** Mean probability of the answer's sampled tokens (0 when none). */
+  answerConfidence: number;
+  stopReason: 'eos' | 'maxTokens' | 'aborted' | 'stopped';
+  earlyExit: EarlyExitRecord | null;
+  thinkingMs: number;
+  /** Thinking content tokens (without the tags), as the budget counts them. */
+  thinkingContent: number;
+  /** Whether `</think>` was forced by the budget. */
+  budgetForced: boolean;
+}
+
+type Phase = 'start' | 'thinking' | 'answer';
+
+/**
+ * Runs one path: prefill (reusing a cached prefix), then samples token by token. In the thinking phase,
+ * when the budget is spent the next sampled token is replaced by `</think>` (budget forcing; the replaced
+ * token is never decoded and not billed); at step boundaries (a token containing a newline) past `start`,
+ * early exit decodes `<newline>`, `</think>`, `\n` and greedy-samples a trial answer: with min probability
+ * >= threshold the trial becomes the answer (thinking stops there), else its tokens are erased from the
+ * sequence (eraseContextTokenRanges) and billed as overhead 'trial', and thinking resumes exactly where it was.
+ */
+export async function decodePath(s: PathSpec): Promise<PathOutcome> {
+  const { model, sequence: seq, think } = s;
+  // Prefix reuse: keep what the sequence already holds of this prompt, but decode at least one token for logits.
+  let keep = Math.min(seq.compareContextTokens(s.prompt).firstDifferentIndex, s.prompt.length - 1);
+  keep = Math.max(0, keep);
+  if (seq.nextTokenIndex > keep) await seq.eraseContextTokenRanges([{ start: keep, end: seq.nextTokenIndex }]);
+  const out: PathOutcome = {
+    cached: keep, prompt: s.prompt.length - keep, thinking: 0, visible: 0, trial: 0,
+    thinkingText: '', answerText: '', answerConfidence: 0, stopReason: 'eos', earlyExit: null,
+    thinkingMs: 0, thinkingContent: 0, budgetForced: false,
+  };
+  const recent: Token[] = s.prompt.slice(-4);
+  const piece = (t: Token): string => {
+    const text = t === think.open || t === think.close ? '' : model.detokenize([t], false, recent);
+    recent.push(t);
+    if (recent.length > 8) recent.shift();
+    return text;
+  };
+  const newlineCache = new Map<Token, boolean>();
+  const isStepEnd = (t: Token): boolean => {
+    let v = newlineCache.get(t);
+    if (v === undefined) { v = model.detokenize([t], false).includes('\n'); newlineCache.set(t, v); }
+    return v;
+  };
+  let phase: Phase = 'start';
+  let thoughtStart = 0;
+  let confSum = 0;
+  let confN = 0;
+  let generated = 0;
+  let trials = 0;
+  let bestRejected = 0;
+  const endThinking = (): void => {
+    out.thinkingMs = Date.now() - thoughtStart;
+    s.onThoughtEnd?.(out.thinkingMs, out.thinking);
+  };
+  const addThought = (t: Token): void => {
+    out.thinking++;
+    const p = piece(t);
+    out.thinkingText += p;
+    if (p !== '') s.onThought?.(p);
+  };
+  const addAnswer = (t: Token, conf: number): void => {
+    out.visible++;
+    confSum += conf; confN++;
+    if (model.isEogToken(t)) return;
+    const p = piece(t);
+    out.answerText += p;
+    if (p !== '') s.onAnswer?.(p);
+  };
+
+  let pending: Token[] = s.prompt.slice(keep);
+  const sampling = { temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? 40 : undefined };
+  outer: for (;;) {
+    let action: { kind: 'close' } | { kind: 'trial'; token: Token } | null = null;
+    const it = seq.evaluateWithMetadata(pending, { confidence: true }, sampling);
+    pending = [];
+    for await (const { token, confidence } of it) {
+      if (s.signal?.aborted) { out.stopReason = 'aborted'; break outer; }
+      if (s.shouldStop?.()) { out.stopReason = 'stopped'; break outer; }
+      generated++;
+      if (phase === 'start') {
+        if (token === think.open) {
+          phase = 'thinking';
+          thoughtStart = Date.now();
+          addThought(token);
+          if (s.budget !== null && s.budget <= 0) { action = { kind: 'close' }; break; }
+          continue;
+        }
+        phase = 'answer';
+      }
+      if (phase === 'thinking') {
+        if (token === think.close) {
+          addThought(token);
+          phase = 'answer';
+          endThinking();
+        } else if (model.isEogToken(token)) {
+          // Generation ended inside the thought: nothing more to say.
+          out.thinking++;
+          endThinking();
+          break outer;
+        } else if (s.budget !== null && out.thinkingContent >= s.budget) {
+          generated--; // replaced, not kept
+          action = { kind: 'close' };
+          break;
+        } else {
+          out.thinkingContent++;
+          if (s.earlyExit !== null && out.thinkingContent >= s.earlyExit.start && isStepEnd(token)) {
+            action = { kind: 'trial', token };
+            break;
+          }
+          addThought(token);
+        }
+      } else {
+        addAnswer(token, confidence);
+        if (model.isEogToken(token)) break outer;
+      }
+      if (generated >= s.maxTokens) { out.stopReason = 'maxTokens'; break outer; }
+    }
+    if (action === null) break; // the iterator ended on its own (context full)
+    if (action.kind === 'close') {
+      out.budgetForced = true;
+      addThought(think.close);
+      phase = 'answer';
+      endThinking();
+      pending = [think.close];
+      generated++;
+      continue;
+    }
+    // A trial answer at a step boundary.
+    const ee = s.earlyExit!;
+    const start = seq.nextTokenIndex;
+    trials++;
+    const trialTokens: Token[] = [];
+    const trialConf: number[] = [];
+    const trialIt = seq.evaluateWithMetadata([action.token, think.close, ...think.afterClose], { confidence: true }, { temperature: 0 });
+    for await (const { token, confidence } of trialIt) {
+      trialTokens.push(token);
+      trialConf.push(confidence);
+      if (model.isEogToken(token) || trialTokens.length >= ee.trialTokens || s.signal?.aborted) break;
+    }
+    const score = trialConf.length === 0 ? 0 : Math.min(...trialConf);
+    if (score >= ee.threshold && trialTokens.length > 0) {
+      // Commit: the trial's `</think>` and answer are the accepted path from here.
+      addThought(action.token);
+      addThought(think.close);
+      phase = 'answer';
+      endThinking();
+      out.earlyExit = { trials, fired: true, atThinkingTokens: out.thinkingContent, confidence: score };
+      s.onEarlyExit?.(out.earlyExit);
+      for (const t of think.afterClose) { out.visible++; piece(t); }
+      generated += 1 + think.afterClose.length;
+      trialTokens.forEach((t, i) => addAnswer(t, trialConf[i]!));
+      generated += trialTokens.length;
+      const last = trialTokens[trialTokens.length - 1]!;
+      if (model.isEogToken(last)) break;
+      if (generated >= s.maxTokens) { out.stopReason = 'maxTokens'; break; }
+      pending = [last];
+      continue;
+    }
+    // Roll back: everything the trial decoded (the step token included, decoded again below) is overhead.
+    bestRejected = Math.max(bestRejected, score);
+    out.trial += seq.nextTokenIndex - start;
+    await seq.eraseContextTokenRanges([{ start, end: seq.nextTokenIndex }]);
+    addThought(action.token);
+    pending = [action.token];
+    if (s.signal?.aborted) { out.stopReason = 'aborted'; break; }
+  }
+  if (phase === 'thinking' && out.thinkingMs === 0) endThinking();
+  if (out.earlyExit === null && trials > 0) out.earlyExit = { trials, fired: false, atThinkingTokens: out.thinkingContent, confidence: bestRejected };
+  out.answerConfidence = confN === 0 ? 0 : confSum / confN;
+  out.thinkingText = out.thinkingText.trim();
+  out.answerText = out.answerText.trim();
+  return out;
+}

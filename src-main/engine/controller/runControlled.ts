@@ -1,0 +1,160 @@
+import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { LlamaText } from 'node-llama-cpp';
+import { answerKey, distillWorkspace, vote, type Candidate } from '../../common/controller/vote';
+import type { DifficultyInfo, DraftRecord, Plan } from '../../common/controller/types';
+import type { EngineEvent, GenerateParams, GenerateResult } from '../../common/engineProtocol';
+import { makeLedger, type LedgerCounts } from '../../common/ledger';
+import { DeltaTrimmer } from '../DeltaTrimmer';
+import { decodePath, type PathOutcome, type ThinkTokens } from './decodePath';
+
+/** What the controller drives: one model, its wrapper, the turn's own sequence and a pool of draft sequences. */
+export interface ControlTarget {
+  model: LlamaModel;
+  chatWrapper: ChatWrapper;
+  think: ThinkTokens;
+  /** The conversation's sequence (single-path strategies reuse its KV prefix). */
+  sequence: LlamaContextSequence;
+  /** n sequences of one batched context for parallel drafts. */
+  draftSequences(n: number): Promise<LlamaContextSequence[]>;
+}
+
+export type ControlledResult = GenerateResult & Required<Pick<GenerateResult, 'plan' | 'difficulty' | 'latencyTokens'>> & { thinkingContent: number; budgetForced: boolean };
+
+/** The `<think>` / `</think>` / newline ids of a ChatML-think model; null when the wrapper has no single-token tags. */
+export function thinkTokensOf(model: LlamaModel, chatWrapper: ChatWrapper): ThinkTokens | null {
+  const seg = chatWrapper.settings.segments?.thought;
+  if (seg === undefined || (typeof seg.prefix === 'object' && 'type' in seg.prefix)) return null;
+  const open = LlamaText(seg.prefix).tokenize(model.tokenizer);
+  const close = LlamaText(seg.suffix ?? '').tokenize(model.tokenizer);
+  if (open.length !== 1 || close.length !== 1) return null;
+  const nl = model.tokenize('\n', false);
+  return { open: open[0]!, close: close[0]!, afterClose: nl.length === 1 ? nl : [] };
+}
+
+/** The formatted prompt of a turn (BOS included), with `question` in place of the turn's question. */
+export function promptTokens(t: Pick<ControlTarget, 'model' | 'chatWrapper'>, p: GenerateParams, systemPrompt: string, question: string): Token[] {
+  const h: ChatHistoryItem[] = [];
+  if (systemPrompt.trim() !== '') h.push({ type: 'system', text: systemPrompt });
+  for (const x of p.history) {
+    if (x.role === 'system') h.push({ type: 'system', text: x.text });
+    else if (x.role === 'user') h.push({ type: 'user', text: x.text });
+    else h.push({ type: 'model', response: [x.text] });
+  }
+  h.push({ type: 'user', text: question }, { type: 'model', response: [] });
+  return t.chatWrapper.generateContextState({ chatHistory: h }).contextText.tokenize(t.model.tokenizer);
+}
+
+/**
+ * Runs one turn under a plan on a ChatML-think model: a single controlled path (budget forcing, early exit)
+ * on the conversation's sequence, or short-m@k / PDR drafts on parallel sequences of one context.
+ */
+export async function runControlled(
+  t: ControlTarget,
+  p: GenerateParams & { requestId: string },
+  plan: Plan,
+  difficulty: DifficultyInfo,
+  emit: (e: EngineEvent) => void,
+  signal: AbortSignal,
+): Promise<ControlledResult> {
+  const { requestId } = p;
+  const systemPrompt = plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt;
+  const probe = difficulty.probeTokens;
+  if (plan.strategy !== 'short-m@k' && plan.strategy !== 'pdr') {
+    const thoughtTrim = new DeltaTrimmer();
+    const answerTrim = new DeltaTrimmer();
+    const o = await decodePath({
+      model: t.model, sequence: t.sequence, think: t.think,
+      prompt: promptTokens(t, p, systemPrompt, p.question),
+      temperature: plan.temperature, seed: p.seed, maxTokens: p.maxTokens,
+      budget: plan.thinkingBudget,
+      earlyExit: plan.earlyExitThreshold === null ? null
+        : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart },
+      signal,
+      onThought: (x) => { const d = thoughtTrim.push(x); if (d !== '') emit({ type: 'thought', requestId, text: d }); },
+      onAnswer: (x) => { const d = answerTrim.push(x); if (d !== '') emit({ type: 'answer', requestId, text: d }); },
+      onThoughtEnd: (ms, tokens) => emit({ type: 'thought-end', requestId, ms, tokens }),
+      onEarlyExit: (r) => emit({ type: 'early-exit', requestId, ...r }),
+    });
+    const ledger = makeLedger({ cached: o.cached, prompt: o.prompt, thinking: o.thinking, visible: o.visible, overhead: { probe, trial: o.trial } });
+    return {
+      answer: o.answerText, thinking: o.thinkingText, thinkingMs: o.thinkingMs, ledger,
+      stopReason: o.stopReason === 'stopped' ? 'aborted' : o.stopReason,
+      plan, difficulty, earlyExit: o.earlyExit ?? undefined,
+      latencyTokens: o.prompt + o.thinking + o.visible + o.trial,
+      thinkingContent: o.thinkingContent, budgetForced: o.budgetForced,
+    };
+  }
+
+  const baseSeed = p.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const rounds = plan.strategy === 'short-m@k' ? [plan.sampling!.k] : plan.rounds!;
+  const countTokens = (text: string): number => t.model.tokenize(text, false).length;
+  const records: DraftRecord[] = [];
+  const counts: Required<LedgerCounts> = { cached: 0, prompt: 0, thinking: 0, visible: 0, overhead: { probe, trial: 0, draft: 0, distill: 0 } };
+  let workspace = '';
+  let latency = 0;
+  let winner: { o: PathOutcome; rec: DraftRecord; distillPart: number } | null = null;
+  let aborted = false;
+  for (let r = 0; r < rounds.length && !aborted; r++) {
+    const n = rounds[r]!;
+    const seqs = await t.draftSequences(n);
+    const prompt = promptTokens(t, p, systemPrompt, p.question + workspace);
+    const wsTokens = workspace === '' ? 0 : countTokens(workspace);
+    const finishOrder: number[] = [];
+    const m = plan.strategy === 'short-m@k' ? plan.sampling!.m : n;
+    const outcomes = await Promise.all(seqs.slice(0, n).map((sequence, index) => {
+      const trim = new DeltaTrimmer();
+      return decodePath({
+        model: t.model, sequence, think: t.think, prompt,
+        temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens,
+        budget: plan.thinkingBudget, earlyExit: null, signal,
+        shouldStop: () => finishOrder.length >= m,
+        onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', requestId, round: r, index, part: 'thought', text: d }); },
+        onAnswer: (x) => emit({ type: 'draft', requestId, round: r, index, part: 'answer', text: x }),
+      }).then((o) => {
+        if (o.stopReason === 'eos') finishOrder.push(index);
+        return o;
+      });
+    }));
+    if (outcomes.some((o) => o.stopReason === 'aborted')) aborted = true;
+    // Candidates: the first m finished (short-m@k), or every draft of the round (PDR).
+    const pool = finishOrder.length > 0 ? finishOrder.slice(0, m) : outcomes.map((_, i) => i);
+    const cands: Candidate[] = pool.map((i) => ({ answer: answerKey(outcomes[i]!.answerText), confidence: outcomes[i]!.answerConfidence }));
+    const v = vote(cands);
+    const winIndex = pool[v.index]!;
+    const last = r === rounds.length - 1 || aborted;
+    latency += Math.max(...outcomes.map((o) => o.prompt + o.thinking + o.visible));
+    outcomes.forEach((o, index) => {
+      const rec: DraftRecord = {
+        round: r, index, answer: answerKey(o.answerText), text: o.answerText,
+        tokens: o.thinking + o.visible, finished: o.stopReason === 'eos', confidence: o.answerConfidence,
+        winner: last && index === winIndex,
+      };
+      records.push(rec);
+      emit({ type: 'draft-end', requestId, round: r, index, answer: rec.answer, tokens: rec.tokens, finished: rec.finished, confidence: rec.confidence });
+      const distillPart = Math.min(wsTokens, o.prompt);
+      counts.overhead.distill! += distillPart;
+      if (rec.winner) winner = { o, rec, distillPart };
+      else counts.overhead.draft! += o.prompt - distillPart + o.thinking + o.visible + o.trial;
+    });
+    if (!last) {
+      workspace = distillWorkspace(pool.map((i, j) => ({ answer: cands[j]!.answer, confidence: outcomes[i]!.answerConfidence })), plan.kappa ?? 64, countTokens);
+      emit({ type: 'workspace', requestId, round: r, text: workspace.trim(), tokens: workspace === '' ? 0 : countTokens(workspace) });
+    }
+  }
+  const w = winner as { o: PathOutcome; rec: DraftRecord; distillPart: number } | null;
+  if (w === null) throw new Error('no draft ran');
+  counts.cached = w.o.cached;
+  counts.prompt = w.o.prompt - w.distillPart;
+  counts.thinking = w.o.thinking;
+  counts.visible = w.o.visible;
+  if (w.o.thinkingText !== '') emit({ type: 'thought', requestId, text: w.o.thinkingText });
+  emit({ type: 'thought-end', requestId, ms: w.o.thinkingMs, tokens: w.o.thinking });
+  if (w.o.answerText !== '') emit({ type: 'answer', requestId, text: w.o.answerText });
+  return {
+    answer: w.o.answerText, thinking: w.o.thinkingText, thinkingMs: w.o.thinkingMs,
+    ledger: makeLedger(counts),
+    stopReason: aborted ? 'aborted' : w.o.stopReason === 'stopped' ? 'eos' : w.o.stopReason,
+    plan, difficulty, drafts: records, latencyTokens: latency,
+    thinkingContent: w.o.thinkingContent, budgetForced: w.o.budgetForced,
+  };
+}

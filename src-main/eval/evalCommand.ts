@@ -1,0 +1,76 @@
+/** `reckon eval`: runs the comparison, writes docs/eval/report.md + pareto.svg, prints a table or JSON. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ModelInfo } from '../common/types';
+import { createHost, repoRoot } from '../host/index';
+import { configsFor } from './configs';
+import { builtinSet, readEvalSet, takePerTier } from './evalSet';
+import { hostRunner } from './hostRunner';
+import { markdownReport, paretoSvg } from './report';
+import { runEval, summarise } from './runEval';
+
+export interface EvalCommandOptions {
+  /** JSONL set; default: models/golden/heldout.jsonl (or a generated stand-in). */
+  set?: string;
+  /** Comma-separated strategies (long, budget, auto, early-exit, short-m@k, pdr) or all. Defaults to all. */
+  strategy?: string;
+  /** Questions per tier. Defaults to 3. */
+  n?: number;
+  seed?: number;
+  json?: boolean;
+  /** Model path (.gguf); default: the bundled model. */
+  modelPath?: string;
+  /** Where report.md and pareto.svg go. Defaults to docs/eval in the repo. */
+  outDir?: string;
+  /** llama threads. Defaults to 1. */
+  threads?: number;
+  maxTokens?: number;
+}
+
+export async function evalCommand(o: EvalCommandOptions): Promise<number> {
+  const root = repoRoot();
+  const seed = o.seed ?? 1;
+  const n = o.n ?? 3;
+  const configs = configsFor(o.strategy);
+  const set = o.set !== undefined
+    ? { questions: takePerTier(readEvalSet(o.set), n), source: o.set }
+    : builtinSet(join(root, 'models', 'golden', 'heldout.jsonl'), n, seed);
+  // A throw-away user-data folder: eval turns must not clutter the user's conversations.
+  const home = mkdtempSync(join(tmpdir(), 'reckon-eval-'));
+  const host = await createHost({ userDataDir: home, modelsDir: join(root, 'models'), shell: 'cli' });
+  try {
+    await host.call('settings.update', { threads: o.threads ?? 1 });
+    const models = (await host.call('models.list', undefined)) as ModelInfo[];
+    const model = o.modelPath !== undefined ? models.find((m) => m.path === o.modelPath) : models.find((m) => m.path.endsWith('reckon-arith.gguf')) ?? models[0];
+    const base = o.modelPath !== undefined ? { modelPath: o.modelPath } : model !== undefined ? { modelId: model.id } : {};
+    const results = await runEval({
+      questions: set.questions, configs, seed, run: hostRunner(host, { ...base, maxTokens: o.maxTokens ?? 384 }),
+      onResult: (r, done, total) => {
+        if (!o.json) process.stderr.write(`\r[${done}/${total}] ${r.config.padEnd(18)} ${r.tier.padEnd(8)} ${r.correct ? 'ok ' : 'bad'}`);
+      },
+    });
+    if (!o.json) process.stderr.write('\n');
+    const rows = summarise(results);
+    const outDir = o.outDir ?? join(root, 'docs', 'eval');
+    mkdirSync(outDir, { recursive: true });
+    const meta = {
+      model: model?.name ?? o.modelPath ?? 'unknown', modelSha256: model?.sha256 ?? 'unknown', setSource: set.source,
+      questions: set.questions.length, seed, threads: o.threads ?? 1, date: new Date().toISOString(), plotFile: 'pareto.svg',
+    };
+    writeFileSync(join(outDir, 'report.md'), markdownReport(rows, meta));
+    writeFileSync(join(outDir, 'pareto.svg'), paretoSvg(rows, `accuracy vs billed (${meta.questions} questions)`));
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify({ meta, results, summary: rows })}\n`);
+    } else {
+      for (const r of rows.filter((x) => x.tier === 'overall')) {
+        process.stdout.write(`${r.config.padEnd(18)} acc ${(100 * r.accuracy).toFixed(1).padStart(5)} %  billed ${r.billed.toFixed(0).padStart(5)}  thinking ${r.thinking.toFixed(0).padStart(5)}  overhead ${r.overhead.toFixed(0).padStart(5)}  seq ${r.sequential.toFixed(0).padStart(5)}  ${r.ms.toFixed(0)} ms\n`);
+      }
+      process.stdout.write(`report: ${join(outDir, 'report.md')}\n`);
+    }
+    return 0;
+  } finally {
+    await host.close();
+    rmSync(home, { recursive: true, force: true });
+  }
+}
