@@ -1,5 +1,7 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import type { EarlyExitRecord } from '../../common/controller/types';
+import type { HiddenSegment } from '../../common/receipts/fingerprint';
+import { HiddenLog } from '../receipts/hiddenTokens';
 
 /** Token ids the controller needs for a ChatML-think model. */
 export interface ThinkTokens {
@@ -65,6 +67,8 @@ export interface PathOutcome {
   thinkingContent: number;
   /** Whether `</think>` was forced by the budget. */
   budgetForced: boolean;
+  /** Hidden tokens (thinking, rolled-back trials) in production order, for the receipt. */
+  hidden?: HiddenSegment[];
 }
 
 type Phase = 'start' | 'thinking' | 'answer';
@@ -112,8 +116,11 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     out.thinkingMs = Date.now() - thoughtStart;
     s.onThoughtEnd?.(out.thinkingMs, out.thinking);
   };
+  const hidden = new HiddenLog();
+  out.hidden = hidden.segments;
   const addThought = (t: Token): void => {
     out.thinking++;
+    hidden.add('thinking', t);
     const p = piece(t);
     out.thinkingText += p;
     if (p !== '') s.onThought?.(p);
@@ -155,6 +162,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
         } else if (model.isEogToken(token)) {
           // Generation ended inside the thought: nothing more to say.
           out.thinking++;
+          hidden.add('thinking', token);
           endThinking();
           break outer;
         } else if (s.budget !== null && out.thinkingContent >= s.budget) {
@@ -219,6 +227,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     // Roll back: everything the trial decoded (the step token included, decoded again below) is overhead.
     bestRejected = Math.max(bestRejected, score);
     out.trial += seq.nextTokenIndex - start;
+    hidden.add('trial', ...seq.contextTokens.slice(start, seq.nextTokenIndex));
     await seq.eraseContextTokenRanges([{ start, end: seq.nextTokenIndex }]);
     addThought(action.token);
     pending = [action.token];

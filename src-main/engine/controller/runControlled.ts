@@ -82,6 +82,7 @@ export async function runControlled(
       plan, difficulty, earlyExit: o.earlyExit ?? undefined,
       latencyTokens: o.prompt + o.thinking + o.visible + o.trial,
       thinkingContent: o.thinkingContent, budgetForced: o.budgetForced,
+      hidden: o.hidden,
     };
   }
 

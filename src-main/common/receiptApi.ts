@@ -1,0 +1,59 @@
+/**
+ * API types of hidden-token receipts and audits (docs/receipts.md, docs/audit-protocol.md): what the host stores
+ * on a message, what `receipts.get` exports, and what `receipts.audit` returns.
+ */
+import type { AuditVerdict, Receipt } from './receipts/types';
+import type { ReceiptStore } from './receipts/receipt';
+
+/** The last audit of a message's receipt, kept on the message (the ledger's badge). */
+export interface AuditSummary {
+  ok: boolean;
+  /** ISO time of the audit. */
+  at: string;
+  /** Leaves opened. */
+  sampleSize: number;
+  /** Chance this sample catches an inflation of `confidence.inflation` (binomial tail). */
+  confidence: { inflation: number; probability: number };
+  /** Names of the checks that failed. */
+  failed: string[];
+  /** 'local' (the host's own provider store) or the remote base URL (without its token). */
+  via: string;
+}
+
+/**
+ * A receipt with what an auditor needs besides the model: the question and the visible answer. `store` (the
+ * provider store: every leaf, hence every hidden token id) is included only when exporting one's own receipt for
+ * a local audit; never over HTTP.
+ */
+export interface ReceiptExport {
+  version: 1;
+  kind: 'reckon-receipt';
+  messageId: string;
+  conversationId: string;
+  question: string;
+  answer: string;
+  receipt: Receipt;
+  store?: ReceiptStore;
+}
+
+export interface ReceiptAuditParams {
+  /** Audit a stored message's receipt against the host's own provider store (or `remote`). */
+  messageId?: string;
+  /** Audit an exported receipt: against its own `store`, or over HTTP when `remote` is given. */
+  export?: ReceiptExport;
+  /**
+   * Challenge a remote Reckon over HTTP: its page URL `http://127.0.0.1:PORT/?token=...`. Without `export`, the
+   * receipt, question and answer of `messageId` are fetched from its GET /audit/receipt/<messageId>.
+   */
+  remote?: string;
+  /** Pin the issuer's Ed25519 public key (hex). Local audits of this install's receipts pin its own key. */
+  publicKey?: string;
+}
+
+/** What `receipts.audit` returns: the verdict, the summary stored on the message, and timing. */
+export interface AuditReport extends AuditVerdict {
+  messageId: string;
+  summary: AuditSummary;
+  /** Wall time of the audit (challenge, response, verification), ms. */
+  ms: number;
+}

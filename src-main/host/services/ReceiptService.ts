@@ -1,0 +1,220 @@
+/**
+ * Hidden-token receipts on the host (docs/receipts.md): issues a signed receipt for every finished assistant message
+ * from the hidden tokens the engine reports, keeps the provider store in <userData>/receipts/<messageId>.json,
+ * answers audit challenges and runs audits (local store, an exported receipt, or a remote Reckon over HTTP).
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GenerateResult } from '../../common/engineProtocol';
+import { ReckonError } from '../../common/errors';
+import { overheadTotal } from '../../common/ledger';
+import type { AuditReport, AuditSummary, ReceiptAuditParams, ReceiptExport } from '../../common/receiptApi';
+import {
+  ReceiptIssuer, ReceiptProvider, auditReceipt, decodeLeaf, fromBase64, makeEmbeddingSpec,
+  type AuditChallenge, type AuditResponse, type EmbeddingTable, type Receipt, type ReceiptStore,
+} from '../../common/receipts';
+import { loadOrCreateReceiptKey } from '../../audit/keyStore';
+import type { Conversation, Message, ModelInfo } from '../../common/types';
+import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
+import type { ConversationsService } from './ConversationsService';
+import type { ModelsService } from './ModelsService';
+
+/** An embedding table filled on demand from the engine (rows arrive before they are read). */
+class RowTable implements EmbeddingTable {
+  readonly rows = new Map<number, Float32Array>();
+  constructor(readonly dims: number, readonly vocabSize: number) {}
+  row(id: number): Float32Array {
+    const r = this.rows.get(id);
+    if (r === undefined) throw new RangeError(`token id ${id} outside the vocabulary or not fetched`);
+    return r;
+  }
+}
+
+interface StoredReceipt extends ReceiptExport {
+  store: ReceiptStore;
+}
+
+export class ReceiptService {
+  #key: Promise<Awaited<ReturnType<typeof loadOrCreateReceiptKey>>> | null = null;
+  /** Wall time of the last issue (fingerprints + tree + signature + rows), ms; for the docs' figures. */
+  lastIssueMs = 0;
+
+  constructor(
+    private readonly engine: EngineSupervisor,
+    private readonly conversations: ConversationsService,
+    private readonly models: ModelsService,
+    private readonly userDataDir: string,
+  ) {}
+
+  #keyPair(): ReturnType<typeof loadOrCreateReceiptKey> {
+    this.#key ??= loadOrCreateReceiptKey(this.userDataDir);
+    this.#key.catch(() => { this.#key = null; });
+    return this.#key;
+  }
+
+  async publicKey(): Promise<string | undefined> {
+    return (await this.#keyPair().catch(() => null))?.publicKeyHex;
+  }
+
+  #file(messageId: string): string {
+    if (!/^[A-Za-z0-9-]{1,100}$/.test(messageId)) throw new ReckonError('BAD_REQUEST', 'Bad message id.');
+    return join(this.userDataDir, 'receipts', `${messageId}.json`);
+  }
+
+  /** Rows (and optionally tokenised texts and the centre) of a model's embedding table, into `table`. */
+  async #fetch(model: ModelInfo, ids: Iterable<number>, o: { table?: RowTable; texts?: string[]; centre?: boolean } = {}): Promise<{ table: RowTable; tokens: number[][]; centre?: number[] }> {
+    const want = [...new Set(ids)].filter((id) => o.table === undefined || !o.table.rows.has(id));
+    const r = await this.engine.call('embeddingRows', { modelPath: model.path, ids: want, texts: o.texts, centre: o.centre });
+    const table = o.table ?? new RowTable(r.dims, r.vocabSize);
+    const bytes = fromBase64(r.rows);
+    const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+    want.forEach((id, k) => table.rows.set(id, all.slice(k * r.dims, (k + 1) * r.dims)));
+    return { table, tokens: r.tokens ?? [], centre: r.centre };
+  }
+
+  /**
+   * Issues the receipt of a finished turn and stores its provider store; sets message.receipt (or receiptError).
+   * Never throws: a turn's answer never fails because of its receipt.
+   */
+  async issue(conv: Conversation, message: Message, model: ModelInfo, question: string, r: GenerateResult): Promise<void> {
+    try {
+      const t0 = performance.now();
+      const hidden = r.hidden;
+      const expected = r.ledger.thinking + overheadTotal(r.ledger);
+      const got = (hidden ?? []).reduce((n, s) => n + s.tokens.length, 0);
+      if (hidden === undefined || got !== expected) {
+        message.receiptError = hidden === undefined
+          ? 'The engine did not report the hidden tokens of this turn.'
+          : `The engine reported ${got} hidden tokens for a ledger of ${expected}; no receipt was issued.`;
+        return;
+      }
+      const { keyPair } = await this.#keyPair();
+      const { table } = await this.#fetch(model, hidden.flatMap((s) => s.tokens));
+      const spec = makeEmbeddingSpec({ modelSha256: model.sha256, dims: table.dims, vocabSize: table.vocabSize });
+      const issued = await new ReceiptIssuer(keyPair).issue({ turnId: message.id, spec, segments: hidden, table });
+      const stored: StoredReceipt = {
+        version: 1, kind: 'reckon-receipt', messageId: message.id, conversationId: conv.id,
+        question, answer: r.answer, receipt: issued.receipt, store: issued.store,
+      };
+      const file = this.#file(message.id);
+      await mkdir(join(this.userDataDir, 'receipts'), { recursive: true });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, JSON.stringify(stored));
+      await rename(tmp, file);
+      message.receipt = issued.receipt;
+      delete message.receiptError;
+      this.lastIssueMs = performance.now() - t0;
+    } catch (err) {
+      message.receiptError = `No receipt: ${ReckonError.from(err).message}`;
+    }
+  }
+
+  async #stored(messageId: string): Promise<StoredReceipt> {
+    let text: string;
+    try {
+      text = await readFile(this.#file(messageId), 'utf8');
+    } catch {
+      throw new ReckonError('CONVERSATION_NOT_FOUND', `No receipt for message ${messageId}.`, { messageId, status: 404 });
+    }
+    try {
+      return JSON.parse(text) as StoredReceipt;
+    } catch {
+      throw new ReckonError('STORE_CORRUPT', `The receipt file of message ${messageId} is not valid JSON.`);
+    }
+  }
+
+  async get(messageId: string, includeStore = false): Promise<ReceiptExport> {
+    const s = await this.#stored(messageId);
+    const { store, ...rest } = s;
+    return includeStore ? { ...rest, store } : rest;
+  }
+
+  async challenge(messageId: string, challenge: AuditChallenge): Promise<AuditResponse> {
+    const s = await this.#stored(messageId);
+    try {
+      return new ReceiptProvider(s.store).respond(challenge);
+    } catch (err) {
+      throw new ReckonError('BAD_REQUEST', `Bad challenge: ${(err as Error).message}`, { status: 400 });
+    }
+  }
+
+  async audit(p: ReceiptAuditParams): Promise<AuditReport> {
+    const t0 = performance.now();
+    let exp: ReceiptExport;
+    let respond: (c: AuditChallenge) => Promise<AuditResponse>;
+    let via = 'local';
+    let pinned = p.publicKey;
+    if (p.remote !== undefined) {
+      const base = new URL(p.remote);
+      const token = base.searchParams.get('token') ?? '';
+      via = `${base.protocol}//${base.host}`;
+      const url = (path: string): string => `${via}${path}?token=${encodeURIComponent(token)}`;
+      if (p.export !== undefined) exp = p.export;
+      else {
+        if (p.messageId === undefined) throw new ReckonError('BAD_REQUEST', 'receipts.audit: a remote audit needs messageId or export.');
+        const res = await fetch(url(`/audit/receipt/${encodeURIComponent(p.messageId)}`));
+        if (!res.ok) throw new ReckonError(res.status === 404 ? 'CONVERSATION_NOT_FOUND' : 'BAD_REQUEST', `The remote Reckon answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+        exp = (await res.json()) as ReceiptExport;
+      }
+      respond = async (c) => {
+        const res = await fetch(url('/audit/challenge'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(c) });
+        if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
+        return (await res.json()) as AuditResponse;
+      };
+    } else if (p.export !== undefined) {
+      exp = p.export;
+      if (exp.store === undefined) throw new ReckonError('BAD_REQUEST', 'This receipt file has no provider store: audit it with --remote against the Reckon that issued it.');
+      const provider = new ReceiptProvider(exp.store);
+      respond = async (c) => provider.respond(c);
+    } else if (p.messageId !== undefined) {
+      exp = await this.#stored(p.messageId);
+      const provider = new ReceiptProvider((exp as StoredReceipt).store);
+      respond = async (c) => provider.respond(c);
+      pinned ??= await this.publicKey();
+    } else {
+      throw new ReckonError('BAD_REQUEST', 'receipts.audit: give messageId, export or remote.');
+    }
+    if (exp?.receipt === undefined || typeof exp.receipt !== 'object') throw new ReckonError('BAD_REQUEST', 'Not a Reckon receipt export.');
+
+    // The auditor's own model: the registered model whose file hash the receipt names.
+    const sha = String(exp.receipt.modelSha256 ?? '').toLowerCase();
+    const model = (await this.models.list()).find((m) => m.sha256.toLowerCase() === sha);
+    if (model === undefined) throw new ReckonError('MODEL_NOT_FOUND', `The receipt names model ${sha.slice(0, 16)}…; import that GGUF to audit it.`);
+    const base = await this.#fetch(model, [], { texts: [exp.question, exp.answer], centre: true });
+    const table = base.table;
+    await this.#fetch(model, base.tokens.flat().filter((id) => id < table.vocabSize), { table });
+    const fetching = async (c: AuditChallenge): Promise<AuditResponse> => {
+      const r = await respond(c);
+      // Prefetch the rows of the opened tokens (the auditor reads them synchronously).
+      const dims = (exp.receipt as Receipt).embeddingSpec?.dims ?? table.dims;
+      const ids: number[] = [];
+      for (const o of Array.isArray(r?.openings) ? r.openings : []) {
+        try {
+          const f = decodeLeaf(fromBase64(String(o.leaf)), dims);
+          if (f !== null && f.tokenId < table.vocabSize) ids.push(f.tokenId);
+        } catch { /* a malformed leaf fails verification later */ }
+      }
+      if (ids.length > 0) await this.#fetch(model, ids, { table });
+      return r;
+    };
+    const verdict = await auditReceipt({
+      receipt: exp.receipt, respond: fetching, table,
+      questionTokens: base.tokens[0] ?? [], answerTokens: base.tokens[1] ?? [],
+      modelSha256: model.sha256, trustedPublicKey: pinned, centre: base.centre,
+    });
+    const summary: AuditSummary = {
+      ok: verdict.ok, at: new Date().toISOString(), sampleSize: verdict.sampleSize, confidence: verdict.confidence,
+      failed: verdict.checks.filter((c) => !c.passed).map((c) => c.name), via,
+    };
+    // A local message's badge.
+    if (p.remote === undefined && p.export === undefined && p.messageId !== undefined) {
+      const conv = this.conversations.require(exp.conversationId);
+      const m = conv.messages.find((x) => x.id === p.messageId);
+      if (m !== undefined) {
+        m.audit = summary;
+        await this.conversations.save(conv);
+      }
+    }
+    return { ...verdict, messageId: exp.messageId, summary, ms: Math.round((performance.now() - t0) * 10) / 10 };
+  }
+}
