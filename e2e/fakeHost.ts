@@ -61,6 +61,7 @@ export async function startFakeHost(port = 0): Promise<FakeHost> {
     let t = 50;
     const at = (ms: number, f: () => void) => steps.push([(t += ms), f]);
     at(0, () => broadcast({ type: 'start', turnId, conversationId: conv.id, userMessage: user, assistantMessageId: assistant.id, modelId: 'fake' }));
+    at(0, () => broadcast({ type: 'difficulty', turnId, difficulty: { difficulty: 'easy', probabilities: { easy: 0.91, normal: 0.07, hard: 0.02 }, expectedThinkingTokens: 40, source: 'probe', probeTokens: 25 } }));
     const thoughts = ['Add column by column.\n', 'ones: 7 + 8 = 15, write 5, carry 1\n', 'tens: 3 + 4 + 1 = 8, write 8\n', 'so 37 + 48 = 85\n'];
     for (const th of thoughts) at(250, () => { assistant.thinking += th; broadcast({ type: 'thought', turnId, text: th }); });
     if (text.includes('crash')) {
@@ -76,6 +77,8 @@ export async function startFakeHost(port = 0): Promise<FakeHost> {
         assistant.status = 'done';
         assistant.thinkingMs = 1000;
         assistant.ledger = makeLedger({ visible: 8, thinking: 42, prompt: 25, cached: 0 });
+        assistant.difficulty = { difficulty: 'easy', probabilities: { easy: 0.91, normal: 0.07, hard: 0.02 }, expectedThinkingTokens: 40, source: 'probe', probeTokens: 25 };
+        assistant.receipt = { treeSize: 42, root: 'c0ffee'.repeat(10) + 'abcd' } as unknown as Message['receipt'];
         broadcast({ type: 'ledger', turnId, ledger: assistant.ledger });
         broadcast({ type: 'done', turnId, status: 'done', message: { ...assistant } });
       });

@@ -34,6 +34,8 @@ test('thinking streams open, collapses when the answer starts; notices show as t
   await expect(msg.getByTestId('answer')).toContainText('85');
   await expect(msg).toHaveAttribute('data-status', 'done');
   await expect(msg.getByTestId('ledger')).toHaveAttribute('data-billed', '75');
+  await expect(msg.getByTestId('turn-difficulty')).toHaveText('easy');
+  await expect(msg.getByTestId('turn-receipt')).toHaveText('receipt');
 });
 
 test('an engine crash shows inline on the message and the app stays usable', async ({ page }) => {

@@ -58,4 +58,15 @@ describe('applyTurnEvent', () => {
     expect(applyTurnEvent(msgs, { type: 'answer', turnId: 'other', text: 'z' })).toBe(false);
     expect(msgs[1]!.text).toBe('');
   });
+
+  it('keeps the controller verdict, plan, early exit and receipt', () => {
+    const msgs = started();
+    applyTurnEvent(msgs, { type: 'difficulty', turnId: 't1', difficulty: { difficulty: 'easy', probabilities: { easy: 0.9, normal: 0.08, hard: 0.02 }, expectedThinkingTokens: 40, source: 'probe', probeTokens: 20 } });
+    applyTurnEvent(msgs, { type: 'early-exit', turnId: 't1', trials: 2, fired: true, atThinkingTokens: 23, confidence: 0.97 });
+    applyTurnEvent(msgs, { type: 'draft-end', turnId: 't1', round: 0, index: 0, answer: '85', tokens: 30, finished: true, confidence: 0.9 });
+    expect(msgs[1]).toMatchObject({ difficulty: { difficulty: 'easy' }, earlyExit: { fired: true, atThinkingTokens: 23 }, drafts: 1 });
+    const receipt = { treeSize: 42, root: 'ab'.repeat(32) } as unknown as NonNullable<import('../../../../src-main/common/types').Message['receipt']>;
+    applyTurnEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', receipt } });
+    expect(msgs[1]!.receipt).toEqual({ treeSize: 42, root: 'ab'.repeat(32) });
+  });
 });

@@ -1,6 +1,8 @@
 import type { ErrorPayload } from '../../../../src-main/common/errors';
 import type { TurnEvent } from '../../../../src-main/common/events';
 import type { Ledger } from '../../../../src-main/common/ledger';
+import type { DifficultyInfo, EarlyExitRecord, Plan } from '../../../../src-main/common/controller/types';
+import type { AuditSummary } from '../../../../src-main/common/receiptApi';
 import type { Message } from '../../../../src-main/common/types';
 
 /** A message as the chat view shows it, built from a stored Message and then grown by TurnEvent deltas. */
@@ -23,6 +25,16 @@ export interface ChatMessage {
   thinkingStartedAt?: number;
   /** 0..1 while a model loads for this turn. */
   loadProgress?: number;
+  /** Controller: the probe's verdict, the plan, early exit (absent on turns without the controller). */
+  difficulty?: DifficultyInfo;
+  plan?: Plan;
+  earlyExit?: EarlyExitRecord;
+  /** Parallel drafts seen (short-m@k, PDR). */
+  drafts?: number;
+  /** Hidden-token receipt: its Merkle tree size and root, and the last audit. */
+  receipt?: { treeSize: number; root: string };
+  receiptError?: string;
+  audit?: AuditSummary;
 }
 
 export function fromMessage(m: Message): ChatMessage {
@@ -39,7 +51,20 @@ export function fromMessage(m: Message): ChatMessage {
     ledger: m.ledger,
     modelId: m.modelId,
     createdAt: m.createdAt,
+    ...controllerFields(m),
   };
+}
+
+function controllerFields(m: Message): Partial<ChatMessage> {
+  const out: Partial<ChatMessage> = {};
+  if (m.difficulty) out.difficulty = m.difficulty;
+  if (m.plan) out.plan = m.plan;
+  if (m.earlyExit) out.earlyExit = m.earlyExit;
+  if (m.drafts?.length) out.drafts = m.drafts.length;
+  if (m.receipt) out.receipt = { treeSize: m.receipt.treeSize, root: m.receipt.root };
+  if (m.receiptError) out.receiptError = m.receiptError;
+  if (m.audit) out.audit = m.audit;
+  return out;
 }
 
 export function pendingUserMessage(text: string, now = new Date()): ChatMessage {
@@ -57,6 +82,7 @@ function settle(target: ChatMessage, m: Message | undefined): void {
   }
   if (m.modelId) target.modelId = m.modelId;
   if (m.error) target.error = m.error;
+  Object.assign(target, controllerFields(m));
 }
 
 /**
@@ -115,6 +141,18 @@ export function applyTurnEvent(messages: ChatMessage[], e: TurnEvent, now: numbe
     case 'ledger':
       msg.ledger = e.ledger;
       msg.thinkingTokens = e.ledger.thinking;
+      break;
+    case 'difficulty':
+      msg.difficulty = e.difficulty;
+      break;
+    case 'plan':
+      msg.plan = e.plan;
+      break;
+    case 'draft-end':
+      msg.drafts = (msg.drafts ?? 0) + 1;
+      break;
+    case 'early-exit':
+      msg.earlyExit = { trials: e.trials, fired: e.fired, atThinkingTokens: e.atThinkingTokens, confidence: e.confidence };
       break;
     case 'done':
       settle(msg, e.message);
