@@ -1,4 +1,5 @@
 import { ReckonError } from '../../../../src-main/common/errors';
+import type { Effort } from '../../../../src-main/common/controller/types';
 import type { TurnEvent } from '../../../../src-main/common/events';
 import { sumLedgers, type Ledger } from '../../../../src-main/common/ledger';
 import type { ChatService } from '../services/chatService';
@@ -16,6 +17,8 @@ export class ChatStore {
   loading = $state(false);
   /** conversationId -> running turnId */
   running = $state<Record<string, string>>({});
+  /** Effort knob for the next turns: 'auto' (the probe decides) or 0..1 of the expected thinking length. */
+  effort = $state<Effort>('auto');
   private readonly turnConversation = new Map<string, string>();
   private readonly finished = new Set<string>();
   private loadSeq = 0;
@@ -91,7 +94,7 @@ export class ChatStore {
     }
     this.messages.push(pendingUserMessage(body));
     try {
-      const r = await this.chat.send({ conversationId: id, text: body });
+      const r = await this.chat.send({ conversationId: id, text: body, effort: this.effort });
       this.turnConversation.set(r.turnId, r.conversationId);
       if (!this.finished.has(r.turnId)) this.running = { ...this.running, [r.conversationId]: r.turnId };
     } catch (err) {
