@@ -73,7 +73,7 @@ export interface TrainOptions {
   epochs?: number;
   /** Adam learning rate. Defaults to 0.01. */
   lr?: number;
-  /** L2 weight decay (added to the loss as l2/2 * |W|^2). Defaults to 1e-3. */
+  /** L2 weight decay (added to the loss as l2/2 * |W|^2). Defaults to 1e-2 (5-fold CV on a bundled-model checkpoint: same accuracy as 1e-3, lower length error). */
   l2?: number;
   /** Weight of the length head's squared error in the loss. Defaults to 0.5. */
   lengthWeight?: number;
@@ -94,7 +94,7 @@ export function trainMlp(x: readonly (readonly number[])[], y: readonly number[]
   const C = 3;
   const epochs = opts.epochs ?? 400;
   const lr = opts.lr ?? 0.01;
-  const l2 = opts.l2 ?? 1e-3;
+  const l2 = opts.l2 ?? 1e-2;
   const lw = opts.lengthWeight ?? 0.5;
   const rng = createRng(`mlp-${opts.seed ?? 1}`);
   const counts = [0, 0, 0];
