@@ -39,7 +39,7 @@ async function reckonDecode() {
           if (e.type === 'error') { off(); reject(new Error(e.error.message)); }
         });
       });
-      await host.call('chat.send', { text: QUESTION });
+      await host.call('chat.send', { text: QUESTION, strategy: 'long' }); // plain decoding: the controller is measured apart
       const msg = await done;
       const t1 = performance.now();
       if (r === 0) continue; // warm-up: model load and thread measurement
