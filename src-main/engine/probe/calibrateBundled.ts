@@ -1,7 +1,7 @@
 /**
  * `npm run calibrate:bundled`: calibrates the bundled model's DiffAdapt probe and writes it to
  * models/probes/reckon-arith.probe.json, which the host uses for that model while its sha256 matches.
- * Straight on the engine classes (no host, no user data). Env: RECKON_CAL_QUESTIONS (default 180),
+ * Straight on the engine classes (no host, no user data). Env: RECKON_CAL_QUESTIONS (default 360),
  * RECKON_CAL_SAMPLES (default 6), RECKON_CAL_THREADS (default 1), RECKON_CAL_SEED (default 1); RECKON_CAL_MODEL and
  * RECKON_CAL_OUT override the model and output paths (to try a checkpoint without touching the shipped file);
  * RECKON_CAL_DUMP=<file> also writes {features, records} for offline study.
@@ -18,7 +18,7 @@ const root = resolve(import.meta.dirname, '../../..');
 const modelPath = resolve(process.env['RECKON_CAL_MODEL'] ?? join(root, 'models/reckon-arith.gguf'));
 const outPath = resolve(process.env['RECKON_CAL_OUT'] ?? join(root, 'models/probes/reckon-arith.probe.json'));
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
-const questions = env('RECKON_CAL_QUESTIONS', 180);
+const questions = env('RECKON_CAL_QUESTIONS', 360);
 const perQuestion = env('RECKON_CAL_SAMPLES', 6);
 const threads = env('RECKON_CAL_THREADS', 1);
 const seed = env('RECKON_CAL_SEED', 1);
