@@ -80,7 +80,8 @@ describe('budget forcing', () => {
       let next = await it.next();
       while (!next.done) {
         const t = next.value;
-        if (m.model.isEogToken(t) || out.length > 200) { out.push(t); break; }
+        if (m.model.isEogToken(t)) break; // <|im_end|> ends the answer; it is not part of it
+        if (out.length > 200) { out.push(t); break; }
         thinking++;
         if (thinking === 12) {
           // budget spent: discard the sampled token and decode </think> instead (s1-style budget forcing)
