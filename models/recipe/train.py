@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--out", default="work/ckpt.pt")
     ap.add_argument("--save-every", type=int, default=250)
+    ap.add_argument("--init", default=None,
+                    help="phase 2: start from this checkpoint's weights (fresh optimiser, own seed and schedule)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
@@ -70,6 +72,9 @@ def main():
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
     start = 0
+    if args.init:
+        model.load_state_dict(torch.load(args.init)["model"])
+        print(f"initialised from {args.init}", flush=True)
     if os.path.exists(args.out):
         ck = torch.load(args.out)
         if ck["args"]["seed"] == args.seed and ck["args"]["steps"] == args.steps:
