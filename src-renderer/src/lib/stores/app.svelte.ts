@@ -2,9 +2,11 @@ import { getContext, setContext } from 'svelte';
 import { ChatService } from '../services/chatService';
 import { ConversationService } from '../services/conversationService';
 import { ModelService } from '../services/modelService';
+import { ReceiptService } from '../services/receiptService';
 import { SettingsService } from '../services/settingsService';
 import { SystemService } from '../services/systemService';
 import type { AppClient } from '../transport/types';
+import { AuditStore } from './audit.svelte';
 import { ChatStore } from './chat.svelte';
 import { ConnectionStore } from './connection.svelte';
 import { ConversationsStore } from './conversations.svelte';
@@ -22,6 +24,7 @@ export class AppState {
   readonly models: ModelsStore;
   readonly conversations: ConversationsStore;
   readonly chat: ChatStore;
+  readonly audit: AuditStore;
   settingsOpen = $state(false);
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -37,6 +40,7 @@ export class AppState {
       void this.system.refresh();
       void this.system.refreshNotices();
     });
+    this.audit = new AuditStore(new ReceiptService(client), () => this.chat.messages);
     this.connection = new ConnectionStore(client, () => void this.reload());
   }
 
