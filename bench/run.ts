@@ -23,11 +23,20 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
-async function reckonDecode() {
+/**
+ * Reckon's path on one strategy. 'long' = plain LlamaChat decoding; 'controller' = the controller's own
+ * token-by-token path (decodePath: budget accounting, step detection, hidden-token log) with no budget and no
+ * early exit, so it decodes the same tokens: the difference is the controller's own cost per token.
+ */
+async function reckonDecode(mode: 'long' | 'controller' = 'long') {
   const home = mkdtempSync(join(tmpdir(), 'reckon-bench-'));
   const host = await createHost({ userDataDir: home, modelsDir, shell: 'cli' });
   try {
     await host.call('settings.update', { threads: THREADS, temperature: 0 });
+    if (mode === 'controller') {
+      const open = { budgetFraction: null, earlyExitThreshold: null };
+      await host.call('settings.update', { controller: { strategies: { easy: open, normal: open, hard: open } } });
+    }
     let tokens = 0, seconds = 0, ttft = 0;
     for (let r = 0; r <= RUNS; r++) {
       const t0 = performance.now();
@@ -39,7 +48,7 @@ async function reckonDecode() {
           if (e.type === 'error') { off(); reject(new Error(e.error.message)); }
         });
       });
-      await host.call('chat.send', { text: QUESTION, strategy: 'long' }); // plain decoding: the controller is measured apart
+      await host.call('chat.send', { text: QUESTION, strategy: mode === 'long' ? 'long' : 'budget', effort: 'auto' });
       const msg = await done;
       const t1 = performance.now();
       if (r === 0) continue; // warm-up: model load and thread measurement
@@ -62,3 +71,6 @@ console.log(`bare node-llama-cpp : ${f(bare.tokensPerSecond)} tok/s decode, TTFT
 const reckon = await reckonDecode();
 console.log(`reckon (host+engine): ${f(reckon.tokensPerSecond)} tok/s decode, TTFT ${f(reckon.ttftMs)} ms (${reckon.tokens} tokens), engine RSS ${f(reckon.engineRssMiB)} MiB`);
 console.log(`ratio reckon/bare   : ${f(reckon.tokensPerSecond / bare.tokensPerSecond, 3)}`);
+const ctl = await reckonDecode('controller');
+console.log(`controller path     : ${f(ctl.tokensPerSecond)} tok/s decode (${ctl.tokens} tokens; probe pass not included)`);
+console.log(`controller cost     : ${f(100 * (1 - ctl.tokensPerSecond / reckon.tokensPerSecond), 2)} % of plain decoding speed (target <= 3 %)`);

@@ -107,7 +107,7 @@ export async function runControlled(
       return decodePath({
         model: t.model, sequence, think: t.think, prompt,
         temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens,
-        budget: plan.thinkingBudget, earlyExit: null, signal,
+        budget: plan.thinkingBudget, earlyExit: null, signal, answerConfidence: true,
         shouldStop: () => finishOrder.length >= m,
         onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', requestId, round: r, index, part: 'thought', text: d }); },
         onAnswer: (x) => emit({ type: 'draft', requestId, round: r, index, part: 'answer', text: x }),
