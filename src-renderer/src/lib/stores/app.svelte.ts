@@ -2,6 +2,7 @@ import { getContext, setContext } from 'svelte';
 import { ChatService } from '../services/chatService';
 import { ConversationService } from '../services/conversationService';
 import { ModelService } from '../services/modelService';
+import { ProbeService } from '../services/probeService';
 import { ReceiptService } from '../services/receiptService';
 import { SettingsService } from '../services/settingsService';
 import { SystemService } from '../services/systemService';
@@ -11,6 +12,7 @@ import { ChatStore } from './chat.svelte';
 import { ConnectionStore } from './connection.svelte';
 import { ConversationsStore } from './conversations.svelte';
 import { ModelsStore } from './models.svelte';
+import { ProbeStore } from './probe.svelte';
 import { SettingsStore } from './settings.svelte';
 import { SystemStore } from './system.svelte';
 import { ToastStore } from './toasts.svelte';
@@ -25,6 +27,8 @@ export class AppState {
   readonly conversations: ConversationsStore;
   readonly chat: ChatStore;
   readonly audit: AuditStore;
+  /** The difficulty probe of the current model (Settings → Calibrate difficulty probe). */
+  readonly probe: ProbeStore;
   settingsOpen = $state(false);
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -41,6 +45,7 @@ export class AppState {
       void this.system.refreshNotices();
     });
     this.audit = new AuditStore(new ReceiptService(client), () => this.chat.messages);
+    this.probe = new ProbeStore(new ProbeService(client));
     this.connection = new ConnectionStore(client, () => void this.reload());
   }
 

@@ -1,5 +1,5 @@
 import { ReckonError } from '../../../../src-main/common/errors';
-import type { Effort } from '../../../../src-main/common/controller/types';
+import type { Effort, StrategyName } from '../../../../src-main/common/controller/types';
 import type { TurnEvent } from '../../../../src-main/common/events';
 import { sumLedgers, type Ledger } from '../../../../src-main/common/ledger';
 import type { ChatService } from '../services/chatService';
@@ -19,6 +19,8 @@ export class ChatStore {
   running = $state<Record<string, string>>({});
   /** Effort knob for the next turns: 'auto' (the probe decides) or 0..1 of the expected thinking length. */
   effort = $state<Effort>('auto');
+  /** Controller strategy for the next turns ('auto' = the difficulty class's strategy; 'long' = no controller). */
+  strategy = $state<StrategyName>('auto');
   private readonly turnConversation = new Map<string, string>();
   private readonly finished = new Set<string>();
   private loadSeq = 0;
@@ -94,7 +96,7 @@ export class ChatStore {
     }
     this.messages.push(pendingUserMessage(body));
     try {
-      const r = await this.chat.send({ conversationId: id, text: body, effort: this.effort });
+      const r = await this.chat.send({ conversationId: id, text: body, effort: this.effort, strategy: this.strategy });
       this.turnConversation.set(r.turnId, r.conversationId);
       if (!this.finished.has(r.turnId)) this.running = { ...this.running, [r.conversationId]: r.turnId };
     } catch (err) {

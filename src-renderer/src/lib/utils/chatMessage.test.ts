@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TurnEvent } from '../../../../src-main/common/events';
 import { makeLedger } from '../../../../src-main/common/ledger';
-import { applyTurnEvent, pendingUserMessage, type ChatMessage } from './chatMessage';
+import { applyTurnEvent, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
 
 const user = { id: 'u1', role: 'user' as const, text: 'What is 37+48?', createdAt: '2024-01-01T00:00:00Z' };
 
@@ -68,5 +68,37 @@ describe('applyTurnEvent', () => {
     const receipt = { treeSize: 42, root: 'ab'.repeat(32) } as unknown as NonNullable<import('../../../../src-main/common/types').Message['receipt']>;
     applyTurnEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', receipt } });
     expect(msgs[1]!.receipt).toEqual({ treeSize: 42, root: 'ab'.repeat(32) });
+  });
+
+  it('counts live thinking tokens for the budget bar and builds the drafts view from draft events', () => {
+    const msgs = started();
+    const a = msgs[1]!;
+    applyTurnEvent(msgs, { type: 'thought', turnId: 't1', text: '7' });
+    applyTurnEvent(msgs, { type: 'thought', turnId: 't1', text: '\n8' });
+    expect(a.liveThinkingTokens).toBe(3);
+    const plan = { requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', expectedThinkingTokens: 60, thinkingBudget: 60, systemPrompt: '',
+      temperature: 0.7, earlyExitThreshold: null, trialTokens: 48, earlyExitStart: 30, sampling: null, rounds: [2, 1], kappa: 64 } as const;
+    applyTurnEvent(msgs, { type: 'plan', turnId: 't1', plan: { ...plan, rounds: [2, 1] } });
+    expect(a.draftsGrid?.rounds.map((r) => r.drafts.length)).toEqual([2, 1]);
+    applyTurnEvent(msgs, { type: 'draft', turnId: 't1', round: 0, index: 1, part: 'thought', text: 'ones' });
+    applyTurnEvent(msgs, { type: 'draft-end', turnId: 't1', round: 0, index: 1, answer: '85', tokens: 30, finished: true, confidence: 0.9 });
+    applyTurnEvent(msgs, { type: 'workspace', turnId: 't1', round: 0, text: 'Candidate answers from earlier drafts: 85', tokens: 41 });
+    expect(a.draftsGrid?.rounds[0]!.drafts[1]).toMatchObject({ thought: 'ones', key: '85', state: 'finished' });
+    expect(a.drafts).toBe(1);
+    const drafts = [
+      { round: 0, index: 0, answer: '84', text: '84', tokens: 20, finished: true, confidence: 0.5, winner: false },
+      { round: 0, index: 1, answer: '85', text: '85', tokens: 30, finished: true, confidence: 0.9, winner: false },
+      { round: 1, index: 0, answer: '85', text: '= 85', tokens: 25, finished: true, confidence: 0.95, winner: true },
+    ];
+    applyTurnEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', plan: { ...plan, rounds: [2, 1] }, drafts } });
+    // the stored records settle the grid; the live thinking and exact workspace stay
+    expect(a.draftsGrid?.winner).toEqual({ round: 1, index: 0, answer: '85' });
+    expect(a.draftsGrid?.rounds[0]!.drafts[1]!.thought).toBe('ones');
+    expect(a.draftsGrid?.rounds[0]!.workspace).toMatchObject({ tokens: 41, rebuilt: false });
+    expect(a.drafts).toBe(3);
+    // after a reload: rebuilt from Message.drafts alone
+    const again = fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', plan: { ...plan, rounds: [2, 1] }, drafts });
+    expect(again.draftsGrid?.rounds[0]!.workspace).toMatchObject({ text: 'Candidate answers from earlier drafts: 85, 84', rebuilt: true });
+    expect(again.draftsGrid?.winner?.index).toBe(0);
   });
 });

@@ -4,6 +4,8 @@ import type { Ledger } from '../../../../src-main/common/ledger';
 import type { DifficultyInfo, EarlyExitRecord, Plan } from '../../../../src-main/common/controller/types';
 import type { AuditSummary } from '../../../../src-main/common/receiptApi';
 import type { Message } from '../../../../src-main/common/types';
+import { applyDraftEvent, gridFromPlan, gridFromRecords, isParallelPlan, mergeDraftRecords, type DraftsGrid } from './draftsGrid';
+import { thoughtDeltaTokens } from './thinkingBudget';
 
 /** A message as the chat view shows it, built from a stored Message and then grown by TurnEvent deltas. */
 export interface ChatMessage {
@@ -31,6 +33,10 @@ export interface ChatMessage {
   earlyExit?: EarlyExitRecord;
   /** Parallel drafts seen (short-m@k, PDR). */
   drafts?: number;
+  /** The drafts view (rounds x drafts), live from draft events, rebuilt from Message.drafts after a reload. */
+  draftsGrid?: DraftsGrid;
+  /** Thinking tokens estimated from the thought deltas so far (the budget bar while live). */
+  liveThinkingTokens?: number;
   /** Hidden-token receipt: its Merkle tree size and root, and the last audit. */
   receipt?: { treeSize: number; root: string };
   receiptError?: string;
@@ -60,7 +66,10 @@ function controllerFields(m: Message): Partial<ChatMessage> {
   if (m.difficulty) out.difficulty = m.difficulty;
   if (m.plan) out.plan = m.plan;
   if (m.earlyExit) out.earlyExit = m.earlyExit;
-  if (m.drafts?.length) out.drafts = m.drafts.length;
+  if (m.drafts?.length) {
+    out.drafts = m.drafts.length;
+    out.draftsGrid = gridFromRecords(m.drafts, m.plan);
+  }
   if (m.receipt) out.receipt = { treeSize: m.receipt.treeSize, root: m.receipt.root };
   if (m.receiptError) out.receiptError = m.receiptError;
   if (m.audit) out.audit = m.audit;
@@ -82,7 +91,16 @@ function settle(target: ChatMessage, m: Message | undefined): void {
   }
   if (m.modelId) target.modelId = m.modelId;
   if (m.error) target.error = m.error;
+  // Keep the live drafts view (its thinking text and exact workspaces): merge the stored records into it.
+  const grid = target.draftsGrid;
   Object.assign(target, controllerFields(m));
+  if (grid && m.drafts?.length) target.draftsGrid = mergeDraftRecords(grid, m.drafts);
+}
+
+function draftsOf(msg: ChatMessage): DraftsGrid {
+  msg.draftsGrid ??= isParallelPlan(msg.plan) ? gridFromPlan(msg.plan) : { strategy: 'short-m@k', rounds: [], budget: null, m: null, winner: null };
+  // read back through the message: with a $state proxy, the stored object is the reactive one
+  return msg.draftsGrid;
 }
 
 /**
@@ -121,6 +139,7 @@ export function applyTurnEvent(messages: ChatMessage[], e: TurnEvent, now: numbe
         msg.thinkingStartedAt = now;
       }
       msg.loadProgress = undefined;
+      msg.liveThinkingTokens = (msg.liveThinkingTokens ?? 0) + thoughtDeltaTokens(e.text, msg.thinking === '');
       msg.thinking += e.text;
       break;
     case 'thought-end':
@@ -147,9 +166,15 @@ export function applyTurnEvent(messages: ChatMessage[], e: TurnEvent, now: numbe
       break;
     case 'plan':
       msg.plan = e.plan;
+      if (isParallelPlan(e.plan) && !msg.draftsGrid) msg.draftsGrid = gridFromPlan(e.plan);
       break;
     case 'draft-end':
       msg.drafts = (msg.drafts ?? 0) + 1;
+      applyDraftEvent(draftsOf(msg), e);
+      break;
+    case 'draft':
+    case 'workspace':
+      applyDraftEvent(draftsOf(msg), e);
       break;
     case 'early-exit':
       msg.earlyExit = { trials: e.trials, fired: e.fired, atThinkingTokens: e.atThinkingTokens, confidence: e.confidence };

@@ -1,0 +1,16 @@
+import type { ProbeCalibrateParams, ReckonClient } from '../../../../src-main/common/api';
+import type { ProbeStatus } from '../../../../src-main/common/probe/types';
+
+/** The DiffAdapt probe of a model: status, calibration (long call; progress is read with status), cancel. */
+export class ProbeService {
+  constructor(private readonly client: ReckonClient) {}
+  status(modelId?: string): Promise<ProbeStatus> {
+    return this.client.call('probe.status', modelId ? { modelId } : {});
+  }
+  calibrate(p: ProbeCalibrateParams): Promise<ProbeStatus> {
+    return this.client.call('probe.calibrate', p);
+  }
+  cancel(): Promise<void> {
+    return this.client.call('probe.cancel', {});
+  }
+}
