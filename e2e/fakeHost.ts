@@ -12,6 +12,7 @@ import type { ClientFrame, ServerFrame } from '../src-main/common/api';
 import type { TurnEvent } from '../src-main/common/events';
 import { makeLedger } from '../src-main/common/ledger';
 import { defaultSettings, type Conversation, type Message, type Settings } from '../src-main/common/types';
+import { controllerSteps, isControllerScript } from './fakeControllerTurn';
 import { repoRoot } from './server';
 
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.woff2': 'font/woff2', '.woff': 'font/woff', '.ttf': 'font/ttf' };
@@ -61,6 +62,12 @@ export async function startFakeHost(port = 0): Promise<FakeHost> {
     let t = 50;
     const at = (ms: number, f: () => void) => steps.push([(t += ms), f]);
     at(0, () => broadcast({ type: 'start', turnId, conversationId: conv.id, userMessage: user, assistantMessageId: assistant.id, modelId: 'fake' }));
+    if (isControllerScript(text)) {
+      // controller views: a slow early-exit turn, live PDR drafts (fakeControllerTurn.ts)
+      for (const [ms, f] of controllerSteps(turnId, text, assistant, broadcast)) at(ms, f);
+      timers.set(turnId, steps.map(([ms, f]) => setTimeout(f, ms)));
+      return turnId;
+    }
     at(0, () => broadcast({ type: 'difficulty', turnId, difficulty: { difficulty: 'easy', probabilities: { easy: 0.91, normal: 0.07, hard: 0.02 }, expectedThinkingTokens: 40, source: 'probe', probeTokens: 25 } }));
     const thoughts = ['Add column by column.\n', 'ones: 7 + 8 = 15, write 5, carry 1\n', 'tens: 3 + 4 + 1 = 8, write 8\n', 'so 37 + 48 = 85\n'];
     for (const th of thoughts) at(250, () => { assistant.thinking += th; broadcast({ type: 'thought', turnId, text: th }); });
