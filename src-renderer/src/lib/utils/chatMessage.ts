@@ -4,7 +4,7 @@ import type { Ledger } from '../../../../src-main/common/ledger';
 import type { DifficultyInfo, EarlyExitRecord, Plan } from '../../../../src-main/common/controller/types';
 import type { AuditSummary } from '../../../../src-main/common/receiptApi';
 import type { Message } from '../../../../src-main/common/types';
-import { applyDraftEvent, gridFromPlan, gridFromRecords, isParallelPlan, mergeDraftRecords, type DraftsGrid } from './draftsGrid';
+import { applyDraftEvent, gridFromPlan, gridFromRecords, isParallelPlan, mergeDraftRecords, settleGrid, type DraftsGrid } from './draftsGrid';
 import { thoughtDeltaTokens } from './thinkingBudget';
 
 /** A message as the chat view shows it, built from a stored Message and then grown by TurnEvent deltas. */
@@ -181,12 +181,14 @@ export function applyTurnEvent(messages: ChatMessage[], e: TurnEvent, now: numbe
       break;
     case 'done':
       settle(msg, e.message);
+      if (msg.draftsGrid) settleGrid(msg.draftsGrid);
       msg.status = e.status;
       msg.phase = 'final';
       msg.loadProgress = undefined;
       break;
     case 'error':
       settle(msg, e.message);
+      if (msg.draftsGrid) settleGrid(msg.draftsGrid);
       msg.status = e.error.code === 'TURN_ABORTED' ? 'stopped' : 'error';
       if (msg.status === 'error') msg.error = e.error;
       msg.phase = 'final';

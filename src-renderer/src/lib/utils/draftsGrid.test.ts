@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerTurnEvent } from '../../../../src-main/common/controller/events';
 import type { DraftRecord, Plan } from '../../../../src-main/common/controller/types';
-import { applyDraftEvent, gridFromPlan, gridFromRecords, gridProgress, mergeDraftRecords } from './draftsGrid';
+import { applyDraftEvent, gridFromPlan, gridFromRecords, gridProgress, mergeDraftRecords, settleGrid } from './draftsGrid';
 
 const pdr: Plan & { strategy: 'pdr' } = {
   requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', expectedThinkingTokens: 60, thinkingBudget: 60,
@@ -85,5 +85,13 @@ describe('drafts grid', () => {
     expect(m.strategy).toBe('short-m@k');
     expect(m.rounds[0]!.workspace).toBeNull();
     expect(m.rounds[0]!.drafts[1]!.state).toBe('stopped');
+  });
+
+  it('a turn that ended early cuts off the drafts still running', () => {
+    const g = gridFromPlan(mk);
+    applyDraftEvent(g, ev({ type: 'draft', round: 0, index: 0, part: 'thought', text: 'a' }));
+    applyDraftEvent(g, ev({ type: 'draft-end', round: 0, index: 1, answer: '5', tokens: 3, finished: true, confidence: 1 }));
+    settleGrid(g);
+    expect(g.rounds[0]!.drafts.map((d) => d.state)).toEqual(['stopped', 'finished', 'stopped']);
   });
 });

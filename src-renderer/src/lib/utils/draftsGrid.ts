@@ -149,6 +149,12 @@ export function mergeDraftRecords(g: DraftsGrid, records: readonly DraftRecord[]
   return g;
 }
 
+/** The turn ended (stopped, error): drafts still running were cut off. */
+export function settleGrid(g: DraftsGrid): DraftsGrid {
+  for (const r of g.rounds) for (const d of r.drafts) if (d.state === 'waiting' || d.state === 'thinking' || d.state === 'answering') d.state = 'stopped';
+  return g;
+}
+
 /** A grid rebuilt from a stored message (after a reload). */
 export function gridFromRecords(records: readonly DraftRecord[], plan?: Plan): DraftsGrid {
   const strategy: DraftsGrid['strategy'] = plan?.strategy === 'short-m@k' ? 'short-m@k'
