@@ -113,6 +113,8 @@ export interface Message {
   difficulty?: DifficultyInfo;
   plan?: Plan;
   drafts?: DraftRecord[];
+  /** PDR: the workspace each round handed to the next, exactly as the model saw it. */
+  workspaces?: { round: number; text: string; tokens: number }[];
   earlyExit?: EarlyExitRecord;
   /** Tokens decoded one after another (parallel drafts once per round). */
   latencyTokens?: number;

@@ -182,6 +182,7 @@ export class ChatService {
           this.emit({ type: 'plan', turnId, plan: e.plan });
           break;
         case 'draft': case 'draft-end': case 'workspace': case 'early-exit': {
+          if (e.type === 'workspace') (message.workspaces ??= []).push({ round: e.round, text: e.text, tokens: e.tokens });
           const { requestId: _r, ...rest } = e;
           this.emit({ ...rest, turnId } as TurnEvent);
           break;

@@ -68,7 +68,7 @@ function controllerFields(m: Message): Partial<ChatMessage> {
   if (m.earlyExit) out.earlyExit = m.earlyExit;
   if (m.drafts?.length) {
     out.drafts = m.drafts.length;
-    out.draftsGrid = gridFromRecords(m.drafts, m.plan);
+    out.draftsGrid = gridFromRecords(m.drafts, m.plan, m.workspaces);
   }
   if (m.receipt) out.receipt = { treeSize: m.receipt.treeSize, root: m.receipt.root };
   if (m.receiptError) out.receiptError = m.receiptError;

@@ -87,6 +87,12 @@ describe('drafts grid', () => {
     expect(m.rounds[0]!.drafts[1]!.state).toBe('stopped');
   });
 
+  it('uses the workspaces stored on the message, exactly as the model saw them, before rebuilding any', () => {
+    const g = gridFromRecords(records(), pdr, [{ round: 0, text: 'Candidate answers from earlier drafts: 85, 85', tokens: 44 }]);
+    expect(g.rounds[0]!.workspace).toEqual({ text: 'Candidate answers from earlier drafts: 85, 85', tokens: 44, rebuilt: false });
+    expect(g.rounds[1]!.workspace?.rebuilt).toBe(true);
+  });
+
   it('a turn that ended early cuts off the drafts still running', () => {
     const g = gridFromPlan(mk);
     applyDraftEvent(g, ev({ type: 'draft', round: 0, index: 0, part: 'thought', text: 'a' }));

@@ -156,13 +156,17 @@ export function settleGrid(g: DraftsGrid): DraftsGrid {
 }
 
 /** A grid rebuilt from a stored message (after a reload). */
-export function gridFromRecords(records: readonly DraftRecord[], plan?: Plan): DraftsGrid {
+export function gridFromRecords(records: readonly DraftRecord[], plan?: Plan, workspaces?: readonly { round: number; text: string; tokens: number }[]): DraftsGrid {
   const strategy: DraftsGrid['strategy'] = plan?.strategy === 'short-m@k' ? 'short-m@k'
     : plan?.strategy === 'pdr' ? 'pdr'
     : new Set(records.map((r) => r.round)).size > 1 ? 'pdr' : 'short-m@k';
   const g: DraftsGrid = isParallelPlan(plan)
     ? gridFromPlan(plan)
     : { strategy, rounds: [], budget: plan?.thinkingBudget ?? null, m: plan?.sampling?.m ?? null, winner: null };
+  for (const w of workspaces ?? []) {
+    const r = g.rounds[w.round];
+    if (r) r.workspace = { text: w.text, tokens: w.tokens, rebuilt: false }; // the stored, exact workspace
+  }
   return mergeDraftRecords(g, records);
 }
 
