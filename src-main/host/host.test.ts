@@ -192,6 +192,27 @@ describe('chat', () => {
     expect(conv.messages[1]!.text).not.toBe('The answer is 85.');
   });
 
+  it('a stopped answer with partial text is not history for the next turn', async () => {
+    const h = await open();
+    engine.stepMs = 40;
+    let id = '';
+    const stopped = new Promise<void>((resolve) => {
+      const off = h.onTurnEvent((e) => {
+        if (e.turnId === id && e.type === 'answer') { off(); void h.call('chat.stop', { turnId: id }).then(() => resolve()); }
+      });
+    });
+    const r = (await h.call('chat.send', { text: 'What is 37+48?' })) as { turnId: string; conversationId: string };
+    id = r.turnId;
+    await stopped;
+    await expect.poll(async () => ((await h.call('conversations.get', { id: r.conversationId })) as Conversation).messages[1]?.status).toBe('stopped');
+    const conv = (await h.call('conversations.get', { id: r.conversationId })) as Conversation;
+    expect(conv.messages[1]!.text).not.toBe('');
+    engine.stepMs = 0;
+    await turn(h, { conversationId: r.conversationId, text: 'And 1+1?' });
+    const gen = engine.calls.filter((c) => c.method === 'generate');
+    expect(gen.at(-1)!.params).toMatchObject({ history: [], question: 'And 1+1?' });
+  });
+
   it('persists streamed text while streaming (at most every 500 ms) and marks leftovers interrupted on start', async () => {
     const h = await open();
     engine.stepMs = 150;

@@ -261,8 +261,10 @@ function historyOf(c: Conversation): HistoryItem[] {
     const m = c.messages[i]!;
     if (m.role !== 'user') continue;
     const next = c.messages[i + 1];
-    // A question whose answer failed or is empty is left out, so the model does not see a dangling turn.
+    // A question whose answer failed, is empty or was cut short (stopped, interrupted) is left out: the model
+    // would otherwise continue from a dangling or half-finished turn.
     if (!next || next.role !== 'assistant' || next.text.trim() === '') continue;
+    if (next.status === 'stopped' || next.status === 'interrupted' || next.status === 'error') continue;
     out.push({ role: 'user', text: m.text }, { role: 'assistant', text: next.text });
   }
   return out;
