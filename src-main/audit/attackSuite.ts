@@ -3,10 +3,39 @@
  * dishonest provider that holds the real signing key and the real embedding table and answers challenges as
  * well as it can; only forgeries lack the key.
  */
-import type { AuditOptions, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, SecurityParameter } from '../common/receipts';
+import type { AuditHead, AuditOptions, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, SecurityParameter } from '../common/receipts';
 import { ReceiptIssuer, auditReceipt, fingerprintSegments, generateReceiptKeyPair, makeEmbeddingSpec } from '../common/receipts';
-import type { HonestTurn } from './synthetic';
+import type { ArithmeticProblem } from './synthetic';
 import { honestTurn, randomProblem, seededRandom, similarProblem, tokenize, traceText } from './synthetic';
+
+/** One honest turn of the suite: what the auditor holds (question, answer) and what the provider committed. */
+export interface SuiteTurn {
+  turnId: string;
+  questionTokens: number[];
+  answerTokens: number[];
+  /** The honest hidden segments (thinking last). */
+  segments: HiddenSegment[];
+  /** Synthetic turns: the problem, for splice and similar padding made from the synthetic trace generator. */
+  problem?: ArithmeticProblem;
+  /** Real turns: the reasoning of a similar but different question (adaptive-similar padding). */
+  similarReasoning?: number[];
+}
+type HonestTurn = SuiteTurn;
+
+/** Where real-model padding comes from (otherwise the synthetic generator). */
+export interface PaddingSources {
+  /** Reasoning of another question (splice). */
+  otherReasoning: (turn: SuiteTurn, rnd: () => number) => number[];
+  /** A random token for filler-random. */
+  randomToken: (rnd: () => number) => number;
+  /** Tokens filler-repeat picks its one token from. */
+  repeatTokens: readonly number[];
+  /**
+   * Token that closes the thinking segment (`</think>`): padding put into the thinking goes before it, as a
+   * careful provider would do, so the last leaf still looks right.
+   */
+  closeToken?: number;
+}
 
 export const INFLATION_SIZES = [0.05, 0.1, 0.25, 0.5] as const;
 
@@ -25,7 +54,7 @@ export const FORGERIES = ['tampered-root', 'edited-counts', 'spliced-proofs', 'w
 export type Forgery = (typeof FORGERIES)[number];
 
 /** Padding tokens for an attack: about `inflation` × the honest hidden count. */
-export function paddingFor(attack: Exclude<Attack, 'count-only'>, turn: HonestTurn, inflation: number, rnd: () => number, blockSize: number): number[] {
+export function paddingFor(attack: Exclude<Attack, 'count-only'>, turn: HonestTurn, inflation: number, rnd: () => number, blockSize: number, sources?: PaddingSources): number[] {
   const honest = turn.segments.flatMap((s) => s.tokens);
   const want = Math.max(1, Math.round(inflation * honest.length));
   const thinking = turn.segments.find((s) => s.kind === 'thinking')!.tokens;
@@ -49,18 +78,19 @@ export function paddingFor(attack: Exclude<Attack, 'count-only'>, turn: HonestTu
       break;
     }
     case 'splice':
-      fill(() => tokenize(traceText(randomProblem(rnd))));
+      fill(() => sources !== undefined ? sources.otherReasoning(turn, rnd) : tokenize(traceText(randomProblem(rnd))));
       break;
     case 'adaptive-similar':
-      fill(() => tokenize(traceText(similarProblem(turn.problem, rnd))));
+      fill(() => turn.similarReasoning ?? tokenize(traceText(similarProblem(turn.problem!, rnd))));
       break;
     case 'filler-repeat': {
-      const t = tokenize(rnd() < 0.5 ? '.' : ' ')[0]!;
+      const from = sources?.repeatTokens ?? tokenize('. ');
+      const t = from[Math.floor(rnd() * from.length)]!;
       fill(() => [t]);
       break;
     }
     case 'filler-random':
-      fill(() => [7 + Math.floor(rnd() * 95)]);
+      fill(() => [sources !== undefined ? sources.randomToken(rnd) : 7 + Math.floor(rnd() * 95)]);
       break;
   }
   // Whole blocks for the block-aligned attacks; the others are cut to size.
@@ -80,11 +110,20 @@ export interface SuiteOptions {
   thresholds?: Partial<AuditThresholds>;
   blockSize?: number;
   /** Honest turn generator; defaults to synthetic arithmetic (3 terms of 5 digits). */
-  makeTurn?: (i: number, rnd: () => number) => HonestTurn;
+  makeTurn?: (i: number, rnd: () => number) => HonestTurn | Promise<HonestTurn>;
+  /** Real-model padding (otherwise synthetic). */
+  padding?: PaddingSources;
+  /** sha256 the receipts name (the real model's); defaults to a placeholder for synthetic tables. */
+  modelSha256?: string;
+  /** The model's audit head (bag-of-tokens checks). */
+  head?: AuditHead;
+  /** Called after each honest turn with its index. */
+  onTurn?: (i: number) => void;
 }
 
 export interface SuiteResult {
   sampleSize: number;
+  turns: number;
   honest: { audits: number; falsePositives: number; rate: number; failedChecks: Record<string, number> };
   /** detection[attack][size] = detected / audits. */
   detection: Record<string, Record<string, number>>;
@@ -101,7 +140,8 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
   const turns = o.turns ?? 20;
   const sizes = o.sizes ?? INFLATION_SIZES;
   const trials = o.trials ?? 1;
-  const spec: EmbeddingSpec = makeEmbeddingSpec({ modelSha256: MODEL, dims: o.table.dims, vocabSize: o.table.vocabSize, blockSize: o.blockSize });
+  const model = o.modelSha256 ?? MODEL;
+  const spec: EmbeddingSpec = makeEmbeddingSpec({ modelSha256: model, dims: o.table.dims, vocabSize: o.table.vocabSize, blockSize: o.blockSize });
   const keys = await generateReceiptKeyPair();
   const otherKeys = await generateReceiptKeyPair();
   const issuer = new ReceiptIssuer(keys);
@@ -110,11 +150,12 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
 
   const audit = (t: HonestTurn, receipt: unknown, respond: AuditOptions['respond']) => auditReceipt({
     receipt, respond, table: o.table, questionTokens: t.questionTokens, answerTokens: t.answerTokens,
-    modelSha256: MODEL, trustedPublicKey: publicKey, security: o.security, thresholds: o.thresholds,
+    modelSha256: model, trustedPublicKey: publicKey, security: o.security, thresholds: o.thresholds, head: o.head,
   });
 
   const result: SuiteResult = {
     sampleSize: 0,
+    turns,
     honest: { audits: 0, falsePositives: 0, rate: 0, failedChecks: {} },
     detection: {},
     forgeries: { 'tampered-root': { audits: 0, rejected: 0 }, 'edited-counts': { audits: 0, rejected: 0 }, 'spliced-proofs': { audits: 0, rejected: 0 }, 'wrong-key': { audits: 0, rejected: 0 } },
@@ -128,7 +169,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
 
   let previous: { receipt: Receipt; provider: ReceiptProvider } | null = null;
   for (let i = 0; i < turns; i++) {
-    const turn = makeTurn(i, rnd);
+    const turn = await makeTurn(i, rnd);
     const honest = await issuer.issue({ turnId: turn.turnId, spec, segments: turn.segments, table: o.table });
     const respond = (c: Parameters<ReceiptProvider['respond']>[0]): AuditResponse => honest.provider.respond(c);
     for (let k = 0; k < trials; k++) {
@@ -155,12 +196,15 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
             tally(attack, size, !va.ok && !vb.ok);
             continue;
           }
-          const pad = paddingFor(attack, turn, size, rnd, spec.blockSize);
-          // Padding goes in as extra thinking (appended to the thinking segment) or as a claimed discarded draft.
+          const pad = paddingFor(attack, turn, size, rnd, spec.blockSize, o.padding);
+          // Padding goes in as extra thinking (before the closing tag when there is one) or as a claimed discarded draft.
           const asDraft = rnd() < 0.5;
+          const close = o.padding?.closeToken;
+          const into = (tokens: readonly number[]): number[] => close !== undefined && tokens[tokens.length - 1] === close
+            ? [...tokens.slice(0, -1), ...pad, close] : [...tokens, ...pad];
           const segs: HiddenSegment[] = asDraft
             ? [...turn.segments, { kind: 'draft', tokens: pad }]
-            : turn.segments.map((s) => (s.kind === 'thinking' ? { kind: s.kind, tokens: [...s.tokens, ...pad] } : s));
+            : turn.segments.map((s) => (s.kind === 'thinking' ? { kind: s.kind, tokens: into(s.tokens) } : s));
           if (attack === 'duplicate-blocks' || attack === 'adaptive-paraphrase') {
             // block-aligned: a separate segment, so every copied block fingerprints exactly as a whole block
             segs.splice(0, segs.length, ...turn.segments, { kind: asDraft ? 'draft' : 'thinking', tokens: pad });
@@ -194,6 +238,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
       if (!v.ok) result.forgeries[f].rejected++;
     }
     previous = { receipt: honest.receipt, provider: honest.provider };
+    o.onTurn?.(i);
   }
 
   result.honest.rate = result.honest.falsePositives / Math.max(1, result.honest.audits);

@@ -29,6 +29,8 @@ Usage:
   reckon serve [--port N]       browser mode on 127.0.0.1 (prints the URL with its access token)
   reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--n N per tier] [--seed S] [--threads T] [--json]
                                 compare controller strategies; writes docs/eval/report.md and pareto.svg
+  reckon eval --audit [--n N per tier] [--seed S] [--threads T] [--model file.gguf] [--json]
+                                receipt attack suite on real traces of the model; writes docs/eval/audit.md
   reckon audit <receipt.json> [--remote http://127.0.0.1:PORT/?token=...] [--json]
                                 audit a hidden-token receipt (its own store, or challenge the issuer over HTTP)
   reckon receipt <messageId> [--out file.json]
@@ -45,7 +47,7 @@ interface Args {
 }
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
-const boolFlags = new Set(['json', 'help', 'label-free']);
+const boolFlags = new Set(['json', 'help', 'label-free', 'audit']);
 valueFlags.add('remote').add('out');
 
 class UsageError extends Error {}
@@ -387,6 +389,7 @@ export async function main(argv: string[]): Promise<number> {
       return await evalCommand({
         set: flag(a, 'set'), strategy: flag(a, 'strategy'), n: intFlag(a, 'n'), seed: intFlag(a, 'seed'), json,
         threads: intFlag(a, 'threads'), maxTokens: intFlag(a, 'max-tokens'), ...(model !== undefined ? { modelPath: model } : {}),
+        ...(a.flags.has('audit') ? { audit: true } : {}),
       });
     } catch (err) {
       const e = err instanceof UsageError ? { code: 'BAD_REQUEST', message: err.message } : ReckonError.from(err);

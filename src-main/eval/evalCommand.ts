@@ -26,10 +26,20 @@ export interface EvalCommandOptions {
   /** llama threads. Defaults to 1. */
   threads?: number;
   maxTokens?: number;
+  /** Run the receipt attack suite instead (src-main/audit/realModel.ts); writes audit.md. */
+  audit?: boolean;
 }
 
 export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const root = repoRoot();
+  if (o.audit === true) {
+    // The suite loads the model itself (node-llama-cpp, CPU, o.threads) and fingerprints with the engine's reader.
+    const { writeAuditEval } = await import('../audit/evalAuditRun');
+    return writeAuditEval({
+      root, modelPath: o.modelPath, perTier: o.n ?? 12, seed: o.seed ?? 1, threads: o.threads ?? 1, json: o.json === true,
+      outDir: o.outDir, command: 'reckon eval --audit',
+    });
+  }
   const seed = o.seed ?? 1;
   const n = o.n ?? 3;
   const configs = configsFor(o.strategy);

@@ -11,6 +11,8 @@ import { blockSketch, hamming } from './sketch';
 import type { SecurityParameter } from './challenge';
 import { DEFAULT_SECURITY, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
 import { verifyReceipt } from './receipt';
+import type { AuditHead, BlockJudgement } from './auditHead';
+import { bagDistance, isCompound, judgeBlock } from './auditHead';
 
 /**
  * Every semantic threshold in one place. Cosines are computed on int8 vectors dequantised to float and centred
@@ -67,6 +69,11 @@ export interface AuditOptions {
    * holds the whole table; `table` then only needs the rows the audit reads).
    */
   centre?: ArrayLike<number>;
+  /**
+   * The model's audit head (auditHead.ts, models/audit/): bag-of-tokens checks of every opened block. Used only
+   * when its modelSha256 is the receipt's.
+   */
+  head?: AuditHead;
   /** Random integer in [0, bound); defaults to WebCrypto. Inject only in tests. */
   randomInt?: (bound: number) => number;
 }
@@ -208,6 +215,32 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
     relevance.push(rel);
     if (rel < th.relevanceMinCos) flag('block-relevance', index, f.blockIndex);
   }
+  // The model's head: what each opened block holds (its bag of tokens), against the question and answer.
+  const head = o.head !== undefined && o.head.modelSha256.toLowerCase() === receipt.modelSha256.toLowerCase() ? o.head : undefined;
+  if (head !== undefined) {
+    const ht = head.thresholds;
+    const qaTokens = [...o.questionTokens, ...o.answerTokens];
+    const vocab = new Set([...head.support, ...qaTokens]);
+    const foreignMax = isCompound(head, o.questionTokens) ? ht.foreignCompound : ht.foreignPlain;
+    const judged = new Map<number, BlockJudgement>();
+    for (const [b, f] of byBlock) {
+      const rec = decodeBlockRecord(records, b)!;
+      judged.set(b, judgeBlock(head, t, f.blockEmbedding, rec.length, qaTokens));
+    }
+    for (const { index, fingerprint: f } of vr.opened) {
+      const j = judged.get(f.blockIndex)!;
+      if (!vocab.has(f.tokenId)) flag('token-vocabulary', index, f.blockIndex);
+      if (j.residual > ht.residual) flag('bag-residual', index, f.blockIndex);
+      if (j.length >= ht.minBagLength && j.repetition > ht.repetition) flag('bag-repetition', index, f.blockIndex);
+      if (j.foreign > foreignMax) flag('foreign-numbers', index, f.blockIndex);
+    }
+    const long = [...judged.entries()].filter(([, j]) => j.length >= ht.minBagLength);
+    for (const [b, j] of long) {
+      for (const [c, k] of long) {
+        if (c !== b && bagDistance(j.bag, k.bag, j.length) < ht.duplicateL1) { flag('near-duplicate-bag', byBlock.get(b)!.index, b); break; }
+      }
+    }
+  }
   // Duplicates: an opened block with a near-identical sketch elsewhere; and exact sketch collisions anywhere.
   const blocks = receipt.blockCount;
   const longBlock = (b: number): boolean => (records[b * BLOCK_RECORD_BYTES + 16]! | (records[b * BLOCK_RECORD_BYTES + 17]! << 8)) >= th.minBlockLength;
@@ -230,7 +263,8 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   }
   if (exactDup > 0) (flagged['duplicate-block'] ??= []).push(-exactDup);
 
-  const semanticNames = ['filler', 'token-block-consistency', 'block-relevance', 'duplicate-block'] as const;
+  const semanticNames = ['filler', 'token-block-consistency', 'block-relevance', 'duplicate-block',
+    ...(head !== undefined ? ['token-vocabulary', 'bag-residual', 'bag-repetition', 'foreign-numbers', 'near-duplicate-bag'] : [])];
   for (const name of semanticNames) {
     const hits = flagged[name] ?? [];
     const detail = name === 'duplicate-block' && exactDup > 0

@@ -9,3 +9,4 @@ export { canonicalJson } from './canonicalJson';
 export { blockSketch, hamming } from './sketch';
 export { sha256, Sha256 } from './sha256';
 export { toHex, fromHex, toBase64, fromBase64, bytesEqual } from './bytes';
+export * from './auditHead';

@@ -1,0 +1,241 @@
+/**
+ * The attack suite on the real bundled model (issue 5, part 5): honest turns are the model's own greedy traces
+ * (node-llama-cpp, explicit threads), fingerprinted with the engine's own embedding reader (TokenEmbeddings:
+ * token_embd.weight straight from the GGUF, as real receipts are), and the attacks are built from real traces:
+ * splice = another question's trace, adaptive-similar = the trace of the same question with one digit changed.
+ * Questions come from models/golden/heldout.jsonl: line index % 3 = 0 for evaluation, the rest train the audit
+ * head (models/audit/), so the head never sees an evaluation question.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
+import type { AuditHead, EmbeddingTable, HiddenSegment } from '../common/receipts';
+import { isAuditHead, judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../common/receipts';
+import { TokenEmbeddings } from '../engine/receipts/TokenEmbeddings';
+import { sha256File } from '../engine/sha256File';
+import type { SuiteResult, SuiteTurn } from './attackSuite';
+import { runAttackSuite } from './attackSuite';
+import { seededRandom } from './synthetic';
+
+export interface HeldoutItem { question: string; answer: number; tier: string; line: number }
+
+export function readQuestions(root: string): HeldoutItem[] {
+  return readFileSync(join(root, 'models/golden/heldout.jsonl'), 'utf8').trim().split('\n')
+    .map((l, line) => ({ ...(JSON.parse(l) as Omit<HeldoutItem, 'line'>), line }));
+}
+
+/** Evaluation questions (line % 3 = 0) or training questions (the rest), n per tier, in a seeded order. */
+export function questionSplit(all: readonly HeldoutItem[], part: 'eval' | 'train', perTier: number, seed: number): HeldoutItem[] {
+  const rnd = seededRandom(seed);
+  const pool = all.filter((q) => (q.line % 3 === 0) === (part === 'eval'));
+  const byTier = new Map<string, HeldoutItem[]>();
+  for (const q of pool) byTier.set(q.tier, [...(byTier.get(q.tier) ?? []), q]);
+  const out: HeldoutItem[] = [];
+  for (const qs of byTier.values()) {
+    const s = [...qs];
+    for (let i = s.length - 1; i > 0; i--) { const j = Math.floor(rnd() * (i + 1)); [s[i], s[j]] = [s[j]!, s[i]!]; }
+    out.push(...s.slice(0, perTier));
+  }
+  return out;
+}
+
+/** The same question with one digit of one number changed (never a leading zero). */
+export function similarQuestion(q: string, rnd: () => number): string {
+  const nums = [...q.matchAll(/\d+/g)];
+  if (nums.length === 0) return q;
+  const m = nums[Math.floor(rnd() * nums.length)]!;
+  const d = m[0].split('');
+  const pos = Math.floor(rnd() * d.length);
+  let nd = d[pos]!;
+  while (nd === d[pos] || (pos === 0 && nd === '0' && d.length > 1)) nd = String(Math.floor(rnd() * 10));
+  d[pos] = nd;
+  return q.slice(0, m.index) + d.join('') + q.slice(m.index! + m[0].length);
+}
+
+export interface Trace {
+  question: string;
+  questionTokens: number[];
+  /** `<think>` .. `</think>` inclusive: what the ledger bills as thinking for a plain turn. */
+  thinking: number[];
+  answerTokens: number[];
+  answer: string;
+}
+
+export interface RealModel {
+  path: string;
+  sha256: string;
+  table: TokenEmbeddings;
+  thinkOpen: number;
+  thinkClose: number;
+  trace(question: string): Promise<Trace>;
+  tokenize(text: string): number[];
+  dispose(): Promise<void>;
+}
+
+/** Loads a GGUF for greedy traces on the CPU with `threads` threads. */
+export async function openModel(path: string, threads: number): Promise<RealModel> {
+  const llama: Llama = await getLlama({ gpu: false, build: 'never', maxThreads: threads, logLevel: 'error' as never });
+  const model: LlamaModel = await llama.loadModel({ modelPath: path });
+  const context: LlamaContext = await model.createContext({ contextSize: 1024, sequences: 1, threads, batchSize: 512 });
+  const [table, sha256] = await Promise.all([TokenEmbeddings.open(path), sha256File(path)]);
+  const tok = (t: string): number[] => Array.from(model.tokenize(t, true), Number);
+  const thinkOpen = tok('<think>')[0]!, thinkClose = tok('</think>')[0]!;
+  return {
+    path, sha256, table, thinkOpen, thinkClose,
+    tokenize: (t) => Array.from(model.tokenize(t, false), Number),
+    async trace(question) {
+      const prompt = model.tokenize(`<|im_start|>user\n${question}<|im_end|>\n<|im_start|>assistant\n`, true);
+      const seq = context.getSequence();
+      const gen: number[] = [];
+      try {
+        for await (const t of seq.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
+          if (model.isEogToken(t)) break;
+          gen.push(t);
+          if (gen.length >= 480) break;
+        }
+      } finally {
+        seq.dispose();
+      }
+      const end = gen.indexOf(thinkClose);
+      const thinking = end >= 0 ? gen.slice(0, end + 1) : gen.slice(0, Math.max(1, gen.length));
+      const answer = model.detokenize(gen.slice(end + 1) as Token[], false).trim();
+      return { question, questionTokens: Array.from(model.tokenize(question, false), Number), thinking, answerTokens: Array.from(model.tokenize(answer, false), Number), answer };
+    },
+    async dispose() { await context.dispose(); await model.dispose(); await llama.dispose(); },
+  };
+}
+
+/** The reasoning inside a thinking segment (tags and the newline after `<think>` dropped). */
+export function reasoningOf(m: Pick<RealModel, 'thinkOpen' | 'thinkClose'>, thinking: readonly number[], newline: number): number[] {
+  let a = 0, b = thinking.length;
+  if (thinking[a] === m.thinkOpen) a++;
+  if (thinking[a] === newline) a++;
+  if (thinking[b - 1] === m.thinkClose) b--;
+  return thinking.slice(a, b);
+}
+
+export function headPath(root: string, modelPath: string): string {
+  const name = modelPath.replace(/^.*[\\/]/, '').replace(/\.gguf$/i, '');
+  return join(root, 'models', 'audit', `${name}.audit-head.json`);
+}
+
+/** The stored head for this model file, when its sha256 matches. */
+export function loadHead(root: string, modelPath: string, sha256: string): AuditHead | undefined {
+  const p = headPath(root, modelPath);
+  if (!existsSync(p)) return undefined;
+  const h = JSON.parse(readFileSync(p, 'utf8')) as unknown;
+  return isAuditHead(h) && h.modelSha256 === sha256 ? h : undefined;
+}
+
+/**
+ * Trains a head on honest traces of training questions: the support is every token they use; each threshold sits
+ * a fixed margin above the most extreme honest block (residual x1.5, repetition +0.05, foreign numbers +0.5,
+ * duplicate L1 x0.9 below the closest honest pair). No attack data is used, so nothing is tuned on attacks either.
+ */
+export function trainHead(o: { traces: readonly Trace[]; table: EmbeddingTable; sha256: string; modelName: string; tokenize: (t: string) => number[]; blockSize?: number; minBagLength?: number }): AuditHead {
+  const bs = o.blockSize ?? DEFAULT_BLOCK_SIZE;
+  const minBag = o.minBagLength ?? 8;
+  const support = [...new Set(o.traces.flatMap((t) => t.thinking))].sort((a, b) => a - b);
+  const digits = [...'0123456789'].map((c) => o.tokenize(c)[0]!);
+  const head: AuditHead = {
+    version: 1, modelSha256: o.sha256, modelName: o.modelName, support, numberTokens: digits,
+    commonNumberTokens: [...'012'].map((c) => o.tokenize(c)[0]!),
+    operatorTokens: [...'+-'].map((c) => o.tokenize(c)[0]!), compoundTokens: [o.tokenize('*')[0]!],
+    thresholds: { residual: 0, repetition: 0, foreignPlain: 0, foreignCompound: 0, duplicateL1: 0, minBagLength: minBag },
+    training: {},
+  };
+  let res = 0, rep = 0, fp = 0, fc = 0, dup = Infinity, blocks = 0;
+  for (const t of o.traces) {
+    const qa = [...t.questionTokens, ...t.answerTokens];
+    const compound = isCompound(head, t.questionTokens);
+    const js = [];
+    for (let s = 0; s < t.thinking.length; s += bs) {
+      const ids = t.thinking.slice(s, s + bs);
+      const j = judgeBlock(head, o.table, blockEmbeddingOf(ids, o.table), ids.length, qa);
+      js.push(j);
+      blocks++;
+      res = Math.max(res, j.residual);
+      if (j.length >= minBag) rep = Math.max(rep, j.repetition);
+      if (compound) fc = Math.max(fc, j.foreign); else fp = Math.max(fp, j.foreign);
+    }
+    const long = js.filter((j) => j.length >= minBag);
+    for (const a of long) for (const b of long) if (a !== b) dup = Math.min(dup, bagDistance(a.bag, b.bag, a.length));
+  }
+  head.thresholds = {
+    residual: res * 1.5, repetition: Math.min(0.99, rep + 0.05), foreignPlain: fp + 0.5, foreignCompound: fc + 0.5,
+    duplicateL1: Number.isFinite(dup) ? dup * 0.9 : 0, minBagLength: minBag,
+  };
+  head.training = {
+    questions: o.traces.length, blocks, split: 'models/golden/heldout.jsonl lines with index % 3 != 0',
+    honestMax: { residual: res, repetition: rep, foreignPlain: fp, foreignCompound: fc, duplicateL1Min: dup },
+    date: new Date().toISOString(),
+  };
+  return head;
+}
+
+export interface RealSuiteOptions {
+  root: string;
+  modelPath: string;
+  threads: number;
+  /** Evaluation questions per tier (9 tiers). */
+  perTier: number;
+  seed: number;
+  sizes?: readonly number[];
+  head?: AuditHead | null;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface RealSuiteResult extends SuiteResult {
+  modelSha256: string;
+  modelPath: string;
+  seed: number;
+  questions: number;
+  head: { used: boolean; trainedOn?: unknown };
+  ms: number;
+}
+
+/** Generates the evaluation traces and runs the attack suite on them. */
+export async function runRealSuite(o: RealSuiteOptions): Promise<RealSuiteResult> {
+  const t0 = performance.now();
+  const m = await openModel(o.modelPath, o.threads);
+  try {
+    const head = o.head === null ? undefined : o.head ?? loadHead(o.root, o.modelPath, m.sha256);
+    const qs = questionSplit(readQuestions(o.root), 'eval', o.perTier, o.seed);
+    const newline = m.tokenize('\n')[0]!;
+    const rnd = seededRandom(o.seed * 7919 + 1);
+    const turns: SuiteTurn[] = [];
+    const reasoning: number[][] = [];
+    for (const [i, q] of qs.entries()) {
+      const t = await m.trace(q.question);
+      const sim = await m.trace(similarQuestion(q.question, rnd));
+      const segments: HiddenSegment[] = [{ kind: 'thinking', tokens: t.thinking }];
+      turns.push({ turnId: `turn-${i}`, questionTokens: t.questionTokens, answerTokens: t.answerTokens, segments, similarReasoning: reasoningOf(m, sim.thinking, newline) });
+      reasoning.push(reasoningOf(m, t.thinking, newline));
+      o.onProgress?.(i + 1, qs.length * 2);
+    }
+    const printable = [...Array(95).keys()].map((k) => m.tokenize(String.fromCharCode(32 + k))[0]!).filter((x) => x !== undefined);
+    const r = await runAttackSuite({
+      table: m.table, turns: turns.length, sizes: o.sizes, seed: o.seed, modelSha256: m.sha256, head,
+      makeTurn: (i) => turns[i]!,
+      padding: {
+        otherReasoning: (turn, rr) => {
+          const self = turns.indexOf(turn);
+          let k = Math.floor(rr() * reasoning.length);
+          if (k === self) k = (k + 1) % reasoning.length;
+          return reasoning[k]!;
+        },
+        randomToken: (rr) => printable[Math.floor(rr() * printable.length)]!,
+        repeatTokens: m.tokenize('. 0'),
+        closeToken: m.thinkClose,
+      },
+      onTurn: (i) => o.onProgress?.(qs.length + i + 1, qs.length * 2),
+    });
+    return {
+      ...r, modelSha256: m.sha256, modelPath: o.modelPath, seed: o.seed, questions: qs.length,
+      head: { used: head !== undefined, ...(head !== undefined ? { trainedOn: head.training } : {}) },
+      ms: Math.round(performance.now() - t0),
+    };
+  } finally {
+    await m.dispose();
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The per-model audit head (CoIn's "matching head", in the simplest form that works for a char-level model): a
+ * block's int8 embedding is the normalised mean of its tokens' rows, and when the model's reasoning vocabulary
+ * is smaller than the embedding width the auditor can solve for the block's bag of tokens (non-negative least
+ * squares over that vocabulary, the block length known from its record). The head holds that vocabulary and
+ * thresholds calibrated on honest traces of training questions (never the evaluation questions); the auditor
+ * then judges each opened block by what it contains:
+ * - residual: the embedding is not a mix of reasoning-vocabulary tokens (random or foreign filler);
+ * - repetition: one token makes up most of the block;
+ * - foreign numbers: number tokens that occur in neither the question nor the answer (another question's
+ *   reasoning), beyond what honest blocks of this kind of question carry;
+ * - near duplicates: two opened blocks whose bags are nearly the same.
+ * Pure TypeScript (runs in the renderer too). Heads live in models/audit/<model>.audit-head.json, keyed by the
+ * model file's sha256 (docs/receipts.md).
+ */
+import type { EmbeddingTable } from './fingerprint';
+import { quantiseUnit } from './fingerprint';
+
+export const AUDIT_HEAD_VERSION = 1;
+
+export interface AuditHeadThresholds {
+  /** Flag a block whose bag fit leaves more than this relative residual. */
+  residual: number;
+  /** Flag a block in which one token's share is above this. */
+  repetition: number;
+  /** Flag a block with more foreign number tokens than this (plain questions: one operator, no multiply). */
+  foreignPlain: number;
+  /** The same for compound questions (a multiply token, or several operators): intermediate results are new numbers. */
+  foreignCompound: number;
+  /** Flag two opened blocks (both at least minBagLength long) whose bags differ by less than this L1 share. */
+  duplicateL1: number;
+  /** Blocks shorter than this skip the duplicate check (short tails repeat each other honestly). */
+  minBagLength: number;
+}
+
+export interface AuditHead {
+  version: 1;
+  /** sha256 of the GGUF this head was trained for (the auditor uses it only for that model). */
+  modelSha256: string;
+  modelName?: string;
+  /** Token ids of the model's reasoning vocabulary (every token seen in honest training traces). */
+  support: number[];
+  /** Token ids that are numbers (digits for a char-level model). */
+  numberTokens: number[];
+  /** Number tokens that honest reasoning produces whatever the question (carries, borrows): never foreign. */
+  commonNumberTokens: number[];
+  /** Operator token ids; a question with two or more, or any compoundTokens, is compound. */
+  operatorTokens: number[];
+  compoundTokens: number[];
+  thresholds: AuditHeadThresholds;
+  /** How it was trained: questions, blocks, the honest maxima the thresholds sit above, the date. */
+  training: Record<string, unknown>;
+}
+
+export interface BlockBag {
+  /** Estimated count per token id (only support ∪ question ∪ answer ids are non-zero). */
+  counts: Map<number, number>;
+  /** |Σ c·row − μ·b| / μ: how much of the block embedding the bag leaves unexplained. */
+  residual: number;
+}
+
+/**
+ * Recovers a block's bag of tokens from its int8 embedding: minimise |Σ_t c_t·row_t − μ·b|² + w²(Σ c_t − L)²
+ * over c ≥ 0, μ ≥ 0 (Lawson-Hanson on the normal equations: the problem is small, at most a few dozen unknowns).
+ */
+export function recoverBag(blockEmbedding: ArrayLike<number>, length: number, ids: readonly number[], table: EmbeddingTable): BlockBag {
+  const d = table.dims;
+  const k = ids.length;
+  const m = k + 1; // unknowns: counts, then μ
+  const b = new Float64Array(d);
+  for (let i = 0; i < d; i++) b[i] = blockEmbedding[i]! / 127;
+  const cols: Float64Array[] = ids.map((id) => Float64Array.from(table.row(id)));
+  const w = 10;
+  // Gram matrix G = AᵀA and h = Aᵀy, A = [[rows..., -b], [w..., 0]], y = [0, w·L].
+  const G = new Float64Array(m * m);
+  const h = new Float64Array(m);
+  const col = (j: number): Float64Array => (j < k ? cols[j]! : b);
+  const sign = (j: number): number => (j < k ? 1 : -1);
+  for (let p = 0; p < m; p++) {
+    for (let q = p; q < m; q++) {
+      const a = col(p), c = col(q);
+      let s = 0;
+      for (let i = 0; i < d; i++) s += a[i]! * c[i]!;
+      s *= sign(p) * sign(q);
+      if (p < k && q < k) s += w * w;
+      G[p * m + q] = s; G[q * m + p] = s;
+    }
+    h[p] = p < k ? w * w * length : 0;
+  }
+  const x = nnlsGram(G, h, m);
+  const mu = x[k]!;
+  let r2 = 0;
+  for (let i = 0; i < d; i++) {
+    let s = -mu * b[i]!;
+    for (let j = 0; j < k; j++) s += cols[j]![i]! * x[j]!;
+    r2 += s * s;
+  }
+  const counts = new Map<number, number>();
+  ids.forEach((id, j) => { if (x[j]! > 1e-6) counts.set(id, x[j]!); });
+  return { counts, residual: mu > 1e-9 ? Math.sqrt(r2) / mu : Infinity };
+}
+
+/** Whether a question (its token ids) is compound for this head. */
+export function isCompound(head: AuditHead, questionTokens: readonly number[]): boolean {
+  const ops = new Set(head.operatorTokens), comp = new Set(head.compoundTokens);
+  let n = 0;
+  for (const t of questionTokens) {
+    if (comp.has(t)) return true;
+    if (ops.has(t)) n++;
+  }
+  return n >= 2;
+}
+
+export interface BlockJudgement {
+  residual: number;
+  repetition: number;
+  foreign: number;
+  bag: BlockBag;
+  length: number;
+}
+
+/** Bag features of one block against a question+answer. */
+export function judgeBlock(head: AuditHead, table: EmbeddingTable, blockEmbedding: ArrayLike<number>, length: number, questionAnswerTokens: readonly number[]): BlockJudgement {
+  const ids = [...new Set([...head.support, ...questionAnswerTokens.filter((t) => Number.isInteger(t) && t >= 0 && t < table.vocabSize)])].sort((a, b) => a - b);
+  const bag = recoverBag(blockEmbedding, length, ids, table);
+  const qa = new Set(questionAnswerTokens);
+  const common = new Set(head.commonNumberTokens);
+  let foreign = 0, top = 0;
+  for (const t of head.numberTokens) if (!qa.has(t) && !common.has(t)) foreign += bag.counts.get(t) ?? 0;
+  for (const c of bag.counts.values()) top = Math.max(top, c);
+  return { residual: bag.residual, repetition: top / Math.max(length, 1), foreign, bag, length };
+}
+
+/** L1 distance between two bags as a share of the first block's length. */
+export function bagDistance(a: BlockBag, b: BlockBag, length: number): number {
+  let s = 0;
+  for (const [t, c] of a.counts) s += Math.abs(c - (b.counts.get(t) ?? 0));
+  for (const [t, c] of b.counts) if (!a.counts.has(t)) s += c;
+  return s / Math.max(length, 1);
+}
+
+/** Cheap shape check of a parsed head file. */
+export function isAuditHead(x: unknown): x is AuditHead {
+  const h = x as AuditHead;
+  return typeof h === 'object' && h !== null && h.version === AUDIT_HEAD_VERSION && typeof h.modelSha256 === 'string'
+    && Array.isArray(h.support) && Array.isArray(h.numberTokens) && typeof h.thresholds === 'object' && h.thresholds !== null;
+}
+
+/** Quantised block embedding of ids (what the engine commits), for training and tests. */
+export function blockEmbeddingOf(ids: readonly number[], table: EmbeddingTable): Int8Array {
+  const acc = new Float64Array(table.dims);
+  for (const id of ids) { const r = table.row(id); for (let i = 0; i < table.dims; i++) acc[i]! += r[i]!; }
+  for (let i = 0; i < table.dims; i++) acc[i]! /= Math.max(ids.length, 1);
+  return quantiseUnit(acc);
+}
+
+/** Solves G_PP z = h_P (Gaussian elimination, partial pivoting); null when singular. */
+function solveSub(G: Float64Array, h: Float64Array, m: number, P: readonly number[]): Float64Array | null {
+  const n = P.length;
+  const a = new Float64Array(n * (n + 1));
+  P.forEach((p, i) => { P.forEach((q, j) => { a[i * (n + 1) + j] = G[p * m + q]!; }); a[i * (n + 1) + n] = h[p]!; });
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * (n + 1) + c]!) > Math.abs(a[piv * (n + 1) + c]!)) piv = r;
+    if (Math.abs(a[piv * (n + 1) + c]!) < 1e-12) return null;
+    if (piv !== c) for (let j = 0; j <= n; j++) { const t = a[c * (n + 1) + j]!; a[c * (n + 1) + j] = a[piv * (n + 1) + j]!; a[piv * (n + 1) + j] = t; }
+    for (let r = c + 1; r < n; r++) {
+      const f = a[r * (n + 1) + c]! / a[c * (n + 1) + c]!;
+      if (f !== 0) for (let j = c; j <= n; j++) a[r * (n + 1) + j] = a[r * (n + 1) + j]! - f * a[c * (n + 1) + j]!;
+    }
+  }
+  const z = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = a[r * (n + 1) + n]!;
+    for (let j = r + 1; j < n; j++) s -= a[r * (n + 1) + j]! * z[j]!;
+    z[r] = s / a[r * (n + 1) + r]!;
+  }
+  return z;
+}
+
+/** Lawson-Hanson NNLS given the Gram matrix G = AᵀA (m × m) and h = Aᵀy: argmin |Ax − y| over x ≥ 0. */
+export function nnlsGram(G: Float64Array, h: Float64Array, m: number): Float64Array {
+  const x = new Float64Array(m);
+  const inP = new Uint8Array(m);
+  const grad = (j: number): number => { let s = h[j]!; for (let q = 0; q < m; q++) s -= G[j * m + q]! * x[q]!; return s; };
+  const scale = Math.max(1e-12, ...Array.from({ length: m }, (_, j) => Math.abs(h[j]!)));
+  for (let outer = 0; outer < 3 * m; outer++) {
+    let best = -1, bw = 1e-10 * scale;
+    for (let j = 0; j < m; j++) if (!inP[j]) { const w = grad(j); if (w > bw) { bw = w; best = j; } }
+    if (best < 0) break;
+    inP[best] = 1;
+    for (let inner = 0; inner < 3 * m; inner++) {
+      const P = [...Array(m).keys()].filter((j) => inP[j]);
+      const z = solveSub(G, h, m, P);
+      if (z === null) { inP[best] = 0; return x; }
+      if (z.every((v) => v > 0)) { P.forEach((p, i) => { x[p] = z[i]!; }); break; }
+      let alpha = 1;
+      P.forEach((p, i) => { if (z[i]! <= 0) alpha = Math.min(alpha, x[p]! / (x[p]! - z[i]!)); });
+      P.forEach((p, i) => { x[p] = x[p]! + alpha * (z[i]! - x[p]!); if (x[p]! <= 1e-12) { x[p] = 0; inP[p] = 0; } });
+    }
+  }
+  return x;
+}
