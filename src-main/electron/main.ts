@@ -48,6 +48,8 @@ function createWindow(): BrowserWindow {
     minHeight: 480,
     show: false,
     title: 'Reckon',
+    // Window/taskbar icon on Linux and Windows (macOS takes the bundle's icon from build/).
+    icon: join(app.isPackaged ? process.resourcesPath : repoRoot(), 'resources', 'icon.png'),
     // Matches --bg of the theme the page will pick for 'system', so the window does not flash.
     backgroundColor: nativeTheme.shouldUseDarkColors ? '#17181a' : '#fbfbfa',
     autoHideMenuBar: true,
