@@ -228,7 +228,19 @@ def full_trace(p, rng, verify):
     return lines
 
 
-def sample_example(rng, tier=None):
+# Share of traces that re-check a known answer ("Wait, let me verify."), the overthinking the controller cuts.
+# "flat" (phase 1): a quarter everywhere - greedy decoding then never re-checks, so there is no overthinking to cut.
+# "graded" (phase 2): like real reasoning models, it re-checks most of the time, the easier the problem the more
+# often. Every tier stays above one half so that greedy decoding re-checks everywhere and thinking still grows with
+# difficulty within each family (a tier-dependent greedy choice would make easy traces longer than harder ones).
+VERIFY_SHARES = {
+    "flat": {t: 0.25 for t in ["add1-3", "sub1-3", "add4-5", "sub4-5", "add6", "sub6", "mul", "expr2-3", "expr4-5"]},
+    "graded": {"add1-3": 0.85, "sub1-3": 0.85, "add4-5": 0.75, "sub4-5": 0.75, "expr2-3": 0.75,
+               "add6": 0.65, "sub6": 0.65, "mul": 0.65, "expr4-5": 0.6},
+}
+
+
+def sample_example(rng, tier=None, verify="flat"):
     """One training example: (prompt, completion). The loss covers the completion only."""
     r = rng.random()
     system = rng.choice(SYSTEM_PROMPTS) if rng.random() < 0.25 else None
@@ -250,7 +262,7 @@ def sample_example(rng, tier=None):
         cands = [c for c in cands if c >= 0] or [p["result"]]
         rng.shuffle(cands)
         question += "\nCandidate answers from earlier drafts: " + ", ".join(map(str, cands))
-    lines = full_trace(p, rng, verify=rng.random() < 0.25)
+    lines = full_trace(p, rng, verify=rng.random() < VERIFY_SHARES[verify][t])
     if rng.random() < 0.08:  # thinking cut off by a budget: still give the best answer
         cut = rng.randint(1, max(1, len(lines) - 1))
         body = "\n".join(lines[:cut])

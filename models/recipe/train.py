@@ -13,7 +13,7 @@ import tokenizer as tk
 from model import CONFIG, TinyLlama
 
 
-def batch_for(step, seed, rows, ctx):
+def batch_for(step, seed, rows, ctx, verify="flat"):
     """Packs whole examples into `rows` rows of ctx tokens. Each example keeps its own positions (reset to 0)
     and attends only within itself (block-diagonal causal mask), so packing changes nothing but speed."""
     rng = random.Random(seed * 1_000_003 + step)
@@ -26,7 +26,7 @@ def batch_for(step, seed, rows, ctx):
         used, n = 0, 0
         while True:
             if pending is None:
-                prompt, completion = datagen.sample_example(rng)
+                prompt, completion = datagen.sample_example(rng, verify=verify)
                 p, c = tk.encode(prompt), tk.encode(completion, bos=False)
                 if len(p) + len(c) > ctx:
                     continue
@@ -60,6 +60,8 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--out", default="work/ckpt.pt")
     ap.add_argument("--save-every", type=int, default=250)
+    ap.add_argument("--verify", default="flat", choices=sorted(datagen.VERIFY_SHARES),
+                    help="share of re-check traces per tier (datagen.VERIFY_SHARES)")
     ap.add_argument("--init", default=None,
                     help="phase 2: start from this checkpoint's weights (fresh optimiser, own seed and schedule)")
     args = ap.parse_args()
@@ -86,7 +88,7 @@ def main():
     for step in range(start, args.steps):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr)
-        x, y, pos, mask = batch_for(step, args.seed, args.rows, CONFIG["ctx"])
+        x, y, pos, mask = batch_for(step, args.seed, args.rows, CONFIG["ctx"], args.verify)
         model.train()
         logits = model(x, pos=pos, mask=mask)
         loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1), ignore_index=-100)
