@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -126,6 +127,23 @@ describe('models', () => {
     expect(await h2.call('models.list', undefined)).toHaveLength(0);
     await h2.call('models.import', { path: join(modelsDir, 'reckon-arith.gguf') });
     expect(await h2.call('models.list', undefined)).toMatchObject([{ bundled: true }]);
+  });
+
+  it('re-inspects a bundled model replaced by a file of the same size (new weights, new sha256)', async () => {
+    const h = await open();
+    const [before] = (await h.call('models.list', undefined)) as ModelInfo[];
+    await h.close();
+    const path = join(modelsDir, 'reckon-arith.gguf');
+    const old = await readFile(path);
+    const updated = Buffer.from(old.toString('latin1').replace('bundled', 'BUNDLED'), 'latin1');
+    expect(updated.length).toBe(old.length);
+    await writeFile(path, updated);
+    await utimes(path, new Date(), new Date(Date.now() + 5_000));
+    const h2 = await open();
+    const [after] = (await h2.call('models.list', undefined)) as ModelInfo[];
+    expect(after!.sizeBytes).toBe(before!.sizeBytes);
+    expect(after!.sha256).not.toBe(before!.sha256);
+    expect(after!.sha256).toBe(createHash('sha256').update(updated).digest('hex'));
   });
 });
 

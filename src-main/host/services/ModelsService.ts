@@ -133,12 +133,14 @@ export class ModelsService {
       const st = await stat(path).catch(() => null);
       if (!st?.isFile()) continue;
       const known = this.#records.find((r) => r.path === path && r.bundled);
-      if (known && known.sizeBytes === st.size) continue;
+      // Size alone is not enough: an updated model can keep its size (same shape, new weights) and must be
+      // hashed again, or probes and receipts would be looked up under the old file's sha256.
+      if (known && known.sizeBytes === st.size && known.mtimeMs === st.mtimeMs) continue;
       try {
         const info = await this.engine.call('inspect', { path });
         const hidden = known?.hidden;
         this.#records = this.#records.filter((r) => r !== known && r.id !== info.id);
-        const rec: ModelRecord = { ...info, path, bundled: true, addedAt: known?.addedAt ?? new Date().toISOString() };
+        const rec: ModelRecord = { ...info, path, bundled: true, addedAt: known?.addedAt ?? new Date().toISOString(), mtimeMs: st.mtimeMs };
         if (hidden) rec.hidden = true;
         this.#records.push(rec);
         changed = true;

@@ -33,6 +33,8 @@ export function isConversation(v: unknown): v is Conversation {
 /** A model registry entry: ModelInfo plus whether the user hid it (bundled models are hidden, not deleted). */
 export interface ModelRecord extends ModelInfo {
   hidden?: boolean;
+  /** Bundled files: modification time when inspected; a replaced file of the same size is inspected again. */
+  mtimeMs?: number;
 }
 
 export function isModelRecord(v: unknown): v is ModelRecord {
@@ -40,7 +42,7 @@ export function isModelRecord(v: unknown): v is ModelRecord {
     typeof v['sizeBytes'] === 'number' && isStr(v['sha256']) && isStr(v['architecture']) &&
     (v['parameters'] === null || typeof v['parameters'] === 'number') && isStr(v['quantization']) &&
     (v['contextLength'] === null || typeof v['contextLength'] === 'number') && isStr(v['chatTemplate']) &&
-    typeof v['thinking'] === 'boolean' && isStr(v['addedAt']) && (v['hidden'] === undefined || typeof v['hidden'] === 'boolean');
+    typeof v['thinking'] === 'boolean' && isStr(v['addedAt']) && (v['hidden'] === undefined || typeof v['hidden'] === 'boolean') && (v['mtimeMs'] === undefined || typeof v['mtimeMs'] === 'number');
 }
 
 export interface ModelsFile {
