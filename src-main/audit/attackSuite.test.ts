@@ -11,7 +11,9 @@ describe('attack suite (reduced: 4 synthetic arithmetic turns)', () => {
     expect(Object.keys(r.detection).sort()).toEqual([...ATTACKS].sort());
     for (const s of ['0.1', '0.5']) {
       expect(r.detection['count-only']![s]).toBe(1);
-      expect(r.detection['duplicate-blocks']![s]).toBe(1);
+      // copies placed in thinking are always caught; copies claimed as a discarded draft are exempt from the
+      // duplicate check by design (parallel drafts of one question honestly repeat each other: docs/receipts.md)
+      expect(r.detectionByPlacement.thinking['duplicate-blocks']![s]).toBe(1);
     }
     expect(r.detection['filler-repeat']!['0.5']).toBe(1);
     expect(r.detection['filler-random']!['0.5']).toBeGreaterThanOrEqual(0.75);

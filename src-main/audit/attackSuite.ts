@@ -127,6 +127,8 @@ export interface SuiteResult {
   honest: { audits: number; falsePositives: number; rate: number; failedChecks: Record<string, number> };
   /** detection[attack][size] = detected / audits. */
   detection: Record<string, Record<string, number>>;
+  /** The same split by where the padding went: extra thinking, or a claimed discarded draft. */
+  detectionByPlacement: Record<'thinking' | 'draft', Record<string, Record<string, number>>>;
   forgeries: Record<Forgery, { audits: number; rejected: number }>;
   /** Mean detection over the attacks at inflation >= 10 %. */
   meanDetectionAt10Plus: number;
@@ -158,13 +160,17 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     turns,
     honest: { audits: 0, falsePositives: 0, rate: 0, failedChecks: {} },
     detection: {},
+    detectionByPlacement: { thinking: {}, draft: {} },
     forgeries: { 'tampered-root': { audits: 0, rejected: 0 }, 'edited-counts': { audits: 0, rejected: 0 }, 'spliced-proofs': { audits: 0, rejected: 0 }, 'wrong-key': { audits: 0, rejected: 0 } },
     meanDetectionAt10Plus: 0,
   };
   const hits: Record<string, Record<string, [number, number]>> = {};
-  const tally = (a: string, s: number, detected: boolean): void => {
-    const cell = ((hits[a] ??= {})[String(s)] ??= [0, 0]);
-    cell[0] += detected ? 1 : 0; cell[1]++;
+  const placed: Record<'thinking' | 'draft', Record<string, Record<string, [number, number]>>> = { thinking: {}, draft: {} };
+  const tally = (a: string, s: number, detected: boolean, where?: 'thinking' | 'draft'): void => {
+    for (const h of where === undefined ? [hits] : [hits, placed[where]]) {
+      const cell = ((h[a] ??= {})[String(s)] ??= [0, 0]);
+      cell[0] += detected ? 1 : 0; cell[1]++;
+    }
   };
 
   let previous: { receipt: Receipt; provider: ReceiptProvider } | null = null;
@@ -211,7 +217,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
           }
           const att = await issuer.issue({ turnId: turn.turnId, spec, segments: segs, table: o.table });
           const v = await audit(turn, att.receipt, (c) => att.provider.respond(c));
-          tally(attack, size, !v.ok);
+          tally(attack, size, !v.ok, asDraft ? 'draft' : 'thinking');
         }
       }
     }
@@ -251,6 +257,11 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
   }
   result.meanDetectionAt10Plus = cells === 0 ? 0 : sum / cells;
+  for (const where of ['thinking', 'draft'] as const) {
+    for (const [a, bySize] of Object.entries(placed[where])) {
+      result.detectionByPlacement[where][a] = Object.fromEntries(Object.entries(bySize).map(([s, [d, n]]) => [s, d / n]));
+    }
+  }
   return result;
 }
 

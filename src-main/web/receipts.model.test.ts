@@ -33,17 +33,30 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function turn(text: string): Promise<Message> {
+async function turn(text: string, strategy?: string): Promise<Message> {
   return new Promise<Message>((resolve, reject) => {
     const off = host.onTurnEvent((e: TurnEvent) => {
       if (e.type === 'done') { off(); resolve(e.message); }
       if (e.type === 'error') { off(); reject(new Error(e.error.message)); }
     });
-    host.call('chat.send', { text }).catch(reject);
+    host.call('chat.send', strategy === undefined ? { text } : { text, strategy }).catch(reject);
   });
 }
 
 describe('receipts on the bundled model', () => {
+  it('parallel drafting turns (PDR, short-m@k) get receipts over every draft and workspace token, and honest ones audit clean', async () => {
+    for (const strategy of ['pdr', 'short-m@k']) {
+      const m = await turn('What is 512+389?', strategy);
+      expect(m.receiptError, strategy).toBeUndefined();
+      const r = m.receipt!;
+      expect(m.ledger!.overhead.draft, strategy).toBeGreaterThan(0);
+      expect(r.treeSize, strategy).toBe(m.ledger!.thinking + overheadTotal(m.ledger!));
+      expect(r.counts.overhead, strategy).toEqual(m.ledger!.overhead);
+      const audit = (await host.call('receipts.audit', { messageId: m.id })) as AuditReport;
+      expect(audit.ok, `${strategy}: ${JSON.stringify(audit.checks.filter((c) => !c.passed))}`).toBe(true);
+    }
+  }, 120_000);
+
   it('issues a receipt per turn that audits locally and over HTTP; tampering fails', async () => {
     const m = await turn('What is 37+48?');
     expect(m.receiptError).toBeUndefined();

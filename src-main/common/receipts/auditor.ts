@@ -6,7 +6,7 @@
  */
 import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt } from './types';
 import type { EmbeddingTable, Fingerprint } from './fingerprint';
-import { BLOCK_RECORD_BYTES, decodeBlockRecord, quantiseUnit } from './fingerprint';
+import { BLOCK_RECORD_BYTES, decodeBlockRecord, kindCode, quantiseUnit } from './fingerprint';
 import { blockSketch, hamming } from './sketch';
 import type { SecurityParameter } from './challenge';
 import { DEFAULT_SECURITY, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
@@ -168,6 +168,7 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   checks.push(...vr.checks);
   if (!vr.ok || vr.blockRecords === null) return verdict(challenge.indices.length, receipt.counts, receipt.treeSize);
   const records = vr.blockRecords;
+  const parallelKind = (b: number): boolean => { const k = records[b * BLOCK_RECORD_BYTES + 18]; return k === kindCode('draft') || k === kindCode('distill'); };
 
   // --- structure and bit-exact embedding checks (any failure fails the audit) ---
   const structural: string[] = [];
@@ -234,7 +235,7 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
       if (j.length >= ht.minBagLength && j.repetition > ht.repetition) flag('bag-repetition', index, f.blockIndex);
       if (j.foreign > foreignMax) flag('foreign-numbers', index, f.blockIndex);
     }
-    const long = [...judged.entries()].filter(([, j]) => j.length >= ht.minBagLength);
+    const long = [...judged.entries()].filter(([b, j]) => j.length >= ht.minBagLength && !parallelKind(b));
     for (const [b, j] of long) {
       for (const [c, k] of long) {
         if (c !== b && bagDistance(j.bag, k.bag, j.length) < ht.duplicateL1) { flag('near-duplicate-bag', byBlock.get(b)!.index, b); break; }
@@ -243,7 +244,9 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   }
   // Duplicates: an opened block with a near-identical sketch elsewhere; and exact sketch collisions anywhere.
   const blocks = receipt.blockCount;
-  const longBlock = (b: number): boolean => (records[b * BLOCK_RECORD_BYTES + 16]! | (records[b * BLOCK_RECORD_BYTES + 17]! << 8)) >= th.minBlockLength;
+  // Blocks of parallel drafts and workspaces are left out: k drafts of one question honestly repeat each other
+  // and the winner, and every round's prompt repeats the candidate list (docs/receipts.md).
+  const longBlock = (b: number): boolean => !parallelKind(b) && (records[b * BLOCK_RECORD_BYTES + 16]! | (records[b * BLOCK_RECORD_BYTES + 17]! << 8)) >= th.minBlockLength;
   for (const [b, f] of byBlock) {
     if (!longBlock(b)) continue;
     for (let other = 0; other < blocks; other++) {

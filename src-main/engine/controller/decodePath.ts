@@ -74,6 +74,8 @@ export interface PathOutcome {
   budgetForced: boolean;
   /** Hidden tokens (thinking, rolled-back trials) in production order, for the receipt. */
   hidden?: HiddenSegment[];
+  /** The accepted answer's tokens (what `visible` counts), for the receipt of a discarded draft. */
+  answerTokens: Token[];
 }
 
 type Phase = 'start' | 'thinking' | 'answer';
@@ -95,7 +97,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   const out: PathOutcome = {
     cached: keep, prompt: s.prompt.length - keep, thinking: 0, visible: 0, trial: 0,
     thinkingText: '', answerText: '', answerConfidence: 0, stopReason: 'eos', earlyExit: null,
-    thinkingMs: 0, thinkingContent: 0, budgetForced: false,
+    thinkingMs: 0, thinkingContent: 0, budgetForced: false, answerTokens: [],
   };
   const recent: Token[] = s.prompt.slice(-4);
   const piece = (t: Token): string => {
@@ -132,6 +134,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   };
   const addAnswer = (t: Token, conf: number | undefined): void => {
     out.visible++;
+    out.answerTokens.push(t);
     if (conf !== undefined) { confSum += conf; confN++; }
     if (model.isEogToken(t)) return;
     const p = piece(t);
@@ -221,7 +224,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
       endThinking();
       out.earlyExit = { trials, fired: true, atThinkingTokens: out.thinkingContent, confidence: score };
       s.onEarlyExit?.(out.earlyExit);
-      for (const t of think.afterClose) { out.visible++; piece(t); }
+      for (const t of think.afterClose) { out.visible++; out.answerTokens.push(t); piece(t); }
       generated += 1 + think.afterClose.length;
       trialTokens.forEach((t, i) => addAnswer(t, trialConf[i]!));
       generated += trialTokens.length;

@@ -6,6 +6,7 @@ import type { EngineEvent, GenerateParams, GenerateResult } from '../../common/e
 import { makeLedger, type LedgerCounts } from '../../common/ledger';
 import { DeltaTrimmer } from '../DeltaTrimmer';
 import { decodePath, type PathOutcome, type ThinkTokens } from './decodePath';
+import { HiddenLog } from '../receipts/hiddenTokens';
 
 /** What the controller drives: one model, its wrapper, the turn's own sequence and a pool of draft sequences. */
 export interface ControlTarget {
@@ -93,6 +94,8 @@ export async function runControlled(
   const counts: Required<LedgerCounts> = { cached: 0, prompt: 0, thinking: 0, visible: 0, overhead: { probe, trial: 0, draft: 0, distill: 0 } };
   let workspace = '';
   let latency = 0;
+  // Receipt: every hidden token the ledger bills, by kind (winner's thinking, workspaces, discarded drafts).
+  const hidden = new HiddenLog();
   let winner: { o: PathOutcome; rec: DraftRecord; distillPart: number } | null = null;
   let aborted = false;
   for (let r = 0; r < rounds.length && !aborted; r++) {
@@ -134,8 +137,17 @@ export async function runControlled(
       emit({ type: 'draft-end', requestId, round: r, index, answer: rec.answer, tokens: rec.tokens, finished: rec.finished, confidence: rec.confidence });
       const distillPart = Math.min(wsTokens, o.prompt);
       counts.overhead.distill! += distillPart;
-      if (rec.winner) winner = { o, rec, distillPart };
-      else counts.overhead.draft! += o.prompt - distillPart + o.thinking + o.visible + o.trial;
+      const decoded = prompt.slice(o.cached);
+      const ws = workspaceSpan(decoded, distillPart, wsTokens === 0 ? [] : t.model.tokenize(workspace, false));
+      hidden.add('distill', ...decoded.slice(ws.start, ws.end));
+      if (rec.winner) {
+        winner = { o, rec, distillPart };
+        for (const seg of o.hidden ?? []) hidden.add(seg.kind, ...seg.tokens);
+      } else {
+        counts.overhead.draft! += o.prompt - distillPart + o.thinking + o.visible + o.trial;
+        const own = [...decoded.slice(0, ws.start), ...decoded.slice(ws.end)];
+        hidden.add('draft', ...own, ...(o.hidden ?? []).flatMap((seg) => seg.tokens), ...o.answerTokens);
+      }
     });
     if (!last) {
       workspace = distillWorkspace(pool.map((i, j) => ({ answer: cands[j]!.answer, confidence: outcomes[i]!.answerConfidence })), plan.kappa ?? 64, countTokens);
@@ -157,5 +169,22 @@ export async function runControlled(
     stopReason: aborted ? 'aborted' : w.o.stopReason === 'stopped' ? 'eos' : w.o.stopReason,
     plan, difficulty, drafts: records, latencyTokens: latency,
     thinkingContent: w.o.thinkingContent, budgetForced: w.o.budgetForced,
+    hidden: hidden.segments,
   };
+}
+
+/**
+ * Where the workspace sits among a draft's decoded prompt tokens: its tokenisation found as a run, else the
+ * `count` tokens that end the question (the workspace is appended to it, before the chat template's closing tokens).
+ */
+export function workspaceSpan(decoded: readonly number[], count: number, workspaceIds: readonly number[]): { start: number; end: number } {
+  if (count <= 0) return { start: 0, end: 0 };
+  if (workspaceIds.length === count) {
+    outer: for (let i = decoded.length - count; i >= 0; i--) {
+      for (let j = 0; j < count; j++) if (decoded[i + j] !== workspaceIds[j]) continue outer;
+      return { start: i, end: i + count };
+    }
+  }
+  const end = decoded.length;
+  return { start: Math.max(0, end - count), end };
 }
