@@ -21,8 +21,9 @@ describe('effort and plan arithmetic', () => {
   it('auto effort uses the class budget fraction; strategies set thresholds and drafts', () => {
     const easy = makePlan({ difficulty: diff('easy', 100), effort: 'auto', strategy: 'auto' });
     expect(easy.strategy).toBe('early-exit');
-    expect(easy.thinkingBudget).toBe(60);
+    expect(easy.thinkingBudget).toBe(100);
     expect(easy.earlyExitThreshold).toBe(0.85);
+    expect(makePlan({ difficulty: diff('normal', 100), effort: 'auto', strategy: 'budget' }).thinkingBudget).toBe(125);
     expect(easy.earlyExitStart).toBe(50);
     const hard = makePlan({ difficulty: diff('hard', 100), effort: 0.5, strategy: 'budget' });
     expect(hard.thinkingBudget).toBe(50);
