@@ -68,6 +68,8 @@ test.describe('turns with the bundled model', () => {
     await msg.getByTestId('thinking-toggle').click();
     await expect(msg.getByTestId('thinking-text')).not.toBeEmpty();
 
+    // the bundled model's manifest: each question on its own (earlier turns confuse it), said under the composer
+    await expect(page.getByTestId('history-hint')).toContainText('answers each question on its own');
     // a second turn, then screenshots in both themes (ledger details on hover)
     await ask(page, 'What is 512+389?');
     const second = page.getByTestId('message-assistant').last();

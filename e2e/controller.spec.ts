@@ -181,8 +181,9 @@ test.describe('Settings: strategies and the difficulty probe', () => {
     const dialog = page.getByTestId('settings-dialog');
     const table = dialog.getByTestId('strategy-settings');
     await expect(table.getByTestId('strategy-row')).toHaveCount(3);
-    await expect(table.getByTestId('strategy-normal-budget')).toHaveValue('1');
-    await expect(table.getByTestId('strategy-easy-threshold')).toHaveValue('0.85');
+    const defaults = defaultControllerSettings.strategies;
+    await expect(table.getByTestId('strategy-normal-budget')).toHaveValue(String(defaults.normal.budgetFraction));
+    await expect(table.getByTestId('strategy-easy-threshold')).toHaveValue(String(defaults.easy.earlyExitThreshold));
 
     // an out-of-range value: the host's message, the field marked
     const temp = table.getByTestId('strategy-easy-temperature');
@@ -214,7 +215,7 @@ test.describe('Settings: strategies and the difficulty probe', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-controller.png') });
 
     await table.getByTestId('strategy-reset').click();
-    await expect(table.getByTestId('strategy-normal-budget')).toHaveValue('1');
+    await expect(table.getByTestId('strategy-normal-budget')).toHaveValue(String(defaults.normal.budgetFraction));
     await expect(table.getByTestId('strategy-hard-parallel')).toHaveValue('none');
     await expect.poll(async () => (await api(serverUrl(), 'settings.get')).controller).toEqual(defaultControllerSettings);
   });

@@ -49,6 +49,8 @@ export interface ModelInfo {
   /** Whether the model's template / tokens support a thinking segment. */
   thinking: boolean;
   addedAt: string;
+  /** Earlier exchanges a turn sends to this model (its `.reckon.json` manifest); null = all. Not stored. */
+  historyTurns?: number | null;
 }
 
 export interface Settings {

@@ -80,7 +80,7 @@ export class ChatService {
     // Checked again: the awaits above let another send for the same conversation through.
     if (this.#byConversation.has(conv.id)) throw new ReckonError('BUSY', 'A turn is already running in this conversation.');
 
-    const history = historyOf(conv);
+    const history = historyOf(conv, model.historyTurns ?? null);
     const now = new Date().toISOString();
     const userMessage: Message = { id: randomUUID(), role: 'user', text: p.text, createdAt: now };
     const message: Message = { id: randomUUID(), role: 'assistant', text: '', thinking: '', createdAt: now, modelId: model.id, status: 'streaming' };
@@ -254,8 +254,11 @@ export class ChatService {
   }
 }
 
-/** Prior turns as the engine needs them: questions, and answers without their thinking. */
-function historyOf(c: Conversation): HistoryItem[] {
+/**
+ * Prior turns as the engine needs them: questions, and answers without their thinking; the last `limit`
+ * exchanges only when the model's manifest bounds them (null = all).
+ */
+export function historyOf(c: Conversation, limit: number | null = null): HistoryItem[] {
   const out: HistoryItem[] = [];
   for (let i = 0; i < c.messages.length; i++) {
     const m = c.messages[i]!;
@@ -267,5 +270,5 @@ function historyOf(c: Conversation): HistoryItem[] {
     if (next.status === 'stopped' || next.status === 'interrupted' || next.status === 'error') continue;
     out.push({ role: 'user', text: m.text }, { role: 'assistant', text: next.text });
   }
-  return out;
+  return limit === null ? out : out.slice(Math.max(0, out.length - 2 * limit));
 }

@@ -11,13 +11,14 @@ import type { Store } from '../store/Store';
 import type { ModelRecord } from '../store/shapes';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import type { SettingsService } from './SettingsService';
+import { readModelManifest } from './modelManifest';
 
 /** Preferred default among bundled models. */
 const preferredBundled = 'reckon-arith.gguf';
 
-function publicInfo(r: ModelRecord): ModelInfo {
-  const { hidden: _hidden, ...info } = r;
-  return info;
+function publicInfo(r: ModelRecord | ModelInfo): ModelInfo {
+  const { hidden: _hidden, mtimeMs: _mtime, ...info } = r as ModelRecord;
+  return { ...info, historyTurns: readModelManifest(r.path).historyTurns };
 }
 
 export class ModelsService {
@@ -87,7 +88,7 @@ export class ModelsService {
     if (wanted) {
       const r = this.#records.find((m) => m.id === wanted) ?? [...this.#transient.values()].find((m) => m.id === wanted);
       if (!r) throw new ReckonError('MODEL_NOT_FOUND', `No model with id '${wanted}'.`);
-      return 'hidden' in r ? publicInfo(r as ModelRecord) : r;
+      return publicInfo(r);
     }
     const visible = this.#records.filter((r) => !r.hidden);
     const pick = visible.find((r) => r.bundled && basename(r.path) === preferredBundled) ??
@@ -103,12 +104,12 @@ export class ModelsService {
     const reg = this.#records.find((r) => r.path === abs);
     if (reg) return publicInfo(reg);
     const cached = this.#transient.get(abs);
-    if (cached) return cached;
+    if (cached) return publicInfo(cached);
     await this.#checkFile(abs);
     const info = await this.engine.call('inspect', { path: abs });
     const m: ModelInfo = { ...info, path: abs, bundled: false, addedAt: new Date().toISOString() };
     this.#transient.set(abs, m);
-    return m;
+    return publicInfo(m);
   }
 
   async #checkFile(abs: string): Promise<void> {
