@@ -76,6 +76,8 @@ test('a failed backend override shows its reason and a one-click "use auto"', as
   await page.getByTestId('open-settings').click();
   await page.getByTestId('settings-backend').selectOption('cuda');
   await page.getByTestId('settings-save').click();
+  // Save closes the dialog once the host has answered; reopen only then (a click during the close is lost).
+  await expect(page.getByTestId('settings-dialog')).not.toBeVisible();
   await page.getByTestId('open-settings').click();
   await expect(page.getByTestId('backend-fallback')).toContainText('CUDA is not available');
   await page.getByTestId('backend-use-auto').click();
