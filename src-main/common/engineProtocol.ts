@@ -45,6 +45,11 @@ export interface GenerateParams {
   controller?: ControllerSettings;
   /** The probe's verdict for this question, when the host ran one; null/absent = fallback plan. */
   difficulty?: DifficultyInfo | null;
+  /**
+   * PDR distillation: `candidates` (ranked answers, the bundled model's trained format) or `summary` (the model
+   * writes the workspace). Absent = `summary`. Set by the host from the model's manifest.
+   */
+  pdrWorkspace?: 'candidates' | 'summary';
 }
 
 export interface GenerateResult {

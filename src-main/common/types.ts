@@ -51,6 +51,8 @@ export interface ModelInfo {
   addedAt: string;
   /** Earlier exchanges a turn sends to this model (its `.reckon.json` manifest); null = all. Not stored. */
   historyTurns?: number | null;
+  /** How PDR distils drafts for this model (its manifest; default `summary`). Not stored. */
+  pdrWorkspace?: 'candidates' | 'summary';
 }
 
 export interface Settings {

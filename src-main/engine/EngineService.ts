@@ -125,6 +125,7 @@ function validate(method: EngineMethod, params: unknown): unknown {
       if (p.maxTokens < 1) throw bad(method, 'maxTokens must be at least 1');
       if (p.strategy !== undefined && !StrategyNames.includes(p.strategy)) throw bad(method, `strategy must be one of ${StrategyNames.join(', ')}`);
       if (p.effort !== undefined && p.effort !== 'auto' && !(typeof p.effort === 'number' && p.effort >= 0 && p.effort <= 1)) throw bad(method, "effort must be 'auto' or a number 0..1");
+      if (p.pdrWorkspace !== undefined && p.pdrWorkspace !== 'candidates' && p.pdrWorkspace !== 'summary') throw bad(method, "pdrWorkspace must be 'candidates' or 'summary'");
       return { ...p, thinkingBudget: p.thinkingBudget ?? null };
     }
     default:

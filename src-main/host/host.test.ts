@@ -233,26 +233,32 @@ describe('chat', () => {
 
   it("a model's .reckon.json manifest bounds the earlier turns sent; none or a malformed one sends them all", async () => {
     const manifest = join(modelsDir, 'reckon-arith.reckon.json');
-    await writeFile(manifest, JSON.stringify({ historyTurns: 1 }));
+    await writeFile(manifest, JSON.stringify({ historyTurns: 1, pdrWorkspace: 'candidates' }));
     const h = await open();
     const [bundled] = (await h.call('models.list', undefined)) as ModelInfo[];
     expect(bundled!.historyTurns).toBe(1);
+    expect(bundled!.pdrWorkspace).toBe('candidates');
     const first = await turn(h, { text: 'What is 1+1?' });
+    const lastParams = (): Record<string, unknown> => engine.calls.filter((c) => c.method === 'generate').at(-1)!.params as Record<string, unknown>;
+    expect(lastParams()['pdrWorkspace']).toBe('candidates');
     await turn(h, { conversationId: first.conversationId, text: 'What is 2+2?' });
     await turn(h, { conversationId: first.conversationId, text: 'What is 3+3?' });
     const lastHistory = (): unknown => (engine.calls.filter((c) => c.method === 'generate').at(-1)!.params as Record<string, unknown>)['history'];
     expect(lastHistory()).toEqual([{ role: 'user', text: 'What is 2+2?' }, { role: 'assistant', text: 'The answer is 85.' }]);
 
-    await writeFile(manifest, JSON.stringify({ historyTurns: 0 }));
+    await writeFile(manifest, JSON.stringify({ historyTurns: 0, pdrWorkspace: 'essay' }));
     await utimes(manifest, new Date(), new Date(Date.now() + 5000)); // a new mtime: the cached manifest is re-read
     await turn(h, { conversationId: first.conversationId, text: 'What is 4+4?' });
     expect(lastHistory()).toEqual([]);
+    // an unknown workspace mode is ignored (with a warning): PDR falls back to a model-written summary
+    expect(lastParams()['pdrWorkspace']).toBe('summary');
 
     await writeFile(manifest, '{"historyTurns": -2');
     await utimes(manifest, new Date(), new Date(Date.now() + 10_000));
     await turn(h, { conversationId: first.conversationId, text: 'What is 5+5?' });
     expect((lastHistory() as unknown[]).length).toBe(8);
     expect(((await h.call('models.list', undefined)) as ModelInfo[])[0]!.historyTurns).toBeNull();
+    expect(lastParams()['pdrWorkspace']).toBe('summary');
   });
 
   it('persists streamed text while streaming (at most every 500 ms) and marks leftovers interrupted on start', async () => {

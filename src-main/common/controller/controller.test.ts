@@ -4,7 +4,7 @@ import { controllerSettingsError, defaultControllerSettings, mergeControllerSett
 import { paretoFront } from './pareto';
 import { budgetForEffort, fallbackDifficulty, makePlan, RunningAverage } from './plan';
 import type { DifficultyInfo } from './types';
-import { answerKey, distillWorkspace, rankAnswers, vote, workspacePrefix } from './vote';
+import { answerKey, distillWorkspace, rankAnswers, summaryPrefix, summaryRequest, summaryWorkspace, vote, workspacePrefix } from './vote';
 
 const diff = (difficulty: DifficultyInfo['difficulty'], expected: number): DifficultyInfo =>
   ({ difficulty, probabilities: null, expectedThinkingTokens: expected, source: 'probe', probeTokens: 0 });
@@ -99,5 +99,39 @@ describe('ledger with overhead and Pareto', () => {
       { label: 'c', cost: 30, accuracy: 0.5 }, { label: 'd', cost: 200, accuracy: 0.95 }, { label: 'e', cost: 60, accuracy: 0.4 },
     ]);
     expect(f.map((p) => p.label)).toEqual(['c', 'b', 'd']);
+  });
+});
+
+describe('PDR summary distillation (general models)', () => {
+  const chars = (t: string): number[] => [...t].map((c) => c.charCodeAt(0));
+  const unchars = (ids: readonly number[]): string => String.fromCharCode(...ids);
+
+  it('asks about the question with the drafts ranked by votes, each cut to a bounded length', () => {
+    const req = summaryRequest('What is 2+2?', [
+      { text: 'It is 5.', answer: '5', confidence: 0.9 },
+      { text: 'The sum is 4.', answer: '4', confidence: 0.6 },
+      { text: '2 + 2 = 4', answer: '4', confidence: 0.7 },
+      { text: 'x'.repeat(50), answer: 'x', confidence: 0.1 },
+    ], 30, 20);
+    expect(req).toMatch(/^Question: What is 2\+2\?/);
+    expect(req).toMatch(/4 independent drafts/);
+    expect(req).toMatch(/at most 30 words/);
+    // the two drafts answering 4 come first (2 votes), the 40-char draft is cut
+    const lines = req.split('\n').filter((l) => l.startsWith('Draft '));
+    expect(lines.map((l) => l.slice(0, 9))).toEqual(['Draft 1: ', 'Draft 2: ', 'Draft 3: ', 'Draft 4: ']);
+    expect(lines[0]).toMatch(/2 \+ 2 = 4|The sum is 4/);
+    expect(lines[1]).toMatch(/2 \+ 2 = 4|The sum is 4/);
+    expect(lines[2]).toBe('Draft 3: It is 5.');
+    expect(lines[3]).toBe(`Draft 4: ${'x'.repeat(20)}...`);
+  });
+
+  it('keeps the whole workspace within kappa tokens, cutting the summary from the end', () => {
+    const kappa = summaryPrefix.length + 10;
+    expect(summaryWorkspace('short', kappa, chars, unchars)).toBe(`${summaryPrefix}short`);
+    const cut = summaryWorkspace('a summary that is much too long to fit', kappa, chars, unchars);
+    expect(cut).toBe(`${summaryPrefix}a summary`);
+    expect(chars(cut).length).toBeLessThanOrEqual(kappa);
+    expect(summaryWorkspace('   ', kappa, chars, unchars)).toBe('');
+    expect(summaryWorkspace('anything', summaryPrefix.length, chars, unchars)).toBe('');
   });
 });

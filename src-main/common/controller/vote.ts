@@ -68,3 +68,40 @@ export function distillWorkspace(cands: readonly Candidate[], kappa: number, cou
   }
   return '';
 }
+
+/** What precedes a model-written summary in the next round's question (general models). */
+export const summaryPrefix = '\nNotes from earlier drafts: ';
+
+/**
+ * The request that asks a general model to distil a PDR round (PDR's "distill" step, written by the model): the
+ * question and each draft's answer, cut to `perDraftChars`, most-voted first; the model is asked for at most
+ * `words` words. The engine sends it as a user turn with thinking closed at once and at most kappa tokens.
+ */
+export function summaryRequest(question: string, drafts: readonly { text: string; answer: string; confidence: number }[], words: number, perDraftChars = 400): string {
+  const ranked = rankAnswers(drafts.map((d) => ({ answer: d.answer, confidence: d.confidence })));
+  const order = ranked.flatMap((r) => r.drafts);
+  const lines = order.map((i, n) => {
+    const t = drafts[i]!.text.trim().replace(/\s+/g, ' ');
+    return `Draft ${n + 1}: ${t === '' ? '(no answer)' : t.length > perDraftChars ? `${t.slice(0, perDraftChars)}...` : t}`;
+  });
+  return `Question: ${question.trim()}\n\n${drafts.length} independent drafts answered:\n${lines.join('\n')}\n\n` +
+    `In at most ${words} words, summarise what the drafts found: the best-supported answer and the key steps, ` +
+    'and where they disagree. Do not answer anything else.';
+}
+
+/**
+ * The next round's workspace from a model-written summary: `summaryPrefix` + the summary, cut (by tokens, from the
+ * end) so the whole workspace is at most `kappa` tokens; '' when the summary is empty or nothing fits.
+ */
+export function summaryWorkspace(summary: string, kappa: number, tokenize: (text: string) => readonly number[], detokenize: (tokens: readonly number[]) => string): string {
+  const text = summary.trim();
+  if (text === '') return '';
+  const room = kappa - tokenize(summaryPrefix).length;
+  if (room <= 0) return '';
+  const ids = tokenize(text);
+  for (let keep = Math.min(ids.length, room); keep > 0; keep--) {
+    const line = summaryPrefix + (keep === ids.length ? text : detokenize(ids.slice(0, keep)).trimEnd());
+    if (tokenize(line).length <= kappa) return line;
+  }
+  return '';
+}

@@ -86,7 +86,7 @@ describe('controller on the bundled model', () => {
   });
 
   it('PDR runs 2 rounds (2 drafts, then 1 on the workspace) and the ledger adds up', async () => {
-    const r = await gen({ strategy: 'pdr', controller: mergeControllerSettings({ pdr: { rounds: [2, 1], kappa: 64 } }) });
+    const r = await gen({ strategy: 'pdr', pdrWorkspace: 'candidates', controller: mergeControllerSettings({ pdr: { rounds: [2, 1], kappa: 64 } }) });
     expect(r.drafts?.map((d) => d.round)).toEqual([0, 0, 1]);
     expect(r.drafts?.[2]?.winner).toBe(true);
     const ws = eventsOf(r.requestId).filter((e) => e.type === 'workspace');
@@ -98,6 +98,31 @@ describe('controller on the bundled model', () => {
     expect(r.ledger.overhead.draft).toBeGreaterThan(0);
     expect(ledgerAddsUp(r.ledger)).toBe(true);
     expect(r.latencyTokens).toBeGreaterThan(0);
+  });
+
+  it('PDR with a model-written workspace: the model summarises round 1 within kappa, billed as distill and committed', async () => {
+    const kappa = 48;
+    const params = { strategy: 'pdr' as const, question: 'What is 4821+3977?', controller: mergeControllerSettings({ pdr: { rounds: [2, 1], kappa } }) };
+    const summary = await gen({ ...params, pdrWorkspace: 'summary' });
+    const candidates = await gen({ ...params, pdrWorkspace: 'candidates' });
+    const ws = eventsOf(summary.requestId).filter((e) => e.type === 'workspace');
+    expect(ws).toHaveLength(1);
+    const w = ws[0]!;
+    if (w.type !== 'workspace') throw new Error('not a workspace event');
+    // The arithmetic model writes a poor summary (that is why its manifest asks for candidates), but it writes one.
+    expect(w.tokens).toBeGreaterThan(0);
+    expect(w.tokens).toBeLessThanOrEqual(kappa);
+    expect(w.text).toMatch(/^Notes from earlier drafts: \S/);
+    expect(w.text).not.toMatch(/Candidate answers/);
+    // The summary pass (its prompt with the question and both drafts, and its reply) is distill overhead: far more
+    // than the workspace lines the candidates mode bills.
+    expect(summary.ledger.overhead.distill!).toBeGreaterThan(candidates.ledger.overhead.distill! + 30);
+    expect(summary.drafts?.map((d) => d.round)).toEqual([0, 0, 1]);
+    expect(ledgerAddsUp(summary.ledger)).toBe(true);
+    // Every billed hidden token is in the receipt's stream, the summary pass included.
+    const hiddenCount = (summary.hidden ?? []).reduce((a, s) => a + s.tokens.length, 0);
+    const o = summary.ledger.overhead;
+    expect(hiddenCount).toBe(summary.ledger.thinking + (o.trial ?? 0) + (o.draft ?? 0) + (o.distill ?? 0) + (o.probe ?? 0));
   });
 });
 

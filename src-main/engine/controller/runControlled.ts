@@ -1,6 +1,6 @@
 import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { LlamaText } from 'node-llama-cpp';
-import { answerKey, distillWorkspace, vote, type Candidate } from '../../common/controller/vote';
+import { answerKey, distillWorkspace, summaryRequest, summaryWorkspace, vote, type Candidate } from '../../common/controller/vote';
 import type { DifficultyInfo, DraftRecord, Plan } from '../../common/controller/types';
 import type { EngineEvent, GenerateParams, GenerateResult } from '../../common/engineProtocol';
 import { makeLedger, type LedgerCounts } from '../../common/ledger';
@@ -150,7 +150,18 @@ export async function runControlled(
       }
     });
     if (!last) {
-      workspace = distillWorkspace(pool.map((i, j) => ({ answer: cands[j]!.answer, confidence: outcomes[i]!.answerConfidence })), plan.kappa ?? 64, countTokens);
+      const kappa = plan.kappa ?? 64;
+      if ((p.pdrWorkspace ?? 'summary') === 'summary') {
+        // General models: the model writes the workspace (billed as distill, committed in the receipt).
+        const s = await summariseRound(t, seqs[0]!, p, pool.map((i, j) => ({ text: outcomes[i]!.answerText, answer: cands[j]!.answer, confidence: cands[j]!.confidence })), kappa, signal);
+        counts.overhead.distill! += s.billed;
+        hidden.add('distill', ...s.hidden);
+        latency += s.latency;
+        workspace = s.workspace;
+        if (s.aborted) aborted = true;
+      } else {
+        workspace = distillWorkspace(pool.map((i, j) => ({ answer: cands[j]!.answer, confidence: outcomes[i]!.answerConfidence })), kappa, countTokens);
+      }
       emit({ type: 'workspace', requestId, round: r, text: workspace.trim(), tokens: workspace === '' ? 0 : countTokens(workspace) });
     }
   }
@@ -177,6 +188,26 @@ export async function runControlled(
  * Where the workspace sits among a draft's decoded prompt tokens: its tokenisation found as a run, else the
  * `count` tokens that end the question (the workspace is appended to it, before the chat template's closing tokens).
  */
+/**
+ * PDR's distillation written by the model (general models): a user turn with the question and the round's draft
+ * answers, thinking closed at once, greedy, at most kappa + 4 tokens; the reply becomes the workspace, cut to kappa
+ * tokens. Everything it decodes (its prompt, the closed think tags, the reply) is billed as distill.
+ */
+async function summariseRound(
+  t: ControlTarget, sequence: LlamaContextSequence, p: GenerateParams,
+  drafts: { text: string; answer: string; confidence: number }[], kappa: number, signal: AbortSignal,
+): Promise<{ workspace: string; billed: number; hidden: number[]; latency: number; aborted: boolean }> {
+  const request = summaryRequest(p.question, drafts, Math.max(8, Math.floor(kappa * 0.6)));
+  const prompt = promptTokens(t, { ...p, history: [] }, '', request);
+  const o = await decodePath({
+    model: t.model, sequence, think: t.think, prompt, temperature: 0, maxTokens: kappa + 4, budget: 0, earlyExit: null, signal,
+  });
+  const hidden: number[] = [...prompt.slice(o.cached), ...(o.hidden ?? []).flatMap((seg) => seg.tokens), ...o.answerTokens];
+  const aborted = o.stopReason === 'aborted';
+  const workspace = aborted ? '' : summaryWorkspace(o.answerText, kappa, (x) => t.model.tokenize(x, false), (ids) => t.model.detokenize(ids as Token[]));
+  return { workspace, billed: o.prompt + o.thinking + o.visible + o.trial, hidden, latency: o.prompt + o.thinking + o.visible, aborted };
+}
+
 export function workspaceSpan(decoded: readonly number[], count: number, workspaceIds: readonly number[]): { start: number; end: number } {
   if (count <= 0) return { start: 0, end: 0 };
   if (workspaceIds.length === count) {

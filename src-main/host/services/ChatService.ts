@@ -118,6 +118,7 @@ export class ChatService {
           effort: p.effort ?? 'auto',
           ...(p.seed !== undefined ? { seed: p.seed } : {}),
           controller: mergeControllerSettings(s.controller),
+          pdrWorkspace: model.pdrWorkspace ?? 'summary',
           ...(this.probeFor !== null && (p.strategy ?? 'auto') !== 'long'
             ? { difficulty: await this.probeFor(model, p.text, p.systemPrompt ?? s.systemPrompt).catch(() => null) }
             : {}),

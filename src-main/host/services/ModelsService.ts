@@ -18,7 +18,8 @@ const preferredBundled = 'reckon-arith.gguf';
 
 function publicInfo(r: ModelRecord | ModelInfo): ModelInfo {
   const { hidden: _hidden, mtimeMs: _mtime, ...info } = r as ModelRecord;
-  return { ...info, historyTurns: readModelManifest(r.path).historyTurns };
+  const manifest = readModelManifest(r.path);
+  return { ...info, historyTurns: manifest.historyTurns, pdrWorkspace: manifest.pdrWorkspace };
 }
 
 export class ModelsService {
