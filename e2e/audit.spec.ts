@@ -2,8 +2,8 @@ import { expect, test } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReceiptExport } from '../src-main/common/receiptApi';
-import { startFakeHost, type FakeHost } from './fakeHost';
-import { SCREENSHOTS, ask, hasBundledModel, newChat, openApp } from './helpers';
+import { SCREENSHOTS, ask, newChat, openApp } from './helpers';
+import { startScriptedHost, type ScriptedHost } from './scripted/client';
 
 /**
  * Hidden-token receipts in the UI (docs/receipts.md): the Audit action on an answer, the audit panel (verdict,
@@ -11,8 +11,6 @@ import { SCREENSHOTS, ask, hasBundledModel, newChat, openApp } from './helpers';
  * install's public key in Settings. Real host and the bundled model.
  */
 test.describe('receipt audit with the bundled model', () => {
-  test.skip(!hasBundledModel, 'models/reckon-arith.gguf is not in the repo yet');
-
   test('audits an answer, shows the verdict and counts, exports the receipt; the badge survives a reload', async ({ page }) => {
     await openApp(page);
     await newChat(page);
@@ -103,26 +101,31 @@ test.describe('receipt audit with the bundled model', () => {
   });
 });
 
-test.describe('receipt audit errors (scripted host)', () => {
-  let fake: FakeHost;
-  test.beforeAll(async () => {
-    fake = await startFakeHost();
+test.describe('receipt audit errors (scripted engine)', () => {
+  let scripted: ScriptedHost;
+  test.beforeEach(async () => {
+    scripted = await startScriptedHost();
   });
-  test.afterAll(async () => {
-    await fake?.close();
+  test.afterEach(async () => {
+    await scripted.close();
   });
 
   test('a failing audit call is shown in the panel, and the panel closes', async ({ page }) => {
-    await page.goto(fake.url);
+    await page.goto(scripted.url);
     await expect(page.getByTestId('composer-input')).toBeVisible();
+    await scripted.open('thinking');
     await ask(page, 'What is 37+48?');
     const msg = page.getByTestId('message-assistant').last();
-    await expect(msg).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+    await expect(msg).toHaveAttribute('data-status', 'done');
+    await expect(msg.getByTestId('turn-receipt')).toHaveText('receipt');
+    // the real host issued and stored the receipt; the engine then refuses the audit's embedding rows
+    await scripted.failNext('embeddingRows', 'BAD_REQUEST', 'scripted: the engine refused the audit rows');
     await msg.getByTestId('audit-button').click();
     const panel = page.getByTestId('audit-panel');
     const err = panel.getByTestId('audit-error');
     await expect(err).toBeVisible();
     await expect(err).toContainText('BAD_REQUEST');
+    await expect(err).toContainText('the engine refused the audit rows');
     await expect(panel.getByTestId('audit-verdict')).toHaveCount(0);
     await panel.getByTestId('audit-close').click();
     await expect(panel).toBeHidden();

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import { SCREENSHOTS, ask, hasBundledModel, newChat, openApp, setTheme } from './helpers';
+import { SCREENSHOTS, ask, newChat, openApp, setTheme } from './helpers';
 
 /**
  * Records what the thinking block showed while the turn streamed. A tiny model thinks in well under a second,
@@ -31,8 +31,6 @@ async function thinkingSeen(page: Page): Promise<{ active: number; lengths: numb
 }
 
 test.describe('turns with the bundled model', () => {
-  test.skip(!hasBundledModel, 'models/reckon-arith.gguf is not in the repo yet');
-
   test('thinks, collapses, answers 85 and shows the ledger; survives a reload', async ({ page }) => {
     await openApp(page);
     await newChat(page);

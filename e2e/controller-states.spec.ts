@@ -1,15 +1,16 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { startFakeHost, type FakeHost } from './fakeHost';
 import { SCREENSHOTS } from './helpers';
+import { startScriptedHost, type ScriptedHost } from './scripted/client';
 
-// Controller views in slow motion, driven by the scripted host (fakeControllerTurn.ts): the real model fills a
-// budget and drafts in well under a second, too fast to look at. The real behaviour is in controller.spec.ts.
-let host: FakeHost;
-test.beforeAll(async () => {
-  host = await startFakeHost();
+// Controller views held still: the real host in front of the scripted engine (scripted/scripts.ts), whose turns
+// wait at named gates until the test opens them. The real model fills a budget and drafts in well under a second,
+// too fast to look at; its real behaviour is in controller.spec.ts.
+let host: ScriptedHost;
+test.beforeEach(async () => {
+  host = await startScriptedHost();
 });
-test.afterAll(async () => {
+test.afterEach(async () => {
   await host.close();
 });
 
@@ -20,15 +21,23 @@ test('the thinking budget bar fills live, marks where trials start and where ear
   await page.getByTestId('composer-input').press('Enter');
   const msg = page.getByTestId('message-assistant').last();
   const bar = msg.getByTestId('budget-bar');
+  // gate `thinking`: 25 thought tokens streamed, no early exit yet
+  await host.reached('thinking');
   await expect(bar).toHaveAttribute('data-variant', 'live');
   await expect(bar).toHaveAttribute('data-budget', '48');
   await expect(bar.getByTestId('budget-mark-trials-start')).toHaveAttribute('data-at', '24');
   await expect.poll(async () => Number(await bar.getAttribute('data-spent'))).toBeGreaterThan(12);
   await expect(bar).toHaveAttribute('data-exact', 'false');
   await expect(bar).toContainText('thinking budget');
+  await expect(bar.getByTestId('budget-mark-early-exit')).toHaveCount(0);
   await page.screenshot({ path: join(SCREENSHOTS, 'budget-live.png') });
 
+  // gate `answer`: early exit fired, the answer not started
+  await host.open('thinking');
   await expect(bar.getByTestId('budget-mark-early-exit')).toHaveAttribute('data-at', '30');
+  await expect(msg).toHaveAttribute('data-status', 'streaming');
+
+  await host.open('answer');
   await expect(msg).toHaveAttribute('data-status', 'done');
   await expect(bar).toHaveAttribute('data-variant', 'compact');
   await expect(bar).toHaveAttribute('data-outcome', 'early-exit');
@@ -48,17 +57,23 @@ test('PDR drafts stream round by round into the drafts view, in the dark theme',
   await page.getByTestId('composer-input').press('Enter');
   const msg = page.getByTestId('message-assistant').last();
   const view = msg.getByTestId('drafts-view');
+  // gate `round-0`: the three round-0 drafts are thinking
+  await host.reached('round-0');
   await expect(view).toHaveAttribute('data-state', 'drafting');
   // open by itself while drafting, cells streaming
   await expect(msg.getByTestId('drafts-panel')).toBeVisible();
   await expect(msg.locator('[data-testid="draft-cell"][data-state="thinking"]')).toHaveCount(3);
   await expect(msg.getByTestId('drafts-label')).toHaveText('Drafting… 0/4');
+
+  // gate `round-1`: round 0 answered and distilled, the round-1 draft thinking
+  await host.open('round-0');
   await expect(msg.getByTestId('drafts-workspace')).toHaveText(/Candidate answers from earlier drafts: 85, 85, 86/);
   await expect(msg.getByTestId('drafts-votes').first()).toContainText('85×2');
   await expect(msg.getByTestId('drafts-leader')).toContainText('leading 85');
   await expect(msg.locator('[data-testid="draft-cell"][data-round="1"]')).toHaveAttribute('data-state', 'thinking');
   await page.screenshot({ path: join(SCREENSHOTS, 'drafts-live-dark.png') });
 
+  await host.open('round-1');
   await expect(msg).toHaveAttribute('data-status', 'done');
   await expect(view).toHaveAttribute('data-state', 'done');
   await expect(msg.getByTestId('drafts-panel')).toHaveCount(0);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { answerKey } from '../src-main/common/controller/vote';
 import { defaultControllerSettings } from '../src-main/common/controller/defaults';
 import { api } from './api';
-import { SCREENSHOTS, ask, hasBundledModel, newChat, openApp, serverUrl, setTheme } from './helpers';
+import { SCREENSHOTS, ask, newChat, openApp, serverUrl, setTheme } from './helpers';
 
 /**
  * The controller's views against the real host and the bundled model: the drafts view of a PDR turn (live, then
@@ -52,8 +52,6 @@ async function seen(page: Page): Promise<Seen> {
 }
 
 test.describe('controller views with the bundled model', () => {
-  test.skip(!hasBundledModel, 'models/reckon-arith.gguf is not in the repo yet');
-
   test('PDR: the drafts view streams 3 rounds (4, 2, 1) with workspaces and a winner, and is rebuilt after a reload', async ({ page }) => {
     await openApp(page);
     await newChat(page);
@@ -169,8 +167,6 @@ test.describe('controller views with the bundled model', () => {
 });
 
 test.describe('Settings: strategies and the difficulty probe', () => {
-  test.skip(!hasBundledModel, 'models/reckon-arith.gguf is not in the repo yet');
-
   test.afterAll(async () => {
     await api(serverUrl(), 'settings.update', { controller: defaultControllerSettings });
   });

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { api } from './api';
+import { BUNDLED_MODEL } from './helpers';
 import { repoRoot, startServer } from './server';
 
 /**
@@ -11,6 +12,10 @@ import { repoRoot, startServer } from './server';
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (!existsSync(join(repoRoot, 'out', 'renderer', 'index.html'))) {
     throw new Error('out/ is not built: run `npx electron-vite build` (npm run test:e2e does it).');
+  }
+  // The app ships this model, so a checkout without it is broken: fail instead of skipping its specs.
+  if (!existsSync(BUNDLED_MODEL)) {
+    throw new Error(`${BUNDLED_MODEL} is missing: the bundled model is part of the checkout (see models/README.md).`);
   }
   const server = await startServer();
   process.env['RECKON_E2E_URL'] = server.url;

@@ -1,11 +1,14 @@
 import { expect, type Page } from '@playwright/test';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './server';
 
+/** The model the real-host specs run on; the global setup fails when it is missing (the app ships it). */
 export const BUNDLED_MODEL = join(repoRoot, 'models', 'reckon-arith.gguf');
-export const hasBundledModel = existsSync(BUNDLED_MODEL);
-export const SCREENSHOTS = join(repoRoot, 'e2e', 'screenshots');
+/**
+ * Where specs write screenshots: inside Playwright's output folder (ignored, emptied at the start of every run).
+ * `npm run screenshots` copies the README's one into docs/ on purpose.
+ */
+export const SCREENSHOTS = join(repoRoot, 'test-results', 'screenshots');
 
 export function serverUrl(): string {
   const u = process.env['RECKON_E2E_URL'];

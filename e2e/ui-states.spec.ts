@@ -1,14 +1,16 @@
 import { expect, test } from '@playwright/test';
 import { join } from 'node:path';
-import { startFakeHost, type FakeHost } from './fakeHost';
 import { SCREENSHOTS } from './helpers';
+import { startScriptedHost, type ScriptedHost } from './scripted/client';
 
-// UI states driven by a scripted host (see fakeHost.ts): slow visible thinking, an engine crash, a dropped socket.
-let host: FakeHost;
-test.beforeAll(async () => {
-  host = await startFakeHost();
+// UI states the real model cannot hold still for: slow visible thinking, an engine crash mid-turn, a dropped
+// connection. The real host and web server run in front of the scripted engine (scripted/scripts.ts); each turn
+// waits at its gates until the test opens them, so every state below is asserted while it holds.
+let host: ScriptedHost;
+test.beforeEach(async () => {
+  host = await startScriptedHost();
 });
-test.afterAll(async () => {
+test.afterEach(async () => {
   await host.close();
 });
 
@@ -23,11 +25,15 @@ test('thinking streams open, collapses when the answer starts; notices show as t
   await page.getByTestId('composer-input').press('Enter');
   const msg = page.getByTestId('message-assistant').last();
   const block = msg.getByTestId('thinking-block');
+  // the engine holds at gate `thinking`: four thoughts streamed, no answer yet
+  await host.reached('thinking');
   await expect(block).toHaveAttribute('data-state', 'active');
   await expect(msg.getByTestId('thinking-label')).toContainText('Thinking');
   await expect(msg.getByTestId('thinking-text')).toContainText('carry 1');
   await expect(page.getByTestId('stop-button')).toBeVisible();
   await page.screenshot({ path: join(SCREENSHOTS, 'thinking-live.png') });
+
+  await host.open('thinking');
   await expect(block).toHaveAttribute('data-state', 'done');
   await expect(msg.getByTestId('thinking-text')).toHaveCount(0);
   await expect(msg.getByTestId('thinking-label')).toHaveText('Thought for 1.0 s, 42 tokens');
@@ -43,9 +49,16 @@ test('an engine crash shows inline on the message and the app stays usable', asy
   await page.getByTestId('composer-input').fill('please crash');
   await page.getByTestId('composer-input').press('Enter');
   const msg = page.getByTestId('message-assistant').last();
+  // mid-turn: the thoughts are on screen when the engine dies
+  await host.reached('crash');
+  await expect(msg.getByTestId('thinking-text')).toContainText('carry 1');
+  await host.open('crash');
   const err = msg.getByTestId('message-error');
   await expect(err).toHaveAttribute('data-code', 'ENGINE_CRASHED');
   await expect(err).toContainText('The engine stopped unexpectedly');
+
+  // the supervisor restarted the engine: the next question is answered
+  await host.open('thinking');
   await page.getByTestId('composer-input').fill('What is 37+48?');
   await page.getByTestId('composer-input').press('Enter');
   await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'done');
@@ -55,6 +68,8 @@ test('a stop button stops the turn', async ({ page }) => {
   await page.goto(host.url);
   await page.getByTestId('composer-input').fill('What is 37+48?');
   await page.getByTestId('composer-input').press('Enter');
+  // held at gate `thinking`, which never opens: only the stop can end this turn
+  await host.reached('thinking');
   await page.getByTestId('stop-button').click();
   const msg = page.getByTestId('message-assistant').last();
   await expect(msg).toHaveAttribute('data-status', 'stopped');
@@ -64,9 +79,10 @@ test('a stop button stops the turn', async ({ page }) => {
 test('a dropped connection shows a banner and recovers', async ({ page }) => {
   await page.goto(host.url);
   await expect(page.getByTestId('status-chip')).toHaveAttribute('data-state', 'ready');
-  host.drop();
+  await host.drop();
   await expect(page.getByTestId('connection-banner')).toBeVisible();
-  host.resume();
+  await host.resume();
+  // the client retries with a backoff of at most 5 s
   await expect(page.getByTestId('connection-banner')).toHaveCount(0, { timeout: 15_000 });
   await expect(page.getByTestId('status-chip')).toHaveAttribute('data-state', 'ready');
 });

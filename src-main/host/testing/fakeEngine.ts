@@ -1,14 +1,37 @@
 /**
  * A small in-process stand-in for the engine process, for unit tests only: it speaks the engine protocol
  * (ready, init, inspect, load, generate with streamed events, abort, crash) without node-llama-cpp.
+ * Tests that need to see each step of a call script it (`script`): the script streams events and pauses at named
+ * gates (`gates`, gates.ts) until the test opens them, so nothing depends on how fast the machine is.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { EngineEvent, EngineToHost, GenerateParams, HostToEngine } from '../../common/engineProtocol';
+import type { EngineEvent, EngineMethod, EngineToHost, GenerateParams, HostToEngine } from '../../common/engineProtocol';
+import { ReckonError } from '../../common/errors';
 import { makeLedger } from '../../common/ledger';
 import type { BackendInfo } from '../../common/types';
 import type { EngineChannel, EngineSpawner } from '../types';
+import { Gates } from './gates';
+
+/** An engine event as a script emits it: the fake engine tags it with the call's requestId. */
+export type ScriptEvent = EngineEvent extends infer E ? (E extends unknown ? Omit<E, 'requestId'> : never) : never;
+
+/** What a scripted call can do besides returning its result. */
+export interface ScriptIO {
+  /** Streams an event for this call. */
+  emit(event: ScriptEvent): void;
+  /** Waits until the test opens gate `name`; rejects with GateAborted when the call is aborted or the engine exits. */
+  gate(name: string): Promise<void>;
+  /** Aborted by the host's `abort` for this call's requestId, or when the engine exits. */
+  signal: AbortSignal;
+  /** Kills this engine as a native abort would (SIGABRT), e.g. mid-turn. */
+  crash(): void;
+}
+
+/** Answers one engine call: its return value (or promise) is the result, a throw the error (ReckonError code kept). */
+export type ScriptedCall = (params: unknown, io: ScriptIO) => unknown;
+export type FakeEngineScript = Partial<Record<EngineMethod, ScriptedCall>>;
 
 export interface FakeEngineControl {
   spawner: EngineSpawner;
@@ -23,6 +46,10 @@ export interface FakeEngineControl {
   /** Pieces each generate streams: thinking then answer. */
   thought: string[];
   answer: string[];
+  /** Methods answered by a script instead of the built-in behaviour. Empty by default. */
+  script: FakeEngineScript;
+  /** The pause points scripts wait at; shared by every engine this control spawns (they outlive a crash). */
+  gates: Gates;
 }
 
 const backend: BackendInfo = { requested: 'auto', active: 'cpu', buildType: 'prebuilt', deviceNames: [], vram: null, threads: 1, threadsSource: 'settings', cpuCores: 2 };
@@ -35,6 +62,8 @@ export function fakeEngine(): FakeEngineControl {
     stepMs: 20,
     thought: ['37+48: ', '7+8=15 carry 1; ', '3+4+1=8'],
     answer: ['The answer ', 'is 85.'],
+    script: {},
+    gates: new Gates(),
     crash: () => current?.exit('SIGABRT'),
     spawner: (): EngineChannel => {
       ctl.spawned++;
@@ -44,6 +73,7 @@ export function fakeEngine(): FakeEngineControl {
       let dead = false;
       const timers = new Set<NodeJS.Timeout>();
       const aborted = new Set<string>();
+      const scripted = new Map<string, AbortController>();
       const later = (ms: number, f: () => void): void => {
         const t = setTimeout(() => { timers.delete(t); if (!dead) f(); }, ms);
         timers.add(t);
@@ -53,17 +83,42 @@ export function fakeEngine(): FakeEngineControl {
         if (dead) return;
         dead = true;
         for (const t of timers) clearTimeout(t);
+        for (const c of scripted.values()) c.abort();
         setTimeout(() => exitCbs.forEach((cb) => cb({ code: null, signal })), 1);
       };
       current = { exit };
       later(5, () => onMsg?.({ kind: 'ready', pid }));
       const ev = (event: EngineEvent): void => post({ kind: 'event', event });
+      const runScript = (msg: HostToEngine, run: ScriptedCall): void => {
+        const p = (msg.params ?? {}) as { requestId?: unknown };
+        const rid = typeof p.requestId === 'string' ? p.requestId : `call-${msg.id}`;
+        const ctrl = new AbortController();
+        scripted.set(rid, ctrl);
+        // Gates and crashes come after the events already emitted have been delivered (posts are queued in order).
+        const delivered = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+        const io: ScriptIO = {
+          emit: (e) => ev({ ...e, requestId: rid } as EngineEvent),
+          gate: (name) => delivered().then(() => ctl.gates.wait(name, ctrl.signal)),
+          signal: ctrl.signal,
+          crash: () => later(0, () => exit('SIGABRT')),
+        };
+        Promise.resolve()
+          .then(() => run(msg.params, io))
+          .then(
+            (result) => post({ kind: 'result', id: msg.id, result }),
+            (err: unknown) => post({ kind: 'error', id: msg.id, error: ReckonError.from(err).toPayload() }),
+          )
+          .finally(() => scripted.delete(rid));
+      };
       return {
         pid,
         send(msg) {
           if (dead) return;
           ctl.calls.push(msg);
           const p = msg.params as Record<string, unknown>;
+          if (msg.method === 'abort') scripted.get(String(p['requestId']))?.abort();
+          const script = ctl.script[msg.method];
+          if (script !== undefined) return runScript(msg, script);
           switch (msg.method) {
             case 'init': post({ kind: 'result', id: msg.id, result: backend }); break;
             case 'info': post({ kind: 'result', id: msg.id, result: backend }); break;
