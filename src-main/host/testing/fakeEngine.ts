@@ -1,12 +1,15 @@
 /**
- * A small in-process stand-in for the engine process, for unit tests only: it speaks the engine protocol
- * (ready, init, inspect, load, generate with streamed events, abort, crash) without node-llama-cpp.
+ * A small in-process stand-in for the engine process, for host tests and e2e: it speaks the engine protocol
+ * (ready, init, inspect, load, generate with streamed TurnEvents, abort, crash) without node-llama-cpp.
+ * A generate streams the scripted thought and answer pieces, then its ledger, and returns the thinking as hidden
+ * tokens (one per character) with their fingerprint leaves over `fakeEmbeddingTable`, so the host issues receipts.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { EngineEvent, EngineToHost, GenerateParams, HostToEngine } from '../../common/engineProtocol';
+import type { EngineEvent, EngineToHost, GenerateParams, GenerateResult, HostToEngine, TurnFingerprints } from '../../common/engineProtocol';
 import { makeLedger } from '../../common/ledger';
+import { fingerprintSegments, flatEmbeddingTable, makeEmbeddingSpec, toBase64, type EmbeddingTable, type HiddenSegment } from '../../common/receipts';
 import type { BackendInfo } from '../../common/types';
 import type { EngineChannel, EngineSpawner } from '../types';
 
@@ -23,6 +26,20 @@ export interface FakeEngineControl {
   /** Pieces each generate streams: thinking then answer. */
   thought: string[];
   answer: string[];
+}
+
+/** The fake model's embedding table: 256 rows (one per byte, the fake tokeniser), 8 dims, fixed values. */
+export const fakeEmbeddingTable: EmbeddingTable = flatEmbeddingTable(Float32Array.from({ length: 256 * 8 }, (_, i) => Math.sin(i * 12.9898) * 0.5), 8);
+
+/** Hidden tokens of a fake turn: its thinking text, one token per character (its code, below 256). */
+export function fakeHiddenTokens(thinking: string): HiddenSegment[] {
+  return thinking === '' ? [] : [{ kind: 'thinking', tokens: Array.from(thinking, (ch) => ch.charCodeAt(0) & 255) }];
+}
+
+function fakeFingerprints(modelSha256: string, hidden: HiddenSegment[]): TurnFingerprints {
+  const spec = makeEmbeddingSpec({ modelSha256, dims: fakeEmbeddingTable.dims, vocabSize: fakeEmbeddingTable.vocabSize });
+  const fp = fingerprintSegments(spec, hidden, fakeEmbeddingTable);
+  return { spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts };
 }
 
 const backend: BackendInfo = { requested: 'auto', active: 'cpu', buildType: 'prebuilt', deviceNames: [], vram: null, threads: 1, threadsSource: 'settings', cpuCores: 2 };
@@ -93,14 +110,18 @@ export function fakeEngine(): FakeEngineControl {
               const step = (): void => {
                 const piece = pieces[i++];
                 if (aborted.has(rid) || !piece) {
-                  const stop = aborted.has(rid) ? 'aborted' : 'eos';
-                  post({ kind: 'result', id: msg.id, result: { answer, thinking, thinkingMs: 5, stopReason: stop,
-                    ledger: makeLedger({ visible: answer.length, thinking: thinking.length, prompt: g.question.length, cached: 0 }) } });
+                  const stopReason = aborted.has(rid) ? 'aborted' : 'eos';
+                  const ledger = makeLedger({ visible: answer.length, thinking: thinking.length, prompt: g.question.length, cached: 0 });
+                  const hidden = fakeHiddenTokens(thinking);
+                  const result: GenerateResult = { answer, thinking, thinkingMs: 5, stopReason, ledger, hidden,
+                    ...(g.receipt != null ? { fingerprints: fakeFingerprints(g.receipt.modelSha256, hidden) } : {}) };
+                  ev({ type: 'ledger', turnId: rid, ledger });
+                  post({ kind: 'result', id: msg.id, result });
                   return;
                 }
-                if (piece.k === 'thought') { thinking += piece.t; ev({ type: 'thought', requestId: rid, text: piece.t }); }
-                else if (piece.k === 'answer') { answer += piece.t; ev({ type: 'answer', requestId: rid, text: piece.t }); }
-                else ev({ type: 'thought-end', requestId: rid, ms: 5, tokens: thinking.length });
+                if (piece.k === 'thought') { thinking += piece.t; ev({ type: 'thought', turnId: rid, text: piece.t }); }
+                else if (piece.k === 'answer') { answer += piece.t; ev({ type: 'answer', turnId: rid, text: piece.t }); }
+                else ev({ type: 'thought-end', turnId: rid, ms: 5, tokens: thinking.length });
                 later(ctl.stepMs, step);
               };
               later(ctl.stepMs, step);
