@@ -58,7 +58,7 @@ function fingerprintSetOf(f: TurnFingerprints, modelSha256: string, hiddenCount:
   const leaves = fromBase64(f.leaves);
   const sketches = fromBase64(f.sketches);
   const lb = leafBytes(spec.dims);
-  if (leaves.length !== hiddenCount * lb || f.counts?.hidden !== hiddenCount) throw new RangeError(`the engine sent ${leaves.length / lb} leaves for ${hiddenCount} hidden tokens`);
+  if (leaves.length !== hiddenCount * lb || f.counts?.hidden !== hiddenCount) throw new RangeError(`the engine sent ${leaves.length} leaf bytes for ${hiddenCount} hidden tokens of ${lb} bytes each`);
   if (sketches.length !== f.blockCount * BLOCK_RECORD_BYTES) throw new RangeError('the engine\'s block records do not match its block count');
   const blocks: Int8Array[] = new Array(f.blockCount);
   for (let i = 0; i < hiddenCount; i++) {

@@ -26,6 +26,8 @@ export interface FakeEngineControl {
   /** Pieces each generate streams: thinking then answer. */
   thought: string[];
   answer: string[];
+  /** Rewrites each generate's result before it is sent (a misbehaving engine). Defaults to none. */
+  editResult?: (r: GenerateResult) => GenerateResult;
 }
 
 /** The fake model's embedding table: 256 rows (one per byte, the fake tokeniser), 8 dims, fixed values. */
@@ -116,7 +118,7 @@ export function fakeEngine(): FakeEngineControl {
                   const result: GenerateResult = { answer, thinking, thinkingMs: 5, stopReason, ledger, hidden,
                     ...(g.receipt != null ? { fingerprints: fakeFingerprints(g.receipt.modelSha256, hidden) } : {}) };
                   ev({ type: 'ledger', turnId: rid, ledger });
-                  post({ kind: 'result', id: msg.id, result });
+                  post({ kind: 'result', id: msg.id, result: ctl.editResult?.(result) ?? result });
                   return;
                 }
                 if (piece.k === 'thought') { thinking += piece.t; ev({ type: 'thought', turnId: rid, text: piece.t }); }
