@@ -55,6 +55,7 @@ export interface GenerateParams {
   receipt?: { modelSha256: string } | null;
   /**
    * A fixed difficulty verdict instead of the probe (tests and tools pin a plan with it); the host never sends one.
+   * Its probeTokens should be 0: no probe ran, so a receipt could not name them (the turn gets none otherwise).
    * Absent = the engine runs the probe at `probePath`, else its fallback.
    */
   difficulty?: DifficultyInfo;

@@ -38,8 +38,8 @@ export interface TurnRequest {
   signal?: AbortSignal;
   /**
    * The controller's difficulty step: the probe's verdict and the tokens it decoded (billed as probe overhead and
-   * committed in the receipt), or null for none. Absent = no probe. Either way the turn then uses the fallback
-   * (Normal, the running-average length). Not run for strategy 'long' or plain (strategy-less) turns.
+   * committed in the receipt). Absent, or null from it: the fallback (Normal, the running-average length).
+   * Not run for strategy 'long', for plain (strategy-less) turns, or when params.difficulty pins a verdict.
    */
   probe?: () => Promise<{ difficulty: DifficultyInfo; tokens: number[] } | null>;
 }
