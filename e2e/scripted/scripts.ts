@@ -17,6 +17,7 @@ import { ReckonError, type ErrorCode } from '../../src-main/common/errors';
 import { makeLedger, type Ledger } from '../../src-main/common/ledger';
 import type { BackendChoice, BackendInfo } from '../../src-main/common/types';
 import type { EngineMethod } from '../../src-main/common/engineProtocol';
+import { fingerprintSegments, flatEmbeddingTable, makeEmbeddingSpec, toBase64 } from '../../src-main/common/receipts';
 import type { FakeEngineScript, ScriptEvent, ScriptIO } from '../../src-main/host/testing/fakeEngine';
 import { GateAborted } from '../../src-main/host/testing/gates';
 
@@ -67,11 +68,14 @@ function embeddingRows(p: EmbeddingRowsParams): EmbeddingRowsResult {
   return result;
 }
 
+/** The scripted model's whole table, for the fingerprint leaves a turn returns (the engine computes them). */
+const table = flatEmbeddingTable(Float32Array.from({ length: VOCAB * DIMS }, (_, k) => row(Math.floor(k / DIMS))[k % DIMS]!), DIMS);
+
 /** One scripted turn: keeps the streamed text, so an abort at a gate answers like the engine does. */
 class Turn {
   thinking = '';
   answer = '';
-  constructor(private readonly io: ScriptIO) {}
+  constructor(private readonly io: ScriptIO, private readonly params: GenerateParams) {}
   emit(e: ScriptEvent): void {
     this.io.emit(e);
   }
@@ -86,14 +90,21 @@ class Turn {
   gate(name: string): Promise<void> {
     return this.io.gate(name);
   }
-  /** The turn's result; hidden tokens follow the ledger. */
+  /** The turn's result; hidden tokens follow the ledger, with their fingerprint leaves when a receipt is asked for. */
   result(r: Omit<GenerateResult, 'answer' | 'thinking' | 'stopReason' | 'hidden'>): GenerateResult {
-    return { answer: this.answer, thinking: this.thinking, stopReason: 'eos', hidden: hiddenFor(r.ledger), ...r };
+    const hidden = hiddenFor(r.ledger);
+    const result: GenerateResult = { answer: this.answer, thinking: this.thinking, stopReason: 'eos', hidden, ...r };
+    if (this.params.receipt != null) {
+      const spec = makeEmbeddingSpec({ modelSha256: this.params.receipt.modelSha256, dims: DIMS, vocabSize: VOCAB });
+      const fp = fingerprintSegments(spec, hidden, table);
+      result.fingerprints = { spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts };
+    }
+    return result;
   }
 }
 
-async function scriptedTurn(io: ScriptIO, body: (t: Turn) => Promise<GenerateResult>): Promise<GenerateResult> {
-  const t = new Turn(io);
+async function scriptedTurn(io: ScriptIO, params: GenerateParams, body: (t: Turn) => Promise<GenerateResult>): Promise<GenerateResult> {
+  const t = new Turn(io, params);
   try {
     return await body(t);
   } catch (err) {
@@ -205,11 +216,11 @@ export function scripts(): Scripts {
     load: () => backend,
     embeddingRows: (p) => embeddingRows(p as EmbeddingRowsParams),
     generate: (params, io) => {
-      const q = (params as GenerateParams).question;
-      if (/crash/i.test(q)) return scriptedTurn(io, (t) => crash(t, io));
-      if (/early exit/i.test(q)) return scriptedTurn(io, earlyExit);
-      if (/drafts/i.test(q)) return scriptedTurn(io, pdr);
-      return scriptedTurn(io, sum);
+      const g = params as GenerateParams;
+      if (/crash/i.test(g.question)) return scriptedTurn(io, g, (t) => crash(t, io));
+      if (/early exit/i.test(g.question)) return scriptedTurn(io, g, earlyExit);
+      if (/drafts/i.test(g.question)) return scriptedTurn(io, g, pdr);
+      return scriptedTurn(io, g, sum);
     },
   };
   // a pending failure wins over the script

@@ -6,10 +6,10 @@
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { BackendChoice, BackendInfo, ModelInfo } from './types';
-import type { ControllerEngineEvent } from './controller/events';
+import type { EngineTurnEvent } from './events';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Effort, Plan, StrategyName } from './controller/types';
-import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile, ProbeResult } from './probe/types';
-import type { HiddenSegment } from './receipts/fingerprint';
+import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile } from './probe/types';
+import type { EmbeddingSpec, HiddenCounts, HiddenSegment } from './receipts/fingerprint';
 
 /** One prior turn of history, as the engine needs it to format the prompt. */
 export interface HistoryItem {
@@ -43,8 +43,22 @@ export interface GenerateParams {
   effort?: Effort;
   /** Controller settings (merged over the defaults by the host). */
   controller?: ControllerSettings;
-  /** The probe's verdict for this question, when the host ran one; null/absent = fallback plan. */
-  difficulty?: DifficultyInfo | null;
+  /**
+   * The DiffAdapt probe file (JSON, ProbeFile) of this model, found by the host; the engine runs the probe on the
+   * question itself before it plans (strategy 'long' skips it). null/absent = no probe: the fallback plan.
+   */
+  probePath?: string | null;
+  /**
+   * Receipt inputs the engine cannot know: the model file's sha256 for the embedding spec. When given, the result
+   * carries the fingerprint leaves of its hidden tokens (`fingerprints`); absent = no fingerprints.
+   */
+  receipt?: { modelSha256: string } | null;
+  /**
+   * A fixed difficulty verdict instead of the probe (tests and tools pin a plan with it); the host never sends one.
+   * Its probeTokens should be 0: no probe ran, so a receipt could not name them (the turn gets none otherwise).
+   * Absent = the engine runs the probe at `probePath`, else its fallback.
+   */
+  difficulty?: DifficultyInfo;
   /**
    * PDR distillation: `candidates` (ranked answers, the bundled model's trained format) or `summary` (the model
    * writes the workspace). Absent = `summary`. Set by the host from the model's manifest.
@@ -68,6 +82,25 @@ export interface GenerateResult {
   earlyExit?: EarlyExitRecord;
   /** Tokens decoded one after another (parallel drafts counted once per round, at the longest; trials included). */
   latencyTokens?: number;
+  /** The fingerprint leaves of `hidden`, when GenerateParams.receipt asked for them and they could be computed. */
+  fingerprints?: TurnFingerprints;
+  /** Why `fingerprints` is absent although asked for (e.g. the model has no token_embd.weight). */
+  fingerprintError?: string;
+}
+
+/**
+ * The per-token fingerprints of a turn's hidden tokens (common/receipts/fingerprint.ts), computed in the engine from
+ * the model's embedding table: everything the host needs to build the Merkle tree and sign (it never sees a row).
+ */
+export interface TurnFingerprints {
+  spec: EmbeddingSpec;
+  /** One leaf per hidden token in `hidden` order, leafBytes(spec.dims) each, back to back (base64). */
+  leaves: string;
+  /** One block record per block, BLOCK_RECORD_BYTES each, back to back (base64). */
+  sketches: string;
+  /** Blocks the segments were split into. */
+  blockCount: number;
+  counts: HiddenCounts;
 }
 
 /**
@@ -100,16 +133,6 @@ export interface EmbeddingRowsResult {
   centre?: number[];
   /** Token ids of `texts`, in order. */
   tokens?: number[][];
-}
-
-/** One DiffAdapt probe pass: the formatted question's final hidden state through the probe file's MLP. */
-export interface ProbeParams {
-  modelPath: string;
-  question: string;
-  /** The turn's system prompt ('' or absent for none): features are taken over the prompt the model sees. */
-  systemPrompt?: string;
-  /** The probe file (JSON, ProbeFile) to use; the engine caches it by path and mtime. */
-  probePath: string;
 }
 
 /** A calibration run: sample every question several times, label, train, report (docs/probe.md). */
@@ -146,12 +169,10 @@ export interface EngineMethods {
   generate(p: GenerateParams & { requestId: string }): GenerateResult;
   /** Aborts a running generate; it then resolves with stopReason 'aborted'. */
   abort(p: { requestId: string }): void;
-  /** DiffAdapt probe for one question; null when the probe file does not exist. */
-  probe(p: ProbeParams): ProbeResult | null;
   /** Runs a calibration; 'calibrate-progress' events arrive meanwhile; `abort` with its requestId cancels it (TURN_ABORTED). */
   calibrate(p: CalibrateParams): CalibrateResult;
   info(): BackendInfo | null;
-  /** Embedding rows of a model's token_embd.weight (read once per model), tokenised texts and the audit centre. */
+  /** Embedding rows of a model's token_embd.weight (read once per model), tokenised texts and the audit centre (audits). */
   embeddingRows(p: EmbeddingRowsParams): EmbeddingRowsResult;
   /** Test hook: crashes the engine natively-alike (process.abort) to exercise supervision. */
   crash(): void;
@@ -160,13 +181,19 @@ export type EngineMethod = keyof EngineMethods;
 
 export type HostToEngine = { kind: 'call'; id: number; method: EngineMethod; params: unknown };
 
+/**
+ * Engine events: a generate request's TurnEvents (turnId = its requestId; load-progress of a plain `load` has
+ * turnId ''; a calibration's load-progress carries the calibration's requestId) and calibration progress.
+ */
 export type EngineEvent =
-  | { type: 'load-progress'; requestId?: string; progress: number }
-  | { type: 'thought'; requestId: string; text: string }
-  | { type: 'answer'; requestId: string; text: string }
-  | { type: 'thought-end'; requestId: string; ms: number; tokens: number }
-  | ControllerEngineEvent
+  | EngineTurnEvent
   | { type: 'calibrate-progress'; requestId: string; progress: CalibrationProgress };
+
+/** The request an engine event belongs to, or undefined when none waits for it (routes it to its caller). */
+export function engineEventRequestId(e: EngineEvent): string | undefined {
+  const id = e.type === 'calibrate-progress' ? e.requestId : e.turnId;
+  return id === '' ? undefined : id;
+}
 
 export type EngineToHost =
   | { kind: 'ready'; pid: number }

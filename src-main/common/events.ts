@@ -1,4 +1,8 @@
-/** Typed stream events for one turn: deltas, never snapshots. */
+/**
+ * Typed stream events for one turn: deltas, never snapshots. One union serves both hops: the engine emits
+ * every event but `start`, `done` and `error` (EngineTurnEvent, turnId = the generate request's id), the host
+ * forwards them unchanged and adds those three, which carry what it owns (the stored messages).
+ */
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { Message } from './types';
@@ -7,7 +11,7 @@ import type { ControllerTurnEvent } from './controller/events';
 export type TurnEvent =
   /** The turn started: the host persisted the user message and created the assistant message. */
   | { type: 'start'; turnId: string; conversationId: string; userMessage: Message; assistantMessageId: string; modelId: string }
-  /** Model load progress (0..1) when the turn had to load a model first. */
+  /** Model load progress (0..1) when the turn had to load a model first; turnId '' for a plain models.load. */
   | { type: 'load-progress'; turnId: string; progress: number }
   /** A piece of hidden reasoning. */
   | { type: 'thought'; turnId: string; text: string }
@@ -15,12 +19,18 @@ export type TurnEvent =
   | { type: 'answer'; turnId: string; text: string }
   /** Thinking ended (closed by the model or by a budget). */
   | { type: 'thought-end'; turnId: string; ms: number; tokens: number }
-  /** The ledger so far (sent at the end; may be sent while streaming too). */
+  /** The turn's ledger (the engine sends it when generation ends). */
   | { type: 'ledger'; turnId: string; ledger: Ledger }
-  /** The turn finished: status says how. */
+  /** The turn finished: status says how; `message` is the stored, authoritative assistant message. */
   | { type: 'done'; turnId: string; status: 'done' | 'stopped'; message: Message }
   | { type: 'error'; turnId: string; error: ErrorPayload; message?: Message }
   /** Controller events: difficulty, plan, draft / draft-end, workspace, early-exit (common/controller/events.ts). */
   | ControllerTurnEvent;
 
 export type TurnEventType = TurnEvent['type'];
+
+/** The host's own events: it alone knows the stored messages. */
+export type HostTurnEventType = 'start' | 'done' | 'error';
+
+/** What the engine emits during a generate request. */
+export type EngineTurnEvent = Exclude<TurnEvent, { type: HostTurnEventType }>;

@@ -8,7 +8,9 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import type { EngineEvent, GenerateParams, GenerateResult, HistoryItem } from '../common/engineProtocol';
+import type { GenerateParams, GenerateResult, HistoryItem } from '../common/engineProtocol';
+import type { EngineTurnEvent } from '../common/events';
+import type { DifficultyInfo } from '../common/controller/types';
 import { ReckonError } from '../common/errors';
 import { makeLedger } from '../common/ledger';
 import { defaultControllerSettings } from '../common/controller/defaults';
@@ -17,7 +19,6 @@ import type { LlamaContextSequence } from 'node-llama-cpp';
 import { countTurnTokens } from './countTurnTokens';
 import { DeltaTrimmer } from './DeltaTrimmer';
 import { thinkingTokensOf, withProbe } from './receipts/hiddenTokens';
-import { promptTokens as probePromptTokens } from './probe/promptTokens';
 import type { ThinkTokens } from './controller/decodePath';
 import { runControlled, thinkTokensOf } from './controller/runControlled';
 
@@ -26,6 +27,21 @@ export interface ChatRunnerOptions {
   model: LlamaModel;
   context: LlamaContext;
   chatWrapper: ChatWrapper;
+}
+
+/** One turn for ChatRunner.generate. */
+export interface TurnRequest {
+  params: GenerateParams & { requestId: string };
+  /** Receives the turn's events (turnId = params.requestId). */
+  emit: (e: EngineTurnEvent) => void;
+  /** Aborts the turn; it then resolves with stopReason 'aborted' and what was produced so far. */
+  signal?: AbortSignal;
+  /**
+   * The controller's difficulty step: the probe's verdict and the tokens it decoded (billed as probe overhead and
+   * committed in the receipt). Absent, or null from it: the fallback (Normal, the running-average length).
+   * Not run for strategy 'long', for plain (strategy-less) turns, or when params.difficulty pins a verdict.
+   */
+  probe?: () => Promise<{ difficulty: DifficultyInfo; tokens: number[] } | null>;
 }
 
 interface ChatEntry {
@@ -69,40 +85,31 @@ export class ChatRunner {
     return this.opts.chatWrapper;
   }
 
-  /**
-   * Runs one turn, streaming 'thought' / 'answer' / 'thought-end' events; resolves when it ends or is aborted.
-   * @param signal aborts the turn; it then resolves with stopReason 'aborted' and what was produced so far.
-   */
-  async generate(
-    p: GenerateParams & { requestId: string },
-    emit: (e: EngineEvent) => void,
-    signal?: AbortSignal,
-  ): Promise<GenerateResult> {
-    if (p.strategy === undefined) return this.generatePlain(p, emit, signal);
-    return this.generateControlled(p, emit, signal);
+  /** Runs one turn, streaming its events; resolves when it ends or is aborted. */
+  async generate(t: TurnRequest): Promise<GenerateResult> {
+    if (t.params.strategy === undefined) return this.generatePlain(t.params, t.emit, t.signal);
+    return this.generateControlled(t);
   }
 
   /**
-   * A turn under the controller: difficulty (the host's probe result, else the fallback: Normal with the
+   * A turn under the controller: difficulty (the probe's verdict, else the fallback: Normal with the
    * running average as expected length), plan (strategy x effort), then either plain generation with a
    * thinking budget (strategy 'long', or models without single-token think tags) or the controller's own
    * decoding (budget forcing, early exit, short-m@k, PDR). See docs/controller.md.
    */
-  private async generateControlled(
-    p: GenerateParams & { requestId: string },
-    emit: (e: EngineEvent) => void,
-    signal?: AbortSignal,
-  ): Promise<GenerateResult> {
+  private async generateControlled({ params: p, emit, signal, probe }: TurnRequest): Promise<GenerateResult> {
     const { requestId } = p;
     const settings = p.controller ?? defaultControllerSettings;
-    const difficulty = p.difficulty ?? fallbackDifficulty(this.thinkingAverage.count > 0 ? this.thinkingAverage : null, settings);
+    const probed = p.difficulty === undefined && probe !== undefined && p.strategy !== 'long' ? await probe() : null;
+    const probeTokens = probed?.tokens ?? [];
+    const difficulty = p.difficulty ?? probed?.difficulty ?? fallbackDifficulty(this.thinkingAverage.count > 0 ? this.thinkingAverage : null, settings);
     let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings });
     if (this.think === null && plan.strategy !== 'long') {
       // Without single-token think tags the controller cannot drive the sequence: LlamaChat with the budget only.
       plan = { ...plan, strategy: plan.thinkingBudget === null ? 'long' : 'budget', earlyExitThreshold: null, sampling: null, rounds: null, kappa: null };
     }
-    emit({ type: 'difficulty', requestId, difficulty });
-    emit({ type: 'plan', requestId, plan });
+    emit({ type: 'difficulty', turnId: requestId, difficulty });
+    emit({ type: 'plan', turnId: requestId, plan });
     if (plan.strategy === 'long' || this.think === null) {
       const plain = await this.generatePlain({
         ...p,
@@ -113,7 +120,7 @@ export class ChatRunner {
       if (plan.thinkingBudget === null && plain.stopReason === 'eos' && plain.ledger.thinking > 0) this.thinkingAverage.add(plain.ledger.thinking);
       const overhead = { ...plain.ledger.overhead, probe: difficulty.probeTokens };
       const ledger = makeLedger({ ...plain.ledger, overhead });
-      return { ...plain, ledger, plan, difficulty, latencyTokens: ledger.sequential, hidden: withProbe(this.probeTokensOf(p, difficulty.probeTokens), difficulty.probeTokens, plain.hidden) };
+      return { ...plain, ledger, plan, difficulty, latencyTokens: ledger.sequential, hidden: withProbe(probeTokens, difficulty.probeTokens, plain.hidden) };
     }
     if (this.running.has(requestId)) throw new ReckonError('BAD_REQUEST', `Request ${requestId} is already running.`);
     const entry = this.acquire(p.chatKey);
@@ -123,14 +130,17 @@ export class ChatRunner {
     this.running.set(requestId, controller);
     try {
       const r = await runControlled({
-        model: this.opts.model, chatWrapper: this.opts.chatWrapper, think: this.think,
-        sequence: entry.chat.sequence, draftSequences: (n) => this.draftSequences(n),
-      }, p, plan, difficulty, emit, controller.signal);
+        target: {
+          model: this.opts.model, chatWrapper: this.opts.chatWrapper, think: this.think,
+          sequence: entry.chat.sequence, draftSequences: (n) => this.draftSequences(n),
+        },
+        params: p, plan, difficulty, emit, signal: controller.signal,
+      });
       if (!r.budgetForced && r.earlyExit?.fired !== true && r.stopReason === 'eos' && r.drafts === undefined) {
         this.thinkingAverage.add(r.ledger.thinking);
       }
       const { thinkingContent: _c, budgetForced: _b, ...result } = r;
-      return { ...result, hidden: withProbe(this.probeTokensOf(p, difficulty.probeTokens), difficulty.probeTokens, result.hidden) };
+      return { ...result, hidden: withProbe(probeTokens, difficulty.probeTokens, result.hidden) };
     } catch (err) {
       if (err instanceof ReckonError) throw err;
       throw new ReckonError('INTERNAL', `Generation failed: ${(err as Error)?.message ?? String(err)}`);
@@ -138,11 +148,6 @@ export class ChatRunner {
       this.running.delete(requestId);
       entry.busy = false;
     }
-  }
-
-  /** The tokens the host's probe pass decoded for this question (its formatted prompt), for the receipt. */
-  private probeTokensOf(p: GenerateParams, count: number): number[] {
-    return count === 0 ? [] : probePromptTokens(this.opts.model, this.opts.chatWrapper, p.question, p.systemPrompt);
   }
 
   /** n sequences of the draft context (recreated with more sequences when n grows). */
@@ -173,7 +178,7 @@ export class ChatRunner {
   /** Plain generation through LlamaChat (no controller); `thinkingBudget` becomes `budgets.thoughtTokens`. */
   private async generatePlain(
     p: GenerateParams & { requestId: string },
-    emit: (e: EngineEvent) => void,
+    emit: (e: EngineTurnEvent) => void,
     signal?: AbortSignal,
   ): Promise<GenerateResult> {
     if (this.running.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
@@ -201,7 +206,7 @@ export class ChatRunner {
     const endThought = (at = Date.now()): void => {
       if (thoughtStart === null || thoughtEnd !== null) return;
       thoughtEnd = at;
-      emit({ type: 'thought-end', requestId, ms: thoughtEnd - thoughtStart, tokens: thoughtTokens });
+      emit({ type: 'thought-end', turnId: requestId, ms: thoughtEnd - thoughtStart, tokens: thoughtTokens });
     };
     const onResponseChunk = (c: LlamaChatResponseChunk): void => {
       if (c.type === 'segment') {
@@ -211,7 +216,7 @@ export class ChatRunner {
         for (const t of c.tokens) thoughtIds.push(t);
         thinking += c.text;
         const d = thoughtTrim.push(c.text);
-        if (d !== '') emit({ type: 'thought', requestId, text: d });
+        if (d !== '') emit({ type: 'thought', turnId: requestId, text: d });
         if (c.segmentEndTime !== undefined) endThought(c.segmentEndTime.getTime());
         return;
       }
@@ -219,7 +224,7 @@ export class ChatRunner {
       endThought();
       answer += c.text;
       const d = answerTrim.push(c.text);
-      if (d !== '') emit({ type: 'answer', requestId, text: d });
+      if (d !== '') emit({ type: 'answer', turnId: requestId, text: d });
     };
 
     let stopReason: GenerateResult['stopReason'] = 'eos';

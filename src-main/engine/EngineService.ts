@@ -1,4 +1,4 @@
-import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, GenerateParams } from '../common/engineProtocol';
+import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, GenerateParams, GenerateResult } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import type { BackendChoice } from '../common/types';
 import { StrategyNames } from '../common/controller/types';
@@ -22,7 +22,7 @@ export class EngineService {
   private readonly requests = new Map<string, AbortController>();
   /** DiffAdapt probe passes and calibration runs on the loaded model's weights. */
   private readonly probes = new ProbeEngine(this.host);
-  /** Embedding rows for receipts (token_embd.weight read once per model). */
+  /** Fingerprints and embedding rows for receipts (token_embd.weight read once per model). */
   private readonly receiptRows = new ReceiptRows(this.host);
   readonly methods: Async<EngineMethods>;
 
@@ -31,14 +31,24 @@ export class EngineService {
     this.methods = {
       init: (p) => host.init(p),
       inspect: (p) => inspectModel(p.path),
-      load: (p) => host.load(p.modelPath, (progress) => emit({ type: 'load-progress', progress })),
+      // No turn waits for a plain load's progress: turnId ''.
+      load: (p) => host.load(p.modelPath, (progress) => emit({ type: 'load-progress', turnId: '', progress })),
       generate: async (p) => {
         if (this.requests.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
         const controller = new AbortController();
         this.requests.set(p.requestId, controller);
         try {
-          const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', requestId: p.requestId, progress }));
-          return await runner.generate(p, emit, controller.signal);
+          const turnId = p.requestId;
+          const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', turnId, progress }));
+          // The whole turn runs here: probe -> plan -> generate, then the receipt's fingerprints.
+          const probePath = p.probePath ?? null;
+          const r = await runner.generate({
+            params: p, emit, signal: controller.signal,
+            probe: probePath === null ? undefined
+              : () => this.probes.difficultyOf({ modelPath: p.modelPath, question: p.question, systemPrompt: p.systemPrompt, probePath }),
+          });
+          emit({ type: 'ledger', turnId, ledger: r.ledger });
+          return p.receipt != null ? { ...r, ...(await this.fingerprintsOf(p.modelPath, p.receipt.modelSha256, r)) } : r;
         } finally {
           this.requests.delete(p.requestId);
         }
@@ -47,7 +57,6 @@ export class EngineService {
         // Unknown or finished ids are fine: the turn ended on its own before the stop arrived.
         this.requests.get(p.requestId)?.abort(new ReckonError('TURN_ABORTED', 'The generation was stopped.'));
       },
-      probe: (p) => this.probes.probe(p),
       calibrate: async (p) => {
         if (this.requests.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
         const controller = new AbortController();
@@ -65,6 +74,16 @@ export class EngineService {
         process.abort();
       },
     } satisfies Async<EngineMethods>;
+  }
+
+  /** The fingerprint leaves of a turn's hidden tokens, or why there are none (a turn never fails for its receipt). */
+  private async fingerprintsOf(modelPath: string, modelSha256: string, r: GenerateResult): Promise<Pick<GenerateResult, 'fingerprints' | 'fingerprintError'>> {
+    if (r.hidden === undefined) return { fingerprintError: 'The engine could not name the hidden tokens of this turn.' };
+    try {
+      return { fingerprints: await this.receiptRows.fingerprints(modelPath, modelSha256, r.hidden) };
+    } catch (err) {
+      return { fingerprintError: err instanceof RangeError ? err.message : ReckonError.from(err).message };
+    }
   }
 
   /** Validates `params` for `method` and runs it. */
@@ -111,7 +130,6 @@ function validate(method: EngineMethod, params: unknown): unknown {
       if (o.texts !== undefined && (!Array.isArray(o.texts) || !o.texts.every((x) => typeof x === 'string'))) throw bad(method, 'texts must be a list of strings');
       return o;
     }
-    case 'probe': for (const k of ['modelPath', 'question', 'probePath']) str(k); return o;
     case 'calibrate': return validateCalibrateParams(o, (why) => bad(method, why));
     case 'generate': {
       for (const k of ['requestId', 'chatKey', 'modelPath', 'question']) str(k);
@@ -126,6 +144,10 @@ function validate(method: EngineMethod, params: unknown): unknown {
       if (p.strategy !== undefined && !StrategyNames.includes(p.strategy)) throw bad(method, `strategy must be one of ${StrategyNames.join(', ')}`);
       if (p.effort !== undefined && p.effort !== 'auto' && !(typeof p.effort === 'number' && p.effort >= 0 && p.effort <= 1)) throw bad(method, "effort must be 'auto' or a number 0..1");
       if (p.pdrWorkspace !== undefined && p.pdrWorkspace !== 'candidates' && p.pdrWorkspace !== 'summary') throw bad(method, "pdrWorkspace must be 'candidates' or 'summary'");
+      if (p.probePath != null && (typeof p.probePath !== 'string' || p.probePath === '')) throw bad(method, 'probePath must be a non-empty string or null');
+      if (p.receipt != null && !(typeof p.receipt === 'object' && /^[0-9a-f]{64}$/.test(String((p.receipt as { modelSha256?: unknown }).modelSha256)))) {
+        throw bad(method, 'receipt.modelSha256 must be 64 lower-case hex');
+      }
       return { ...p, thinkingBudget: p.thinkingBudget ?? null };
     }
     default:

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineEvent, GenerateParams } from '../common/engineProtocol';
+import { engineEventRequestId, type EngineEvent, type GenerateParams } from '../common/engineProtocol';
 import { ledgerAddsUp } from '../common/ledger';
 import { TestEngineClient } from './testEngineClient';
 
@@ -23,7 +23,7 @@ function turn(p: Partial<GenerateParams> & { requestId: string }): GenerateParam
 }
 
 function eventsOf(requestId: string, from: number): EngineEvent[] {
-  return engine.events.slice(from).filter((e) => 'requestId' in e && e.requestId === requestId);
+  return engine.events.slice(from).filter((e) => engineEventRequestId(e) === requestId);
 }
 
 beforeAll(async () => {

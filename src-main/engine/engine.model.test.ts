@@ -95,7 +95,7 @@ describe('engine process (fixtures)', () => {
   it('aborts a running generation quickly with what was produced so far', async () => {
     let aborted = false;
     const started = new Promise<void>((ok) => engine.onEvent((e) => {
-      if (e.type === 'answer' && e.requestId === 'a1' && !aborted) {
+      if (e.type === 'answer' && e.turnId === 'a1' && !aborted) {
         aborted = true;
         ok();
       }

@@ -7,8 +7,10 @@ import type { ApiMethod } from '../common/api';
 import type { ErrorCode } from '../common/errors';
 import type { TurnEvent } from '../common/events';
 import type { Conversation, ConversationSummary, ModelInfo, Notice, SystemInfo } from '../common/types';
+import type { ReceiptExport } from '../common/receiptApi';
+import { MerkleTree, ReceiptProvider, fingerprintSegments, leafBytes, makeEmbeddingSpec, toHex, verifyReceipt } from '../common/receipts';
 import { createHost, type Host } from './index';
-import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+import { fakeEmbeddingTable, fakeEngine, fakeHiddenTokens, type FakeEngineControl } from './testing/fakeEngine';
 
 let dir: string;
 let modelsDir: string;
@@ -305,5 +307,57 @@ describe('chat', () => {
     expect(await h2.call('system.notices', undefined)).toEqual([]);
     const t = await turn(h2, { conversationId: b.conversationId, text: 'still works' });
     expect(t.events.at(-1)!.type).toBe('done');
+  });
+});
+
+describe('receipts', () => {
+  it('one generate request: the host signs a tree over the leaves the engine sent, as fingerprinting the hidden tokens gives', async () => {
+    const h = await open();
+    const t = await turn(h, { text: 'What is 37+48?' });
+    expect(engine.calls.map((c) => c.method)).not.toContain('embeddingRows');
+    const gen = engine.calls.filter((c) => c.method === 'generate');
+    expect(gen).toHaveLength(1);
+    const [model] = (await h.call('models.list', undefined)) as ModelInfo[];
+    // What the host asks for up front: the probe file (none here) and the receipt's spec input.
+    expect(gen[0]!.params).toMatchObject({ probePath: null, receipt: { modelSha256: model!.sha256 } });
+    expect(gen[0]!.params).not.toHaveProperty('difficulty');
+
+    const done = t.events.at(-1)!;
+    if (done.type !== 'done') throw new Error(`turn ended with ${done.type}`);
+    const m = done.message;
+    expect(m.receiptError).toBeUndefined();
+    const thinking = '37+48: 7+8=15 carry 1; 3+4+1=8';
+    expect(m.receipt).toMatchObject({ treeSize: thinking.length, counts: { thinking: thinking.length, hidden: thinking.length } });
+    // The same root an issuer gets from the hidden tokens and the embedding table directly.
+    const spec = makeEmbeddingSpec({ modelSha256: model!.sha256, dims: 8, vocabSize: 256 });
+    const fp = fingerprintSegments(spec, fakeHiddenTokens(thinking), fakeEmbeddingTable);
+    const lb = leafBytes(8);
+    const leaves = Array.from({ length: fp.leafCount }, (_, i) => fp.leaves.subarray(i * lb, (i + 1) * lb));
+    expect(m.receipt!.root).toBe(toHex(MerkleTree.fromLeaves(leaves).root()));
+    expect(m.receipt!.blockCount).toBe(fp.blocks.length);
+    const info = (await h.call('system.info', undefined)) as SystemInfo;
+    expect(await verifyReceipt(m.receipt, { trustedPublicKey: info.receiptPublicKey })).toMatchObject({ ok: true });
+    // The stored provider store answers challenges for it (its leaves rebuild the signed root).
+    const exp = (await h.call('receipts.get', { messageId: m.id, includeStore: true })) as ReceiptExport;
+    expect(() => new ReceiptProvider(exp.store!)).not.toThrow();
+    const stored = ((await h.call('conversations.get', { id: t.conversationId })) as Conversation).messages[1]!;
+    expect(stored.receipt).toEqual(m.receipt);
+    expect(info.model?.id).toBe(model!.id);
+  });
+
+  it('leaves that do not match the hidden tokens give no receipt and a reason; the answer is kept', async () => {
+    const h = await open();
+    engine.editResult = (r) => ({ ...r, fingerprints: { ...r.fingerprints!, leaves: r.fingerprints!.leaves.slice(0, 40) } });
+    const t = await turn(h, { text: 'What is 37+48?' });
+    const done = t.events.at(-1)!;
+    if (done.type !== 'done') throw new Error(`turn ended with ${done.type}`);
+    expect(done.message).toMatchObject({ status: 'done', text: 'The answer is 85.' });
+    expect(done.message.receipt).toBeUndefined();
+    expect(done.message.receiptError).toBe(`No receipt: the engine sent 30 leaf bytes for 30 hidden tokens of ${leafBytes(8)} bytes each`);
+
+    engine.editResult = (r) => ({ ...r, fingerprints: undefined, fingerprintError: 'The model has no token_embd.weight tensor; receipts need it.' });
+    const t2 = await turn(h, { conversationId: t.conversationId, text: 'Again?' });
+    const done2 = t2.events.at(-1)!;
+    expect(done2.type === 'done' && done2.message.receiptError).toBe('No receipt: The model has no token_embd.weight tensor; receipts need it.');
   });
 });

@@ -10,6 +10,7 @@ import { appVersion, defaultUserDataDir, repoRoot } from './paths';
 import { createRouter } from './router';
 import { ChatService } from './services/ChatService';
 import { ConversationsService, summaryOf } from './services/ConversationsService';
+import { LoadedModel } from './services/LoadedModel';
 import { ModelsService } from './services/ModelsService';
 import { ProbeService } from './services/ProbeService';
 import { ReceiptService } from './services/ReceiptService';
@@ -29,6 +30,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const settings = await SettingsService.open(store);
 
   let chat: ChatService | null = null;
+  const loadedModel = new LoadedModel();
   const engine = new EngineSupervisor({
     spawn: opts.spawnEngine ?? forkEngineSpawner(),
     initParams: () => {
@@ -39,7 +41,10 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     onEvent: (e) => {
       if (e.type === 'load-progress') chat?.emit({ type: 'load-progress', turnId: '', progress: e.progress });
     },
-    onCrash: (message) => process.stderr.write(`reckon: ${message}\n`),
+    onCrash: (message) => {
+      loadedModel.current = null; // a restarted engine has nothing loaded
+      process.stderr.write(`reckon: ${message}\n`);
+    },
   });
   void engine.start().catch((err: unknown) => {
     process.stderr.write(`reckon: the engine did not start: ${(err as Error).message}\n`);
@@ -49,29 +54,22 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await conversations.open();
   const models = new ModelsService(store, engine, settings, opts.modelsDir);
   await models.open();
-  chat = new ChatService(engine, conversations, models, settings);
-  const c = chat;
-  const probes = new ProbeService(engine, models, settings, opts.userDataDir, opts.modelsDir);
-  // The controller's difficulty verdict: the model's stored probe (user-calibrated or shipped), else null (fallback plan).
-  c.probeFor = async (model, question, systemPrompt) => {
-    const found = await probes.probePathFor(model);
-    if (found === null) return null;
-    const r = await engine.call('probe', { modelPath: model.path, question, systemPrompt, probePath: found.path });
-    return r === null ? null : {
-      difficulty: r.difficulty, probabilities: r.probabilities, expectedThinkingTokens: r.expectedThinkingTokens,
-      source: 'probe', probeTokens: r.probeTokens,
-    };
-  };
-
+  const probes = new ProbeService({ engine, models, settings, userDataDir: opts.userDataDir, modelsDir: opts.modelsDir });
   const receipts = new ReceiptService(engine, conversations, models, opts.userDataDir);
-  c.issueReceipt = (conv, message, model, question, r) => receipts.issue(conv, message, model, question, r);
+  chat = new ChatService({
+    engine, conversations, models, settings, loadedModel,
+    // The model's stored probe (user-calibrated or shipped); the engine runs it on each question.
+    probePathFor: (model) => probes.probePathFor(model),
+    issueReceipt: (input) => receipts.issue(input),
+  });
+  const c = chat;
 
   const call = createRouter({
     'system.info': async (): Promise<SystemInfo> => ({
       version: appVersion(),
       shell: opts.shell,
       backend: engine.backend,
-      model: c.loadedModel,
+      model: loadedModel.current,
       engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts },
       userDataDir: opts.userDataDir,
       receiptPublicKey: await receipts.publicKey(),
@@ -96,7 +94,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'models.load': async (p) => {
       const m = await models.resolve(p.id);
       const info = await engine.call('load', { modelPath: m.path });
-      c.loadedModel = m;
+      loadedModel.current = m;
       return info;
     },
     'conversations.list': async (p) => conversations.list(p?.query),

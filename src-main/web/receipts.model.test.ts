@@ -63,6 +63,10 @@ describe('receipts on the bundled model', () => {
     const r = m.receipt!;
     expect(r.treeSize).toBe(m.ledger!.thinking + overheadTotal(m.ledger!));
     expect(r.counts.thinking).toBe(m.ledger!.thinking);
+    // The engine ran the shipped probe inside the same request; its decoded prompt is committed as the probe segment.
+    expect(m.difficulty?.source).toBe('probe');
+    expect(m.ledger!.overhead.probe).toBeGreaterThan(0);
+    expect(r.counts.overhead.probe).toBe(m.ledger!.overhead.probe);
     const info = (await host.call('system.info', undefined)) as SystemInfo;
     expect(r.publicKey).toBe(info.receiptPublicKey);
 

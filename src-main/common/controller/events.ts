@@ -1,6 +1,6 @@
 /**
- * Stream events of the controller (additive to EngineEvent / TurnEvent). `Tag` is the correlation field:
- * `requestId` between engine and host, `turnId` between host and front ends.
+ * Stream events of the controller, part of TurnEvent (common/events.ts). The engine emits them and the host
+ * forwards them as they are; `turnId` is the generate request's id on both hops.
  */
 import type { DifficultyInfo, EarlyExitRecord, Plan } from './types';
 
@@ -18,5 +18,4 @@ type ControllerEventBody =
   /** Early exit committed a trial answer: thinking stopped here. */
   | ({ type: 'early-exit' } & EarlyExitRecord);
 
-export type ControllerEngineEvent = ControllerEventBody & { requestId: string };
 export type ControllerTurnEvent = ControllerEventBody & { turnId: string };

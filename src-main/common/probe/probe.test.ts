@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { agreement, extractAnswer, isCorrect, numbersIn } from './answers';
 import { ARITH_TIERS, arithCalibrationSet, isHeldout, makeArithProblem, solveExpr } from './arithGenerator';
 import { buildProbe, labelRecords, probeFileError, splitIndices, summarise } from './calibration';
-import { thinkingBudgetForEffort } from './effort';
 import { GENERAL_TIERS, generalCalibrationSet } from './generalGenerator';
 import { entropyThresholdFrom, labelFor } from './labels';
 import { md5Hex } from './md5';
@@ -203,14 +202,5 @@ describe('buildProbe', () => {
     expect(s.heldOut.map((i) => labels[i])).toEqual(expect.arrayContaining(['easy', 'easy', 'hard']));
     expect(s.heldOut).toHaveLength(3);
     expect([...s.train, ...s.heldOut].sort((a, b) => a - b)).toEqual(labels.map((_, i) => i));
-  });
-});
-
-describe('effort', () => {
-  it('takes a share of the predicted thinking length', () => {
-    expect(thinkingBudgetForEffort(0.5, 80)).toBe(40);
-    expect(thinkingBudgetForEffort(0, 80)).toBe(0);
-    expect(thinkingBudgetForEffort(0.01, 10)).toBe(1);
-    expect(thinkingBudgetForEffort(2, 10)).toBe(10);
   });
 });

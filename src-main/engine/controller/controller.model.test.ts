@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeControllerSettings } from '../../common/controller/defaults';
-import type { EngineEvent, GenerateParams, GenerateResult } from '../../common/engineProtocol';
+import { engineEventRequestId, type EngineEvent, type GenerateParams, type GenerateResult } from '../../common/engineProtocol';
 import { ledgerAddsUp } from '../../common/ledger';
 import { TestEngineClient } from '../testEngineClient';
 
@@ -24,7 +24,7 @@ function gen(p: Partial<GenerateParams>): Promise<GenerateResult & { requestId: 
   };
   return engine.call('generate', params).then((r) => ({ ...(r as GenerateResult), requestId }));
 }
-const eventsOf = (id: string): EngineEvent[] => engine.events.filter((e) => 'requestId' in e && e.requestId === id);
+const eventsOf = (id: string): EngineEvent[] => engine.events.filter((e) => engineEventRequestId(e) === id);
 
 beforeAll(async () => {
   if (!existsSync(bundled)) throw new Error(`The bundled model is missing: ${bundled}`);

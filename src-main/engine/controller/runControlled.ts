@@ -2,7 +2,8 @@ import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, To
 import { LlamaText } from 'node-llama-cpp';
 import { answerKey, distillWorkspace, summaryRequest, summaryWorkspace, vote, type Candidate } from '../../common/controller/vote';
 import type { DifficultyInfo, DraftRecord, Plan } from '../../common/controller/types';
-import type { EngineEvent, GenerateParams, GenerateResult } from '../../common/engineProtocol';
+import type { GenerateParams, GenerateResult } from '../../common/engineProtocol';
+import type { EngineTurnEvent } from '../../common/events';
 import { makeLedger, type LedgerCounts } from '../../common/ledger';
 import { DeltaTrimmer } from '../DeltaTrimmer';
 import { decodePath, type PathOutcome, type ThinkTokens } from './decodePath';
@@ -45,19 +46,27 @@ export function promptTokens(t: Pick<ControlTarget, 'model' | 'chatWrapper'>, p:
   return t.chatWrapper.generateContextState({ chatHistory: h }).contextText.tokenize(t.model.tokenizer);
 }
 
+/** One controlled turn for runControlled. */
+export interface ControlledTurn {
+  target: ControlTarget;
+  params: GenerateParams & { requestId: string };
+  /** The plan the turn runs under (makePlan). */
+  plan: Plan;
+  /** The difficulty the plan came from; its probeTokens are billed as probe overhead. */
+  difficulty: DifficultyInfo;
+  /** Receives the turn's events (turnId = params.requestId). */
+  emit: (e: EngineTurnEvent) => void;
+  /** Aborts the turn; it then resolves with stopReason 'aborted'. */
+  signal: AbortSignal;
+}
+
 /**
  * Runs one turn under a plan on a ChatML-think model: a single controlled path (budget forcing, early exit)
  * on the conversation's sequence, or short-m@k / PDR drafts on parallel sequences of one context.
  */
-export async function runControlled(
-  t: ControlTarget,
-  p: GenerateParams & { requestId: string },
-  plan: Plan,
-  difficulty: DifficultyInfo,
-  emit: (e: EngineEvent) => void,
-  signal: AbortSignal,
-): Promise<ControlledResult> {
-  const { requestId } = p;
+export async function runControlled(turn: ControlledTurn): Promise<ControlledResult> {
+  const { target: t, params: p, plan, difficulty, emit, signal } = turn;
+  const turnId = p.requestId;
   const systemPrompt = plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt;
   const probe = difficulty.probeTokens;
   if (plan.strategy !== 'short-m@k' && plan.strategy !== 'pdr') {
@@ -71,10 +80,10 @@ export async function runControlled(
       earlyExit: plan.earlyExitThreshold === null ? null
         : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart },
       signal,
-      onThought: (x) => { const d = thoughtTrim.push(x); if (d !== '') emit({ type: 'thought', requestId, text: d }); },
-      onAnswer: (x) => { const d = answerTrim.push(x); if (d !== '') emit({ type: 'answer', requestId, text: d }); },
-      onThoughtEnd: (ms, tokens) => emit({ type: 'thought-end', requestId, ms, tokens }),
-      onEarlyExit: (r) => emit({ type: 'early-exit', requestId, ...r }),
+      onThought: (x) => { const d = thoughtTrim.push(x); if (d !== '') emit({ type: 'thought', turnId, text: d }); },
+      onAnswer: (x) => { const d = answerTrim.push(x); if (d !== '') emit({ type: 'answer', turnId, text: d }); },
+      onThoughtEnd: (ms, tokens) => emit({ type: 'thought-end', turnId, ms, tokens }),
+      onEarlyExit: (r) => emit({ type: 'early-exit', turnId, ...r }),
     });
     const ledger = makeLedger({ cached: o.cached, prompt: o.prompt, thinking: o.thinking, visible: o.visible, overhead: { probe, trial: o.trial } });
     return {
@@ -112,8 +121,8 @@ export async function runControlled(
         temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens,
         budget: plan.thinkingBudget, earlyExit: null, signal, answerConfidence: true,
         shouldStop: () => finishOrder.length >= m,
-        onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', requestId, round: r, index, part: 'thought', text: d }); },
-        onAnswer: (x) => emit({ type: 'draft', requestId, round: r, index, part: 'answer', text: x }),
+        onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', turnId, round: r, index, part: 'thought', text: d }); },
+        onAnswer: (x) => emit({ type: 'draft', turnId, round: r, index, part: 'answer', text: x }),
       }).then((o) => {
         if (o.stopReason === 'eos') finishOrder.push(index);
         return o;
@@ -134,7 +143,7 @@ export async function runControlled(
         winner: last && index === winIndex,
       };
       records.push(rec);
-      emit({ type: 'draft-end', requestId, round: r, index, answer: rec.answer, tokens: rec.tokens, finished: rec.finished, confidence: rec.confidence });
+      emit({ type: 'draft-end', turnId, round: r, index, answer: rec.answer, tokens: rec.tokens, finished: rec.finished, confidence: rec.confidence });
       const distillPart = Math.min(wsTokens, o.prompt);
       counts.overhead.distill! += distillPart;
       const decoded = prompt.slice(o.cached);
@@ -162,7 +171,7 @@ export async function runControlled(
       } else {
         workspace = distillWorkspace(pool.map((i, j) => ({ answer: cands[j]!.answer, confidence: outcomes[i]!.answerConfidence })), kappa, countTokens);
       }
-      emit({ type: 'workspace', requestId, round: r, text: workspace.trim(), tokens: workspace === '' ? 0 : countTokens(workspace) });
+      emit({ type: 'workspace', turnId, round: r, text: workspace.trim(), tokens: workspace === '' ? 0 : countTokens(workspace) });
     }
   }
   const w = winner as { o: PathOutcome; rec: DraftRecord; distillPart: number } | null;
@@ -171,9 +180,9 @@ export async function runControlled(
   counts.prompt = w.o.prompt - w.distillPart;
   counts.thinking = w.o.thinking;
   counts.visible = w.o.visible;
-  if (w.o.thinkingText !== '') emit({ type: 'thought', requestId, text: w.o.thinkingText });
-  emit({ type: 'thought-end', requestId, ms: w.o.thinkingMs, tokens: w.o.thinking });
-  if (w.o.answerText !== '') emit({ type: 'answer', requestId, text: w.o.answerText });
+  if (w.o.thinkingText !== '') emit({ type: 'thought', turnId, text: w.o.thinkingText });
+  emit({ type: 'thought-end', turnId, ms: w.o.thinkingMs, tokens: w.o.thinking });
+  if (w.o.answerText !== '') emit({ type: 'answer', turnId, text: w.o.answerText });
   return {
     answer: w.o.answerText, thinking: w.o.thinkingText, thinkingMs: w.o.thinkingMs,
     ledger: makeLedger(counts),

@@ -1,10 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { LlamaText, type ChatWrapper, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
-import type { CalibrateParams, CalibrateResult, EngineEvent, ProbeParams } from '../../common/engineProtocol';
+import type { CalibrateParams, CalibrateResult, EngineEvent } from '../../common/engineProtocol';
+import type { DifficultyInfo } from '../../common/controller/types';
 import { ReckonError } from '../../common/errors';
 import { buildProbe, labelRecords, probeFileError, summarise, type SampleOutcome } from '../../common/probe/calibration';
 import { predict } from '../../common/probe/mlp';
-import type { CalibrationProgress, CalibrationRecord, ProbeFile, ProbeFn, ProbeResult } from '../../common/probe/types';
+import type { CalibrationProgress, CalibrationRecord, ProbeFile, ProbeResult } from '../../common/probe/types';
 import { HiddenStateFeatures } from './HiddenStateFeatures';
 import { promptTokens } from './promptTokens';
 import { sampleThinking } from './sampleThinking';
@@ -13,6 +14,19 @@ import { sampleThinking } from './sampleThinking';
 export interface ModelSource {
   modelFor(modelPath: string, onProgress: (progress: number) => void): Promise<{ model: LlamaModel; chatWrapper: ChatWrapper; threads: number }>;
 }
+
+/** One DiffAdapt probe pass: the formatted question's final hidden state through the probe file's MLP. */
+export interface ProbeRequest {
+  modelPath: string;
+  question: string;
+  /** The turn's system prompt ('' or absent for none): features are taken over the prompt the model sees. */
+  systemPrompt?: string;
+  /** The probe file (JSON, ProbeFile) to use; cached by path and mtime. */
+  probePath: string;
+}
+
+/** A probe pass's verdict and the tokens it decoded (the formatted prompt: the receipt's probe segment). */
+export type ProbePass = ProbeResult & { tokens: number[] };
 
 /** Most parallel sequences a calibration context gets (FINDINGS.md: batching 4-8 sequences pays on CPU). */
 const MAX_PARALLEL = 8;
@@ -28,15 +42,15 @@ export class ProbeEngine {
   constructor(private readonly models: ModelSource) {}
 
   /** Features of one question on the model at `modelPath` (length = embedding size). */
-  async featuresOf(modelPath: string, question: string, systemPrompt = ''): Promise<{ features: number[]; tokens: number }> {
+  async featuresOf(modelPath: string, question: string, systemPrompt = ''): Promise<{ features: number[]; tokens: number[] }> {
     const { model, chatWrapper, threads } = await this.models.modelFor(modelPath, () => undefined);
     const tokens = promptTokens(model, chatWrapper, question, systemPrompt);
     const features = await this.featuresFor(model, threads).of(tokens);
-    return { features, tokens: tokens.length };
+    return { features, tokens: Array.from(tokens, Number) };
   }
 
   /** One probe pass; null when the probe file does not exist. */
-  async probe(p: ProbeParams): Promise<ProbeResult | null> {
+  async probe(p: ProbeRequest): Promise<ProbePass | null> {
     const file = await this.probeFile(p.probePath);
     if (file === null) return null;
     const t0 = performance.now();
@@ -45,21 +59,32 @@ export class ProbeEngine {
       throw new ReckonError('BAD_REQUEST', `The probe at ${p.probePath} was calibrated for ${file.featureDim} features; this model gives ${features.length}.`);
     }
     const out = predict(file.weights, file.norms, features);
-    return { ...out, probeTokens: tokens, ms: Math.round((performance.now() - t0) * 10) / 10, modelSha256: file.modelSha256 };
+    return { ...out, probeTokens: tokens.length, tokens, ms: Math.round((performance.now() - t0) * 10) / 10, modelSha256: file.modelSha256 };
   }
 
-  /** A ProbeFn for in-engine callers (the controller): probes `question` on `modelPath` with the file at `probePath`. */
-  probeFn(modelPath: string, probePath: string): ProbeFn {
-    return async (question, opts) => {
-      if (opts?.signal?.aborted) throw new ReckonError('TURN_ABORTED', 'The probe was stopped.');
-      return this.probe({ modelPath, question, probePath, systemPrompt: opts?.systemPrompt ?? '' });
+  /**
+   * The controller's difficulty step of a turn: the probe's verdict and the tokens it decoded, or null when there
+   * is no usable probe (missing, unreadable or calibrated for another model): the turn then plans with the fallback.
+   */
+  async difficultyOf(p: ProbeRequest): Promise<{ difficulty: DifficultyInfo; tokens: number[] } | null> {
+    let r: ProbePass | null;
+    try {
+      r = await this.probe(p);
+    } catch (err) {
+      process.stderr.write(`[engine] probe skipped: ${ReckonError.from(err).message}\n`);
+      return null;
+    }
+    if (r === null) return null;
+    return {
+      difficulty: { difficulty: r.difficulty, probabilities: r.probabilities, expectedThinkingTokens: r.expectedThinkingTokens, source: 'probe', probeTokens: r.probeTokens },
+      tokens: r.tokens,
     };
   }
 
   /** Runs a calibration: features, sampling (perQuestion samples per question, in parallel sequences), labels, training. */
   async calibrate(p: CalibrateParams, signal: AbortSignal, emit: (e: EngineEvent) => void): Promise<CalibrateResult> {
     const t0 = performance.now();
-    const { model, chatWrapper, threads } = await this.models.modelFor(p.modelPath, (progress) => emit({ type: 'load-progress', requestId: p.requestId, progress }));
+    const { model, chatWrapper, threads } = await this.models.modelFor(p.modelPath, (progress) => emit({ type: 'load-progress', turnId: p.requestId, progress }));
     const progress = (phase: CalibrationProgress['phase'], done: number, total: number): void => {
       emit({ type: 'calibrate-progress', requestId: p.requestId, progress: { phase, done, total, elapsedS: Math.round((performance.now() - t0) / 100) / 10 } });
     };

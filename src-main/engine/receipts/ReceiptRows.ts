@@ -1,10 +1,11 @@
 /**
- * The engine side of receipts: embedding rows (and the auditor's centre, and tokenised texts) of a model, so the
- * host can fingerprint a turn's hidden tokens and audit receipts without reading weights itself.
+ * The engine side of receipts: a turn's fingerprint leaves (computed here, from the embedding table the engine
+ * reads anyway), and embedding rows, the auditor's centre and tokenised texts for audits, so the host never reads
+ * weights itself.
  */
 import type { LlamaModel } from 'node-llama-cpp';
-import type { EmbeddingRowsParams, EmbeddingRowsResult } from '../../common/engineProtocol';
-import { toBase64 } from '../../common/receipts';
+import type { EmbeddingRowsParams, EmbeddingRowsResult, TurnFingerprints } from '../../common/engineProtocol';
+import { fingerprintSegments, makeEmbeddingSpec, toBase64, type HiddenSegment } from '../../common/receipts';
 import { ReckonError } from '../../common/errors';
 import { EMBEDDING_TENSOR, TokenEmbeddings } from './TokenEmbeddings';
 
@@ -32,13 +33,28 @@ export class ReceiptRows {
     return t;
   }
 
+  /** The table of a model file, re-read when the file changed since it was opened. */
+  private async freshTable(modelPath: string): Promise<TokenEmbeddings> {
+    const t = await this.table(modelPath);
+    if (!t.stale()) return t;
+    this.tables.delete(modelPath);
+    return this.table(modelPath);
+  }
+
+  /**
+   * The fingerprint leaves of a turn's hidden tokens under a reckon-fp-1 spec naming `modelSha256` (the host
+   * builds the Merkle tree over them and signs). Throws RangeError for a token id outside the vocabulary.
+   */
+  async fingerprints(modelPath: string, modelSha256: string, hidden: readonly HiddenSegment[]): Promise<TurnFingerprints> {
+    const t = await this.freshTable(modelPath);
+    const spec = makeEmbeddingSpec({ modelSha256, dims: t.dims, vocabSize: t.vocabSize });
+    const fp = fingerprintSegments(spec, hidden, t);
+    return { spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts };
+  }
+
   async rows(p: EmbeddingRowsParams): Promise<EmbeddingRowsResult> {
     if (p.ids.length > MAX_ROWS) throw new ReckonError('BAD_REQUEST', `embeddingRows: at most ${MAX_ROWS} ids per call.`);
-    let t = await this.table(p.modelPath);
-    if (t.stale()) {
-      this.tables.delete(p.modelPath);
-      t = await this.table(p.modelPath);
-    }
+    const t = await this.freshTable(p.modelPath);
     const out = new Float32Array(p.ids.length * t.dims);
     p.ids.forEach((id, k) => {
       if (!Number.isInteger(id) || id < 0 || id >= t.vocabSize) throw new ReckonError('BAD_REQUEST', `embeddingRows: token id ${id} is outside the vocabulary (${t.vocabSize}).`);

@@ -1,28 +1,51 @@
 /**
  * Chat turns. chat.send persists the user message and a 'streaming' assistant message, answers
- * {turnId, conversationId} at once, then runs the engine's generate and streams TurnEvents.
+ * {turnId, conversationId} at once, then runs the engine's generate - one request for the whole turn (probe,
+ * plan, generation, fingerprints) - forwarding its TurnEvents as they come and folding them into the stored
+ * message with the shared reducer (common/turn/applyTurnEvent). The host adds only what it owns: start, the
+ * receipt (tree + signature over the engine's leaves) and done / error with the stored message.
  * Streamed text is written at most every 500 ms (a crash loses at most the last half second) and once more
  * at the end. One turn at a time per conversation.
  */
 import { randomUUID } from 'node:crypto';
 import type { SendParams } from '../../common/api';
 import { ReckonError } from '../../common/errors';
-import type { EngineEvent, GenerateResult, HistoryItem } from '../../common/engineProtocol';
+import type { EngineEvent, GenerateParams, GenerateResult, HistoryItem } from '../../common/engineProtocol';
 import type { TurnEvent } from '../../common/events';
+import { applyTurnEvent } from '../../common/turn/applyTurnEvent';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
 import { mergeControllerSettings } from '../../common/controller/defaults';
-import type { DifficultyInfo } from '../../common/controller/types';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import { defaultTitle, titleFrom, type ConversationsService } from './ConversationsService';
+import type { LoadedModel } from './LoadedModel';
 import type { ModelsService } from './ModelsService';
+import type { IssueReceiptInput, IssuedReceiptFields } from './ReceiptService';
 import type { SettingsService } from './SettingsService';
 
 /** How often streamed text is written while a turn runs (ms). */
 export const persistIntervalMs = 500;
 
+/** ChatService's collaborators. */
+export interface ChatServiceOptions {
+  engine: EngineSupervisor;
+  conversations: ConversationsService;
+  models: ModelsService;
+  settings: SettingsService;
+  /** Which model the engine has loaded; a turn that ran sets it. */
+  loadedModel: LoadedModel;
+  /**
+   * The DiffAdapt probe file for a model (ProbeService.probePathFor); null = none, and the engine's controller
+   * plans with its fallback (Normal, running-average length).
+   */
+  probePathFor: (model: ModelInfo) => Promise<{ path: string } | null>;
+  /** Builds and signs the receipt of a finished turn from the engine's leaves and stores it (ReceiptService.issue); never throws. */
+  issueReceipt: (input: IssueReceiptInput) => Promise<IssuedReceiptFields>;
+}
+
 interface ActiveTurn {
   turnId: string;
   conversation: Conversation;
+  /** The assistant message as stored: replaced (never changed in place) by each event. */
   message: Message;
   model: ModelInfo;
   stopRequested: boolean;
@@ -35,22 +58,8 @@ export class ChatService {
   #turns = new Map<string, ActiveTurn>();
   #byConversation = new Map<string, string>();
   #listeners = new Set<(e: TurnEvent) => void>();
-  /** The model the engine has loaded (for system.info). */
-  loadedModel: ModelInfo | null = null;
-  /** Issues the hidden-token receipt of a finished turn onto its message (set by createHost; docs/receipts.md). */
-  issueReceipt: ((conv: Conversation, message: Message, model: ModelInfo, question: string, r: GenerateResult) => Promise<void>) | null = null;
-  /**
-   * The DiffAdapt probe for a question (set by whoever wires the probe service); null = no probe: the
-   * engine's controller then uses its fallback plan (Normal, running-average length).
-   */
-  probeFor: ((model: ModelInfo, question: string, systemPrompt: string) => Promise<DifficultyInfo | null>) | null = null;
 
-  constructor(
-    private readonly engine: EngineSupervisor,
-    private readonly conversations: ConversationsService,
-    private readonly models: ModelsService,
-    private readonly settings: SettingsService,
-  ) {}
+  constructor(private readonly o: ChatServiceOptions) {}
 
   onTurnEvent(listener: (e: TurnEvent) => void): () => void {
     this.#listeners.add(listener);
@@ -67,16 +76,13 @@ export class ChatService {
     }
   }
 
-  isBusy(conversationId: string): boolean {
-    return this.#byConversation.has(conversationId);
-  }
-
   async send(p: SendParams): Promise<{ turnId: string; conversationId: string }> {
+    const { models, conversations } = this.o;
     if (p.conversationId !== undefined && this.#byConversation.has(p.conversationId)) {
       throw new ReckonError('BUSY', 'A turn is already running in this conversation; stop it or wait for it to finish.');
     }
-    const model = p.modelPath !== undefined ? await this.models.byPath(p.modelPath) : await this.models.resolve(p.modelId);
-    const conv = p.conversationId !== undefined ? this.conversations.require(p.conversationId) : await this.conversations.create();
+    const model = p.modelPath !== undefined ? await models.byPath(p.modelPath) : await models.resolve(p.modelId);
+    const conv = p.conversationId !== undefined ? conversations.require(p.conversationId) : await conversations.create();
     // Checked again: the awaits above let another send for the same conversation through.
     if (this.#byConversation.has(conv.id)) throw new ReckonError('BUSY', 'A turn is already running in this conversation.');
 
@@ -93,17 +99,20 @@ export class ChatService {
     this.#turns.set(turnId, turn);
     this.#byConversation.set(conv.id, turnId);
     try {
-      await this.conversations.save(conv);
+      await conversations.save(conv);
     } catch (err) {
       this.#finish(turn);
       throw err;
     }
 
-    const s = this.settings.get();
+    const s = this.o.settings.get();
+    const strategy = p.strategy ?? 'auto';
     // Run after this call has answered, so a client learns the turnId before the first event.
     turn.done = new Promise<void>((resolveDone) => {
       setImmediate(async () => {
         this.emit({ type: 'start', turnId, conversationId: conv.id, userMessage: { ...userMessage }, assistantMessageId: message.id, modelId: model.id });
+        // The engine runs the probe itself; a probe file that cannot be found means the fallback plan.
+        const probe = strategy === 'long' ? null : await this.o.probePathFor(model).catch(() => null);
         void this.#run(turn, {
           chatKey: conv.id,
           modelPath: model.path,
@@ -114,14 +123,13 @@ export class ChatService {
           temperature: s.temperature,
           thinkingBudget: null,
           // Every turn runs under the controller ('auto' unless the turn asks otherwise; 'long' = none).
-          strategy: p.strategy ?? 'auto',
+          strategy,
           effort: p.effort ?? 'auto',
           ...(p.seed !== undefined ? { seed: p.seed } : {}),
           controller: mergeControllerSettings(s.controller),
           pdrWorkspace: model.pdrWorkspace ?? 'summary',
-          ...(this.probeFor !== null && (p.strategy ?? 'auto') !== 'long'
-            ? { difficulty: await this.probeFor(model, p.text, p.systemPrompt ?? s.systemPrompt).catch(() => null) }
-            : {}),
+          probePath: probe?.path ?? null,
+          receipt: { modelSha256: model.sha256 },
           requestId: turnId,
         }).finally(resolveDone);
       });
@@ -134,7 +142,7 @@ export class ChatService {
     const turn = this.#turns.get(turnId);
     if (!turn) return;
     turn.stopRequested = true;
-    this.engine.tryCall('abort', { requestId: turnId });
+    this.o.engine.tryCall('abort', { requestId: turnId });
   }
 
   /** Stops every running turn and waits for them to end (host.close). */
@@ -153,75 +161,43 @@ export class ChatService {
     await turn.done;
   }
 
-  async #run(turn: ActiveTurn, params: Parameters<EngineSupervisor['call']>[1] & object): Promise<void> {
-    const { turnId, message } = turn;
+  /** Folds an event into the turn's stored message (the conversation holds the new object). */
+  #apply(turn: ActiveTurn, e: TurnEvent): void {
+    const next = applyTurnEvent(turn.message, e);
+    if (next === turn.message) return;
+    const at = turn.conversation.messages.indexOf(turn.message);
+    if (at >= 0) turn.conversation.messages[at] = next;
+    turn.message = next;
+  }
+
+  async #run(turn: ActiveTurn, params: GenerateParams & { requestId: string }): Promise<void> {
+    const { turnId } = turn;
     const onEvent = (e: EngineEvent): void => {
-      switch (e.type) {
-        case 'thought':
-          message.thinking = (message.thinking ?? '') + e.text;
-          this.emit({ type: 'thought', turnId, text: e.text });
-          this.#schedulePersist(turn);
-          break;
-        case 'answer':
-          message.text += e.text;
-          this.emit({ type: 'answer', turnId, text: e.text });
-          this.#schedulePersist(turn);
-          break;
-        case 'thought-end':
-          message.thinkingMs = e.ms;
-          this.emit({ type: 'thought-end', turnId, ms: e.ms, tokens: e.tokens });
-          break;
-        case 'load-progress':
-          this.emit({ type: 'load-progress', turnId, progress: e.progress });
-          break;
-        case 'difficulty':
-          message.difficulty = e.difficulty;
-          this.emit({ type: 'difficulty', turnId, difficulty: e.difficulty });
-          break;
-        case 'plan':
-          message.plan = e.plan;
-          this.emit({ type: 'plan', turnId, plan: e.plan });
-          break;
-        case 'draft': case 'draft-end': case 'workspace': case 'early-exit': {
-          if (e.type === 'workspace') (message.workspaces ??= []).push({ round: e.round, text: e.text, tokens: e.tokens });
-          const { requestId: _r, ...rest } = e;
-          this.emit({ ...rest, turnId } as TurnEvent);
-          break;
-        }
-      }
+      // Only this turn's events are routed here; calibration progress never is.
+      if (e.type === 'calibrate-progress' || e.turnId !== turnId) return;
+      this.#apply(turn, e);
+      this.emit(e);
+      if (e.type === 'thought' || e.type === 'answer') this.#schedulePersist(turn);
     };
     try {
       if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
-      const r: GenerateResult = await this.engine.call('generate', params as never, { requestId: turnId, onEvent });
-      this.loadedModel = turn.model;
-      // The result is authoritative; the streamed deltas should add up to the same text.
-      message.text = r.answer;
-      message.thinking = r.thinking;
-      message.thinkingMs = r.thinkingMs;
-      message.ledger = r.ledger;
-      if (r.difficulty !== undefined) message.difficulty = r.difficulty;
-      if (r.plan !== undefined) message.plan = r.plan;
-      if (r.drafts !== undefined) message.drafts = r.drafts;
-      if (r.earlyExit !== undefined) message.earlyExit = r.earlyExit;
-      if (r.latencyTokens !== undefined) message.latencyTokens = r.latencyTokens;
-      message.status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
-      if (this.issueReceipt !== null) await this.issueReceipt(turn.conversation, message, turn.model, (params as { question: string }).question, r);
+      const r: GenerateResult = await this.o.engine.call('generate', params, { requestId: turnId, onEvent });
+      this.o.loadedModel.current = turn.model;
+      const status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
+      const receipt = await this.o.issueReceipt({ conversation: turn.conversation, message: turn.message, model: turn.model, question: params.question, result: r });
+      const final = finalMessage(turn.message, r, status, receipt);
+      const done: TurnEvent = { type: 'done', turnId, status, message: final };
+      this.#apply(turn, done);
       await this.#persistNow(turn);
-      this.emit({ type: 'ledger', turnId, ledger: r.ledger });
-      this.emit({ type: 'done', turnId, status: message.status === 'stopped' ? 'stopped' : 'done', message: { ...message } });
+      this.emit({ ...done, message: { ...turn.message } });
     } catch (err) {
       const e = ReckonError.from(err);
-      if (e.code === 'ENGINE_CRASHED') this.loadedModel = null;
-      if (e.code === 'TURN_ABORTED') {
-        message.status = 'stopped';
-        await this.#persistNow(turn).catch(() => undefined);
-        this.emit({ type: 'done', turnId, status: 'stopped', message: { ...message } });
-      } else {
-        message.status = 'error';
-        message.error = e.toPayload();
-        await this.#persistNow(turn).catch(() => undefined);
-        this.emit({ type: 'error', turnId, error: e.toPayload(), message: { ...message } });
-      }
+      const end: TurnEvent = e.code === 'TURN_ABORTED'
+        ? { type: 'done', turnId, status: 'stopped', message: { ...turn.message, status: 'stopped' } }
+        : { type: 'error', turnId, error: e.toPayload() };
+      this.#apply(turn, end);
+      await this.#persistNow(turn).catch(() => undefined);
+      this.emit({ ...end, message: { ...turn.message } });
     } finally {
       this.#finish(turn);
     }
@@ -240,7 +216,7 @@ export class ChatService {
     turn.timer = setTimeout(() => {
       turn.timer = null;
       turn.lastWrite = Date.now();
-      this.conversations.save(turn.conversation).catch((err: unknown) => {
+      this.o.conversations.save(turn.conversation).catch((err: unknown) => {
         process.stderr.write(`reckon: could not save streamed text: ${ReckonError.from(err).message}\n`);
       });
     }, wait);
@@ -251,8 +227,30 @@ export class ChatService {
     turn.timer = null;
     turn.lastWrite = Date.now();
     turn.conversation.updatedAt = new Date().toISOString();
-    await this.conversations.save(turn.conversation);
+    await this.o.conversations.save(turn.conversation);
   }
+}
+
+/**
+ * The stored message of a finished turn: the engine's result is authoritative (the streamed deltas should add up
+ * to the same text), with the receipt (or why there is none) beside it.
+ */
+function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped', receipt: IssuedReceiptFields): Message {
+  const { receipt: _r, receiptError: _e, ...rest } = m;
+  return {
+    ...rest,
+    text: r.answer,
+    thinking: r.thinking,
+    thinkingMs: r.thinkingMs,
+    ledger: r.ledger,
+    ...(r.difficulty !== undefined ? { difficulty: r.difficulty } : {}),
+    ...(r.plan !== undefined ? { plan: r.plan } : {}),
+    ...(r.drafts !== undefined ? { drafts: r.drafts } : {}),
+    ...(r.earlyExit !== undefined ? { earlyExit: r.earlyExit } : {}),
+    ...(r.latencyTokens !== undefined ? { latencyTokens: r.latencyTokens } : {}),
+    ...receipt,
+    status,
+  };
 }
 
 /**

@@ -53,7 +53,7 @@ function service(models: ModelInfo[]): ProbeService {
     byPath: async (path: string) => models.find((m) => m.path === path)!,
   } as unknown as ModelsService;
   const settings = { get: () => ({ maxTokens: 1024 }) } as unknown as SettingsService;
-  return new ProbeService(engine, registry, settings, join(dir, 'data'), join(dir, 'models'));
+  return new ProbeService({ engine, models: registry, settings, userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models') });
 }
 
 beforeEach(() => {
@@ -98,10 +98,10 @@ describe('ProbeService', () => {
     expect((await s.probePathFor(model(shaA, true)))?.source).toBe('user');
   });
 
-  it('uses the general generator for other models, and probes through the engine with the found file', async () => {
+  it('uses the general generator for other models, and then names the calibrated file for its turns', async () => {
     const other = model(shaB, false, '/x/qwen.gguf');
     const s = service([other]);
-    expect(await s.probe(other, 'What is 2+2?')).toBeNull();
+    expect(await s.probePathFor(other)).toBeNull();
     const run = s.calibrate({ questions: 15 });
     await new Promise((r) => setTimeout(r, 20));
     const sent = calls.find((c) => c.method === 'calibrate')!.params as CalibrateParams;
@@ -109,7 +109,6 @@ describe('ProbeService', () => {
     expect(sent.maxTokens).toBe(1024);
     release!();
     await run;
-    await s.probe(other, 'What is 2+2?', 'sys');
-    expect(calls.at(-1)).toEqual({ method: 'probe', params: { modelPath: '/x/qwen.gguf', question: 'What is 2+2?', systemPrompt: 'sys', probePath: join(dir, 'data', 'probes', `${shaB}.json`) } });
+    expect(await s.probePathFor(other)).toEqual({ path: join(dir, 'data', 'probes', `${shaB}.json`), source: 'user' });
   });
 });

@@ -1,7 +1,8 @@
 /**
  * DiffAdapt probes per model: stored as <userData>/probes/<sha256>.json (calibrated on this machine) or
  * shipped beside bundled models as <modelsDir>/probes/*.probe.json (used when its modelSha256 matches the
- * model file). Runs calibrations through the engine, one at a time, with progress and cancel.
+ * model file). Finds the probe file a turn's engine request names (the engine runs the probe itself) and runs
+ * calibrations through the engine, one at a time, with progress and cancel.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { ReckonError } from '../../common/errors';
 import { arithCalibrationSet } from '../../common/probe/arithGenerator';
 import { probeFileError } from '../../common/probe/calibration';
 import { generalCalibrationSet } from '../../common/probe/generalGenerator';
-import type { CalibrationProgress, CalibrationQuestion, ProbeFile, ProbeResult, ProbeStatus } from '../../common/probe/types';
+import type { CalibrationProgress, CalibrationQuestion, ProbeFile, ProbeStatus } from '../../common/probe/types';
 import type { ModelInfo } from '../../common/types';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import type { ModelsService } from './ModelsService';
@@ -29,16 +30,28 @@ interface Running {
   progress: CalibrationProgress;
 }
 
+/** ProbeService's collaborators and folders. */
+export interface ProbeServiceOptions {
+  engine: EngineSupervisor;
+  models: ModelsService;
+  settings: SettingsService;
+  /** User data folder: calibrated probes go to <userDataDir>/probes. */
+  userDataDir: string;
+  /** Bundled models' folder: shipped probes are read from <modelsDir>/probes. */
+  modelsDir: string;
+}
+
 export class ProbeService {
   #running: Running | null = null;
+  private readonly engine: EngineSupervisor;
+  private readonly models: ModelsService;
+  private readonly settings: SettingsService;
+  private readonly userDataDir: string;
+  private readonly modelsDir: string;
 
-  constructor(
-    private readonly engine: EngineSupervisor,
-    private readonly models: ModelsService,
-    private readonly settings: SettingsService,
-    private readonly userDataDir: string,
-    private readonly modelsDir: string,
-  ) {}
+  constructor(o: ProbeServiceOptions) {
+    ({ engine: this.engine, models: this.models, settings: this.settings, userDataDir: this.userDataDir, modelsDir: this.modelsDir } = o);
+  }
 
   get probesDir(): string {
     return join(this.userDataDir, 'probes');
@@ -61,16 +74,6 @@ export class ProbeService {
       if (f?.modelSha256 === model.sha256) return { path: join(dir, n), source: 'shipped' };
     }
     return null;
-  }
-
-  /**
-   * One probe pass for a turn (the controller's difficulty step): null when the model has no probe yet.
-   * The engine decodes the formatted question in its embedding context: `probeTokens` are ledger overhead.
-   */
-  async probe(model: ModelInfo, question: string, systemPrompt = ''): Promise<ProbeResult | null> {
-    const found = await this.probePathFor(model);
-    if (found === null) return null;
-    return (await this.engine.call('probe', { modelPath: model.path, question, systemPrompt, probePath: found.path })) as ProbeResult | null;
   }
 
   async status(p: { modelId?: string; modelPath?: string } = {}): Promise<ProbeStatus> {

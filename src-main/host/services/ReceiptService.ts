@@ -1,17 +1,17 @@
 /**
  * Hidden-token receipts on the host (docs/receipts.md): issues a signed receipt for every finished assistant message
- * from the hidden tokens the engine reports, keeps the provider store in <userData>/receipts/<messageId>.json,
+ * from the fingerprint leaves the engine computes for its hidden tokens, keeps the provider store in <userData>/receipts/<messageId>.json,
  * answers audit challenges and runs audits (local store, an exported receipt, or a remote Reckon over HTTP).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GenerateResult } from '../../common/engineProtocol';
+import type { GenerateResult, TurnFingerprints } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import { overheadTotal } from '../../common/ledger';
 import type { AuditReport, AuditSummary, ReceiptAuditParams, ReceiptExport } from '../../common/receiptApi';
 import {
-  ReceiptIssuer, ReceiptProvider, auditReceipt, decodeLeaf, fromBase64, makeEmbeddingSpec,
-  type AuditChallenge, type AuditResponse, type EmbeddingTable, type Receipt, type ReceiptStore,
+  BLOCK_RECORD_BYTES, ReceiptIssuer, ReceiptProvider, auditReceipt, decodeLeaf, fromBase64, leafBytes,
+  type AuditChallenge, type AuditResponse, type EmbeddingTable, type FingerprintSet, type Receipt, type ReceiptStore,
 } from '../../common/receipts';
 import { loadOrCreateReceiptKey } from '../../audit/keyStore';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
@@ -34,10 +34,44 @@ interface StoredReceipt extends ReceiptExport {
   store: ReceiptStore;
 }
 
+/** A finished turn whose receipt ReceiptService.issue builds. */
+export interface IssueReceiptInput {
+  conversation: Conversation;
+  /** The assistant message (its id names the receipt). */
+  message: Message;
+  model: ModelInfo;
+  question: string;
+  /** The engine's result: hidden tokens, ledger and fingerprint leaves. */
+  result: GenerateResult;
+}
+
+/** A message's receipt fields after issuing: the receipt, or why there is none. */
+export type IssuedReceiptFields = { receipt: Receipt; receiptError?: never } | { receiptError: string; receipt?: never };
+
+/**
+ * The engine's wire fingerprints as a FingerprintSet, checked: the spec names this model, one leaf per hidden
+ * token, whole block records; block embeddings are read back from each block's first leaf.
+ */
+function fingerprintSetOf(f: TurnFingerprints, modelSha256: string, hiddenCount: number): FingerprintSet {
+  const spec = f.spec;
+  if (spec?.scheme !== 'reckon-fp-1' || spec.modelSha256 !== modelSha256) throw new RangeError('the engine fingerprinted under another model or scheme');
+  const leaves = fromBase64(f.leaves);
+  const sketches = fromBase64(f.sketches);
+  const lb = leafBytes(spec.dims);
+  if (leaves.length !== hiddenCount * lb || f.counts?.hidden !== hiddenCount) throw new RangeError(`the engine sent ${leaves.length} leaf bytes for ${hiddenCount} hidden tokens of ${lb} bytes each`);
+  if (sketches.length !== f.blockCount * BLOCK_RECORD_BYTES) throw new RangeError('the engine\'s block records do not match its block count');
+  const blocks: Int8Array[] = new Array(f.blockCount);
+  for (let i = 0; i < hiddenCount; i++) {
+    const leaf = decodeLeaf(leaves.subarray(i * lb, (i + 1) * lb), spec.dims);
+    if (leaf === null || leaf.index !== i || leaf.blockIndex >= f.blockCount) throw new RangeError(`the engine sent a malformed leaf ${i}`);
+    if (leaf.offsetInBlock === 0) blocks[leaf.blockIndex] = leaf.blockEmbedding;
+  }
+  if (blocks.some((b) => b === undefined) || blocks.length !== f.blockCount) throw new RangeError('the engine\'s leaves do not cover its blocks');
+  return { dims: spec.dims, leaves, leafCount: hiddenCount, blocks, sketches, counts: f.counts };
+}
+
 export class ReceiptService {
   #key: Promise<Awaited<ReturnType<typeof loadOrCreateReceiptKey>>> | null = null;
-  /** Wall time of the last issue (fingerprints + tree + signature + rows), ms; for the docs' figures. */
-  lastIssueMs = 0;
 
   constructor(
     private readonly engine: EngineSupervisor,
@@ -73,27 +107,24 @@ export class ReceiptService {
   }
 
   /**
-   * Issues the receipt of a finished turn and stores its provider store; sets message.receipt (or receiptError).
-   * Never throws: a turn's answer never fails because of its receipt.
+   * Issues the receipt of a finished turn from the leaves the engine computed (GenerateResult.fingerprints): builds
+   * the Merkle tree, signs (the key never leaves the host) and stores the provider store. Answers the message's
+   * receipt fields: the receipt, or why there is none. Never throws: a turn's answer never fails because of its receipt.
    */
-  async issue(conv: Conversation, message: Message, model: ModelInfo, question: string, r: GenerateResult): Promise<void> {
+  async issue(o: IssueReceiptInput): Promise<IssuedReceiptFields> {
+    const { conversation, message, model, question, result: r } = o;
     try {
-      const t0 = performance.now();
       const hidden = r.hidden;
       const expected = r.ledger.thinking + overheadTotal(r.ledger);
       const got = (hidden ?? []).reduce((n, s) => n + s.tokens.length, 0);
-      if (hidden === undefined || got !== expected) {
-        message.receiptError = hidden === undefined
-          ? 'The engine did not report the hidden tokens of this turn.'
-          : `The engine reported ${got} hidden tokens for a ledger of ${expected}; no receipt was issued.`;
-        return;
-      }
+      if (hidden === undefined) return { receiptError: 'The engine did not report the hidden tokens of this turn.' };
+      if (got !== expected) return { receiptError: `The engine reported ${got} hidden tokens for a ledger of ${expected}; no receipt was issued.` };
+      if (r.fingerprints === undefined) return { receiptError: `No receipt: ${r.fingerprintError ?? 'the engine did not fingerprint the hidden tokens of this turn.'}` };
+      const fingerprints = fingerprintSetOf(r.fingerprints, model.sha256, got);
       const { keyPair } = await this.#keyPair();
-      const { table } = await this.#fetch(model, hidden.flatMap((s) => s.tokens));
-      const spec = makeEmbeddingSpec({ modelSha256: model.sha256, dims: table.dims, vocabSize: table.vocabSize });
-      const issued = await new ReceiptIssuer(keyPair).issue({ turnId: message.id, spec, segments: hidden, table });
+      const issued = await new ReceiptIssuer(keyPair).issueFromFingerprints({ turnId: message.id, spec: r.fingerprints.spec, fingerprints });
       const stored: StoredReceipt = {
-        version: 1, kind: 'reckon-receipt', messageId: message.id, conversationId: conv.id,
+        version: 1, kind: 'reckon-receipt', messageId: message.id, conversationId: conversation.id,
         question, answer: r.answer, receipt: issued.receipt, store: issued.store,
       };
       const file = this.#file(message.id);
@@ -101,11 +132,9 @@ export class ReceiptService {
       const tmp = `${file}.${process.pid}.tmp`;
       await writeFile(tmp, JSON.stringify(stored));
       await rename(tmp, file);
-      message.receipt = issued.receipt;
-      delete message.receiptError;
-      this.lastIssueMs = performance.now() - t0;
+      return { receipt: issued.receipt };
     } catch (err) {
-      message.receiptError = `No receipt: ${ReckonError.from(err).message}`;
+      return { receiptError: `No receipt: ${err instanceof RangeError ? err.message : ReckonError.from(err).message}` };
     }
   }
 

@@ -6,6 +6,7 @@
  */
 import { ReckonError, isErrorPayload } from '../../common/errors';
 import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, EngineToHost } from '../../common/engineProtocol';
+import { engineEventRequestId } from '../../common/engineProtocol';
 import type { BackendInfo } from '../../common/types';
 import type { EngineChannel, EngineSpawner } from '../types';
 
@@ -238,7 +239,7 @@ export class EngineSupervisor {
         } else if (this.#state === 'loading' && m.event.type !== 'load-progress' && ![...this.#pending.values()].some((q) => q.method === 'load')) {
           this.#state = 'ready';
         }
-        const rid = 'requestId' in m.event ? m.event.requestId : undefined;
+        const rid = engineEventRequestId(m.event);
         const route = rid !== undefined ? this.#eventRoutes.get(rid) : undefined;
         if (route) route(m.event);
         else this.opts.onEvent?.(m.event);

@@ -1,21 +1,24 @@
 /**
- * A small in-process stand-in for the engine process, for unit tests only: it speaks the engine protocol
- * (ready, init, inspect, load, generate with streamed events, abort, crash) without node-llama-cpp.
+ * A small in-process stand-in for the engine process, for host tests and e2e: it speaks the engine protocol
+ * (ready, init, inspect, load, generate with streamed TurnEvents, abort, crash) without node-llama-cpp.
+ * A generate streams the scripted thought and answer pieces, then its ledger, and returns the thinking as hidden
+ * tokens (one per character) with their fingerprint leaves over `fakeEmbeddingTable`, so the host issues receipts.
  * Tests that need to see each step of a call script it (`script`): the script streams events and pauses at named
  * gates (`gates`, gates.ts) until the test opens them, so nothing depends on how fast the machine is.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { EngineEvent, EngineMethod, EngineToHost, GenerateParams, HostToEngine } from '../../common/engineProtocol';
+import type { EngineEvent, EngineMethod, EngineToHost, GenerateParams, GenerateResult, HostToEngine, TurnFingerprints } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import { makeLedger } from '../../common/ledger';
+import { fingerprintSegments, flatEmbeddingTable, makeEmbeddingSpec, toBase64, type EmbeddingTable, type HiddenSegment } from '../../common/receipts';
 import type { BackendInfo } from '../../common/types';
 import type { EngineChannel, EngineSpawner } from '../types';
 import { Gates } from './gates';
 
-/** An engine event as a script emits it: the fake engine tags it with the call's requestId. */
-export type ScriptEvent = EngineEvent extends infer E ? (E extends unknown ? Omit<E, 'requestId'> : never) : never;
+/** An engine event as a script emits it: the fake engine tags it with the call's id (turnId, or requestId for calibration). */
+export type ScriptEvent = EngineEvent extends infer E ? (E extends unknown ? Omit<E, 'requestId' | 'turnId'> : never) : never;
 
 /** What a scripted call can do besides returning its result. */
 export interface ScriptIO {
@@ -50,6 +53,22 @@ export interface FakeEngineControl {
   script: FakeEngineScript;
   /** The pause points scripts wait at; shared by every engine this control spawns (they outlive a crash). */
   gates: Gates;
+  /** Rewrites each generate's result before it is sent (a misbehaving engine). Defaults to none. */
+  editResult?: (r: GenerateResult) => GenerateResult;
+}
+
+/** The fake model's embedding table: 256 rows (one per byte, the fake tokeniser), 8 dims, fixed values. */
+export const fakeEmbeddingTable: EmbeddingTable = flatEmbeddingTable(Float32Array.from({ length: 256 * 8 }, (_, i) => Math.sin(i * 12.9898) * 0.5), 8);
+
+/** Hidden tokens of a fake turn: its thinking text, one token per character (its code, below 256). */
+export function fakeHiddenTokens(thinking: string): HiddenSegment[] {
+  return thinking === '' ? [] : [{ kind: 'thinking', tokens: Array.from(thinking, (ch) => ch.charCodeAt(0) & 255) }];
+}
+
+export function fakeFingerprints(modelSha256: string, hidden: HiddenSegment[]): TurnFingerprints {
+  const spec = makeEmbeddingSpec({ modelSha256, dims: fakeEmbeddingTable.dims, vocabSize: fakeEmbeddingTable.vocabSize });
+  const fp = fingerprintSegments(spec, hidden, fakeEmbeddingTable);
+  return { spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts };
 }
 
 const backend: BackendInfo = { requested: 'auto', active: 'cpu', buildType: 'prebuilt', deviceNames: [], vram: null, threads: 1, threadsSource: 'settings', cpuCores: 2 };
@@ -97,7 +116,7 @@ export function fakeEngine(): FakeEngineControl {
         // Gates and crashes come after the events already emitted have been delivered (posts are queued in order).
         const delivered = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
         const io: ScriptIO = {
-          emit: (e) => ev({ ...e, requestId: rid } as EngineEvent),
+          emit: (e) => ev((e.type === 'calibrate-progress' ? { ...e, requestId: rid } : { ...e, turnId: rid }) as EngineEvent),
           gate: (name) => delivered().then(() => ctl.gates.wait(name, ctrl.signal)),
           signal: ctrl.signal,
           crash: () => later(0, () => exit('SIGABRT')),
@@ -148,14 +167,18 @@ export function fakeEngine(): FakeEngineControl {
               const step = (): void => {
                 const piece = pieces[i++];
                 if (aborted.has(rid) || !piece) {
-                  const stop = aborted.has(rid) ? 'aborted' : 'eos';
-                  post({ kind: 'result', id: msg.id, result: { answer, thinking, thinkingMs: 5, stopReason: stop,
-                    ledger: makeLedger({ visible: answer.length, thinking: thinking.length, prompt: g.question.length, cached: 0 }) } });
+                  const stopReason = aborted.has(rid) ? 'aborted' : 'eos';
+                  const ledger = makeLedger({ visible: answer.length, thinking: thinking.length, prompt: g.question.length, cached: 0 });
+                  const hidden = fakeHiddenTokens(thinking);
+                  const result: GenerateResult = { answer, thinking, thinkingMs: 5, stopReason, ledger, hidden,
+                    ...(g.receipt != null ? { fingerprints: fakeFingerprints(g.receipt.modelSha256, hidden) } : {}) };
+                  ev({ type: 'ledger', turnId: rid, ledger });
+                  post({ kind: 'result', id: msg.id, result: ctl.editResult?.(result) ?? result });
                   return;
                 }
-                if (piece.k === 'thought') { thinking += piece.t; ev({ type: 'thought', requestId: rid, text: piece.t }); }
-                else if (piece.k === 'answer') { answer += piece.t; ev({ type: 'answer', requestId: rid, text: piece.t }); }
-                else ev({ type: 'thought-end', requestId: rid, ms: 5, tokens: thinking.length });
+                if (piece.k === 'thought') { thinking += piece.t; ev({ type: 'thought', turnId: rid, text: piece.t }); }
+                else if (piece.k === 'answer') { answer += piece.t; ev({ type: 'answer', turnId: rid, text: piece.t }); }
+                else ev({ type: 'thought-end', turnId: rid, ms: 5, tokens: thinking.length });
                 later(ctl.stepMs, step);
               };
               later(ctl.stepMs, step);

@@ -13,7 +13,7 @@ process.on('message', (msg) => {
     case 'generate': {
       let n = 0;
       const t = setInterval(() => {
-        send({ kind: 'event', event: { type: 'answer', requestId: params.requestId, text: `w${n} ` } });
+        send({ kind: 'event', event: { type: 'answer', turnId: params.requestId, text: `w${n} ` } });
         if (++n === 1000) clearInterval(t);
       }, 20);
       break;

@@ -4,7 +4,7 @@ import type { TurnEvent } from '../../../../src-main/common/events';
 import { sumLedgers, type Ledger } from '../../../../src-main/common/ledger';
 import type { ChatService } from '../services/chatService';
 import type { ConversationService } from '../services/conversationService';
-import { applyTurnEvent, fromMessage, pendingUserMessage, type ChatMessage } from '../utils/chatMessage';
+import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from '../utils/chatMessage';
 import type { ConversationsStore } from './conversations.svelte';
 
 /**
@@ -139,7 +139,7 @@ export class ChatStore {
       void this.list.refresh();
     }
     const conv = this.turnConversation.get(e.turnId);
-    if (conv !== undefined && conv === this.activeId) applyTurnEvent(this.messages, e);
+    if (conv !== undefined && conv === this.activeId) applyChatEvent(this.messages, e);
     if (e.type === 'done' || e.type === 'error') {
       this.finished.add(e.turnId);
       if (conv !== undefined && this.running[conv] === e.turnId) {

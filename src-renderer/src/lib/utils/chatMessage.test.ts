@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { TurnEvent } from '../../../../src-main/common/events';
 import { makeLedger } from '../../../../src-main/common/ledger';
-import { applyTurnEvent, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
+import { applyTurnEvent } from '../../../../src-main/common/turn/applyTurnEvent';
+import type { Message } from '../../../../src-main/common/types';
+import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
 
 const user = { id: 'u1', role: 'user' as const, text: 'What is 37+48?', createdAt: '2024-01-01T00:00:00Z' };
 
 function started(): ChatMessage[] {
   const msgs = [pendingUserMessage('What is 37+48?')];
-  applyTurnEvent(msgs, { type: 'start', turnId: 't1', conversationId: 'c1', userMessage: user, assistantMessageId: 'a1', modelId: 'm' }, 1000);
+  applyChatEvent(msgs, { type: 'start', turnId: 't1', conversationId: 'c1', userMessage: user, assistantMessageId: 'a1', modelId: 'm' }, 1000);
   return msgs;
 }
 
-describe('applyTurnEvent', () => {
+describe('applyChatEvent', () => {
   it('replaces the pending user message and adds a waiting assistant message', () => {
     const msgs = started();
     expect(msgs.map((m) => m.id)).toEqual(['u1', 'a1']);
@@ -21,7 +23,7 @@ describe('applyTurnEvent', () => {
   it('streams thoughts, then the answer, then settles with the ledger', () => {
     const msgs = started();
     const a = msgs[1]!;
-    const ev = (e: TurnEvent, t: number) => expect(applyTurnEvent(msgs, e, t)).toBe(true);
+    const ev = (e: TurnEvent, t: number) => expect(applyChatEvent(msgs, e, t)).toBe(true);
     ev({ type: 'thought', turnId: 't1', text: '7+8=15 ' }, 1100);
     expect(a.phase).toBe('thinking');
     ev({ type: 'thought', turnId: 't1', text: 'carry 1' }, 1200);
@@ -39,50 +41,50 @@ describe('applyTurnEvent', () => {
 
   it('measures thinking on the client when no thought-end arrives', () => {
     const msgs = started();
-    applyTurnEvent(msgs, { type: 'thought', turnId: 't1', text: 'x' }, 2000);
-    applyTurnEvent(msgs, { type: 'answer', turnId: 't1', text: 'y' }, 2750);
+    applyChatEvent(msgs, { type: 'thought', turnId: 't1', text: 'x' }, 2000);
+    applyChatEvent(msgs, { type: 'answer', turnId: 't1', text: 'y' }, 2750);
     expect(msgs[1]!.thinkingMs).toBe(750);
   });
 
   it('marks stops and errors on the message', () => {
     const msgs = started();
-    applyTurnEvent(msgs, { type: 'done', turnId: 't1', status: 'stopped', message: { id: 'a1', role: 'assistant', text: '', createdAt: '', status: 'stopped' } });
+    applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'stopped', message: { id: 'a1', role: 'assistant', text: '', createdAt: '', status: 'stopped' } });
     expect(msgs[1]).toMatchObject({ status: 'stopped', phase: 'final' });
     const m2 = started();
-    applyTurnEvent(m2, { type: 'error', turnId: 't1', error: { code: 'ENGINE_CRASHED', message: 'boom' } });
+    applyChatEvent(m2, { type: 'error', turnId: 't1', error: { code: 'ENGINE_CRASHED', message: 'boom' } });
     expect(m2[1]).toMatchObject({ status: 'error', error: { code: 'ENGINE_CRASHED' } });
   });
 
   it('ignores events of other turns', () => {
     const msgs = started();
-    expect(applyTurnEvent(msgs, { type: 'answer', turnId: 'other', text: 'z' })).toBe(false);
+    expect(applyChatEvent(msgs, { type: 'answer', turnId: 'other', text: 'z' })).toBe(false);
     expect(msgs[1]!.text).toBe('');
   });
 
   it('keeps the controller verdict, plan, early exit and receipt', () => {
     const msgs = started();
-    applyTurnEvent(msgs, { type: 'difficulty', turnId: 't1', difficulty: { difficulty: 'easy', probabilities: { easy: 0.9, normal: 0.08, hard: 0.02 }, expectedThinkingTokens: 40, source: 'probe', probeTokens: 20 } });
-    applyTurnEvent(msgs, { type: 'early-exit', turnId: 't1', trials: 2, fired: true, atThinkingTokens: 23, confidence: 0.97 });
-    applyTurnEvent(msgs, { type: 'draft-end', turnId: 't1', round: 0, index: 0, answer: '85', tokens: 30, finished: true, confidence: 0.9 });
+    applyChatEvent(msgs, { type: 'difficulty', turnId: 't1', difficulty: { difficulty: 'easy', probabilities: { easy: 0.9, normal: 0.08, hard: 0.02 }, expectedThinkingTokens: 40, source: 'probe', probeTokens: 20 } });
+    applyChatEvent(msgs, { type: 'early-exit', turnId: 't1', trials: 2, fired: true, atThinkingTokens: 23, confidence: 0.97 });
+    applyChatEvent(msgs, { type: 'draft-end', turnId: 't1', round: 0, index: 0, answer: '85', tokens: 30, finished: true, confidence: 0.9 });
     expect(msgs[1]).toMatchObject({ difficulty: { difficulty: 'easy' }, earlyExit: { fired: true, atThinkingTokens: 23 }, drafts: 1 });
     const receipt = { treeSize: 42, root: 'ab'.repeat(32) } as unknown as NonNullable<import('../../../../src-main/common/types').Message['receipt']>;
-    applyTurnEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', receipt } });
+    applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', receipt } });
     expect(msgs[1]!.receipt).toEqual({ treeSize: 42, root: 'ab'.repeat(32) });
   });
 
   it('counts live thinking tokens for the budget bar and builds the drafts view from draft events', () => {
     const msgs = started();
     const a = msgs[1]!;
-    applyTurnEvent(msgs, { type: 'thought', turnId: 't1', text: '7' });
-    applyTurnEvent(msgs, { type: 'thought', turnId: 't1', text: '\n8' });
+    applyChatEvent(msgs, { type: 'thought', turnId: 't1', text: '7' });
+    applyChatEvent(msgs, { type: 'thought', turnId: 't1', text: '\n8' });
     expect(a.liveThinkingTokens).toBe(3);
     const plan = { requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', expectedThinkingTokens: 60, thinkingBudget: 60, systemPrompt: '',
       temperature: 0.7, earlyExitThreshold: null, trialTokens: 48, earlyExitStart: 30, sampling: null, rounds: [2, 1], kappa: 64 } as const;
-    applyTurnEvent(msgs, { type: 'plan', turnId: 't1', plan: { ...plan, rounds: [2, 1] } });
+    applyChatEvent(msgs, { type: 'plan', turnId: 't1', plan: { ...plan, rounds: [2, 1] } });
     expect(a.draftsGrid?.rounds.map((r) => r.drafts.length)).toEqual([2, 1]);
-    applyTurnEvent(msgs, { type: 'draft', turnId: 't1', round: 0, index: 1, part: 'thought', text: 'ones' });
-    applyTurnEvent(msgs, { type: 'draft-end', turnId: 't1', round: 0, index: 1, answer: '85', tokens: 30, finished: true, confidence: 0.9 });
-    applyTurnEvent(msgs, { type: 'workspace', turnId: 't1', round: 0, text: 'Candidate answers from earlier drafts: 85', tokens: 41 });
+    applyChatEvent(msgs, { type: 'draft', turnId: 't1', round: 0, index: 1, part: 'thought', text: 'ones' });
+    applyChatEvent(msgs, { type: 'draft-end', turnId: 't1', round: 0, index: 1, answer: '85', tokens: 30, finished: true, confidence: 0.9 });
+    applyChatEvent(msgs, { type: 'workspace', turnId: 't1', round: 0, text: 'Candidate answers from earlier drafts: 85', tokens: 41 });
     expect(a.draftsGrid?.rounds[0]!.drafts[1]).toMatchObject({ thought: 'ones', key: '85', state: 'finished' });
     expect(a.drafts).toBe(1);
     const drafts = [
@@ -90,7 +92,7 @@ describe('applyTurnEvent', () => {
       { round: 0, index: 1, answer: '85', text: '85', tokens: 30, finished: true, confidence: 0.9, winner: false },
       { round: 1, index: 0, answer: '85', text: '= 85', tokens: 25, finished: true, confidence: 0.95, winner: true },
     ];
-    applyTurnEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', plan: { ...plan, rounds: [2, 1] }, drafts } });
+    applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', plan: { ...plan, rounds: [2, 1] }, drafts } });
     // the stored records settle the grid; the live thinking and exact workspace stay
     expect(a.draftsGrid?.winner).toEqual({ round: 1, index: 0, answer: '85' });
     expect(a.draftsGrid?.rounds[0]!.drafts[1]!.thought).toBe('ones');
@@ -100,5 +102,27 @@ describe('applyTurnEvent', () => {
     const again = fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', plan: { ...plan, rounds: [2, 1] }, drafts });
     expect(again.draftsGrid?.rounds[0]!.workspace).toMatchObject({ text: 'Candidate answers from earlier drafts: 85, 84', rebuilt: true });
     expect(again.draftsGrid?.winner?.index).toBe(0);
+  });
+
+  it('keeps the same record the host keeps: the shared reducer over the same events', () => {
+    const msgs = started();
+    const events: TurnEvent[] = [
+      { type: 'thought', turnId: 't1', text: '7+8=15 ' },
+      { type: 'thought-end', turnId: 't1', ms: 320, tokens: 12 },
+      { type: 'answer', turnId: 't1', text: '85' },
+      { type: 'early-exit', turnId: 't1', trials: 1, fired: false, atThinkingTokens: 10, confidence: 0.4 },
+      { type: 'workspace', turnId: 't1', round: 0, text: 'ws', tokens: 1 },
+    ];
+    let host: Message = { ...msgs[1]!.record!, createdAt: 'host clock' };
+    for (const e of events) {
+      applyChatEvent(msgs, e, 1000);
+      host = applyTurnEvent(host, e);
+    }
+    expect({ ...msgs[1]!.record!, createdAt: 'host clock' }).toEqual(host);
+    expect(msgs[1]).toMatchObject({ text: host.text, thinking: host.thinking, thinkingMs: 320, earlyExit: host.earlyExit });
+    const stored: Message = { ...host, text: '85.', status: 'done' };
+    applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: stored }, 1100);
+    expect(msgs[1]!.record).toEqual(stored);
+    expect(msgs[1]).toMatchObject({ text: '85.', status: 'done', phase: 'final' });
   });
 });

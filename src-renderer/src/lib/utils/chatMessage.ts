@@ -1,5 +1,6 @@
 import type { ErrorPayload } from '../../../../src-main/common/errors';
 import type { TurnEvent } from '../../../../src-main/common/events';
+import { applyTurnEvent, startedAssistantMessage } from '../../../../src-main/common/turn/applyTurnEvent';
 import type { Ledger } from '../../../../src-main/common/ledger';
 import type { DifficultyInfo, EarlyExitRecord, Plan } from '../../../../src-main/common/controller/types';
 import type { AuditSummary } from '../../../../src-main/common/receiptApi';
@@ -7,7 +8,10 @@ import type { Message } from '../../../../src-main/common/types';
 import { applyDraftEvent, gridFromPlan, gridFromRecords, isParallelPlan, mergeDraftRecords, settleGrid, type DraftsGrid } from './draftsGrid';
 import { thoughtDeltaTokens } from './thinkingBudget';
 
-/** A message as the chat view shows it, built from a stored Message and then grown by TurnEvent deltas. */
+/**
+ * A message as the chat view shows it: its stored fields come from `record`, the Message the shared reducer
+ * (common/turn/applyTurnEvent) builds from TurnEvent deltas; the rest is live view state.
+ */
 export interface ChatMessage {
   id: string;
   role: 'user' | 'assistant';
@@ -41,6 +45,8 @@ export interface ChatMessage {
   receipt?: { treeSize: number; root: string };
   receiptError?: string;
   audit?: AuditSummary;
+  /** The message as stored (assistant and user messages from the host; absent on local placeholders). */
+  record?: Message;
 }
 
 export function fromMessage(m: Message): ChatMessage {
@@ -57,6 +63,7 @@ export function fromMessage(m: Message): ChatMessage {
     ledger: m.ledger,
     modelId: m.modelId,
     createdAt: m.createdAt,
+    record: m,
     ...controllerFields(m),
   };
 }
@@ -80,120 +87,116 @@ export function pendingUserMessage(text: string, now = new Date()): ChatMessage 
   return { id: 'pending-' + now.getTime(), role: 'user', text, thinking: '', phase: 'final', status: 'done', createdAt: now.toISOString() };
 }
 
-function settle(target: ChatMessage, m: Message | undefined): void {
-  if (!m) return;
-  target.text = m.text;
-  if (m.thinking !== undefined) target.thinking = m.thinking;
-  if (m.thinkingMs !== undefined) target.thinkingMs = m.thinkingMs;
-  if (m.ledger) {
-    target.ledger = m.ledger;
-    target.thinkingTokens = m.ledger.thinking;
-  }
-  if (m.modelId) target.modelId = m.modelId;
-  if (m.error) target.error = m.error;
-  // Keep the live drafts view (its thinking text and exact workspaces): merge the stored records into it.
-  const grid = target.draftsGrid;
-  Object.assign(target, controllerFields(m));
-  if (grid && m.drafts?.length) target.draftsGrid = mergeDraftRecords(grid, m.drafts);
-}
-
 function draftsOf(msg: ChatMessage): DraftsGrid {
   msg.draftsGrid ??= isParallelPlan(msg.plan) ? gridFromPlan(msg.plan) : { strategy: 'short-m@k', rounds: [], budget: null, m: null, winner: null };
   // read back through the message: with a $state proxy, the stored object is the reactive one
   return msg.draftsGrid;
 }
 
+/** The record of a view that has none (a message built before records were kept). */
+function recordOf(v: ChatMessage): Message {
+  return v.record ?? { id: v.id, role: v.role, text: v.text, thinking: v.thinking, createdAt: v.createdAt, status: v.status, ...(v.modelId ? { modelId: v.modelId } : {}) };
+}
+
+/** Shows what the reducer made of the message: every stored field of the view comes from the record. */
+function showRecord(v: ChatMessage, m: Message, settled: boolean): void {
+  v.record = m;
+  v.text = m.text;
+  v.thinking = m.thinking ?? '';
+  // Kept when the record has none: the client's own measure (no thought-end arrived).
+  if (m.thinkingMs !== undefined) v.thinkingMs = m.thinkingMs;
+  if (m.ledger) {
+    v.ledger = m.ledger;
+    v.thinkingTokens = m.ledger.thinking;
+  }
+  if (m.modelId) v.modelId = m.modelId;
+  if (m.error) v.error = m.error;
+  v.status = m.status ?? 'done';
+  if (!settled) {
+    if (m.difficulty) v.difficulty = m.difficulty;
+    if (m.plan) v.plan = m.plan;
+    if (m.earlyExit) v.earlyExit = m.earlyExit;
+    return;
+  }
+  // Keep the live drafts view (its thinking text and exact workspaces): merge the stored records into it.
+  const grid = v.draftsGrid;
+  Object.assign(v, controllerFields(m));
+  if (grid && m.drafts?.length) v.draftsGrid = mergeDraftRecords(grid, m.drafts);
+}
+
+/**
+ * What only the live view tracks, never stored: the phase, the client clocks, load progress, the live thinking
+ * token estimate and the drafts grid. Runs before the record is shown (it reads the text seen so far).
+ */
+function trackLive(v: ChatMessage, e: TurnEvent, now: number): void {
+  switch (e.type) {
+    case 'load-progress':
+      v.loadProgress = e.progress;
+      break;
+    case 'thought':
+      if (v.phase === 'waiting') {
+        v.phase = 'thinking';
+        v.thinkingStartedAt = now;
+      }
+      v.loadProgress = undefined;
+      v.liveThinkingTokens = (v.liveThinkingTokens ?? 0) + thoughtDeltaTokens(e.text, v.thinking === '');
+      break;
+    case 'thought-end':
+      v.thinkingTokens = e.tokens;
+      if (v.phase === 'thinking' || v.phase === 'waiting') v.phase = 'answering';
+      break;
+    case 'answer':
+      if (v.phase !== 'answering') {
+        if (v.phase === 'thinking' && v.thinkingMs === undefined && v.thinkingStartedAt !== undefined) {
+          v.thinkingMs = now - v.thinkingStartedAt;
+        }
+        v.phase = 'answering';
+      }
+      v.loadProgress = undefined;
+      break;
+    case 'plan':
+      if (isParallelPlan(e.plan) && !v.draftsGrid) v.draftsGrid = gridFromPlan(e.plan);
+      break;
+    case 'draft-end':
+      v.drafts = (v.drafts ?? 0) + 1;
+      applyDraftEvent(draftsOf(v), e);
+      break;
+    case 'draft':
+    case 'workspace':
+      applyDraftEvent(draftsOf(v), e);
+      break;
+    case 'done':
+    case 'error':
+      v.phase = 'final';
+      v.loadProgress = undefined;
+      break;
+    default:
+      break;
+  }
+}
+
 /**
  * Applies one turn event to the messages of the conversation it belongs to, in place (the array may be a
- * $state proxy). Returns false when the event is not for these messages.
+ * $state proxy): the message itself through the shared reducer (common/turn/applyTurnEvent, as the host
+ * does), plus the live view state. Returns false when the event is not for these messages.
  */
-export function applyTurnEvent(messages: ChatMessage[], e: TurnEvent, now: number = Date.now()): boolean {
+export function applyChatEvent(messages: ChatMessage[], e: TurnEvent, now: number = Date.now()): boolean {
   if (e.type === 'start') {
     if (messages.some((m) => m.id === e.assistantMessageId)) return true;
     const user = fromMessage(e.userMessage);
     const pending = messages.findIndex((m) => m.id.startsWith('pending-') && m.role === 'user');
     if (pending >= 0) messages[pending] = user;
     else if (!messages.some((m) => m.id === user.id)) messages.push(user);
-    messages.push({
-      id: e.assistantMessageId,
-      role: 'assistant',
-      text: '',
-      thinking: '',
-      phase: 'waiting',
-      status: 'streaming',
-      modelId: e.modelId,
-      createdAt: new Date(now).toISOString(),
-      turnId: e.turnId,
-    });
+    messages.push({ ...fromMessage(startedAssistantMessage(e, new Date(now).toISOString())), turnId: e.turnId });
     return true;
   }
   const msg = messages.find((m) => m.turnId === e.turnId);
   if (!msg) return false;
-  switch (e.type) {
-    case 'load-progress':
-      msg.loadProgress = e.progress;
-      break;
-    case 'thought':
-      if (msg.phase === 'waiting') {
-        msg.phase = 'thinking';
-        msg.thinkingStartedAt = now;
-      }
-      msg.loadProgress = undefined;
-      msg.liveThinkingTokens = (msg.liveThinkingTokens ?? 0) + thoughtDeltaTokens(e.text, msg.thinking === '');
-      msg.thinking += e.text;
-      break;
-    case 'thought-end':
-      msg.thinkingMs = e.ms;
-      msg.thinkingTokens = e.tokens;
-      if (msg.phase === 'thinking' || msg.phase === 'waiting') msg.phase = 'answering';
-      break;
-    case 'answer':
-      if (msg.phase !== 'answering') {
-        if (msg.phase === 'thinking' && msg.thinkingMs === undefined && msg.thinkingStartedAt !== undefined) {
-          msg.thinkingMs = now - msg.thinkingStartedAt;
-        }
-        msg.phase = 'answering';
-      }
-      msg.loadProgress = undefined;
-      msg.text += e.text;
-      break;
-    case 'ledger':
-      msg.ledger = e.ledger;
-      msg.thinkingTokens = e.ledger.thinking;
-      break;
-    case 'difficulty':
-      msg.difficulty = e.difficulty;
-      break;
-    case 'plan':
-      msg.plan = e.plan;
-      if (isParallelPlan(e.plan) && !msg.draftsGrid) msg.draftsGrid = gridFromPlan(e.plan);
-      break;
-    case 'draft-end':
-      msg.drafts = (msg.drafts ?? 0) + 1;
-      applyDraftEvent(draftsOf(msg), e);
-      break;
-    case 'draft':
-    case 'workspace':
-      applyDraftEvent(draftsOf(msg), e);
-      break;
-    case 'early-exit':
-      msg.earlyExit = { trials: e.trials, fired: e.fired, atThinkingTokens: e.atThinkingTokens, confidence: e.confidence };
-      break;
-    case 'done':
-      settle(msg, e.message);
-      if (msg.draftsGrid) settleGrid(msg.draftsGrid);
-      msg.status = e.status;
-      msg.phase = 'final';
-      msg.loadProgress = undefined;
-      break;
-    case 'error':
-      settle(msg, e.message);
-      if (msg.draftsGrid) settleGrid(msg.draftsGrid);
-      msg.status = e.error.code === 'TURN_ABORTED' ? 'stopped' : 'error';
-      if (msg.status === 'error') msg.error = e.error;
-      msg.phase = 'final';
-      msg.loadProgress = undefined;
-      break;
-  }
+  const before = recordOf(msg);
+  const record = applyTurnEvent(before, e);
+  trackLive(msg, e, now);
+  const settled = e.type === 'done' || e.type === 'error';
+  if (record !== before || settled) showRecord(msg, record, settled);
+  if (settled && msg.draftsGrid) settleGrid(msg.draftsGrid);
   return true;
 }
