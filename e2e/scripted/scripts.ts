@@ -92,6 +92,7 @@ class Turn {
   }
   /** The turn's result; hidden tokens follow the ledger, with their fingerprint leaves when a receipt is asked for. */
   result(r: Omit<GenerateResult, 'answer' | 'thinking' | 'stopReason' | 'hidden'>): GenerateResult {
+    this.io.emit({ type: 'ledger', ledger: r.ledger });
     const hidden = hiddenFor(r.ledger);
     const result: GenerateResult = { answer: this.answer, thinking: this.thinking, stopReason: 'eos', hidden, ...r };
     if (this.params.receipt != null) {

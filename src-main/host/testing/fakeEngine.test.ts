@@ -66,6 +66,8 @@ async function twoSteps(_p: unknown, io: ScriptIO): Promise<GenerateResult> {
   }
   io.emit({ type: 'thought-end', ms: 1, tokens: 1 });
   io.emit({ type: 'answer', text: '85' });
+  // the engine streams the turn's ledger before its result; the host forwards it
+  io.emit({ type: 'ledger', ledger: ledger(1) });
   return { answer: '85', thinking: 'adding', thinkingMs: 1, stopReason: 'eos', ledger: ledger(1) };
 }
 
