@@ -11,10 +11,10 @@ import { auditChallengeSchema, receiptExportSchema } from './receipts';
 import { settingsPatchSchema } from './settings';
 
 /** No params: absent, null or {}. */
-const none = z.union([z.undefined(), z.null(), z.strictObject({})]).transform(() => undefined);
+const none = z.strictObject({}).nullable().optional().transform(() => undefined);
 
 /** Optional params: absent or null read as absent; otherwise the object. */
-const optional = <T extends z.ZodType>(s: T) => z.union([z.null().transform(() => undefined), s]).optional();
+const optional = <T extends z.ZodType>(s: T) => s.nullable().optional().transform((v) => v ?? undefined);
 
 const byId = z.strictObject({ id: id() });
 

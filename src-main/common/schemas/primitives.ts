@@ -31,7 +31,8 @@ export const numIn = (lo: number, hi: number, message = `must be a number ${lo}.
 export const count = () => z.number().min(0);
 
 /** The effort knob (docs/controller.md): 'auto' or a fraction 0..1 of the expected thinking length. */
-export const effortSchema = z.union([z.literal('auto'), z.number().min(0).max(1)], { error: "must be 'auto' or a number 0..1" });
+const effortError = "must be 'auto' or a number 0..1";
+export const effortSchema = z.union([z.literal('auto'), numIn(0, 1, effortError)], { error: effortError });
 
 /** How a turn thinks; the list is StrategyNames (controller/types.ts). */
 export const strategySchema = z.enum(StrategyNames as readonly StrategyName[] as [StrategyName, ...StrategyName[]], {

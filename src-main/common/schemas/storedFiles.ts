@@ -14,7 +14,7 @@ import { storedJsonLimits } from './limits';
 import { safeParseJson, type ParseResult } from './parse';
 import { settingsSchema } from './settings';
 import { receiptExportSchema, receiptSchema, receiptStoreSchema, storedReceiptSchema } from './receipts';
-import { conversationSchema, messageSchema, modelRecordSchema, modelsFileSchema, noticesFileSchema, noticeSchema, probeFileSchema, type ModelRecord } from './stored';
+import { conversationSchema, messageSchema, modelsFileSchema, noticesFileSchema, noticeSchema, probeFileSchema, type ModelRecord } from './stored';
 
 export const storedSchemas = {
   conversation: conversationSchema,
