@@ -5,6 +5,7 @@
  */
 import type { TurnEvent } from './events';
 import type { Effort, StrategyName } from './controller/types';
+import type { ControllerSettingsPatch } from './controller/defaults';
 import type { BackendInfo, Conversation, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport } from './receiptApi';
@@ -48,13 +49,21 @@ export interface ProbeCalibrateParams {
   seed?: number;
 }
 
+/**
+ * A settings.update patch: any subset of the settings. `controller` may itself be partial; it is stored as given
+ * and merged over the defaults when read (mergeControllerSettings).
+ */
+export interface SettingsPatch extends Partial<Omit<Settings, 'controller'>> {
+  controller?: ControllerSettingsPatch;
+}
+
 export interface ReckonApi {
   'system.info'(): Promise<SystemInfo>;
   'system.notices'(): Promise<Notice[]>;
   'system.dismissNotice'(p: { id: string }): Promise<void>;
 
   'settings.get'(): Promise<Settings>;
-  'settings.update'(p: Partial<Settings>): Promise<Settings>;
+  'settings.update'(p: SettingsPatch): Promise<Settings>;
 
   'models.list'(): Promise<ModelInfo[]>;
   /** Imports a .gguf by path on the host's disk (desktop: a file dialog picks it; browser: typed path or upload). */
@@ -97,19 +106,8 @@ export type ApiMethod = keyof ReckonApi;
 export type ApiParams<M extends ApiMethod> = Parameters<ReckonApi[M]>[0];
 export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<ReckonApi[M]>>;
 
-export const ApiMethods: readonly ApiMethod[] = [
-  'system.info', 'system.notices', 'system.dismissNotice',
-  'settings.get', 'settings.update',
-  'models.list', 'models.import', 'models.remove', 'models.load',
-  'conversations.list', 'conversations.get', 'conversations.create', 'conversations.rename', 'conversations.delete',
-  'chat.send', 'chat.stop',
-  'probe.calibrate', 'probe.status', 'probe.cancel',
-  'receipts.get', 'receipts.challenge', 'receipts.audit',
-] as const;
-
-export function isApiMethod(m: unknown): m is ApiMethod {
-  return typeof m === 'string' && (ApiMethods as readonly string[]).includes(m);
-}
+/** The method list and its guard come from the schema table (schemas/api.ts), so they cannot miss a method. */
+export { ApiMethods, isApiMethod } from './schemas/api';
 
 /** Wire frames used by every transport (Electron IPC, WebSocket). */
 export type ClientFrame = { kind: 'call'; id: number; method: ApiMethod; params?: unknown };

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,5 +130,52 @@ describe('web server (real HTTP + WebSocket)', () => {
     expect(seen.at(-1)).toBe('done');
     ws.close();
     other.close();
+  });
+
+  it('bad params change nothing: a 10,000-deep settings.update, unknown keys, long strings and wrong types are BAD_REQUEST', async () => {
+    const ws = await connect(`?token=${srv.token}`);
+    const file = join(dir, 'data', 'settings.json');
+    expect(await rpc(ws, { kind: 'call', id: 1, method: 'settings.update', params: { theme: 'dark' } })).toMatchObject({ kind: 'result', result: { theme: 'dark' } });
+    const onDisk = await readFile(file, 'utf8');
+    const settings = ((await rpc(ws, { kind: 'call', id: 2, method: 'settings.get' })) as { result: unknown }).result;
+    expect(settings).toMatchObject({ theme: 'dark', threads: 1 });
+
+    const unchanged = async (): Promise<void> => {
+      expect(await rpc(ws, { kind: 'call', id: 99, method: 'settings.get' })).toEqual({ kind: 'result', id: 99, result: settings });
+      expect(await readFile(file, 'utf8')).toBe(onDisk);
+    };
+    const expectBad = async (frame: unknown, message: RegExp): Promise<void> => {
+      const f = await rpc(ws, frame);
+      expect(f).toMatchObject({ kind: 'error', error: { code: 'BAD_REQUEST' } });
+      expect((f as { error: { message: string } }).error.message).toMatch(message);
+      await unchanged();
+    };
+
+    // Built as text: 10,000 levels under controller (about 60 kB, well inside one frame).
+    const deep = '{"a":'.repeat(10_000) + '1' + '}'.repeat(10_000);
+    await expectBad(`{"kind":"call","id":3,"method":"settings.update","params":{"controller":${deep}}}`, /^settings\.update: controller(\.a)+ is nested too deeply \(at most 32 levels\)/);
+    await expectBad({ kind: 'call', id: 4, method: 'settings.update', params: { theme: 'light', bogus: 1 } }, /^settings\.update: unknown setting 'bogus'\.$/);
+    await expectBad({ kind: 'call', id: 5, method: 'settings.update', params: { controller: { strategies: { easy: { budgetFraction: 0.5, junk: { a: 1 } } } } } },
+      /^settings\.update: controller\.strategies\.easy: unknown key 'junk'\.$/);
+    await expectBad({ kind: 'call', id: 6, method: 'settings.update', params: { controller: { strategies: { easy: { budgetFraction: 'x' } } } } },
+      /^settings\.update: controller\.strategies\.easy\.budgetFraction must be null or 0\.\.10\.$/);
+    await expectBad({ kind: 'call', id: 7, method: 'settings.update', params: { theme: 3, maxTokens: 64 } }, /^settings\.update: theme must be system, light or dark\.$/);
+    // The largest frame the server takes is 8 MiB: a 7 MiB prompt reaches the router and is refused there.
+    await expectBad({ kind: 'call', id: 8, method: 'settings.update', params: { systemPrompt: 'x'.repeat(7 * 1024 * 1024) } }, /^settings\.update: systemPrompt is too long/);
+    await expectBad({ kind: 'call', id: 9, method: 'chat.send', params: { text: 'hi', seed: 'x' } }, /^chat\.send: seed must be a non-negative integer\.$/);
+    await expectBad({ kind: 'call', id: 10, method: 'conversations.rename', params: { id: 'x', title: 5 } }, /^conversations\.rename: title must be a string\.$/);
+
+    // A 10 MiB frame is refused by the socket (1009: too big); the server stays up for everyone else.
+    const big = await connect(`?token=${srv.token}`);
+    const closed = new Promise<number>((resolve) => big.once('close', (code) => resolve(code)));
+    big.send(JSON.stringify({ kind: 'call', id: 1, method: 'settings.update', params: { systemPrompt: 'x'.repeat(10 * 1024 * 1024) } }));
+    expect(await closed).toBe(1009);
+    // The same 10 MiB string through the in-process door (CLI, Electron) is BAD_REQUEST from the router.
+    await expect(host.call('settings.update', { systemPrompt: 'x'.repeat(10 * 1024 * 1024) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await unchanged();
+    ws.close();
+    const again = await connect(`?token=${srv.token}`);
+    expect(await rpc(again, { kind: 'call', id: 1, method: 'settings.get' })).toEqual({ kind: 'result', id: 1, result: settings });
+    again.close();
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ledgerAddsUp, makeLedger } from '../ledger';
-import { controllerSettingsError, defaultControllerSettings, mergeControllerSettings } from './defaults';
+import { defaultControllerSettings, mergeControllerSettings } from './defaults';
+import { controllerSettingsError } from '../schemas/controller';
 import { paretoFront } from './pareto';
 import { budgetForEffort, fallbackDifficulty, makePlan, RunningAverage } from './plan';
 import type { DifficultyInfo } from './types';

@@ -2,7 +2,7 @@ import type { ControllerSettings } from './types';
 
 /**
  * The controller's defaults, in one place (docs/controller.md explains each choice). Editable through
- * `settings.controller`; a partial value is merged over these by `mergeControllerSettings`.
+ * `settings.controller` (validated by common/schemas/controller.ts); a partial value is merged over these by `mergeControllerSettings`.
  * - Easy (the overthinking region): greedy, the expected thinking as the cap, early exit at 0.85.
  * - Normal: greedy, 125 % of the expected thinking, early exit at 0.9.
  * - Hard: greedy, 150 % of the expected thinking (room to finish), early exit only at 0.97.
@@ -49,33 +49,4 @@ export function mergeControllerSettings(p: ControllerSettingsPatch | null | unde
 
 function structuredCloneJson<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
-}
-
-/** An error text for an invalid controller settings value (for settings.update), or null. */
-export function controllerSettingsError(v: unknown): string | null {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'controller must be an object';
-  let s: ControllerSettings;
-  try {
-    s = mergeControllerSettings(v as ControllerSettingsPatch);
-  } catch {
-    return 'controller is malformed';
-  }
-  const frac = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x <= 1;
-  const pos = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 1;
-  for (const [name, c] of Object.entries(s.strategies)) {
-    if (typeof c.systemPrompt !== 'string') return `controller.strategies.${name}.systemPrompt must be a string`;
-    if (typeof c.temperature !== 'number' || !(c.temperature >= 0 && c.temperature <= 5)) return `controller.strategies.${name}.temperature must be 0..5`;
-    if (c.budgetFraction !== null && !(typeof c.budgetFraction === 'number' && c.budgetFraction >= 0 && c.budgetFraction <= 10)) return `controller.strategies.${name}.budgetFraction must be null or 0..10`;
-    if (c.earlyExitThreshold !== null && !frac(c.earlyExitThreshold)) return `controller.strategies.${name}.earlyExitThreshold must be null or 0..1`;
-    if (!['none', 'short-m@k', 'pdr'].includes(c.parallel)) return `controller.strategies.${name}.parallel must be none, short-m@k or pdr`;
-  }
-  if (!pos(s.fallbackExpectedThinking)) return 'controller.fallbackExpectedThinking must be a positive integer';
-  if (!(Number.isInteger(s.minBudget) && s.minBudget >= 0)) return 'controller.minBudget must be an integer >= 0';
-  if (!pos(s.earlyExit.trialTokens) || s.earlyExit.trialTokens > 512) return 'controller.earlyExit.trialTokens must be 1..512';
-  if (!frac(s.earlyExit.startFraction) || !frac(s.earlyExit.threshold)) return 'controller.earlyExit.startFraction and threshold must be 0..1';
-  if (!pos(s.shortMK.k) || !pos(s.shortMK.m) || s.shortMK.m > s.shortMK.k || s.shortMK.k > 16) return 'controller.shortMK needs 1 <= m <= k <= 16';
-  if (!Array.isArray(s.pdr.rounds) || s.pdr.rounds.length === 0 || !s.pdr.rounds.every((r) => pos(r) && r <= 16)) return 'controller.pdr.rounds must be a list of 1..16';
-  if (!pos(s.pdr.kappa)) return 'controller.pdr.kappa must be a positive integer';
-  for (const t of [s.shortMK.temperature, s.pdr.temperature]) if (typeof t !== 'number' || !(t >= 0 && t <= 5)) return 'controller temperatures must be 0..5';
-  return null;
 }

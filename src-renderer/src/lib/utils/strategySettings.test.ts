@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { controllerSettingsError, defaultControllerSettings } from '../../../../src-main/common/controller/defaults';
+import { defaultControllerSettings } from '../../../../src-main/common/controller/defaults';
+import { controllerSettingsError } from '../../../../src-main/common/schemas/controller';
 import { defaultController, editableController, errorField, fieldHasError, formatRounds, nullableNumber, parseRounds, sameController } from './strategySettings';
 
 describe('strategy settings editor', () => {
@@ -37,7 +38,9 @@ describe('strategy settings editor', () => {
     expect(errorField(mk)).toBe('shortMK');
     expect(fieldHasError('shortMK', 'shortMK.k')).toBe(true);
     expect(errorField(bad({ pdr: { rounds: [] } }))).toBe('pdr.rounds');
-    expect(errorField(bad({ pdr: { temperature: 7 } }))).toBe('temperatures');
+    // The host names the exact temperature field; the editor marks that input only.
+    expect(errorField(bad({ pdr: { temperature: 7 } }))).toBe('pdr.temperature');
+    expect(fieldHasError(errorField(bad({ pdr: { temperature: 7 } })), 'shortMK.temperature')).toBe(false);
     expect(fieldHasError('temperatures', 'pdr.temperature')).toBe(true);
     expect(errorField('something else')).toBeNull();
     expect(fieldHasError(null, 'x')).toBe(false);

@@ -1,0 +1,112 @@
+/**
+ * The schema table of the API: one params schema per method of ReckonApi (common/api.ts). The method list is
+ * derived from it, and a type-level check below fails compilation when a schema and the interface drift apart.
+ */
+import { z } from 'zod';
+import type { ApiMethod, ApiParams, ReckonApi } from '../api';
+import { defaultJsonLimits, type JsonLimits } from './limits';
+import { safeParseJson, type ParseResult } from './parse';
+import { effortSchema, filePath, id, intIn, nonEmpty, numIn, strategySchema, text } from './primitives';
+import { auditChallengeSchema, receiptExportSchema } from './receipts';
+import { settingsPatchSchema } from './settings';
+
+/** No params: absent, null or {}. */
+const none = z.strictObject({}).nullable().optional().transform(() => undefined);
+
+/** Optional params: absent or null read as absent; otherwise the object. */
+const optional = <T extends z.ZodType>(s: T) => s.nullable().optional().transform((v) => v ?? undefined);
+
+const byId = z.strictObject({ id: id() });
+
+/** modelId or modelPath, never both (chat.send, probe.*). */
+const oneModel = (o: { modelId?: string; modelPath?: string }): boolean => o.modelId === undefined || o.modelPath === undefined;
+const oneModelError = { error: 'give modelId or modelPath, not both' };
+
+export const apiSchemas = {
+  'system.info': none,
+  'system.notices': none,
+  'system.dismissNotice': byId,
+
+  'settings.get': none,
+  'settings.update': settingsPatchSchema,
+
+  'models.list': none,
+  'models.import': z.strictObject({ path: filePath() }),
+  'models.remove': byId,
+  'models.load': byId,
+
+  'conversations.list': optional(z.strictObject({ query: text(1000).optional() })),
+  'conversations.get': byId,
+  'conversations.create': optional(z.strictObject({ title: text(500).optional() })),
+  'conversations.rename': z.strictObject({ id: id(), title: text(500) }),
+  'conversations.delete': byId,
+
+  'chat.send': z.strictObject({
+    conversationId: id().optional(),
+    text: nonEmpty(),
+    modelId: id().optional(),
+    modelPath: filePath().optional(),
+    systemPrompt: text().optional(),
+    maxTokens: intIn(1, 1_000_000, 'must be an integer 1..1000000').optional(),
+    effort: effortSchema.optional(),
+    strategy: strategySchema.optional(),
+    seed: z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }).optional(),
+  }).refine(oneModel, oneModelError),
+  'chat.stop': z.strictObject({ turnId: id() }),
+
+  'probe.calibrate': optional(z.strictObject({
+    modelId: id().optional(),
+    modelPath: filePath().optional(),
+    perQuestion: intIn(1, 64).optional(),
+    questions: intIn(4, 5000).optional(),
+    temperature: numIn(0, 5, 'must be a number in (0, 5]').refine((t) => t > 0, { error: 'must be a number in (0, 5]' }).optional(),
+    labelFree: z.boolean().optional(),
+    seed: intIn(0, 2 ** 31 - 1).optional(),
+  }).refine(oneModel, oneModelError)),
+  'probe.status': optional(z.strictObject({ modelId: id().optional(), modelPath: filePath().optional() })),
+  'probe.cancel': optional(z.record(z.string(), z.never())),
+
+  'receipts.get': z.strictObject({ messageId: nonEmpty(100), includeStore: z.boolean().optional() }),
+  'receipts.challenge': z.strictObject({ messageId: nonEmpty(100), challenge: auditChallengeSchema }),
+  'receipts.audit': z.strictObject({
+    messageId: nonEmpty(100).optional(),
+    export: receiptExportSchema.optional(),
+    remote: nonEmpty(2000).regex(/^https?:\/\//, { error: 'must be an http(s) URL' }).optional(),
+    publicKey: nonEmpty(200).optional(),
+  }).refine((p) => p.messageId !== undefined || p.export !== undefined, { error: 'give messageId or export' }),
+} satisfies { [M in keyof ReckonApi]: z.ZodType };
+
+/** Every method, in the table's order. */
+export const ApiMethods = Object.keys(apiSchemas) as readonly ApiMethod[];
+
+export function isApiMethod(m: unknown): m is ApiMethod {
+  return typeof m === 'string' && Object.hasOwn(apiSchemas, m);
+}
+
+/**
+ * Methods whose params may carry more than the default JSON limits: an export with its provider store holds every
+ * leaf (kilobytes per hidden token) in two strings; the export's schema bounds every other string.
+ */
+export const apiLimits: { readonly [M in ApiMethod]?: Readonly<JsonLimits> } = {
+  'receipts.audit': { ...defaultJsonLimits, maxString: 2 ** 29, maxTotalString: 2 ** 30 },
+};
+
+/** Parses one call's params; the message starts with the method ("settings.update: threads must be ..."). */
+export function parseApiParams<M extends ApiMethod>(method: M, params: unknown): ParseResult<ApiParams<M>> {
+  const r = safeParseJson(apiSchemas[method] as z.ZodType, params, { topKey: method === 'settings.update' ? 'setting' : 'parameter', limits: apiLimits[method] });
+  return r.ok ? { ok: true, value: r.value as ApiParams<M> } : { ok: false, message: `${method}: ${r.message}.` };
+}
+
+// ---- the schemas agree with ReckonApi (compile-time only) ----
+
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
+type Schema<M extends ApiMethod> = (typeof apiSchemas)[M];
+/** Same params type (absent aside), and the schema accepts absent params exactly when the interface does. */
+type Agrees<M extends ApiMethod> =
+  Equals<Exclude<z.output<Schema<M>>, undefined>, Exclude<ApiParams<M>, undefined>> extends true
+    ? (undefined extends ApiParams<M> ? true : false) extends (undefined extends z.input<Schema<M>> ? true : false) ? true : false
+    : false;
+type Drifted = { [M in ApiMethod]: Agrees<M> extends true ? never : M }[ApiMethod];
+type NoneDrifted<T extends never> = T;
+/** A compile error here names the methods whose schema no longer matches ReckonApi. */
+export type SchemasMatchApi = NoneDrifted<Drifted>;

@@ -1,0 +1,167 @@
+/**
+ * The shapes of the host's files (docs/host.md): conversations and their messages, the model registry, notices,
+ * probe files. Strict: a key the app never writes means the file is not what it claims to be.
+ */
+import { z } from 'zod';
+import { ErrorCodes } from '../errors';
+import { DIFFICULTIES, type Difficulty } from '../probe/types';
+import { auditSummarySchema, overheadCountsSchema, receiptSchema } from './receipts';
+import { count, detailsSchema, effortSchema, MAX_ID, MAX_PATH, text } from './primitives';
+
+/** Stored text is whatever the model wrote (up to maxTokens); the stored-file JSON limits bound it. */
+const long = () => z.string();
+const difficulty = z.enum(DIFFICULTIES as readonly Difficulty[] as [Difficulty, ...Difficulty[]]);
+const perClass = <T extends z.ZodType>(v: T) => z.strictObject({ easy: v, normal: v, hard: v });
+const iso = () => text(100);
+
+export const ledgerSchema = z.strictObject({
+  visible: count(), thinking: count(), prompt: count(), cached: count(),
+  overhead: overheadCountsSchema,
+  billed: count(), sequential: count(),
+});
+
+export const errorPayloadSchema = z.strictObject({
+  code: z.enum(ErrorCodes),
+  message: long(),
+  details: detailsSchema.optional(),
+});
+
+export const difficultyInfoSchema = z.strictObject({
+  difficulty,
+  probabilities: perClass(z.number()).nullable(),
+  expectedThinkingTokens: z.number(),
+  source: z.enum(['probe', 'fallback']),
+  probeTokens: z.number(),
+});
+
+const concreteStrategy = z.enum(['long', 'budget', 'early-exit', 'short-m@k', 'pdr']);
+
+export const planSchema = z.strictObject({
+  requested: z.enum(['auto', 'long', 'budget', 'early-exit', 'short-m@k', 'pdr']),
+  strategy: concreteStrategy,
+  difficulty,
+  effort: effortSchema,
+  expectedThinkingTokens: z.number(),
+  thinkingBudget: z.number().nullable(),
+  systemPrompt: long(),
+  temperature: z.number(),
+  earlyExitThreshold: z.number().nullable(),
+  trialTokens: z.number(),
+  earlyExitStart: z.number(),
+  sampling: z.strictObject({ k: z.number(), m: z.number() }).nullable(),
+  rounds: z.array(z.number()).nullable(),
+  kappa: z.number().nullable(),
+});
+
+export const draftRecordSchema = z.strictObject({
+  round: z.number(), index: z.number(), answer: long(), text: long(), tokens: z.number(),
+  finished: z.boolean(), confidence: z.number(), winner: z.boolean(),
+});
+
+export const earlyExitRecordSchema = z.strictObject({
+  trials: z.number(), fired: z.boolean(), atThinkingTokens: z.number(), confidence: z.number(),
+});
+
+export const messageSchema = z.strictObject({
+  id: text(MAX_ID),
+  role: z.enum(['user', 'assistant']),
+  text: long(),
+  thinking: long().optional(),
+  thinkingMs: z.number().optional(),
+  createdAt: iso(),
+  modelId: text(MAX_ID).optional(),
+  ledger: ledgerSchema.optional(),
+  receipt: receiptSchema.optional(),
+  receiptError: long().optional(),
+  audit: auditSummarySchema.optional(),
+  status: z.enum(['streaming', 'done', 'stopped', 'interrupted', 'error']).optional(),
+  error: errorPayloadSchema.optional(),
+  difficulty: difficultyInfoSchema.optional(),
+  plan: planSchema.optional(),
+  drafts: z.array(draftRecordSchema).optional(),
+  workspaces: z.array(z.strictObject({ round: z.number(), text: long(), tokens: z.number() })).optional(),
+  earlyExit: earlyExitRecordSchema.optional(),
+  latencyTokens: z.number().optional(),
+});
+
+/** conversations/<id>.json (messageCount is refreshed on every save). */
+export const conversationSchema = z.strictObject({
+  id: text(MAX_ID),
+  title: long(),
+  createdAt: iso(),
+  updatedAt: iso(),
+  messageCount: z.number(),
+  messages: z.array(messageSchema),
+});
+
+/** One entry of models.json: ModelInfo plus whether the user hid it and, for bundled files, their mtime. */
+export const modelRecordSchema = z.strictObject({
+  id: text(MAX_ID),
+  name: long(),
+  path: text(MAX_PATH),
+  bundled: z.boolean(),
+  sizeBytes: z.number(),
+  sha256: text(200),
+  architecture: long(),
+  parameters: z.number().nullable(),
+  quantization: long(),
+  contextLength: z.number().nullable(),
+  chatTemplate: long(),
+  thinking: z.boolean(),
+  addedAt: iso(),
+  historyTurns: z.number().nullable().optional(),
+  pdrWorkspace: z.enum(['candidates', 'summary']).optional(),
+  hidden: z.boolean().optional(),
+  mtimeMs: z.number().optional(),
+});
+export type ModelRecord = z.output<typeof modelRecordSchema>;
+
+export const modelsFileSchema = z.strictObject({ models: z.array(modelRecordSchema) });
+
+export const noticeSchema = z.strictObject({
+  id: text(MAX_ID),
+  level: z.enum(['info', 'warning', 'error']),
+  message: long(),
+  createdAt: iso(),
+});
+
+export const noticesFileSchema = z.strictObject({ notices: z.array(noticeSchema) });
+
+const dense = z.strictObject({ w: z.array(z.array(z.number())), b: z.array(z.number()) });
+
+export const probeReportSchema = z.strictObject({
+  mode: z.enum(['answer-key', 'agreement']),
+  questions: z.number(),
+  samplesPerQuestion: z.number(),
+  train: z.number(),
+  heldOut: z.number(),
+  heldOutAccuracy: z.number(),
+  majorityBaseline: z.number(),
+  confusion: z.array(z.array(z.number())),
+  lengthMae: z.number(),
+  labelCounts: perClass(z.number()),
+  perLabel: perClass(z.strictObject({ accuracy: z.number(), thinkingTokens: z.number() })),
+  calibrationMs: z.number(),
+  trainMs: z.number(),
+  seed: z.number(),
+  createdAt: iso(),
+});
+
+/** <userData>/probes/<sha256>.json or a shipped models/probes/*.probe.json; the checks of probeFileError included. */
+export const probeFileSchema = z.strictObject({
+  version: z.literal(1),
+  modelSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 hex digits' }),
+  modelName: long(),
+  featureDim: z.int().min(1),
+  hiddenDim: z.int().min(1),
+  weights: z.strictObject({ hidden: dense, classHead: dense, lengthHead: dense }),
+  norms: z.strictObject({ mean: z.array(z.number()), std: z.array(z.number()), lengthMean: z.number(), lengthStd: z.number() }),
+  thresholds: z.strictObject({ easyMin: z.number(), hardMax: z.number(), entropyHard: z.number() }),
+  report: probeReportSchema,
+}).superRefine((f, ctx) => {
+  const bad = (path: PropertyKey[], message: string): void => { ctx.addIssue({ code: 'custom', path, message }); };
+  if (f.weights.hidden.w.length === 0 || f.weights.hidden.w[0]?.length !== f.featureDim) bad(['weights', 'hidden', 'w'], 'does not match featureDim');
+  if (f.weights.classHead.w.length !== 3) bad(['weights', 'classHead', 'w'], 'must have 3 rows');
+  if (f.weights.lengthHead.w.length !== 1) bad(['weights', 'lengthHead', 'w'], 'must have 1 row');
+  if (f.norms.mean.length !== f.featureDim || f.norms.std.length !== f.featureDim) bad(['norms'], 'do not match featureDim');
+});
