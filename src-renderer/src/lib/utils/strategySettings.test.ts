@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { controllerSettingsError, defaultControllerSettings } from '../../../../src-main/common/controller/defaults';
+import { controllerSettingsError, defaultControllerSettings } from '$common/controller/defaults';
 import { defaultController, editableController, errorField, fieldHasError, formatRounds, nullableNumber, parseRounds, sameController } from './strategySettings';
 
 describe('strategy settings editor', () => {
