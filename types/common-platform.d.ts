@@ -41,4 +41,5 @@ interface Crypto {
   readonly subtle: SubtleCrypto;
   getRandomValues<T extends ArrayBufferView>(array: T): T;
 }
+// eslint-disable-next-line no-var -- a global that globalThis.crypto reads must be declared with var
 declare var crypto: Crypto;
