@@ -1,6 +1,6 @@
 /**
  * Receipt bench (issue 5 targets): build the commitment for 32k hidden tokens, and verify a receipt over them
- * (signature + 45 and 101 openings with proofs + semantic checks). Run: npx tsx bench/receipts.bench.ts
+ * (signature + 45 and 101 openings with proofs + semantic checks). Run: npx tsx tools/bench/receipts.bench.ts
  * Prints ms. Uses a synthetic table as wide as reckon-arith's embeddings (128).
  */
 import { ReceiptIssuer, auditReceipt, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
