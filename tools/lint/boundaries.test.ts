@@ -37,7 +37,8 @@ const cases: Case[] = [
   { file: 'bin/x.mjs', forbidden: ['../src-main/cli/cli.ts', '../tools/eval/evalCommand.ts'], allowed: ['node:fs'] },
 ];
 
-describe('import boundaries', () => {
+// Generous: the first lint loads the whole config and typescript-eslint, slow on a busy machine.
+describe('import boundaries', { timeout: 60_000 }, () => {
   for (const c of cases) {
     describe(c.file, () => {
       it.each(c.forbidden)('rejects %s (static, type-only, re-export and dynamic)', async (src) => {
