@@ -15,6 +15,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           engine: resolve(__dirname, 'src-main/engine/engineProcess.ts'),
           cli: resolve(__dirname, 'src-main/cli/cli.ts'),
+          // `reckon eval`: a tools/ entry that bin/reckon.mjs hands to the CLI (runtime code never imports tools/).
+          eval: resolve(__dirname, 'tools/eval/evalCommand.ts'),
         },
         external,
       },
@@ -34,6 +36,8 @@ export default defineConfig({
   renderer: {
     root: resolve(__dirname, 'src-renderer'),
     plugins: [svelte({ configFile: resolve(__dirname, 'svelte.config.js') })],
+    // The renderer's one way into src-main: the pure common/ layer (also in tsconfig.renderer.json and vitest.config.ts).
+    resolve: { alias: { $common: resolve(__dirname, 'src-main/common') } },
     build: {
       outDir: resolve(__dirname, 'out/renderer'),
       rolldownOptions: { input: { index: resolve(__dirname, 'src-renderer/index.html') } },

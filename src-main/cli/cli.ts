@@ -14,7 +14,7 @@ import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
 import { dim, humanBytes, ledgerLine, modelsTable } from './format';
 import { StrategyNames, type StrategyName } from '../common/controller/types';
-import { evalCommand } from '../eval/evalCommand';
+import type { ToolCommands } from './toolCommands';
 import { cmdAudit, cmdReceipt, receiptSummary } from './auditCommands';
 
 const help = `reckon - offline reasoning assistant
@@ -27,10 +27,12 @@ Usage:
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
   reckon serve [--port N]       browser mode on 127.0.0.1 (prints the URL with its access token)
-  reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--n N per tier] [--seed S] [--threads T] [--json]
-                                compare controller strategies; writes docs/eval/report.md and pareto.svg
-  reckon eval --audit [--n N per tier] [--seed S] [--threads T] [--model file.gguf] [--json]
-                                receipt attack suite on real traces of the model; writes docs/eval/audit.md
+  reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--n N per tier] [--seed S] [--threads T] [--json] [--out DIR]
+                                compare controller strategies; writes report.md and pareto.svg to DIR
+                                (default: $RECKON_HOME/reports/eval-<time>/) and prints where
+  reckon eval --audit [--n N per tier] [--seed S] [--threads T] [--model file.gguf] [--json] [--out DIR]
+                                receipt attack suite on real traces of the model; writes audit.md to DIR
+                                (default: $RECKON_HOME/reports/audit-<time>/)
   reckon audit <receipt.json> [--remote http://127.0.0.1:PORT/?token=...] [--json]
                                 audit a hidden-token receipt (its own store, or challenge the issuer over HTTP)
   reckon receipt <messageId> [--out file.json]
@@ -364,8 +366,8 @@ async function cmdServe(host: Host, a: Args): Promise<number> {
   return 0;
 }
 
-/** Runs the CLI; resolves with the exit code. */
-export async function main(argv: string[]): Promise<number> {
+/** Runs the CLI; resolves with the exit code. `tools`: the commands built from tools/ (see toolCommands.ts). */
+export async function main(argv: string[], tools: ToolCommands = {}): Promise<number> {
   let a: Args;
   try {
     a = parseArgs(argv);
@@ -386,10 +388,12 @@ export async function main(argv: string[]): Promise<number> {
   if (a.cmd === 'eval') {
     try {
       const model = flag(a, 'model');
-      return await evalCommand({
+      const out = flag(a, 'out');
+      if (tools.eval === undefined) throw new ReckonError('INTERNAL', 'reckon eval is not part of this build (out/main/eval.js is missing): run `npm run build`.');
+      return await tools.eval({
         set: flag(a, 'set'), strategy: flag(a, 'strategy'), n: intFlag(a, 'n'), seed: intFlag(a, 'seed'), json,
         threads: intFlag(a, 'threads'), maxTokens: intFlag(a, 'max-tokens'), ...(model !== undefined ? { modelPath: model } : {}),
-        ...(a.flags.has('audit') ? { audit: true } : {}),
+        ...(a.flags.has('audit') ? { audit: true } : {}), ...(out !== undefined ? { outDir: out } : {}),
       });
     } catch (err) {
       const e = err instanceof UsageError ? { code: 'BAD_REQUEST', message: err.message } : ReckonError.from(err);

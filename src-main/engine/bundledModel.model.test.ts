@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineEventRequestId, type EngineEvent, type GenerateParams } from '../common/engineProtocol';
 import { ledgerAddsUp } from '../common/ledger';
-import { TestEngineClient } from './testEngineClient';
+import { TestEngineClient } from '../host/testing/testEngineClient';
 
 const bundled = resolve(__dirname, '../../models/reckon-arith.gguf');
 const tmp = mkdtempSync(join(tmpdir(), 'reckon-bundled-'));

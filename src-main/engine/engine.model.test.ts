@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateParams, GenerateResult } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import { ledgerAddsUp } from '../common/ledger';
-import { TestEngineClient } from './testEngineClient';
+import { TestEngineClient } from '../host/testing/testEngineClient';
 
 const fixtures = resolve(__dirname, '../../../shared/fixtures/gguf');
 const stories = join(fixtures, 'stories260K.gguf');

@@ -18,7 +18,7 @@ import { bagDistance, isCompound, judgeBlock } from './auditHead';
  * Every semantic threshold in one place. Cosines are computed on int8 vectors dequantised to float and centred
  * by the vocabulary's mean direction (see centreOf), so the common component all token rows share does not make
  * every pair look alike. Calibrate per model (AuditOptions.thresholds); these defaults were set on the synthetic
- * arithmetic suite (src-main/audit) and must be re-measured on the bundled model.
+ * arithmetic suite (tools/audit) and must be re-measured on the bundled model.
  */
 export interface AuditThresholds {
   /** Minimum cosine between a token's embedding and its block's. Defaults to -0.4. */

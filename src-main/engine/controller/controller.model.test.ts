@@ -2,14 +2,14 @@
  * The controller on the bundled model (models/reckon-arith.gguf) through the real engine process, 1 thread.
  * Assertions are about mechanics (budgets, trials, drafts, ledger sums), not accuracy, so they hold for any checkpoint.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeControllerSettings } from '../../common/controller/defaults';
 import { engineEventRequestId, type EngineEvent, type GenerateParams, type GenerateResult } from '../../common/engineProtocol';
 import { ledgerAddsUp } from '../../common/ledger';
-import { TestEngineClient } from '../testEngineClient';
+import { TestEngineClient } from '../../host/testing/testEngineClient';
 
 const bundled = resolve(__dirname, '../../../models/reckon-arith.gguf');
 const tmp = mkdtempSync(join(tmpdir(), 'reckon-ctl-'));
@@ -124,20 +124,4 @@ describe('controller on the bundled model', () => {
     const o = summary.ledger.overhead;
     expect(hiddenCount).toBe(summary.ledger.thinking + (o.trial ?? 0) + (o.draft ?? 0) + (o.distill ?? 0) + (o.probe ?? 0));
   });
-});
-
-describe('eval harness', () => {
-  it('runs a 3-question set and writes a report and a plot', async () => {
-    const { evalCommand } = await import('../../eval/evalCommand');
-    const set = join(tmp, 'set.jsonl');
-    writeFileSync(set, ['What is 37+48?|85|add1-3', 'What is 12+7?|19|add1-3', 'What is 4821+3977?|8798|add4-5']
-      .map((l) => { const [question, answer, tier] = l.split('|'); return JSON.stringify({ question, answer, tier }); }).join('\n'));
-    const out = join(tmp, 'eval');
-    const code = await evalCommand({ set, strategy: 'long,early-exit', n: 5, json: true, outDir: out, threads: 1, modelPath: bundled });
-    expect(code).toBe(0);
-    const report = readFileSync(join(out, 'report.md'), 'utf8');
-    expect(report).toMatch(/long CoT/);
-    expect(report).toMatch(/sha256/);
-    expect(readFileSync(join(out, 'pareto.svg'), 'utf8')).toMatch(/^<svg/);
-  }, 120_000);
 });

@@ -1,5 +1,5 @@
-import type { ReckonClient, SendParams } from '../../../../src-main/common/api';
-import type { TurnEvent } from '../../../../src-main/common/events';
+import type { ReckonClient, SendParams } from '$common/api';
+import type { TurnEvent } from '$common/events';
 
 export class ChatService {
   constructor(private readonly client: ReckonClient) {}

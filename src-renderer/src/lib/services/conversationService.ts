@@ -1,5 +1,5 @@
-import type { ReckonClient } from '../../../../src-main/common/api';
-import type { Conversation, ConversationSummary } from '../../../../src-main/common/types';
+import type { ReckonClient } from '$common/api';
+import type { Conversation, ConversationSummary } from '$common/types';
 
 export class ConversationService {
   constructor(private readonly client: ReckonClient) {}

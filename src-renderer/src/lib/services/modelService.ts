@@ -1,5 +1,5 @@
-import type { ReckonClient } from '../../../../src-main/common/api';
-import type { BackendInfo, ModelInfo } from '../../../../src-main/common/types';
+import type { ReckonClient } from '$common/api';
+import type { BackendInfo, ModelInfo } from '$common/types';
 
 export class ModelService {
   constructor(

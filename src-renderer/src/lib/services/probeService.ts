@@ -1,5 +1,5 @@
-import type { ProbeCalibrateParams, ReckonClient } from '../../../../src-main/common/api';
-import type { ProbeStatus } from '../../../../src-main/common/probe/types';
+import type { ProbeCalibrateParams, ReckonClient } from '$common/api';
+import type { ProbeStatus } from '$common/probe/types';
 
 /** The DiffAdapt probe of a model: status, calibration (long call; progress is read with status), cancel. */
 export class ProbeService {

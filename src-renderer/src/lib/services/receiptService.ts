@@ -1,5 +1,5 @@
-import type { ReckonClient } from '../../../../src-main/common/api';
-import type { AuditReport, ReceiptExport } from '../../../../src-main/common/receiptApi';
+import type { ReckonClient } from '$common/api';
+import type { AuditReport, ReceiptExport } from '$common/receiptApi';
 
 export class ReceiptService {
   constructor(private readonly client: ReckonClient) {}

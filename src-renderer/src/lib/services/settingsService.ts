@@ -1,5 +1,5 @@
-import type { ReckonClient } from '../../../../src-main/common/api';
-import type { Settings } from '../../../../src-main/common/types';
+import type { ReckonClient } from '$common/api';
+import type { Settings } from '$common/types';
 
 export class SettingsService {
   constructor(private readonly client: ReckonClient) {}

@@ -1,5 +1,5 @@
-import type { ReckonClient } from '../../../../src-main/common/api';
-import type { Notice, SystemInfo } from '../../../../src-main/common/types';
+import type { ReckonClient } from '$common/api';
+import type { Notice, SystemInfo } from '$common/types';
 
 export class SystemService {
   constructor(private readonly client: ReckonClient) {}

@@ -1,5 +1,5 @@
-import { ReckonError, type ErrorPayload } from '../../../../src-main/common/errors';
-import type { AuditReport, ReceiptExport } from '../../../../src-main/common/receiptApi';
+import { ReckonError, type ErrorPayload } from '$common/errors';
+import type { AuditReport, ReceiptExport } from '$common/receiptApi';
 import type { ReceiptService } from '../services/receiptService';
 import { exportFilename, exportJson } from '../utils/auditFormat';
 import type { ChatMessage } from '../utils/chatMessage';

@@ -1,7 +1,7 @@
-import { ReckonError } from '../../../../src-main/common/errors';
-import type { Effort, StrategyName } from '../../../../src-main/common/controller/types';
-import type { TurnEvent } from '../../../../src-main/common/events';
-import { sumLedgers, type Ledger } from '../../../../src-main/common/ledger';
+import { ReckonError } from '$common/errors';
+import type { Effort, StrategyName } from '$common/controller/types';
+import type { TurnEvent } from '$common/events';
+import { sumLedgers, type Ledger } from '$common/ledger';
 import type { ChatService } from '../services/chatService';
 import type { ConversationService } from '../services/conversationService';
 import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from '../utils/chatMessage';

@@ -1,4 +1,4 @@
-import type { ConversationSummary } from '../../../../src-main/common/types';
+import type { ConversationSummary } from '$common/types';
 import type { ConversationService } from '../services/conversationService';
 
 export class ConversationsStore {

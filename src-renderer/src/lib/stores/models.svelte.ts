@@ -1,5 +1,5 @@
-import { ReckonError } from '../../../../src-main/common/errors';
-import type { ModelInfo } from '../../../../src-main/common/types';
+import { ReckonError } from '$common/errors';
+import type { ModelInfo } from '$common/types';
 import type { ModelService } from '../services/modelService';
 import type { SettingsStore } from './settings.svelte';
 

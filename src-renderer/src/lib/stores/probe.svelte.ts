@@ -1,6 +1,6 @@
-import { ReckonError } from '../../../../src-main/common/errors';
-import type { ProbeCalibrateParams } from '../../../../src-main/common/api';
-import type { ProbeStatus } from '../../../../src-main/common/probe/types';
+import { ReckonError } from '$common/errors';
+import type { ProbeCalibrateParams } from '$common/api';
+import type { ProbeStatus } from '$common/probe/types';
 import type { ProbeService } from '../services/probeService';
 
 /** How often a running calibration's progress is polled (the host sends no progress event). */

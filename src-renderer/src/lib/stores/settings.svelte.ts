@@ -1,5 +1,5 @@
-import type { Settings } from '../../../../src-main/common/types';
-import { defaultSettings } from '../../../../src-main/common/types';
+import type { Settings } from '$common/types';
+import { defaultSettings } from '$common/types';
 import type { SettingsService } from '../services/settingsService';
 
 const THEME_KEY = 'reckon.theme';

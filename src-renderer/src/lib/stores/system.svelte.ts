@@ -1,4 +1,4 @@
-import type { SystemInfo } from '../../../../src-main/common/types';
+import type { SystemInfo } from '$common/types';
 import type { SystemService } from '../services/systemService';
 import type { ToastStore } from './toasts.svelte';
 

@@ -1,4 +1,4 @@
-import type { ReckonBridge } from '../../../../src-main/common/bridge';
+import type { ReckonBridge } from '$common/bridge';
 import { tokenFromUrl, wsUrlFor } from './backoff';
 import { ElectronClient } from './electronTransport';
 import type { AppClient } from './types';

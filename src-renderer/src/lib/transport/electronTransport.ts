@@ -1,7 +1,7 @@
-import type { ApiMethod, ApiResult, ReckonApi } from '../../../../src-main/common/api';
-import type { ReckonBridge } from '../../../../src-main/common/bridge';
-import { ReckonError } from '../../../../src-main/common/errors';
-import type { TurnEvent } from '../../../../src-main/common/events';
+import type { ApiMethod, ApiResult, ReckonApi } from '$common/api';
+import type { ReckonBridge } from '$common/bridge';
+import { ReckonError } from '$common/errors';
+import type { TurnEvent } from '$common/events';
 import type { AppClient, ConnectionState } from './types';
 
 /** Transport over the preload bridge (`window.reckon`). IPC cannot drop, so it is always open. */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ReckonError } from '../../../../src-main/common/errors';
+import { ReckonError } from '$common/errors';
 import { backoffDelay, tokenFromUrl, wsUrlFor } from './backoff';
 import { RpcCore, isServerFrame } from './rpc';
 

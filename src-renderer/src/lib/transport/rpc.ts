@@ -1,6 +1,6 @@
-import type { ApiMethod, ClientFrame, ServerFrame } from '../../../../src-main/common/api';
-import { ReckonError, isErrorPayload } from '../../../../src-main/common/errors';
-import type { TurnEvent } from '../../../../src-main/common/events';
+import type { ApiMethod, ClientFrame, ServerFrame } from '$common/api';
+import { ReckonError, isErrorPayload } from '$common/errors';
+import type { TurnEvent } from '$common/events';
 
 interface Pending {
   resolve(v: unknown): void;

@@ -1,4 +1,4 @@
-import type { ReckonClient } from '../../../../src-main/common/api';
+import type { ReckonClient } from '$common/api';
 
 /** Connection state of a transport; Electron IPC is always 'open'. */
 export type ConnectionState =

@@ -1,6 +1,6 @@
-import type { ApiMethod, ApiResult, ReckonApi } from '../../../../src-main/common/api';
-import { ReckonError } from '../../../../src-main/common/errors';
-import type { TurnEvent } from '../../../../src-main/common/events';
+import type { ApiMethod, ApiResult, ReckonApi } from '$common/api';
+import { ReckonError } from '$common/errors';
+import type { TurnEvent } from '$common/events';
 import { backoffDelay } from './backoff';
 import { RpcCore } from './rpc';
 import type { AppClient, ConnectionState } from './types';

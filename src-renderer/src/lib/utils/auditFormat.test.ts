@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeLedger } from '../../../../src-main/common/ledger';
+import { makeLedger } from '$common/ledger';
 import { checkInfo, countRows, exportFilename, exportJson, formatProbability, groupChecks, shortHex, verdictView } from './auditFormat';
 
 const counts = { thinking: 40, overhead: { probe: 0, trial: 3, draft: 0, distill: 0 }, hidden: 43 };

@@ -2,9 +2,9 @@
  * Pure formatting for the audit panel (docs/receipts.md, docs/audit-protocol.md): check labels and groups,
  * the verdict's headline and confidence sentence, hidden counts against the ledger, and the export file.
  */
-import { OverheadKinds, overheadTotal, type Ledger } from '../../../../src-main/common/ledger';
-import type { AuditReport, ReceiptExport } from '../../../../src-main/common/receiptApi';
-import type { AuditCheck, Receipt } from '../../../../src-main/common/receipts/types';
+import { OverheadKinds, overheadTotal, type Ledger } from '$common/ledger';
+import type { AuditReport, ReceiptExport } from '$common/receiptApi';
+import type { AuditCheck, Receipt } from '$common/receipts/types';
 
 export type CheckGroup = 'commitment' | 'sample' | 'semantic';
 

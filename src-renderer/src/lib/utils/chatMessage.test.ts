@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TurnEvent } from '../../../../src-main/common/events';
-import { makeLedger } from '../../../../src-main/common/ledger';
-import { applyTurnEvent } from '../../../../src-main/common/turn/applyTurnEvent';
-import type { Message } from '../../../../src-main/common/types';
+import type { TurnEvent } from '$common/events';
+import { makeLedger } from '$common/ledger';
+import { applyTurnEvent } from '$common/turn/applyTurnEvent';
+import type { Message } from '$common/types';
 import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
 
 const user = { id: 'u1', role: 'user' as const, text: 'What is 37+48?', createdAt: '2024-01-01T00:00:00Z' };
@@ -67,7 +67,7 @@ describe('applyChatEvent', () => {
     applyChatEvent(msgs, { type: 'early-exit', turnId: 't1', trials: 2, fired: true, atThinkingTokens: 23, confidence: 0.97 });
     applyChatEvent(msgs, { type: 'draft-end', turnId: 't1', round: 0, index: 0, answer: '85', tokens: 30, finished: true, confidence: 0.9 });
     expect(msgs[1]).toMatchObject({ difficulty: { difficulty: 'easy' }, earlyExit: { fired: true, atThinkingTokens: 23 }, drafts: 1 });
-    const receipt = { treeSize: 42, root: 'ab'.repeat(32) } as unknown as NonNullable<import('../../../../src-main/common/types').Message['receipt']>;
+    const receipt = { treeSize: 42, root: 'ab'.repeat(32) } as unknown as NonNullable<import('$common/types').Message['receipt']>;
     applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', receipt } });
     expect(msgs[1]!.receipt).toEqual({ treeSize: 42, root: 'ab'.repeat(32) });
   });

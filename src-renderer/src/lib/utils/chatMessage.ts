@@ -1,10 +1,10 @@
-import type { ErrorPayload } from '../../../../src-main/common/errors';
-import type { TurnEvent } from '../../../../src-main/common/events';
-import { applyTurnEvent, startedAssistantMessage } from '../../../../src-main/common/turn/applyTurnEvent';
-import type { Ledger } from '../../../../src-main/common/ledger';
-import type { DifficultyInfo, EarlyExitRecord, Plan } from '../../../../src-main/common/controller/types';
-import type { AuditSummary } from '../../../../src-main/common/receiptApi';
-import type { Message } from '../../../../src-main/common/types';
+import type { ErrorPayload } from '$common/errors';
+import type { TurnEvent } from '$common/events';
+import { applyTurnEvent, startedAssistantMessage } from '$common/turn/applyTurnEvent';
+import type { Ledger } from '$common/ledger';
+import type { DifficultyInfo, EarlyExitRecord, Plan } from '$common/controller/types';
+import type { AuditSummary } from '$common/receiptApi';
+import type { Message } from '$common/types';
 import { applyDraftEvent, gridFromPlan, gridFromRecords, isParallelPlan, mergeDraftRecords, settleGrid, type DraftsGrid } from './draftsGrid';
 import { thoughtDeltaTokens } from './thinkingBudget';
 

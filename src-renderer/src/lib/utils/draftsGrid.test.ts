@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ControllerTurnEvent } from '../../../../src-main/common/controller/events';
-import type { DraftRecord, Plan } from '../../../../src-main/common/controller/types';
+import type { ControllerTurnEvent } from '$common/controller/events';
+import type { DraftRecord, Plan } from '$common/controller/types';
 import { applyDraftEvent, gridFromPlan, gridFromRecords, gridProgress, mergeDraftRecords, settleGrid } from './draftsGrid';
 
 const pdr: Plan & { strategy: 'pdr' } = {

@@ -1,6 +1,6 @@
-import { distillWorkspace, rankAnswers, type RankedAnswer } from '../../../../src-main/common/controller/vote';
-import type { ControllerTurnEvent } from '../../../../src-main/common/controller/events';
-import type { DraftRecord, Plan } from '../../../../src-main/common/controller/types';
+import { distillWorkspace, rankAnswers, type RankedAnswer } from '$common/controller/vote';
+import type { ControllerTurnEvent } from '$common/controller/events';
+import type { DraftRecord, Plan } from '$common/controller/types';
 import { thoughtDeltaTokens } from './thinkingBudget';
 
 /**

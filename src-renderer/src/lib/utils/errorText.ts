@@ -1,4 +1,4 @@
-import type { ErrorPayload } from '../../../../src-main/common/errors';
+import type { ErrorPayload } from '$common/errors';
 
 /** A sentence for the user per stable error code; the host's message is shown beneath it as detail. */
 const sentences: Partial<Record<ErrorPayload['code'], string>> = {

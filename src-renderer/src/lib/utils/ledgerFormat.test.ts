@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeLedger } from '../../../../src-main/common/ledger';
+import { makeLedger } from '$common/ledger';
 import { billedRatio, formatCount, formatDuration, ledgerBar, ledgerRows, thoughtLabel } from './ledgerFormat';
 
 describe('ledger formatting', () => {

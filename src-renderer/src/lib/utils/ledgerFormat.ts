@@ -1,5 +1,5 @@
-import type { Ledger } from '../../../../src-main/common/ledger';
-import { overheadTotal } from '../../../../src-main/common/ledger';
+import type { Ledger } from '$common/ledger';
+import { overheadTotal } from '$common/ledger';
 
 /** Compact count: 950, 1.2k, 12k, 1.3M. */
 export function formatCount(n: number): string {

@@ -1,5 +1,5 @@
-import type { CalibrationProgress, ConfusionMatrix, ProbeReport } from '../../../../src-main/common/probe/types';
-import { DIFFICULTIES, type Difficulty } from '../../../../src-main/common/probe/types';
+import type { CalibrationProgress, ConfusionMatrix, ProbeReport } from '$common/probe/types';
+import { DIFFICULTIES, type Difficulty } from '$common/probe/types';
 
 /** Share of a calibration run done, 0..1: features 0-10 %, sampling 10-90 % (most of the time), training 90-100 %. */
 export function calibrationFraction(p: CalibrationProgress | null): number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultControllerSettings } from '../../../../src-main/common/controller/defaults';
-import { controllerSettingsError } from '../../../../src-main/common/schemas/controller';
+import { defaultControllerSettings } from '$common/controller/defaults';
+import { controllerSettingsError } from '$common/schemas/controller';
 import { defaultController, editableController, errorField, fieldHasError, formatRounds, nullableNumber, parseRounds, sameController } from './strategySettings';
 
 describe('strategy settings editor', () => {

@@ -1,5 +1,5 @@
-import type { ControllerSettings } from '../../../../src-main/common/controller/types';
-import { defaultControllerSettings, mergeControllerSettings } from '../../../../src-main/common/controller/defaults';
+import type { ControllerSettings } from '$common/controller/types';
+import { defaultControllerSettings, mergeControllerSettings } from '$common/controller/defaults';
 
 /** The controller settings as the editor starts from them: the stored (possibly partial) value over the defaults. */
 export function editableController(stored: ControllerSettings | undefined | null): ControllerSettings {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Plan } from '../../../../src-main/common/controller/types';
+import type { Plan } from '$common/controller/types';
 import { budgetBar, thinkingContentTokens, thoughtDeltaTokens } from './thinkingBudget';
 
 function plan(p: Partial<Plan> = {}): Plan {

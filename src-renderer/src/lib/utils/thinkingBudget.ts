@@ -1,4 +1,4 @@
-import type { EarlyExitRecord, Plan } from '../../../../src-main/common/controller/types';
+import type { EarlyExitRecord, Plan } from '$common/controller/types';
 
 /**
  * The thinking budget bar: spent vs budget thinking tokens of a controlled turn (docs/controller.md).

@@ -1,34 +1,19 @@
-/** `reckon eval`: runs the comparison, writes docs/eval/report.md + pareto.svg, prints a table or JSON. */
+/**
+ * `reckon eval`: runs the comparison, writes report.md + pareto.svg into the output folder, prints a table or JSON.
+ * Built as out/main/eval.js; bin/reckon.mjs hands it to the CLI (runtime code never imports tools/).
+ */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelInfo } from '../common/types';
-import { createHost, repoRoot } from '../host/index';
+import type { EvalCommandOptions } from '../../src-main/cli/toolCommands';
+import type { ModelInfo } from '../../src-main/common/types';
+import { createHost, repoRoot } from '../../src-main/host/index';
+import { displayPath, reportDir } from '../reportDir';
 import { configsFor } from './configs';
 import { builtinSet, readEvalSet, takePerTier } from './evalSet';
 import { hostRunner } from './hostRunner';
 import { markdownReport, paretoSvg } from './report';
 import { runEval, summarise } from './runEval';
-
-export interface EvalCommandOptions {
-  /** JSONL set; default: models/golden/heldout.jsonl (or a generated stand-in). */
-  set?: string;
-  /** Comma-separated strategies (long, budget, auto, early-exit, short-m@k, pdr) or all. Defaults to all. */
-  strategy?: string;
-  /** Questions per tier. Defaults to 3. */
-  n?: number;
-  seed?: number;
-  json?: boolean;
-  /** Model path (.gguf); default: the bundled model. */
-  modelPath?: string;
-  /** Where report.md and pareto.svg go. Defaults to docs/eval in the repo. */
-  outDir?: string;
-  /** llama threads. Defaults to 1. */
-  threads?: number;
-  maxTokens?: number;
-  /** Run the receipt attack suite instead (src-main/audit/realModel.ts); writes audit.md. */
-  audit?: boolean;
-}
 
 export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const root = repoRoot();
@@ -37,15 +22,19 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     const { writeAuditEval } = await import('../audit/evalAuditRun');
     return writeAuditEval({
       root, modelPath: o.modelPath, perTier: o.n ?? 12, seed: o.seed ?? 1, threads: o.threads ?? 1, json: o.json === true,
-      outDir: o.outDir, command: 'reckon eval --audit',
+      outDir: reportDir('audit', o.outDir), command: 'reckon eval --audit',
     });
   }
+  // Resolved first: a bad --out fails before the run, not after it.
+  const outDir = reportDir('eval', o.outDir);
   const seed = o.seed ?? 1;
   const n = o.n ?? 3;
   const configs = configsFor(o.strategy);
-  const set = o.set !== undefined
+  const picked = o.set !== undefined
     ? { questions: takePerTier(readEvalSet(o.set), n), source: o.set }
     : builtinSet(join(root, 'models', 'golden', 'heldout.jsonl'), n, seed);
+  // The report names the set relative to the package, never by a path of the machine it ran on.
+  const set = { ...picked, source: displayPath(picked.source, root) };
   // A throw-away user-data folder: eval turns must not clutter the user's conversations.
   const home = mkdtempSync(join(tmpdir(), 'reckon-eval-'));
   const host = await createHost({ userDataDir: home, modelsDir: join(root, 'models'), shell: 'cli' });
@@ -62,7 +51,6 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     });
     if (!o.json) process.stderr.write('\n');
     const rows = summarise(results);
-    const outDir = o.outDir ?? join(root, 'docs', 'eval');
     mkdirSync(outDir, { recursive: true });
     const meta = {
       model: model?.name ?? o.modelPath ?? 'unknown', modelSha256: model?.sha256 ?? 'unknown', setSource: set.source,
@@ -71,7 +59,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
     writeFileSync(join(outDir, 'report.md'), markdownReport(rows, meta));
     writeFileSync(join(outDir, 'pareto.svg'), paretoSvg(rows, `accuracy vs billed (${meta.questions} questions)`));
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({ meta, results, summary: rows })}\n`);
+      process.stdout.write(`${JSON.stringify({ meta, results, summary: rows, outDir })}\n`);
     } else {
       for (const r of rows.filter((x) => x.tier === 'overall')) {
         process.stdout.write(`${r.config.padEnd(18)} acc ${(100 * r.accuracy).toFixed(1).padStart(5)} %  billed ${r.billed.toFixed(0).padStart(5)}  thinking ${r.thinking.toFixed(0).padStart(5)}  overhead ${r.overhead.toFixed(0).padStart(5)}  seq ${r.sequential.toFixed(0).padStart(5)}  ${r.ms.toFixed(0)} ms\n`);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
 
-export const modelsDir = resolve(import.meta.dirname, '..');
+export const modelsDir = resolve(import.meta.dirname, '../../models');
 export const bundledModelPath = resolve(modelsDir, 'reckon-arith.gguf');
 export const goldenPath = resolve(modelsDir, 'golden/reckon-arith.golden.json');
 export const heldoutPath = resolve(modelsDir, 'golden/heldout.jsonl');

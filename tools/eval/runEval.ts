@@ -1,6 +1,6 @@
-import { answerKey } from '../common/controller/vote';
-import type { DifficultyInfo } from '../common/controller/types';
-import { makeLedger, overheadTotal, type Ledger } from '../common/ledger';
+import { answerKey } from '../../src-main/common/controller/vote';
+import type { DifficultyInfo } from '../../src-main/common/controller/types';
+import { makeLedger, overheadTotal, type Ledger } from '../../src-main/common/ledger';
 import type { EvalConfig } from './configs';
 import type { EvalQuestion } from './evalSet';
 

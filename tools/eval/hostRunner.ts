@@ -1,7 +1,7 @@
-import type { SendParams } from '../common/api';
-import type { TurnEvent } from '../common/events';
-import type { Message } from '../common/types';
-import type { Host } from '../host/types';
+import type { SendParams } from '../../src-main/common/api';
+import type { TurnEvent } from '../../src-main/common/events';
+import type { Message } from '../../src-main/common/types';
+import type { Host } from '../../src-main/host/types';
 import type { TurnRunner } from './runEval';
 
 /** A TurnRunner over a host: one chat.send per question (a new conversation each), resolved at its done event. */

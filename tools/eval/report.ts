@@ -1,4 +1,4 @@
-import { paretoFront } from '../common/controller/pareto';
+import { paretoFront } from '../../src-main/common/controller/pareto';
 import type { EvalSummaryRow } from './runEval';
 
 export interface ReportMeta {

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Token } from 'node-llama-cpp';
 import { chatPrompt, greedyTokens, loadBundled, readGolden, readHeldout, splitAnswer, type Loaded } from './reckonArith';
-import card from '../golden/card-thresholds.json';
+import card from '../../models/golden/card-thresholds.json';
 
 let m: Loaded;
 beforeAll(async () => { m = await loadBundled(1); });

@@ -1,6 +1,6 @@
 /** Bare node-llama-cpp greedy decoding of the bundled model: the baseline Reckon is compared with. */
 import type { Token } from 'node-llama-cpp';
-import { chatPrompt, loadBundled } from '../models/test/reckonArith';
+import { chatPrompt, loadBundled } from '../model/reckonArith';
 
 export interface DecodeFigures { tokens: number; seconds: number; tokensPerSecond: number; ttftMs: number }
 

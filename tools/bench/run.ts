@@ -8,11 +8,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHost } from '../src-main/host';
-import type { TurnEvent } from '../src-main/common/events';
-import type { Message, SystemInfo } from '../src-main/common/types';
+import { createHost } from '../../src-main/host';
+import type { TurnEvent } from '../../src-main/common/events';
+import type { Message, SystemInfo } from '../../src-main/common/types';
 import { bareDecode } from './bareDecode';
-import { bundledModelPath, modelsDir } from '../models/test/reckonArith';
+import { bundledModelPath, modelsDir } from '../model/reckonArith';
 
 const QUESTION = 'What is 123456 + 654321?';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { ARITH_TIERS, isHeldout, makeArithProblem } from '../common/probe/arithGenerator';
-import { createRng } from '../common/probe/rng';
+import { ARITH_TIERS, isHeldout, makeArithProblem } from '../../src-main/common/probe/arithGenerator';
+import { createRng } from '../../src-main/common/probe/rng';
 
 /** One eval question (a JSONL line: `question`, `answer`, optional `tier`). */
 export interface EvalQuestion {

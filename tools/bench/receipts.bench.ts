@@ -1,10 +1,10 @@
 /**
  * Receipt bench (issue 5 targets): build the commitment for 32k hidden tokens, and verify a receipt over them
- * (signature + 45 and 101 openings with proofs + semantic checks). Run: npx tsx bench/receipts.bench.ts
+ * (signature + 45 and 101 openings with proofs + semantic checks). Run: npx tsx tools/bench/receipts.bench.ts
  * Prints ms. Uses a synthetic table as wide as reckon-arith's embeddings (128).
  */
-import { ReceiptIssuer, auditReceipt, generateReceiptKeyPair, makeEmbeddingSpec } from '../src-main/common/receipts';
-import { seededRandom, syntheticTable, tokenize } from '../src-main/audit/synthetic';
+import { ReceiptIssuer, auditReceipt, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
+import { seededRandom, syntheticTable, tokenize } from '../audit/synthetic';
 
 const N = Number(process.env.BENCH_TOKENS ?? 32768);
 const dims = Number(process.env.BENCH_DIMS ?? 128); // reckon-arith's embedding length

@@ -3,8 +3,8 @@
  * dishonest provider that holds the real signing key and the real embedding table and answers challenges as
  * well as it can; only forgeries lack the key.
  */
-import type { AuditHead, AuditOptions, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, SecurityParameter } from '../common/receipts';
-import { ReceiptIssuer, auditReceipt, fingerprintSegments, generateReceiptKeyPair, makeEmbeddingSpec } from '../common/receipts';
+import type { AuditHead, AuditOptions, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, SecurityParameter } from '../../src-main/common/receipts';
+import { ReceiptIssuer, auditReceipt, fingerprintSegments, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
 import type { ArithmeticProblem } from './synthetic';
 import { honestTurn, randomProblem, seededRandom, similarProblem, tokenize, traceText } from './synthetic';
 

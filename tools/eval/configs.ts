@@ -1,4 +1,4 @@
-import type { Effort, StrategyName } from '../common/controller/types';
+import type { Effort, StrategyName } from '../../src-main/common/controller/types';
 
 /** One arm of the comparison. */
 export interface EvalConfig {

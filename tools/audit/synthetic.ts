@@ -3,8 +3,8 @@
  * vocabulary like reckon-arith's, an embedding table with the structure real tables have (a direction all rows
  * share, one per character class, one per token), and arithmetic questions with step-by-step traces.
  */
-import type { EmbeddingTable, HiddenSegment } from '../common/receipts';
-import { flatEmbeddingTable } from '../common/receipts';
+import type { EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
+import { flatEmbeddingTable } from '../../src-main/common/receipts';
 
 /** Deterministic PRNG (mulberry32). */
 export function seededRandom(seed: number): () => number {

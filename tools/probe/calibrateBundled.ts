@@ -9,12 +9,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { arithCalibrationSet } from '../../common/probe/arithGenerator';
-import { LlamaHost } from '../LlamaHost';
-import { sha256File } from '../sha256File';
-import { ProbeEngine } from './ProbeEngine';
+import { arithCalibrationSet } from '../../src-main/common/probe/arithGenerator';
+import { LlamaHost } from '../../src-main/engine/LlamaHost';
+import { sha256File } from '../../src-main/engine/sha256File';
+import { ProbeEngine } from '../../src-main/engine/probe/ProbeEngine';
 
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '../..');
 const modelPath = resolve(process.env['RECKON_CAL_MODEL'] ?? join(root, 'models/reckon-arith.gguf'));
 const outPath = resolve(process.env['RECKON_CAL_OUT'] ?? join(root, 'models/probes/reckon-arith.probe.json'));
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);

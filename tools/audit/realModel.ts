@@ -9,10 +9,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
-import type { AuditHead, EmbeddingTable, HiddenSegment } from '../common/receipts';
-import { isAuditHead, judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../common/receipts';
-import { TokenEmbeddings } from '../engine/receipts/TokenEmbeddings';
-import { sha256File } from '../engine/sha256File';
+import type { AuditHead, EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
+import { isAuditHead, judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../../src-main/common/receipts';
+import { TokenEmbeddings } from '../../src-main/engine/receipts/TokenEmbeddings';
+import { sha256File } from '../../src-main/engine/sha256File';
 import type { SuiteResult, SuiteTurn } from './attackSuite';
 import { runAttackSuite } from './attackSuite';
 import { seededRandom } from './synthetic';

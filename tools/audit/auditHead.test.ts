@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bagDistance, blockEmbeddingOf, recoverBag } from '../common/receipts';
+import { bagDistance, blockEmbeddingOf, recoverBag } from '../../src-main/common/receipts';
 import { syntheticTable, tokenize } from './synthetic';
 
 describe('audit head: bag of tokens from a block embedding', () => {

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { EngineEvent, EngineMethod, EngineMethods, EngineToHost } from '../common/engineProtocol';
-import { ReckonError } from '../common/errors';
+import type { EngineEvent, EngineMethod, EngineMethods, EngineToHost } from '../../common/engineProtocol';
+import { ReckonError } from '../../common/errors';
 
 type Result<M extends EngineMethod> = ReturnType<EngineMethods[M]>;
 type Params<M extends EngineMethod> = Parameters<EngineMethods[M]>[0];
@@ -20,7 +20,7 @@ export class TestEngineClient {
   private listeners: ((e: EngineEvent) => void)[] = [];
 
   constructor() {
-    this.child = fork(fileURLToPath(new URL('./engineProcess.ts', import.meta.url)), [], {
+    this.child = fork(fileURLToPath(new URL('../../engine/engineProcess.ts', import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

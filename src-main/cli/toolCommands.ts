@@ -1,0 +1,30 @@
+/**
+ * Commands the CLI offers but whose code lives in tools/ (research harnesses that drive the engine directly).
+ * Runtime code never imports tools/: bin/reckon.mjs loads the built tools entry and passes it to `main`.
+ */
+
+export interface EvalCommandOptions {
+  /** JSONL set; default: models/golden/heldout.jsonl (or a generated stand-in). */
+  set?: string;
+  /** Comma-separated strategies (long, budget, auto, early-exit, short-m@k, pdr) or all. Defaults to all. */
+  strategy?: string;
+  /** Questions per tier. Defaults to 3 (12 with `audit`). */
+  n?: number;
+  seed?: number;
+  json?: boolean;
+  /** Model path (.gguf); default: the bundled model. */
+  modelPath?: string;
+  /** Where the report files go. Defaults to `<data folder>/reports/eval-<time>/` (`audit-<time>` with `audit`). */
+  outDir?: string;
+  /** llama threads. Defaults to 1. */
+  threads?: number;
+  maxTokens?: number;
+  /** Run the receipt attack suite instead (tools/audit/realModel.ts); writes audit.md. */
+  audit?: boolean;
+}
+
+/** What bin/reckon.mjs hands to the CLI; a build without tools leaves it empty. */
+export interface ToolCommands {
+  /** `reckon eval`: resolves with the exit code. */
+  eval?: (o: EvalCommandOptions) => Promise<number>;
+}
