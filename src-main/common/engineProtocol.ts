@@ -19,10 +19,22 @@ export interface HistoryItem {
 
 export interface EngineInitParams {
   backend: BackendChoice;
-  /** null = measure (or use the cache at threadsCachePath). */
+  /** The user's setting; null = use cachedThreads, else measure on the first model load. */
   threads: number | null;
-  /** JSON file where the measured thread count is cached per machine. */
-  threadsCachePath: string;
+  /**
+   * The thread count the host cached for this machine from an earlier measurement, or null. The engine writes no
+   * files: a new measurement comes back as a `threads-measured` event and the host keeps it.
+   */
+  cachedThreads: number | null;
+}
+
+/** Sent (without requestId) when the engine measured llama.cpp's best thread count; the host caches it. */
+export interface ThreadsMeasuredEvent {
+  type: 'threads-measured';
+  threads: number;
+  /** Decode speed per candidate thread count, tokens/s. */
+  tokensPerSecond: Record<string, number>;
+  measuredAt: string;
 }
 
 export interface GenerateParams {
@@ -166,7 +178,8 @@ export type EngineEvent =
   | { type: 'answer'; requestId: string; text: string }
   | { type: 'thought-end'; requestId: string; ms: number; tokens: number }
   | ControllerEngineEvent
-  | { type: 'calibrate-progress'; requestId: string; progress: CalibrationProgress };
+  | { type: 'calibrate-progress'; requestId: string; progress: CalibrationProgress }
+  | ThreadsMeasuredEvent;
 
 export type EngineToHost =
   | { kind: 'ready'; pid: number }

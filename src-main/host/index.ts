@@ -15,6 +15,7 @@ import { ProbeService } from './services/ProbeService';
 import { ReceiptService } from './services/ReceiptService';
 import { SettingsService } from './services/SettingsService';
 import { Store } from './store/Store';
+import { ThreadCache } from './store/threadCache';
 import { EngineSupervisor } from './supervisor/EngineSupervisor';
 import { forkEngineSpawner } from './supervisor/forkEngine';
 import type { Host, HostOptions } from './types';
@@ -27,17 +28,24 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await mkdir(opts.userDataDir, { recursive: true });
   const store = await Store.open(opts.userDataDir);
   const settings = await SettingsService.open(store);
+  const threadCache = await ThreadCache.open(store);
 
   let chat: ChatService | null = null;
   const engine = new EngineSupervisor({
     spawn: opts.spawnEngine ?? forkEngineSpawner(),
     initParams: () => {
       const s = settings.get();
-      return { backend: s.backend, threads: s.threads, threadsCachePath: join(opts.userDataDir, 'threads-cache.json') };
+      return { backend: s.backend, threads: s.threads, cachedThreads: threadCache.threads() };
     },
     // Events no turn is waiting for: load progress of models.load goes out with turnId ''.
     onEvent: (e) => {
       if (e.type === 'load-progress') chat?.emit({ type: 'load-progress', turnId: '', progress: e.progress });
+      // The engine measured the thread count: the host keeps it (the engine writes no user-data files).
+      if (e.type === 'threads-measured') {
+        void threadCache.record(e).catch((err: unknown) => {
+          process.stderr.write(`reckon: could not save the thread cache: ${(err as Error).message}\n`);
+        });
+      }
     },
     onCrash: (message) => process.stderr.write(`reckon: ${message}\n`),
   });
@@ -51,7 +59,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await models.open();
   chat = new ChatService(engine, conversations, models, settings);
   const c = chat;
-  const probes = new ProbeService(engine, models, settings, opts.userDataDir, opts.modelsDir);
+  const probes = new ProbeService(engine, models, settings, store, opts.modelsDir);
   // The controller's difficulty verdict: the model's stored probe (user-calibrated or shipped), else null (fallback plan).
   c.probeFor = async (model, question, systemPrompt) => {
     const found = await probes.probePathFor(model);
@@ -63,7 +71,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     };
   };
 
-  const receipts = new ReceiptService(engine, conversations, models, opts.userDataDir);
+  const receipts = new ReceiptService(engine, conversations, models, store);
   c.issueReceipt = (conv, message, model, question, r) => receipts.issue(conv, message, model, question, r);
 
   const call = createRouter({
