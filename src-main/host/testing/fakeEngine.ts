@@ -23,6 +23,8 @@ export interface FakeEngineControl {
   /** Pieces each generate streams: thinking then answer. */
   thought: string[];
   answer: string[];
+  /** The thread count a load "measures" when init gave neither a setting nor a cached count. Defaults to 2. */
+  measuredThreads: number;
 }
 
 const backend: BackendInfo = { requested: 'auto', active: 'cpu', buildType: 'prebuilt', deviceNames: [], vram: null, threads: 1, threadsSource: 'settings', cpuCores: 2 };
@@ -35,6 +37,7 @@ export function fakeEngine(): FakeEngineControl {
     stepMs: 20,
     thought: ['37+48: ', '7+8=15 carry 1; ', '3+4+1=8'],
     answer: ['The answer ', 'is 85.'],
+    measuredThreads: 2,
     crash: () => current?.exit('SIGABRT'),
     spawner: (): EngineChannel => {
       ctl.spawned++;
@@ -58,6 +61,15 @@ export function fakeEngine(): FakeEngineControl {
       current = { exit };
       later(5, () => onMsg?.({ kind: 'ready', pid }));
       const ev = (event: EngineEvent): void => post({ kind: 'event', event });
+      // Threads as the real engine chooses them: setting, else the host's cached count, else measured on first load.
+      let info: BackendInfo = backend;
+      let measure = false;
+      const measureOnLoad = (): void => {
+        if (!measure) return;
+        measure = false;
+        info = { ...info, threads: ctl.measuredThreads, threadsSource: 'measured' };
+        ev({ type: 'threads-measured', threads: ctl.measuredThreads, tokensPerSecond: { 1: 10, [ctl.measuredThreads]: 20 }, measuredAt: new Date().toISOString() });
+      };
       return {
         pid,
         send(msg) {
@@ -65,9 +77,15 @@ export function fakeEngine(): FakeEngineControl {
           ctl.calls.push(msg);
           const p = msg.params as Record<string, unknown>;
           switch (msg.method) {
-            case 'init': post({ kind: 'result', id: msg.id, result: backend }); break;
-            case 'info': post({ kind: 'result', id: msg.id, result: backend }); break;
-            case 'load': post({ kind: 'result', id: msg.id, result: backend }); break;
+            case 'init': {
+              const threads = p['threads'] as number | null, cached = p['cachedThreads'] as number | null;
+              measure = threads === null && cached === null;
+              info = { ...backend, threads: threads ?? cached ?? 1, threadsSource: threads !== null ? 'settings' : cached !== null ? 'cached' : 'measured' };
+              post({ kind: 'result', id: msg.id, result: info });
+              break;
+            }
+            case 'info': post({ kind: 'result', id: msg.id, result: info }); break;
+            case 'load': measureOnLoad(); post({ kind: 'result', id: msg.id, result: info }); break;
             case 'crash': exit('SIGABRT'); break;
             case 'abort': aborted.add(String(p['requestId'])); break;
             case 'inspect': {
@@ -86,6 +104,7 @@ export function fakeEngine(): FakeEngineControl {
               break;
             }
             case 'generate': {
+              measureOnLoad();
               const g = p as unknown as GenerateParams & { requestId: string };
               const rid = g.requestId;
               const pieces = [...ctl.thought.map((t) => ({ k: 'thought' as const, t })), { k: 'end' as const, t: '' }, ...ctl.answer.map((t) => ({ k: 'answer' as const, t }))];
