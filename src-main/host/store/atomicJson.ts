@@ -92,12 +92,18 @@ export class AtomicWriter {
 
   /** Resolves when no write to `path` is running or queued (errors are the writers' to report). */
   async idle(path: string): Promise<void> {
-    for (let t = this.#tails.get(path); t !== undefined; t = this.#tails.get(path)) await t.catch(() => undefined);
+    let t = this.#tails.get(path);
+    while (t !== undefined) {
+      await t.catch(() => undefined);
+      // Another round only when a newer write arrived meanwhile (not for the settled one still listed).
+      const next = this.#tails.get(path);
+      t = next === t ? undefined : next;
+    }
   }
 
   /** Resolves when every path is idle. */
   async flush(): Promise<void> {
-    while (this.#tails.size > 0) await Promise.all([...this.#tails.values()].map((t) => t.catch(() => undefined)));
+    await Promise.all([...this.#tails.keys()].map((path) => this.idle(path)));
   }
 
   async #run(path: string, slot: Slot, text: string, mode: number | undefined): Promise<void> {
