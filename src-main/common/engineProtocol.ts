@@ -19,10 +19,22 @@ export interface HistoryItem {
 
 export interface EngineInitParams {
   backend: BackendChoice;
-  /** null = measure (or use the cache at threadsCachePath). */
+  /** The user's setting; null = use cachedThreads, else measure on the first model load. */
   threads: number | null;
-  /** JSON file where the measured thread count is cached per machine. */
-  threadsCachePath: string;
+  /**
+   * The thread count the host cached for this machine from an earlier measurement, or null. The engine writes no
+   * files: a new measurement comes back as a `threads-measured` event and the host keeps it.
+   */
+  cachedThreads: number | null;
+}
+
+/** Sent (without requestId) when the engine measured llama.cpp's best thread count; the host caches it. */
+export interface ThreadsMeasuredEvent {
+  type: 'threads-measured';
+  threads: number;
+  /** Decode speed per candidate thread count, tokens/s. */
+  tokensPerSecond: Record<string, number>;
+  measuredAt: string;
 }
 
 export interface GenerateParams {
@@ -187,10 +199,12 @@ export type HostToEngine = { kind: 'call'; id: number; method: EngineMethod; par
  */
 export type EngineEvent =
   | EngineTurnEvent
-  | { type: 'calibrate-progress'; requestId: string; progress: CalibrationProgress };
+  | { type: 'calibrate-progress'; requestId: string; progress: CalibrationProgress }
+  | ThreadsMeasuredEvent;
 
 /** The request an engine event belongs to, or undefined when none waits for it (routes it to its caller). */
 export function engineEventRequestId(e: EngineEvent): string | undefined {
+  if (e.type === 'threads-measured') return undefined;
   const id = e.type === 'calibrate-progress' ? e.requestId : e.turnId;
   return id === '' ? undefined : id;
 }

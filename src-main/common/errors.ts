@@ -14,6 +14,7 @@ export const ErrorCodes = [
   'TURN_ABORTED', // the user stopped the generation
   'BUSY', // another turn is running in the same conversation
   'CONVERSATION_NOT_FOUND',
+  'RECEIPT_NOT_FOUND', // no stored receipt for that message (none was issued, or its file was set aside)
   'BAD_REQUEST', // malformed request (unknown method, wrong parameter types)
   'UNAUTHORIZED', // missing/wrong access token or foreign origin (browser mode)
   'STORE_CORRUPT', // a store file could not be parsed; it was set aside

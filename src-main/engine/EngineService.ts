@@ -17,17 +17,20 @@ const backends: readonly BackendChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'me
  * Errors are ReckonErrors with stable codes; the entry turns them into `error` frames.
  */
 export class EngineService {
-  private readonly host = new LlamaHost();
+  private readonly host: LlamaHost;
   /** One controller per generate request, from the moment it arrives (an abort may come while the model loads). */
   private readonly requests = new Map<string, AbortController>();
   /** DiffAdapt probe passes and calibration runs on the loaded model's weights. */
-  private readonly probes = new ProbeEngine(this.host);
+  private readonly probes: ProbeEngine;
   /** Fingerprints and embedding rows for receipts (token_embd.weight read once per model). */
-  private readonly receiptRows = new ReceiptRows(this.host);
+  private readonly receiptRows: ReceiptRows;
   readonly methods: Async<EngineMethods>;
 
   constructor(private readonly emit: (e: EngineEvent) => void) {
-    const host = this.host;
+    const host = new LlamaHost((m) => emit({ type: 'threads-measured', ...m }));
+    this.host = host;
+    this.probes = new ProbeEngine(host);
+    this.receiptRows = new ReceiptRows(host);
     this.methods = {
       init: (p) => host.init(p),
       inspect: (p) => inspectModel(p.path),
@@ -118,8 +121,9 @@ function validate(method: EngineMethod, params: unknown): unknown {
       if (!backends.includes(p.backend)) throw bad(method, `backend must be one of ${backends.join(', ')}`);
       num('threads', true);
       if (typeof p.threads === 'number' && (!Number.isInteger(p.threads) || p.threads < 1)) throw bad(method, 'threads must be a positive integer or null');
-      str('threadsCachePath');
-      return { backend: p.backend, threads: p.threads ?? null, threadsCachePath: p.threadsCachePath };
+      num('cachedThreads', true);
+      if (typeof p.cachedThreads === 'number' && (!Number.isInteger(p.cachedThreads) || p.cachedThreads < 1)) throw bad(method, 'cachedThreads must be a positive integer or null');
+      return { backend: p.backend, threads: p.threads ?? null, cachedThreads: p.cachedThreads ?? null };
     }
     case 'inspect': str('path'); return o;
     case 'load': str('modelPath'); return o;

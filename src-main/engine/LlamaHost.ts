@@ -1,5 +1,4 @@
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { InsufficientMemoryError, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { EngineInitParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
@@ -10,7 +9,7 @@ import { classifyChatTemplate, type TemplateClass } from './classifyChatTemplate
 import { checkGguf } from './ggufCheck';
 import { checkFitsInMemory } from './memoryCheck';
 import { resolveBackend } from './resolveBackend';
-import { ThreadTuner } from './threadTuner';
+import { ThreadTuner, type ThreadMeasurement } from './threadTuner';
 
 /** Largest context the engine creates, in tokens per sequence (tiny models train on far less anyway). */
 const MAX_CONTEXT = 4096;
@@ -42,6 +41,9 @@ export class LlamaHost {
   private initParams: EngineInitParams | null = null;
   private loaded: LoadedModel | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+
+  /** @param onThreadsMeasured gets each new thread measurement, for the host to cache (the engine writes no files). */
+  constructor(private readonly onThreadsMeasured: (m: ThreadMeasurement) => void = () => undefined) {}
 
   /** (Re)initialises the backend; a changed backend unloads the model, a changed thread count rebuilds the context. */
   init(p: EngineInitParams): Promise<BackendInfo> {
@@ -96,7 +98,10 @@ export class LlamaHost {
   private async initNow(p: EngineInitParams): Promise<void> {
     const prev = this.initParams;
     this.initParams = p;
-    this.tuner = new ThreadTuner(p.threadsCachePath, p.threads);
+    const before = this.tuner;
+    // A count measured here stays in use when the host sends no cached value (it may not have stored it yet).
+    const measuredHere = before !== null && !before.needsMeasurement && before.current().source === 'measured' ? before.current().threads : null;
+    this.tuner = new ThreadTuner(p.threads, p.cachedThreads ?? measuredHere);
     if (this.backend === null || prev?.backend !== p.backend) {
       await this.unload();
       await this.backend?.llama.dispose();
@@ -107,9 +112,10 @@ export class LlamaHost {
     }
     if (!this.tuner.needsMeasurement) this.backend.llama.maxThreads = this.tuner.current().threads;
     const l = this.loaded;
-    if (l !== null && (prev?.threads !== p.threads || prev.threadsCachePath !== p.threadsCachePath)) {
+    if (l !== null && (prev?.threads !== p.threads || this.tuner.needsMeasurement || this.tuner.current().threads !== before?.current().threads)) {
       // The thread count is fixed per context: rebuild it (cheap; the weights stay loaded).
       const threads = (await this.tuner.ensureMeasured(this.backend.llama, l.model)).threads;
+      this.reportMeasurement();
       this.backend.llama.maxThreads = threads;
       l.runner.dispose();
       await l.context.dispose();
@@ -122,7 +128,7 @@ export class LlamaHost {
     if (this.loaded?.path === path) return this.loaded;
     if (this.backend === null || this.tuner === null) {
       // The host normally calls init first; a sensible default keeps a bare engine usable.
-      await this.initNow({ backend: 'auto', threads: null, threadsCachePath: join(tmpdir(), 'reckon-threads.json') });
+      await this.initNow({ backend: 'auto', threads: null, cachedThreads: null });
     }
     const backend = this.backend as Backend;
     const tuner = this.tuner as ThreadTuner;
@@ -161,6 +167,8 @@ export class LlamaHost {
         runner: new ChatRunner({ model, context, chatWrapper }),
       };
       onProgress(1);
+      // Reported once the model is usable, so the measurement never interleaves with its load progress.
+      this.reportMeasurement();
       return this.loaded;
     } catch (err) {
       await model.dispose();
@@ -170,6 +178,11 @@ export class LlamaHost {
       }
       throw new ReckonError('MODEL_LOAD_FAILED', `The model loaded but its context could not be created: ${(err as Error)?.message ?? String(err)}`, { path });
     }
+  }
+
+  private reportMeasurement(): void {
+    const m = this.tuner?.takeMeasurement() ?? null;
+    if (m !== null) this.onThreadsMeasured(m);
   }
 
   private async unload(): Promise<void> {

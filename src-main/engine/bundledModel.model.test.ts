@@ -30,7 +30,7 @@ beforeAll(async () => {
   if (!existsSync(bundled)) throw new Error(`The bundled model is missing: ${bundled} (the lead's training run writes it).`);
   engine = new TestEngineClient();
   await engine.ready();
-  await engine.call('init', { backend: 'auto', threads: 1, threadsCachePath: join(tmp, 'threads.json') });
+  await engine.call('init', { backend: 'auto', threads: 1, cachedThreads: null });
 });
 
 afterAll(async () => {

@@ -23,7 +23,7 @@ function turn(p: Partial<GenerateParams> & { requestId: string }): GenerateParam
 beforeAll(async () => {
   engine = new TestEngineClient();
   expect(await engine.ready()).toBeGreaterThan(0);
-  const info = await engine.call('init', { backend: 'auto', threads: 1, threadsCachePath: join(tmp, 'threads.json') });
+  const info = await engine.call('init', { backend: 'auto', threads: 1, cachedThreads: null });
   expect(info.threads).toBe(1);
   expect(info.threadsSource).toBe('settings');
 });
@@ -153,33 +153,37 @@ describe('engine process (fixtures)', () => {
     expect(r.ledger.prompt).toBeGreaterThan(0);
   });
 
-  it('measures threads once when no setting is given, then uses the cache', async () => {
-    const cache = join(tmp, 'measure', 'threads.json');
-    const first = await engine.call('init', { backend: 'auto', threads: null, threadsCachePath: cache });
+  it('measures threads once when no setting is given, reports it to the host, and uses the cached count it is given', async () => {
+    // Measured on the next model use: this load, or this init when an earlier test left the model loaded.
+    const seen = engine.events.length;
+    const first = await engine.call('init', { backend: 'auto', threads: null, cachedThreads: null });
     expect(first.threadsSource).toBe('measured');
     const loaded = await engine.call('load', { modelPath: stories });
     expect(loaded.threadsSource).toBe('measured');
     expect(loaded.threads).toBeGreaterThanOrEqual(1);
     expect(loaded.threads).toBeLessThanOrEqual(loaded.cpuCores);
-    const written = JSON.parse(readFileSync(cache, 'utf8')) as Record<string, { threads: number }>;
-    expect(Object.values(written)[0]?.threads).toBe(loaded.threads);
-    const again = await engine.call('init', { backend: 'auto', threads: null, threadsCachePath: cache });
+    // The engine writes no cache file: the measurement comes back as one event for the host to keep.
+    const reports = engine.events.slice(seen).filter((e) => e.type === 'threads-measured');
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatchObject({ threads: loaded.threads, measuredAt: expect.any(String) });
+    const again = await engine.call('init', { backend: 'auto', threads: null, cachedThreads: loaded.threads });
     expect(again.threadsSource).toBe('cached');
     expect(again.threads).toBe(loaded.threads);
     const r = await engine.call('generate', turn({ requestId: 'after-threads', chatKey: 'threads' }));
     expect(r.answer.length).toBeGreaterThan(0);
-    await engine.call('init', { backend: 'auto', threads: 1, threadsCachePath: cache });
+    expect(engine.events.slice(seen).filter((e) => e.type === 'threads-measured')).toHaveLength(1);
+    await engine.call('init', { backend: 'auto', threads: 1, cachedThreads: null });
   });
 
   it('falls back to auto with a reason when a GPU override cannot load', async () => {
-    const info = await engine.call('init', { backend: 'vulkan', threads: 1, threadsCachePath: join(tmp, 'threads.json') });
+    const info = await engine.call('init', { backend: 'vulkan', threads: 1, cachedThreads: null });
     expect(info.requested).toBe('vulkan');
     if (info.active !== 'vulkan') {
       expect(info.fallbackReason).toMatch(/Vulkan/);
     }
     const r = await engine.call('generate', turn({ requestId: 'after-fallback', chatKey: 'fb' }));
     expect(r.answer.length).toBeGreaterThan(0);
-    const cpu = await engine.call('init', { backend: 'cpu', threads: 1, threadsCachePath: join(tmp, 'threads.json') });
+    const cpu = await engine.call('init', { backend: 'cpu', threads: 1, cachedThreads: null });
     expect(cpu.active).toBe('cpu');
     expect(cpu.fallbackReason).toBeUndefined();
   });

@@ -1,7 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
-import { dirname } from 'node:path';
+import { availableParallelism } from 'node:os';
 import type { Llama, LlamaModel, Token } from 'node-llama-cpp';
+import type { ThreadsMeasuredEvent } from '../common/engineProtocol';
 
 /** The thread count llama.cpp uses and how it was chosen. */
 export interface ThreadChoice {
@@ -9,12 +8,8 @@ export interface ThreadChoice {
   source: 'measured' | 'cached' | 'settings';
 }
 
-interface CacheEntry {
-  threads: number;
-  /** Decode speed per candidate thread count, tokens/s. */
-  tokensPerSecond: Record<string, number>;
-  measuredAt: string;
-}
+/** A measurement made in this process, for the host to cache (the engine writes no user-data files). */
+export type ThreadMeasurement = Omit<ThreadsMeasuredEvent, 'type'>;
 
 /** Tokens decoded one by one per candidate: enough to see the steady speed, cheap on a tiny model. */
 const TOKENS_PER_TRIAL = 32;
@@ -24,23 +19,24 @@ const TRIAL_TIME_LIMIT_MS = 4_000;
 /**
  * Chooses llama.cpp's thread count. The library default (max(cores, 4)) is pathological on small
  * machines (FINDINGS: ~1 tok/s instead of ~1,300 on 2 cores), so the count is always explicit:
- * the user's setting, else a per-machine cache, else one measurement on the first loaded model.
+ * the user's setting, else the host's cached measurement, else one measurement on the first loaded model.
  */
 export class ThreadTuner {
   readonly cores = availableParallelism();
   private choice: ThreadChoice | null;
+  /** The measurement not yet reported to the host. */
+  private unreported: ThreadMeasurement | null = null;
 
   /**
-   * @param cachePath JSON file keyed by machine (CPU model + core count).
-   * @param settingsThreads the user's setting; null = measure or use the cache.
+   * @param settingsThreads the user's setting; null = use the cached count or measure.
+   * @param cachedThreads the host's cached measurement for this machine; null = none.
    */
-  constructor(private readonly cachePath: string, settingsThreads: number | null) {
+  constructor(settingsThreads: number | null, cachedThreads: number | null) {
     if (settingsThreads !== null) {
       this.choice = { threads: Math.max(1, Math.floor(settingsThreads)), source: 'settings' };
     } else {
-      const cached = this.readCache()[machineKey(this.cores)];
-      this.choice = cached && Number.isInteger(cached.threads) && cached.threads >= 1
-        ? { threads: cached.threads, source: 'cached' }
+      this.choice = cachedThreads !== null && Number.isInteger(cachedThreads) && cachedThreads >= 1
+        ? { threads: cachedThreads, source: 'cached' }
         : null;
     }
   }
@@ -56,8 +52,8 @@ export class ThreadTuner {
   }
 
   /**
-   * Measures decode speed for 1, 2, 4 ... up to the core count on the given model, keeps the fastest
-   * and writes it to the cache. Does nothing when a choice exists already.
+   * Measures decode speed for 1, 2, 4 ... up to the core count on the given model and keeps the fastest
+   * (see takeMeasurement). Does nothing when a choice exists already.
    */
   async ensureMeasured(llama: Llama, model: LlamaModel): Promise<ThreadChoice> {
     if (this.choice !== null) return this.choice;
@@ -73,35 +69,16 @@ export class ThreadTuner {
     let best = candidates[0] ?? 1;
     for (const n of candidates) if ((speeds[n] ?? 0) > (speeds[best] ?? 0) * 1.05) best = n;
     this.choice = { threads: best, source: 'measured' };
-    this.writeCache({ threads: best, tokensPerSecond: speeds, measuredAt: new Date().toISOString() });
+    this.unreported = { threads: best, tokensPerSecond: speeds, measuredAt: new Date().toISOString() };
     return this.choice;
   }
 
-  private readCache(): Record<string, CacheEntry | undefined> {
-    try {
-      const parsed: unknown = JSON.parse(readFileSync(this.cachePath, 'utf8'));
-      return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, CacheEntry>) : {};
-    } catch {
-      return {}; // missing or corrupt cache: measure again
-    }
+  /** The measurement made since the last call, once: the engine reports it to the host, which caches it. */
+  takeMeasurement(): ThreadMeasurement | null {
+    const m = this.unreported;
+    this.unreported = null;
+    return m;
   }
-
-  private writeCache(entry: CacheEntry): void {
-    try {
-      const all = { ...this.readCache(), [machineKey(this.cores)]: entry };
-      mkdirSync(dirname(this.cachePath), { recursive: true });
-      const tmp = `${this.cachePath}.${process.pid}.tmp`;
-      writeFileSync(tmp, `${JSON.stringify(all, null, 2)}\n`);
-      renameSync(tmp, this.cachePath);
-    } catch (err) {
-      // A cache we cannot write costs one more measurement next start, nothing else.
-      process.stderr.write(`[engine] could not write thread cache ${this.cachePath}: ${String(err)}\n`);
-    }
-  }
-}
-
-function machineKey(cores: number): string {
-  return `${cpus()[0]?.model.trim() ?? 'unknown cpu'} x${cores}`;
 }
 
 function candidateCounts(cores: number): number[] {

@@ -216,9 +216,13 @@ describe('chat', () => {
     const h = await open();
     engine.stepMs = 40;
     let id = '';
+    // Ends on the turn's own 'done' (the turn is over then), not on seeing the status: the status is set
+    // before the final save, and the next send is BUSY until that save has finished.
     const stopped = new Promise<void>((resolve) => {
+      let asked = false;
       const off = h.onTurnEvent((e) => {
-        if (e.turnId === id && e.type === 'answer') { off(); void h.call('chat.stop', { turnId: id }).then(() => resolve()); }
+        if (e.turnId === id && e.type === 'answer' && !asked) { asked = true; void h.call('chat.stop', { turnId: id }); }
+        if (e.turnId === id && (e.type === 'done' || e.type === 'error')) { off(); resolve(); }
       });
     });
     const r = (await h.call('chat.send', { text: 'What is 37+48?' })) as { turnId: string; conversationId: string };

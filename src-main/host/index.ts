@@ -16,6 +16,7 @@ import { ProbeService } from './services/ProbeService';
 import { ReceiptService } from './services/ReceiptService';
 import { SettingsService } from './services/SettingsService';
 import { Store } from './store/Store';
+import { ThreadCache } from './store/threadCache';
 import { EngineSupervisor } from './supervisor/EngineSupervisor';
 import { forkEngineSpawner } from './supervisor/forkEngine';
 import type { Host, HostOptions } from './types';
@@ -28,6 +29,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await mkdir(opts.userDataDir, { recursive: true });
   const store = await Store.open(opts.userDataDir);
   const settings = await SettingsService.open(store);
+  const threadCache = await ThreadCache.open(store);
 
   let chat: ChatService | null = null;
   const loadedModel = new LoadedModel();
@@ -35,11 +37,17 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     spawn: opts.spawnEngine ?? forkEngineSpawner(),
     initParams: () => {
       const s = settings.get();
-      return { backend: s.backend, threads: s.threads, threadsCachePath: join(opts.userDataDir, 'threads-cache.json') };
+      return { backend: s.backend, threads: s.threads, cachedThreads: threadCache.threads() };
     },
     // Events no turn is waiting for: load progress of models.load goes out with turnId ''.
     onEvent: (e) => {
       if (e.type === 'load-progress') chat?.emit({ type: 'load-progress', turnId: '', progress: e.progress });
+      // The engine measured the thread count: the host keeps it (the engine writes no user-data files).
+      if (e.type === 'threads-measured') {
+        void threadCache.record(e).catch((err: unknown) => {
+          process.stderr.write(`reckon: could not save the thread cache: ${(err as Error).message}\n`);
+        });
+      }
     },
     onCrash: (message) => {
       loadedModel.current = null; // a restarted engine has nothing loaded
@@ -54,8 +62,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await conversations.open();
   const models = new ModelsService(store, engine, settings, opts.modelsDir);
   await models.open();
-  const probes = new ProbeService({ engine, models, settings, userDataDir: opts.userDataDir, modelsDir: opts.modelsDir });
-  const receipts = new ReceiptService(engine, conversations, models, opts.userDataDir);
+  const probes = new ProbeService({ engine, models, settings, store, modelsDir: opts.modelsDir });
+  const receipts = new ReceiptService(engine, conversations, models, store);
   chat = new ChatService({
     engine, conversations, models, settings, loadedModel,
     // The model's stored probe (user-calibrated or shipped); the engine runs it on each question.

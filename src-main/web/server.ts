@@ -129,7 +129,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     };
     const fail = (err: unknown): void => {
       const e = ReckonError.from(err);
-      json(e.code === 'CONVERSATION_NOT_FOUND' ? 404 : e.code === 'BAD_REQUEST' ? 400 : 500, { error: e.toPayload() });
+      json(e.code === 'RECEIPT_NOT_FOUND' || e.code === 'CONVERSATION_NOT_FOUND' ? 404 : e.code === 'BAD_REQUEST' ? 400 : 500, { error: e.toPayload() });
     };
     const m = /^\/audit\/receipt\/([A-Za-z0-9-]{1,100})$/.exec(url.pathname);
     if (m !== null && req.method === 'GET') {

@@ -7,7 +7,6 @@
  * RECKON_CAL_DUMP=<file> also writes {features, records} for offline study.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { arithCalibrationSet } from '../../src-main/common/probe/arithGenerator';
 import { LlamaHost } from '../../src-main/engine/LlamaHost';
@@ -28,7 +27,7 @@ const probes = new ProbeEngine(host);
 const controller = new AbortController();
 process.on('SIGINT', () => controller.abort());
 try {
-  await host.init({ backend: 'cpu', threads, threadsCachePath: join(tmpdir(), 'reckon-cal-threads.json') });
+  await host.init({ backend: 'cpu', threads, cachedThreads: null });
   const sha = await sha256File(modelPath);
   const r = await probes.calibrate({
     requestId: 'bundled', modelPath, modelSha256: sha, modelName: 'reckon-arith',

@@ -20,7 +20,7 @@ let probes: ProbeEngine;
 
 beforeAll(async () => {
   host = new LlamaHost();
-  await host.init({ backend: 'cpu', threads: 1, threadsCachePath: join(dir, 'threads.json') });
+  await host.init({ backend: 'cpu', threads: 1, cachedThreads: null });
   probes = new ProbeEngine(host);
 });
 

@@ -173,8 +173,8 @@ export class ChatService {
   async #run(turn: ActiveTurn, params: GenerateParams & { requestId: string }): Promise<void> {
     const { turnId } = turn;
     const onEvent = (e: EngineEvent): void => {
-      // Only this turn's events are routed here; calibration progress never is.
-      if (e.type === 'calibrate-progress' || e.turnId !== turnId) return;
+      // Only this turn's events are routed here; calibration progress and thread measurements never are.
+      if (e.type === 'calibrate-progress' || e.type === 'threads-measured' || e.turnId !== turnId) return;
       this.#apply(turn, e);
       this.emit(e);
       if (e.type === 'thought' || e.type === 'answer') this.#schedulePersist(turn);

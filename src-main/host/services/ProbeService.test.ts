@@ -10,6 +10,7 @@ import type { CallOptions, EngineSupervisor } from '../supervisor/EngineSupervis
 import type { ModelsService } from './ModelsService';
 import { ProbeService } from './ProbeService';
 import type { SettingsService } from './SettingsService';
+import { Store } from '../store/Store';
 
 const shaA = 'a'.repeat(64);
 const shaB = 'b'.repeat(64);
@@ -33,15 +34,20 @@ function probeFile(sha: string): ProbeFile {
 let dir: string;
 let calls: { method: string; params: unknown }[];
 let release: (() => void) | null;
+/** Resolves when the fake engine has received a calibrate call (instead of waiting a while and hoping). */
+let calibrating: Promise<void>;
+let calibrateArrived: () => void;
 
-function service(models: ModelInfo[]): ProbeService {
+async function service(models: ModelInfo[]): Promise<ProbeService> {
   const engine = {
     call: async (method: string, params: unknown, o: CallOptions = {}) => {
       calls.push({ method, params });
       if (method === 'calibrate') {
         const p = params as CalibrateParams;
         o.onEvent?.({ type: 'calibrate-progress', requestId: p.requestId, progress: { phase: 'sampling', done: 1, total: p.questions.length, elapsedS: 0.1 } });
-        await new Promise<void>((r) => { release = r; });
+        const released = new Promise<void>((r) => { release = r; });
+        calibrateArrived();
+        await released;
         return { probe: probeFile(p.modelSha256), records: [] } satisfies CalibrateResult;
       }
       return null;
@@ -53,7 +59,7 @@ function service(models: ModelInfo[]): ProbeService {
     byPath: async (path: string) => models.find((m) => m.path === path)!,
   } as unknown as ModelsService;
   const settings = { get: () => ({ maxTokens: 1024 }) } as unknown as SettingsService;
-  return new ProbeService({ engine, models: registry, settings, userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models') });
+  return new ProbeService({ engine, models: registry, settings, store: await Store.open(join(dir, 'data')), modelsDir: join(dir, 'models') });
 }
 
 beforeEach(() => {
@@ -61,14 +67,15 @@ beforeEach(() => {
   mkdirSync(join(dir, 'models', 'probes'), { recursive: true });
   calls = [];
   release = null;
+  calibrating = new Promise((r) => { calibrateArrived = r; });
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('ProbeService', () => {
   it('uses a shipped probe for a bundled model only when its sha256 matches', async () => {
     writeFileSync(join(dir, 'models', 'probes', 'reckon-arith.probe.json'), JSON.stringify(probeFile(shaA)));
-    const s = service([model(shaA, true), model(shaB, true, '/m/other.gguf')]);
-    expect(await s.probePathFor(model(shaA, true))).toEqual({ path: join(dir, 'models', 'probes', 'reckon-arith.probe.json'), source: 'shipped' });
+    const s = await service([model(shaA, true), model(shaB, true, '/m/other.gguf')]);
+    expect(await s.probePathFor(model(shaA, true))).toMatchObject({ path: join(dir, 'models', 'probes', 'reckon-arith.probe.json'), source: 'shipped' });
     expect(await s.probePathFor(model(shaB, true))).toBeNull();
     expect(await s.probePathFor(model(shaA, false))).toBeNull();
     const st = await s.status();
@@ -78,9 +85,9 @@ describe('ProbeService', () => {
 
   it('calibrates one run at a time, reports progress, stores probes/<sha256>.json that then wins over the shipped one', async () => {
     writeFileSync(join(dir, 'models', 'probes', 'reckon-arith.probe.json'), JSON.stringify(probeFile(shaA)));
-    const s = service([model(shaA, true)]);
+    const s = await service([model(shaA, true)]);
     const run = s.calibrate({ questions: 9, perQuestion: 2 });
-    await new Promise((r) => setTimeout(r, 20));
+    await calibrating;
     expect((await s.status()).running).toMatchObject({ phase: 'sampling', done: 1, total: 9 });
     await expect(s.calibrate()).rejects.toMatchObject({ code: 'BUSY' });
     const sent = calls.find((c) => c.method === 'calibrate')!.params as CalibrateParams;
@@ -100,10 +107,10 @@ describe('ProbeService', () => {
 
   it('uses the general generator for other models, and then names the calibrated file for its turns', async () => {
     const other = model(shaB, false, '/x/qwen.gguf');
-    const s = service([other]);
+    const s = await service([other]);
     expect(await s.probePathFor(other)).toBeNull();
     const run = s.calibrate({ questions: 15 });
-    await new Promise((r) => setTimeout(r, 20));
+    await calibrating;
     const sent = calls.find((c) => c.method === 'calibrate')!.params as CalibrateParams;
     expect(new Set(sent.questions.map((q) => q.tier.split('-')[0]))).toEqual(new Set(['arith', 'words', 'count', 'order', 'dates']));
     expect(sent.maxTokens).toBe(1024);

@@ -5,7 +5,7 @@
  * calibrations through the engine, one at a time, with progress and cancel.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ProbeCalibrateParams } from '../../common/api';
 import type { CalibrateResult, EngineEvent } from '../../common/engineProtocol';
@@ -13,8 +13,9 @@ import { ReckonError } from '../../common/errors';
 import { arithCalibrationSet } from '../../common/probe/arithGenerator';
 import { probeFileError } from '../../common/probe/calibration';
 import { generalCalibrationSet } from '../../common/probe/generalGenerator';
-import type { CalibrationProgress, CalibrationQuestion, ProbeFile, ProbeStatus } from '../../common/probe/types';
+import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile, ProbeStatus } from '../../common/probe/types';
 import type { ModelInfo } from '../../common/types';
+import type { JsonDoc, Store } from '../store/Store';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import type { ModelsService } from './ModelsService';
 import type { SettingsService } from './SettingsService';
@@ -35,8 +36,8 @@ export interface ProbeServiceOptions {
   engine: EngineSupervisor;
   models: ModelsService;
   settings: SettingsService;
-  /** User data folder: calibrated probes go to <userDataDir>/probes. */
-  userDataDir: string;
+  /** The Store: calibrated probes are its documents probes/<sha256>.json. */
+  store: Store;
   /** Bundled models' folder: shipped probes are read from <modelsDir>/probes. */
   modelsDir: string;
 }
@@ -46,15 +47,29 @@ export class ProbeService {
   private readonly engine: EngineSupervisor;
   private readonly models: ModelsService;
   private readonly settings: SettingsService;
-  private readonly userDataDir: string;
+  private readonly store: Store;
   private readonly modelsDir: string;
 
   constructor(o: ProbeServiceOptions) {
-    ({ engine: this.engine, models: this.models, settings: this.settings, userDataDir: this.userDataDir, modelsDir: this.modelsDir } = o);
+    ({ engine: this.engine, models: this.models, settings: this.settings, store: this.store, modelsDir: this.modelsDir } = o);
   }
 
-  get probesDir(): string {
-    return join(this.userDataDir, 'probes');
+  /** probes/<sha256>.json: the user's own calibration of a model, through the store. */
+  #probeDoc(sha256: string): JsonDoc<ProbeFile> {
+    return this.store.json(`probes/${sha256}.json`, {
+      parse: parseProbeFile,
+      describe: (file, aside) => `Probe file ${file} was unreadable and was set aside (as ${aside}); that model answers with the fallback plan until it is calibrated again.`,
+    });
+  }
+
+  /** probes/<sha256>.records.json: per-question outcomes, for whoever wants to audit the labels (not read by Reckon). */
+  #recordsDoc(sha256: string): JsonDoc<CalibrationRecord[]> {
+    return this.store.json(`probes/${sha256}.records.json`, {
+      parse: (raw) => {
+        if (!Array.isArray(raw)) throw new Error('not a list of records');
+        return raw as CalibrationRecord[];
+      },
+    });
   }
 
   /** The model a probe call is about: by path, by id, else the current default. */
@@ -62,16 +77,21 @@ export class ProbeService {
     return p.modelPath !== undefined ? this.models.byPath(p.modelPath) : this.models.resolve(p.modelId ?? null);
   }
 
-  /** The probe file to use for a model: the user's own calibration first, else a shipped one whose hash matches. */
-  async probePathFor(model: ModelInfo): Promise<{ path: string; source: 'user' | 'shipped' } | null> {
-    const own = join(this.probesDir, `${model.sha256}.json`);
-    if ((await readProbe(own)) !== null) return { path: own, source: 'user' };
+  /**
+   * The probe file to use for a model: the user's own calibration first (a corrupt one is set aside with a
+   * notice), else a shipped one whose hash matches.
+   */
+  async probePathFor(model: ModelInfo): Promise<{ path: string; source: 'user' | 'shipped'; file: ProbeFile } | null> {
+    const doc = this.#probeDoc(model.sha256);
+    const own = await doc.read();
+    if (own !== null) return { path: doc.path, source: 'user', file: own };
     if (!model.bundled) return null;
+    // Shipped probes live in the install folder: read-only, never set aside, just skipped when unusable.
     const dir = join(this.modelsDir, 'probes');
     const names = await readdir(dir).catch(() => [] as string[]);
     for (const n of names.filter((x) => x.endsWith('.probe.json')).sort()) {
       const f = await readProbe(join(dir, n));
-      if (f?.modelSha256 === model.sha256) return { path: join(dir, n), source: 'shipped' };
+      if (f?.modelSha256 === model.sha256) return { path: join(dir, n), source: 'shipped', file: f };
     }
     return null;
   }
@@ -79,7 +99,7 @@ export class ProbeService {
   async status(p: { modelId?: string; modelPath?: string } = {}): Promise<ProbeStatus> {
     const model = await this.model(p);
     const found = await this.probePathFor(model);
-    const file = found === null ? null : await readProbe(found.path);
+    const file = found?.file ?? null;
     return {
       modelId: model.id,
       modelSha256: model.sha256,
@@ -141,25 +161,22 @@ export class ProbeService {
   }
 
   async #save(r: CalibrateResult): Promise<void> {
-    await mkdir(this.probesDir, { recursive: true });
     const sha = r.probe.modelSha256;
-    await writeAtomic(join(this.probesDir, `${sha}.json`), JSON.stringify(r.probe));
-    // Per-question outcomes, for whoever wants to audit the labels (not read by Reckon itself).
-    await writeAtomic(join(this.probesDir, `${sha}.records.json`), JSON.stringify(r.records));
+    await this.#probeDoc(sha).write(r.probe);
+    await this.#recordsDoc(sha).write(r.records);
   }
 }
 
-async function writeAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, path);
+function parseProbeFile(raw: unknown): ProbeFile {
+  const why = probeFileError(raw);
+  if (why !== null) throw new Error(why);
+  return raw as ProbeFile;
 }
 
-/** A probe file, or null when it is missing or unusable. */
+/** A shipped probe file (install folder, read-only), or null when it is missing or unusable. */
 export async function readProbe(path: string): Promise<ProbeFile | null> {
   try {
-    const v: unknown = JSON.parse(await readFile(path, 'utf8'));
-    return probeFileError(v) === null ? (v as ProbeFile) : null;
+    return parseProbeFile(JSON.parse(await readFile(path, 'utf8')));
   } catch {
     return null;
   }

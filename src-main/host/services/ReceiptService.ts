@@ -3,8 +3,6 @@
  * from the fingerprint leaves the engine computes for its hidden tokens, keeps the provider store in <userData>/receipts/<messageId>.json,
  * answers audit challenges and runs audits (local store, an exported receipt, or a remote Reckon over HTTP).
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { GenerateResult, TurnFingerprints } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import { overheadTotal } from '../../common/ledger';
@@ -13,8 +11,10 @@ import {
   BLOCK_RECORD_BYTES, ReceiptIssuer, ReceiptProvider, auditReceipt, decodeLeaf, fromBase64, leafBytes,
   type AuditChallenge, type AuditResponse, type EmbeddingTable, type FingerprintSet, type Receipt, type ReceiptStore,
 } from '../../common/receipts';
-import { loadOrCreateReceiptKey } from '../../audit/keyStore';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
+import { loadOrCreateReceiptKey, type ReceiptKey } from '../store/receiptKey';
+import { guard, isStoredReceipt } from '../store/shapes';
+import type { JsonDoc, Store } from '../store/Store';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import type { ConversationsService } from './ConversationsService';
 import type { ModelsService } from './ModelsService';
@@ -71,17 +71,17 @@ function fingerprintSetOf(f: TurnFingerprints, modelSha256: string, hiddenCount:
 }
 
 export class ReceiptService {
-  #key: Promise<Awaited<ReturnType<typeof loadOrCreateReceiptKey>>> | null = null;
+  #key: Promise<ReceiptKey> | null = null;
 
   constructor(
     private readonly engine: EngineSupervisor,
     private readonly conversations: ConversationsService,
     private readonly models: ModelsService,
-    private readonly userDataDir: string,
+    private readonly store: Store,
   ) {}
 
-  #keyPair(): ReturnType<typeof loadOrCreateReceiptKey> {
-    this.#key ??= loadOrCreateReceiptKey(this.userDataDir);
+  #keyPair(): Promise<ReceiptKey> {
+    this.#key ??= loadOrCreateReceiptKey(this.store);
     this.#key.catch(() => { this.#key = null; });
     return this.#key;
   }
@@ -90,9 +90,15 @@ export class ReceiptService {
     return (await this.#keyPair().catch(() => null))?.publicKeyHex;
   }
 
-  #file(messageId: string): string {
+  /** receipts/<messageId>.json, through the store (atomic writes; a corrupt file is set aside with a notice). */
+  #file(messageId: string): JsonDoc<StoredReceipt> {
     if (!/^[A-Za-z0-9-]{1,100}$/.test(messageId)) throw new ReckonError('BAD_REQUEST', 'Bad message id.');
-    return join(this.userDataDir, 'receipts', `${messageId}.json`);
+    const parse = guard(isStoredReceipt, 'a stored receipt');
+    return this.store.json(`receipts/${messageId}.json`, {
+      // The structural check; the receipt's own fields are verified by the audit itself.
+      parse: (raw) => parse(raw) as unknown as StoredReceipt,
+      describe: (file, aside) => `Receipt file ${file} was unreadable and was set aside (as ${aside}); that answer can no longer be audited here. Other receipts are unaffected.`,
+    });
   }
 
   /** Rows (and optionally tokenised texts and the centre) of a model's embedding table, into `table`. */
@@ -127,11 +133,7 @@ export class ReceiptService {
         version: 1, kind: 'reckon-receipt', messageId: message.id, conversationId: conversation.id,
         question, answer: r.answer, receipt: issued.receipt, store: issued.store,
       };
-      const file = this.#file(message.id);
-      await mkdir(join(this.userDataDir, 'receipts'), { recursive: true });
-      const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, JSON.stringify(stored));
-      await rename(tmp, file);
+      await this.#file(message.id).write(stored);
       return { receipt: issued.receipt };
     } catch (err) {
       return { receiptError: `No receipt: ${err instanceof RangeError ? err.message : ReckonError.from(err).message}` };
@@ -139,17 +141,12 @@ export class ReceiptService {
   }
 
   async #stored(messageId: string): Promise<StoredReceipt> {
-    let text: string;
-    try {
-      text = await readFile(this.#file(messageId), 'utf8');
-    } catch {
-      throw new ReckonError('CONVERSATION_NOT_FOUND', `No receipt for message ${messageId}.`, { messageId, status: 404 });
+    const r = await this.#file(messageId).readDetailed();
+    if (r.state === 'ok') return r.value;
+    if (r.state === 'set-aside') {
+      throw new ReckonError('STORE_CORRUPT', `The receipt file of message ${messageId} was unreadable (${r.why}) and was set aside as ${r.aside}.`, { messageId });
     }
-    try {
-      return JSON.parse(text) as StoredReceipt;
-    } catch {
-      throw new ReckonError('STORE_CORRUPT', `The receipt file of message ${messageId} is not valid JSON.`);
-    }
+    throw new ReckonError('RECEIPT_NOT_FOUND', `No receipt for message ${messageId}.`, { messageId, status: 404 });
   }
 
   async get(messageId: string, includeStore = false): Promise<ReceiptExport> {
@@ -182,7 +179,7 @@ export class ReceiptService {
       else {
         if (p.messageId === undefined) throw new ReckonError('BAD_REQUEST', 'receipts.audit: a remote audit needs messageId or export.');
         const res = await fetch(url(`/audit/receipt/${encodeURIComponent(p.messageId)}`));
-        if (!res.ok) throw new ReckonError(res.status === 404 ? 'CONVERSATION_NOT_FOUND' : 'BAD_REQUEST', `The remote Reckon answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+        if (!res.ok) throw new ReckonError(res.status === 404 ? 'RECEIPT_NOT_FOUND' : 'BAD_REQUEST', `The remote Reckon answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
         exp = (await res.json()) as ReceiptExport;
       }
       respond = async (c) => {
@@ -237,9 +234,15 @@ export class ReceiptService {
     };
     // A local message's badge.
     if (p.remote === undefined && p.export === undefined && p.messageId !== undefined) {
-      const conv = this.conversations.require(exp.conversationId);
-      const m = conv.messages.find((x) => x.id === p.messageId);
-      if (m !== undefined) {
+      // The receipt outlives a deleted conversation: the verdict stands, there is just no badge to set.
+      let conv: Conversation | null = null;
+      try {
+        conv = this.conversations.require(exp.conversationId);
+      } catch (err) {
+        if (ReckonError.from(err).code !== 'CONVERSATION_NOT_FOUND') throw err;
+      }
+      const m = conv?.messages.find((x) => x.id === p.messageId);
+      if (conv !== null && m !== undefined) {
         m.audit = summary;
         await this.conversations.save(conv);
       }

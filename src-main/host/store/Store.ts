@@ -1,26 +1,63 @@
 /**
- * The host's files under userDataDir, written through lowdb's JSONFile adapter (steno: write to a temp file,
- * then rename, so a file is always either the old or the new version):
- *   settings.json, models.json, notices.json, conversations/<id>.json (one file per conversation).
+ * The host's user-data files, all under userDataDir and all written and read through one atomic JSON writer
+ * (atomicJson.ts: temp file in the same folder, fsync, rename; serialised per path):
+ *   settings.json, models.json, notices.json, conversations/<id>.json (one file per conversation),
+ *   receipts/<messageId>.json, probes/<sha256>.json (+ .records.json), receipt-key.json, threads-cache.json.
  * A file that does not parse, or parses into the wrong shape, is renamed aside (<name>.corrupt-<timestamp>)
  * and reported as a Notice; everything else keeps working.
  */
-import { mkdir, readdir, rename, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { JSONFile } from 'lowdb/node';
+import { copyFile, lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, join, sep } from 'node:path';
 import { ReckonError } from '../../common/errors';
 import type { Conversation, Notice, Settings } from '../../common/types';
 import { defaultSettings } from '../../common/types';
-import { isConversation, isModelsFile, isNoticesFile, settingsFrom, type ModelRecord } from './shapes';
+import { AtomicWriter, readJson } from './atomicJson';
+import { guard, isConversation, isModelsFile, isNoticesFile, settingsFrom, type ModelRecord } from './shapes';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+/** One path segment of a document: letters, digits and . _ - (no leading dot, so never a temp or hidden file). */
+const segmentPattern = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
+export interface JsonDocOptions<T> {
+  /** Validates what was read and returns it typed; throws (any error) when the shape is wrong. */
+  parse: (raw: unknown) => T;
+  /** Notice text when the file is set aside; `file` and `aside` are base names. */
+  describe?: (file: string, aside: string) => string;
+  /** Mode of a newly created file (the receipt key is 0600). */
+  mode?: number;
+  /** Indented JSON, for files a person may read (settings, registry); receipts and probes are compact. */
+  pretty?: boolean;
+}
+
+export type DocRead<T> =
+  | { state: 'ok'; value: T }
+  | { state: 'missing' }
+  /** The file was corrupt or had the wrong shape: it now lies at `aside` and a notice says so. */
+  | { state: 'set-aside'; aside: string; why: string };
+
+/** One user-data JSON file with its shape. Get one from `store.json(...)`. */
+export interface JsonDoc<T> {
+  readonly path: string;
+  /** The value; null when the file is missing or was set aside just now. */
+  read(): Promise<T | null>;
+  /** Like read, but says which of ok / missing / set-aside happened. */
+  readDetailed(): Promise<DocRead<T>>;
+  write(value: T): Promise<void>;
+  /** Removes the file after any pending write to it; a missing file is fine. */
+  delete(): Promise<void>;
+  /**
+   * Sets the file aside with a notice although it parsed: for checks `parse` cannot make (the key file's JWK
+   * that the crypto library refuses). Returns the aside name, or null when the file was not there.
+   */
+  setAside(): Promise<string | null>;
+}
+
+const defaultDescribe = (file: string, aside: string): string =>
+  `${file} was unreadable and was set aside (as ${aside}); defaults are used instead.`;
 
 export class Store {
   readonly conversationsDir: string;
-  /** One adapter per file: its steno Writer serialises writes to that file. */
-  readonly #files = new Map<string, JSONFile<unknown>>();
-  /** The last pending write per file, so a delete waits for it (else a late rename would resurrect the file). */
-  readonly #pending = new Map<string, Promise<void>>();
+  readonly #writer = new AtomicWriter();
   #notices: Notice[] = [];
   #noticeSeq = 0;
 
@@ -31,9 +68,56 @@ export class Store {
   static async open(dir: string): Promise<Store> {
     const s = new Store(dir);
     await mkdir(s.conversationsDir, { recursive: true });
-    const n = await s.#read(join(dir, 'notices.json'), isNoticesFile);
-    s.#notices = n?.notices ?? [];
+    s.#notices = (await s.#noticesDoc().read())?.notices ?? [];
     return s;
+  }
+
+  /**
+   * A typed document at `relativePath` under the data folder (segments joined by '/'). Every read goes through
+   * `parse`; a file that fails it is set aside with a notice and reads as missing.
+   */
+  json<T>(relativePath: string, o: JsonDocOptions<T>): JsonDoc<T> {
+    const segments = relativePath.split('/');
+    if (!segments.every((x) => segmentPattern.test(x) && x !== '..' && x !== '.')) {
+      throw new ReckonError('BAD_REQUEST', `Invalid store path '${relativePath}'.`);
+    }
+    const path = join(this.dir, ...segments);
+    const describe = o.describe ?? defaultDescribe;
+    const readDetailed = async (): Promise<DocRead<T>> => {
+      let r;
+      try {
+        r = await readJson(path);
+      } catch (err) {
+        throw new ReckonError('IO_ERROR', `Cannot read ${path}: ${(err as Error).message}`);
+      }
+      if (r.state === 'missing') return r;
+      let why = r.state === 'corrupt' ? r.why : '';
+      if (r.state === 'parsed') {
+        try {
+          return { state: 'ok', value: o.parse(r.value) };
+        } catch (err) {
+          why = `it has the wrong shape (${(err as Error)?.message ?? String(err)})`;
+        }
+      }
+      const aside = await this.#setAside(path, describe);
+      return { state: 'set-aside', aside, why };
+    };
+    return {
+      path,
+      readDetailed,
+      read: async () => {
+        const r = await readDetailed();
+        return r.state === 'ok' ? r.value : null;
+      },
+      write: (value) => this.#write(path, value, o),
+      delete: async () => {
+        await this.#writer.idle(path);
+        await unlink(path).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw new ReckonError('IO_ERROR', `Cannot delete ${path}: ${err.message}`);
+        });
+      },
+      setAside: async () => ((await exists(path)) ? this.#setAside(path, describe) : null),
+    };
   }
 
   // ---- notices ----
@@ -45,41 +129,68 @@ export class Store {
   async addNotice(level: Notice['level'], message: string): Promise<Notice> {
     const notice: Notice = { id: `n${Date.now().toString(36)}${(this.#noticeSeq++).toString(36)}`, level, message, createdAt: new Date().toISOString() };
     this.#notices.push(notice);
-    await this.#write(join(this.dir, 'notices.json'), { notices: this.#notices });
+    await this.#noticesDoc().write({ notices: this.#notices });
     return notice;
   }
 
   async dismissNotice(id: string): Promise<void> {
     this.#notices = this.#notices.filter((n) => n.id !== id);
-    await this.#write(join(this.dir, 'notices.json'), { notices: this.#notices });
+    await this.#noticesDoc().write({ notices: this.#notices });
+  }
+
+  #noticesDoc(): JsonDoc<{ notices: Notice[] }> {
+    return this.json('notices.json', { parse: guard(isNoticesFile, 'a notices file'), pretty: true });
   }
 
   // ---- settings ----
 
+  #settingsDoc(): JsonDoc<Settings> {
+    return this.json('settings.json', {
+      // Lenient on purpose: valid fields survive, invalid ones fall back to their defaults.
+      parse: (v) => {
+        const s = settingsFrom(v);
+        if (s === null) throw new Error('not an object');
+        return s;
+      },
+      pretty: true,
+    });
+  }
+
   async readSettings(): Promise<Settings> {
-    const raw = await this.#read(join(this.dir, 'settings.json'), (v): v is unknown => settingsFrom(v) !== null);
-    return raw === null ? { ...defaultSettings } : (settingsFrom(raw) ?? { ...defaultSettings });
+    return (await this.#settingsDoc().read()) ?? { ...defaultSettings };
   }
 
   writeSettings(s: Settings): Promise<void> {
-    return this.#write(join(this.dir, 'settings.json'), s);
+    return this.#settingsDoc().write(s);
   }
 
   // ---- model registry ----
 
+  #modelsDoc(): JsonDoc<{ models: ModelRecord[] }> {
+    return this.json('models.json', { parse: guard(isModelsFile, 'a model registry'), pretty: true });
+  }
+
   async readModels(): Promise<ModelRecord[]> {
-    return (await this.#read(join(this.dir, 'models.json'), isModelsFile))?.models ?? [];
+    return (await this.#modelsDoc().read())?.models ?? [];
   }
 
   writeModels(models: ModelRecord[]): Promise<void> {
-    return this.#write(join(this.dir, 'models.json'), { models });
+    return this.#modelsDoc().write({ models });
   }
 
   // ---- conversations ----
 
   conversationPath(id: string): string {
+    return this.#conversationDoc(id).path;
+  }
+
+  #conversationDoc(id: string): JsonDoc<Conversation> {
     if (!idPattern.test(id)) throw new ReckonError('BAD_REQUEST', `Invalid conversation id '${id}'.`);
-    return join(this.conversationsDir, `${id}.json`);
+    return this.json(`conversations/${id}.json`, {
+      parse: guard(isConversation, 'a conversation'),
+      describe: (file, aside) => `Conversation file ${file} was unreadable and was set aside (as ${aside}); other conversations are unaffected.`,
+      pretty: true,
+    });
   }
 
   /** Reads every conversation file; unreadable ones are set aside (with a notice) and skipped. */
@@ -92,12 +203,11 @@ export class Store {
     }
     const out: Conversation[] = [];
     for (const name of names.sort()) {
-      // Skip steno's temp files (.x.json.tmp) and files already set aside.
+      // Skip temp files (.x.json.<pid>.<n>.tmp) and files already set aside.
       if (name.startsWith('.') || !name.endsWith('.json')) continue;
       const id = name.slice(0, -'.json'.length);
       if (!idPattern.test(id)) continue;
-      const c = await this.#read(join(this.conversationsDir, name), isConversation,
-        (file, aside) => `Conversation file ${file} was unreadable and was set aside (as ${aside}); other conversations are unaffected.`);
+      const c = await this.#conversationDoc(id).read();
       if (!c) continue;
       if (c.id !== id) c.id = id;
       out.push(c);
@@ -106,72 +216,59 @@ export class Store {
   }
 
   writeConversation(c: Conversation): Promise<void> {
-    return this.#write(this.conversationPath(c.id), c);
+    return this.#conversationDoc(c.id).write(c);
   }
 
-  async deleteConversation(id: string): Promise<void> {
-    const path = this.conversationPath(id);
-    await this.#pending.get(path)?.catch(() => undefined);
-    this.#files.delete(path);
-    await unlink(path).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'ENOENT') throw new ReckonError('IO_ERROR', `Cannot delete ${path}: ${err.message}`);
-    });
+  deleteConversation(id: string): Promise<void> {
+    return this.#conversationDoc(id).delete();
   }
 
   /** Waits for every pending write (used by close and by tests). */
-  async flush(): Promise<void> {
-    await Promise.all([...this.#pending.values()].map((p) => p.catch(() => undefined)));
+  flush(): Promise<void> {
+    return this.#writer.flush();
   }
 
   // ---- internals ----
 
-  #file(path: string): JSONFile<unknown> {
-    let f = this.#files.get(path);
-    if (!f) {
-      f = new JSONFile<unknown>(path);
-      this.#files.set(path, f);
+  #write<T>(path: string, data: T, o: JsonDocOptions<T>): Promise<void> {
+    let text: string;
+    try {
+      text = o.pretty === true ? `${JSON.stringify(data, null, 2)}\n` : JSON.stringify(data);
+    } catch (err) {
+      return Promise.reject(new ReckonError('INTERNAL', `Cannot serialise ${basename(path)}: ${(err as Error).message}`));
     }
-    return f;
-  }
-
-  #write(path: string, data: unknown): Promise<void> {
-    const p = this.#file(path).write(data).catch((err: Error) => {
+    return this.#writer.write(path, text, { mode: o.mode }).catch((err: Error) => {
       throw new ReckonError('IO_ERROR', `Cannot write ${path}: ${err.message}`);
     });
-    this.#pending.set(path, p);
-    void p.finally(() => {
-      if (this.#pending.get(path) === p) this.#pending.delete(path);
-    }).catch(() => undefined);
-    return p;
   }
 
-  /** Reads and checks one file; null when it is missing or was set aside. */
-  async #read<T>(path: string, check: (v: unknown) => v is T,
-    describe: (file: string, aside: string) => string = (file, aside) =>
-      `${file} was unreadable and was set aside (as ${aside}); defaults are used instead.`): Promise<T | null> {
-    let v: unknown;
-    try {
-      v = await this.#file(path).read();
-    } catch (err) {
-      if (err instanceof SyntaxError) {
-        await this.#setAside(path, describe);
-        return null;
-      }
-      throw new ReckonError('IO_ERROR', `Cannot read ${path}: ${(err as Error).message}`);
-    }
-    if (v === null) return null;
-    if (!check(v)) {
-      await this.#setAside(path, describe);
-      return null;
-    }
-    return v;
-  }
-
-  async #setAside(path: string, describe: (file: string, aside: string) => string): Promise<void> {
+  /** Renames a bad file aside (copies it when the rename fails) and adds a notice; returns the aside base name. */
+  async #setAside(path: string, describe: (file: string, aside: string) => string): Promise<string> {
+    await this.#writer.idle(path);
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    const aside = `${path}.corrupt-${stamp}`;
-    await rename(path, aside);
-    this.#files.delete(path);
+    let aside = `${path}.corrupt-${stamp}`;
+    // Two files set aside within the same millisecond must not overwrite each other's copy.
+    for (let n = 2; n < 100 && (await exists(aside)); n++) aside = `${path}.corrupt-${stamp}-${n}`;
+    try {
+      await rename(path, aside);
+    } catch (err) {
+      // Keep a copy at least: the next write replaces the bad file, and its bytes may still be worth rescuing.
+      try {
+        await copyFile(path, aside);
+      } catch {
+        await this.addNotice('warning', `${relative(this.dir, path)} was unreadable and could not be set aside (${(err as Error).message}); it will be replaced on the next save.`);
+        return basename(path);
+      }
+    }
     await this.addNotice('warning', describe(basename(path), basename(aside)));
+    return basename(aside);
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return lstat(path).then(() => true, (err: NodeJS.ErrnoException) => err.code !== 'ENOENT');
+}
+
+function relative(dir: string, path: string): string {
+  return path.startsWith(dir + sep) ? path.slice(dir.length + 1) : path;
 }

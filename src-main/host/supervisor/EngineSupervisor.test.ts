@@ -6,7 +6,7 @@ import { forkEngineSpawner } from './forkEngine';
 import type { EngineChannel } from '../types';
 
 const fakeEntry = join(__dirname, '..', 'testing', 'fakeEngineProcess.mjs');
-const init = () => ({ backend: 'cpu' as const, threads: 1, threadsCachePath: '/tmp/none.json' });
+const init = () => ({ backend: 'cpu' as const, threads: 1, cachedThreads: null });
 
 describe('EngineSupervisor with a forked process', () => {
   it('starts, answers calls, gives the child a clean env, and restarts after SIGABRT mid-call', async () => {

@@ -55,6 +55,8 @@ export interface FakeEngineControl {
   gates: Gates;
   /** Rewrites each generate's result before it is sent (a misbehaving engine). Defaults to none. */
   editResult?: (r: GenerateResult) => GenerateResult;
+  /** The thread count a load "measures" when init gave neither a setting nor a cached count. Defaults to 2. */
+  measuredThreads: number;
 }
 
 /** The fake model's embedding table: 256 rows (one per byte, the fake tokeniser), 8 dims, fixed values. */
@@ -83,6 +85,7 @@ export function fakeEngine(): FakeEngineControl {
     answer: ['The answer ', 'is 85.'],
     script: {},
     gates: new Gates(),
+    measuredThreads: 2,
     crash: () => current?.exit('SIGABRT'),
     spawner: (): EngineChannel => {
       ctl.spawned++;
@@ -129,6 +132,15 @@ export function fakeEngine(): FakeEngineControl {
           )
           .finally(() => scripted.delete(rid));
       };
+      // Threads as the real engine chooses them: setting, else the host's cached count, else measured on first load.
+      let info: BackendInfo = backend;
+      let measure = false;
+      const measureOnLoad = (): void => {
+        if (!measure) return;
+        measure = false;
+        info = { ...info, threads: ctl.measuredThreads, threadsSource: 'measured' };
+        ev({ type: 'threads-measured', threads: ctl.measuredThreads, tokensPerSecond: { 1: 10, [ctl.measuredThreads]: 20 }, measuredAt: new Date().toISOString() });
+      };
       return {
         pid,
         send(msg) {
@@ -139,9 +151,15 @@ export function fakeEngine(): FakeEngineControl {
           const script = ctl.script[msg.method];
           if (script !== undefined) return runScript(msg, script);
           switch (msg.method) {
-            case 'init': post({ kind: 'result', id: msg.id, result: backend }); break;
-            case 'info': post({ kind: 'result', id: msg.id, result: backend }); break;
-            case 'load': post({ kind: 'result', id: msg.id, result: backend }); break;
+            case 'init': {
+              const threads = p['threads'] as number | null, cached = p['cachedThreads'] as number | null;
+              measure = threads === null && cached === null;
+              info = { ...backend, threads: threads ?? cached ?? 1, threadsSource: threads !== null ? 'settings' : cached !== null ? 'cached' : 'measured' };
+              post({ kind: 'result', id: msg.id, result: info });
+              break;
+            }
+            case 'info': post({ kind: 'result', id: msg.id, result: info }); break;
+            case 'load': measureOnLoad(); post({ kind: 'result', id: msg.id, result: info }); break;
             case 'crash': exit('SIGABRT'); break;
             case 'abort': aborted.add(String(p['requestId'])); break;
             case 'inspect': {
@@ -160,6 +178,7 @@ export function fakeEngine(): FakeEngineControl {
               break;
             }
             case 'generate': {
+              measureOnLoad();
               const g = p as unknown as GenerateParams & { requestId: string };
               const rid = g.requestId;
               const pieces = [...ctl.thought.map((t) => ({ k: 'thought' as const, t })), { k: 'end' as const, t: '' }, ...ctl.answer.map((t) => ({ k: 'answer' as const, t }))];

@@ -13,6 +13,7 @@ const sentences: Partial<Record<ErrorPayload['code'], string>> = {
   TURN_ABORTED: 'Stopped.',
   BUSY: 'Another answer is still being generated in this conversation.',
   CONVERSATION_NOT_FOUND: 'This conversation no longer exists.',
+  RECEIPT_NOT_FOUND: 'The receipt of this answer could not be found.',
   UNAUTHORIZED: 'Access was refused. Open Reckon with the link printed by "reckon serve".',
   STORE_CORRUPT: 'A saved file could not be read and was set aside.',
   IO_ERROR: 'A file or connection error occurred.',

@@ -1,0 +1,53 @@
+/**
+ * The per-install receipt signing key: an Ed25519 key pair kept as a JWK file (mode 0600) in the user-data
+ * folder, created on first use. The public key (hex) is what settings shows and what auditors pin.
+ * It lives in the host and never leaves it: the engine only sees hidden tokens, never the key.
+ */
+import { exportPublicKeyHex, generateReceiptKeyPair } from '../../common/receipts';
+import type { JsonDoc, Store } from './Store';
+import { guard, isStoredReceiptKey, type StoredReceiptKey } from './shapes';
+
+/** The file name every install has used; kept so existing installs keep their key. */
+export const RECEIPT_KEY_FILE = 'receipt-key.json';
+
+export interface ReceiptKey {
+  keyPair: CryptoKeyPair;
+  publicKeyHex: string;
+  /** True when this call made a new key (first use, or the old file was set aside). */
+  created: boolean;
+}
+
+function keyDoc(store: Store): JsonDoc<StoredReceiptKey> {
+  return store.json(RECEIPT_KEY_FILE, {
+    parse: guard(isStoredReceiptKey, 'an Ed25519 key pair'),
+    mode: 0o600,
+    describe: (file, aside) =>
+      `The receipt signing key ${file} was unreadable and was set aside (as ${aside}); a new key was made. ` +
+      'Receipts issued before keep their old signature but can no longer be re-signed with this install\'s key, ' +
+      'and auditors who pinned the old public key must pin the new one.',
+  });
+}
+
+/** Loads `<userDataDir>/receipt-key.json`, or creates it; a corrupt file is set aside with a notice first. */
+export async function loadOrCreateReceiptKey(store: Store): Promise<ReceiptKey> {
+  const doc = keyDoc(store);
+  const subtle = globalThis.crypto.subtle;
+  const stored = await doc.read();
+  if (stored !== null) {
+    try {
+      const privateKey = await subtle.importKey('jwk', stored.privateJwk, { name: 'Ed25519' }, false, ['sign']);
+      const publicKey = await subtle.importKey('jwk', stored.publicJwk, { name: 'Ed25519' }, true, ['verify']);
+      return { keyPair: { privateKey, publicKey }, publicKeyHex: await exportPublicKeyHex(publicKey), created: false };
+    } catch {
+      // Well-formed JSON the crypto library still refuses: as unusable as a torn file.
+      await doc.setAside();
+    }
+  }
+  const keyPair = await generateReceiptKeyPair();
+  await doc.write({
+    version: 1,
+    privateJwk: await subtle.exportKey('jwk', keyPair.privateKey),
+    publicJwk: await subtle.exportKey('jwk', keyPair.publicKey),
+  });
+  return { keyPair, publicKeyHex: await exportPublicKeyHex(keyPair.publicKey), created: true };
+}

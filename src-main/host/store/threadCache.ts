@@ -1,0 +1,45 @@
+/**
+ * threads-cache.json: llama.cpp's measured thread count per machine. The engine measures (once, on the first
+ * model it loads without a thread setting) and reports it in a `threads-measured` event; the host keeps it here
+ * and hands it back in every init as `cachedThreads`, so the engine never writes a user-data file.
+ */
+import { availableParallelism, cpus } from 'node:os';
+import type { JsonDoc, Store } from './Store';
+import { guard, isThreadCacheEntry, isThreadCacheFile, type ThreadCacheEntry, type ThreadCacheFile } from './shapes';
+
+export const THREAD_CACHE_FILE = 'threads-cache.json';
+
+/** The cache key: CPU model and core count (the same machine with other hardware measures again). */
+export function machineKey(): string {
+  return `${cpus()[0]?.model.trim() ?? 'unknown cpu'} x${availableParallelism()}`;
+}
+
+export class ThreadCache {
+  #all: ThreadCacheFile;
+
+  private constructor(private readonly doc: JsonDoc<ThreadCacheFile>, all: ThreadCacheFile, private readonly key: string) {
+    this.#all = all;
+  }
+
+  static async open(store: Store, key = machineKey()): Promise<ThreadCache> {
+    const doc = store.json(THREAD_CACHE_FILE, {
+      parse: guard(isThreadCacheFile, 'a thread cache'),
+      pretty: true,
+      describe: (file, aside) => `The thread cache ${file} was unreadable and was set aside (as ${aside}); the thread count will be measured again on the next model load.`,
+    });
+    return new ThreadCache(doc, (await doc.read()) ?? {}, key);
+  }
+
+  /** This machine's cached thread count, or null (the engine then measures). */
+  threads(): number | null {
+    return this.#all[this.key]?.threads ?? null;
+  }
+
+  /** Keeps a measurement in memory at once (a restarting engine gets it) and on disk. */
+  record(entry: ThreadCacheEntry): Promise<void> {
+    // What the engine sends is checked like what the file holds: a bad value is never cached.
+    if (!isThreadCacheEntry(entry)) return Promise.resolve();
+    this.#all = { ...this.#all, [this.key]: { threads: entry.threads, tokensPerSecond: { ...entry.tokensPerSecond }, measuredAt: entry.measuredAt } };
+    return this.doc.write(this.#all);
+  }
+}
