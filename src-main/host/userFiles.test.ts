@@ -86,9 +86,10 @@ function stored(messageId: string, conversationId: string): ReceiptExport & { st
 describe('receipts on disk', () => {
   it('a message without a receipt is RECEIPT_NOT_FOUND, not CONVERSATION_NOT_FOUND', async () => {
     const h = await open();
+    // An engine that could not fingerprint the turn: the answer stands, without a receipt.
+    engine.editResult = ({ fingerprints: _f, ...r }) => ({ ...r, fingerprintError: 'no embedding table' });
     const conv = await turn(h, 'What is 37+48?');
     const answer = conv.messages.find((m) => m.role === 'assistant')!;
-    // The scripted engine reports no hidden tokens, so this answer has no receipt.
     expect(answer.receiptError).toBeDefined();
     await expect(h.call('receipts.get', { messageId: answer.id })).rejects.toMatchObject({ code: 'RECEIPT_NOT_FOUND' });
     await expect(h.call('receipts.audit', { messageId: answer.id })).rejects.toMatchObject({ code: 'RECEIPT_NOT_FOUND' });

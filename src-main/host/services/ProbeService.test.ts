@@ -116,6 +116,6 @@ describe('ProbeService', () => {
     expect(sent.maxTokens).toBe(1024);
     release!();
     await run;
-    expect(await s.probePathFor(other)).toEqual({ path: join(dir, 'data', 'probes', `${shaB}.json`), source: 'user' });
+    expect(await s.probePathFor(other)).toMatchObject({ path: join(dir, 'data', 'probes', `${shaB}.json`), source: 'user' });
   });
 });
