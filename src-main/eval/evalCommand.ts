@@ -2,7 +2,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ModelInfo } from '../common/types';
 import { createHost, repoRoot } from '../host/index';
 import { configsFor } from './configs';
 import { builtinSet, readEvalSet, takePerTier } from './evalSet';
@@ -51,7 +50,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const host = await createHost({ userDataDir: home, modelsDir: join(root, 'models'), shell: 'cli' });
   try {
     await host.call('settings.update', { threads: o.threads ?? 1 });
-    const models = (await host.call('models.list', undefined)) as ModelInfo[];
+    const models = await host.call('models.list');
     const model = o.modelPath !== undefined ? models.find((m) => m.path === o.modelPath) : models.find((m) => m.path.endsWith('reckon-arith.gguf')) ?? models[0];
     const base = o.modelPath !== undefined ? { modelPath: o.modelPath } : model !== undefined ? { modelId: model.id } : {};
     const results = await runEval({
