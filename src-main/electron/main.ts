@@ -41,22 +41,38 @@ function registerIpc(): void {
   });
 }
 
-/** Serves the API to one window over IPC: its calls go to the host's router, every turn event goes to it. */
+/**
+ * Serves the API to one window over IPC: its calls go to the host's router, every turn event goes to it.
+ * Each page load gets a port of its own: a reloaded page numbers its calls from 1 again, so replies to the
+ * previous page's calls are dropped instead of settling the new page's calls of the same id.
+ */
 function serveWindow(h: Host, w: BrowserWindow): void {
   const wc = w.webContents;
-  h.serve({
-    send: (f) => {
-      if (!wc.isDestroyed()) wc.send(BridgeChannels.frame, f);
-    },
-    onFrame: (cb) => {
-      framePorts.set(wc, cb);
-    },
-    onClose: (cb) => {
-      wc.once('destroyed', () => {
-        framePorts.delete(wc);
-        cb();
-      });
-    },
+  let live: object | null = null;
+  let stop: (() => void) | null = null;
+  const open = (): void => {
+    stop?.();
+    const page = {};
+    live = page;
+    stop = h.serve({
+      send: (f) => {
+        if (live === page && !wc.isDestroyed()) wc.send(BridgeChannels.frame, f);
+      },
+      onFrame: (cb) => {
+        framePorts.set(wc, cb);
+      },
+      // The window's end is handled below ('destroyed'): the server is told through `stop`.
+      onClose: () => undefined,
+    });
+  };
+  open();
+  wc.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) open();
+  });
+  wc.once('destroyed', () => {
+    live = null;
+    stop?.();
+    framePorts.delete(wc);
   });
 }
 
