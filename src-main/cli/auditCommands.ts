@@ -29,15 +29,15 @@ export async function cmdAudit(host: Host, o: { file: string; remote?: string; j
   } catch (err) {
     throw new ReckonError('BAD_REQUEST', `Cannot read ${o.file}: ${(err as Error).message}`);
   }
-  const report = (await host.call('receipts.audit', {
+  const report = await host.call('receipts.audit', {
     export: exp, ...(o.remote !== undefined ? { remote: o.remote } : {}),
-  })) as AuditReport;
+  });
   process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : `${formatAudit(report)}\n`);
   return report.ok ? 0 : 1;
 }
 
 export async function cmdReceipt(host: Host, o: { messageId: string; out?: string }): Promise<number> {
-  const exp = (await host.call('receipts.get', { messageId: o.messageId, includeStore: true })) as ReceiptExport;
+  const exp = await host.call('receipts.get', { messageId: o.messageId, includeStore: true });
   const text = `${JSON.stringify(exp, null, 1)}\n`;
   if (o.out !== undefined) {
     await writeFile(o.out, text);

@@ -1,7 +1,7 @@
 /** `reckon calibrate`: calibrates the DiffAdapt probe of a model, with a progress line and Ctrl-C cancel. */
 import type { ProbeCalibrateParams } from '../common/api';
 import { ReckonError } from '../common/errors';
-import { DIFFICULTIES, type ProbeReport, type ProbeStatus } from '../common/probe/types';
+import { DIFFICULTIES, type ProbeReport } from '../common/probe/types';
 import type { Host } from '../host/index';
 
 export interface CalibrateCliOptions {
@@ -37,7 +37,7 @@ export async function cmdCalibrate(host: Host, o: CalibrateCliOptions): Promise<
   const target = { ...(o.params.modelId !== undefined ? { modelId: o.params.modelId } : {}), ...(o.params.modelPath !== undefined ? { modelPath: o.params.modelPath } : {}) };
   let lastLine = '';
   const timer = setInterval(() => {
-    void (host.call('probe.status', target) as Promise<ProbeStatus>).then((s) => {
+    void host.call('probe.status', target).then((s) => {
       const p = s.running;
       // A Ctrl-C that came before the run had started is applied as soon as it has.
       if (interrupted && p !== null) void host.call('probe.cancel', {}).catch(() => undefined);
@@ -49,7 +49,7 @@ export async function cmdCalibrate(host: Host, o: CalibrateCliOptions): Promise<
     }, () => undefined);
   }, 500);
   try {
-    const s = (await host.call('probe.calibrate', o.params)) as ProbeStatus;
+    const s = await host.call('probe.calibrate', o.params);
     if (tty) process.stderr.write('\r\x1b[2K');
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ modelId: s.modelId, modelSha256: s.modelSha256, source: s.source, report: s.report })}\n`);

@@ -8,7 +8,7 @@ import type { SendParams } from '../common/api';
 import { ReckonError, type ErrorPayload } from '../common/errors';
 import type { TurnEvent } from '../common/events';
 import type { Ledger } from '../common/ledger';
-import type { Message, ModelInfo, Settings, SystemInfo } from '../common/types';
+import type { Message, SystemInfo } from '../common/types';
 import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/index';
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
@@ -171,7 +171,7 @@ async function runTurn(host: Host, params: SendParams, hooks: TurnHooks): Promis
     else if (e.turnId === turnId) handle(e);
   });
   try {
-    const r = (await host.call('chat.send', params)) as { turnId: string; conversationId: string };
+    const r = await host.call('chat.send', params);
     turnId = r.turnId;
     hooks.onStarted?.(turnId);
     for (const e of early.splice(0)) if (e.turnId === turnId) handle(e);
@@ -218,7 +218,7 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
       else process.stderr.write(`\nreckon: ${err.message} (${err.code})\n`);
       return 1;
     }
-    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    const info = await host.call('system.info');
     if (json) {
       const m = r.message;
       process.stdout.write(`${JSON.stringify({
@@ -314,7 +314,7 @@ async function cmdChat(host: Host, a: Args): Promise<number> {
 }
 
 async function cmdModels(host: Host): Promise<number> {
-  const models = (await host.call('models.list', undefined)) as ModelInfo[];
+  const models = await host.call('models.list');
   if (models.length === 0) {
     process.stdout.write('No models registered. Import one with the desktop app, or use `reckon ask --model path/to/file.gguf`.\n');
     return 0;
@@ -326,15 +326,15 @@ async function cmdModels(host: Host): Promise<number> {
 async function waitForEngine(host: Host, ms: number): Promise<SystemInfo> {
   const until = Date.now() + ms;
   for (;;) {
-    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    const info = await host.call('system.info');
     if (info.engine.state === 'ready' || info.engine.state === 'stopped' || Date.now() > until) return info;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 async function cmdInfo(host: Host): Promise<number> {
-  const models = (await host.call('models.list', undefined)) as ModelInfo[];
-  const settings = (await host.call('settings.get', undefined)) as Settings;
+  const models = await host.call('models.list');
+  const settings = await host.call('settings.get');
   const info = await waitForEngine(host, 60_000);
   const b = info.backend;
   const model = models.find((m) => m.id === settings.modelId) ?? models.find((m) => m.bundled) ?? models[0];

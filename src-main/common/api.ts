@@ -10,6 +10,7 @@ import type { BackendInfo, Conversation, ConversationSummary, ModelInfo, Notice,
 import type { ProbeStatus } from './probe/types';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
+import type { RpcCallFrame, RpcServerFrame } from './rpc/types';
 
 export interface SendParams {
   /** Omit to start a new conversation. */
@@ -109,14 +110,14 @@ export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<ReckonApi[M]>>;
 /** The method list and its guard come from the schema table (schemas/api.ts), so they cannot miss a method. */
 export { ApiMethods, isApiMethod } from './schemas/api';
 
-/** Wire frames used by every transport (Electron IPC, WebSocket). */
-export type ClientFrame = { kind: 'call'; id: number; method: ApiMethod; params?: unknown };
-export type ServerFrame =
-  | { kind: 'result'; id: number; result: unknown }
-  | { kind: 'error'; id: number; error: import('./errors').ErrorPayload }
-  | { kind: 'event'; event: TurnEvent };
+/** Wire frames of the API over every door (Electron IPC, WebSocket, in-process): the generic RPC's frames. */
+export type ClientFrame = RpcCallFrame<ApiMethod>;
+export type ServerFrame = RpcServerFrame<TurnEvent>;
 
-/** A client as the renderer and CLI see it: the API plus a subscription to turn events. */
+/**
+ * A client as the renderer and CLI see it: the API plus a subscription to turn events. `call` is typed by the
+ * contract: `call('conversations.get', { id })` resolves with a Conversation; a method without params takes none.
+ */
 export interface ReckonClient {
   call<M extends ApiMethod>(method: M, ...params: Parameters<ReckonApi[M]>): Promise<ApiResult<M>>;
   onTurnEvent(listener: (e: TurnEvent) => void): () => void;

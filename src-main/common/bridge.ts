@@ -1,25 +1,22 @@
 /**
- * The Electron preload bridge, as the renderer sees it (`window.reckon`).
- * Additive to api.ts: the bridge carries the same ApiMethod calls, but replies are plain data
- * (contextBridge and ipc drop custom Error fields, so errors travel as an ErrorPayload, never as a throw).
+ * The Electron preload bridge, as the renderer sees it (`window.reckon`): a port of the generic RPC
+ * (common/rpc) over two fixed IPC channels. Frames are plain data (contextBridge and IPC drop custom Error
+ * fields, so errors travel as an ErrorPayload inside an error frame, never as a throw).
  */
-import type { ApiMethod } from './api';
-import type { ErrorPayload } from './errors';
-import type { TurnEvent } from './events';
+import type { ClientFrame } from './api';
 
 /** IPC channel names, fixed: main accepts nothing else. */
 export const BridgeChannels = {
-  call: 'reckon:call',
-  event: 'reckon:event',
+  /** Both ways: call frames renderer -> main, reply and event frames main -> renderer. */
+  frame: 'reckon:frame',
   pickGguf: 'reckon:pick-gguf',
 } as const;
 
-export type BridgeReply = { ok: true; result: unknown } | { ok: false; error: ErrorPayload };
-
 export interface ReckonBridge {
-  call(method: ApiMethod, params?: unknown): Promise<BridgeReply>;
-  /** Subscribes to turn events; returns an unsubscribe function. */
-  onEvent(cb: (e: TurnEvent) => void): () => void;
+  /** Sends one call frame to the host. */
+  send(frame: ClientFrame): void;
+  /** Subscribes to frames from the host (replies and turn events); returns an unsubscribe function. */
+  onFrame(cb: (frame: unknown) => void): () => void;
   /** Opens a native file dialog for a .gguf; null when cancelled. */
   pickGguf(): Promise<string | null>;
 }

@@ -3,13 +3,13 @@
  * The engine is the only process that imports node-llama-cpp. It keeps at most one model loaded
  * and one context with a few sequences; the host tells it what to do.
  */
-import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { BackendChoice, BackendInfo, ModelInfo } from './types';
 import type { EngineTurnEvent } from './events';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Effort, Plan, StrategyName } from './controller/types';
 import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile } from './probe/types';
 import type { EmbeddingSpec, HiddenCounts, HiddenSegment } from './receipts/fingerprint';
+import type { RpcCallFrame, RpcServerFrame } from './rpc/types';
 
 /** One prior turn of history, as the engine needs it to format the prompt. */
 export interface HistoryItem {
@@ -191,7 +191,8 @@ export interface EngineMethods {
 }
 export type EngineMethod = keyof EngineMethods;
 
-export type HostToEngine = { kind: 'call'; id: number; method: EngineMethod; params: unknown };
+/** Host -> engine: a call frame of the generic RPC. */
+export type HostToEngine = RpcCallFrame<EngineMethod>;
 
 /**
  * Engine events: a generate request's TurnEvents (turnId = its requestId; load-progress of a plain `load` has
@@ -209,8 +210,5 @@ export function engineEventRequestId(e: EngineEvent): string | undefined {
   return id === '' ? undefined : id;
 }
 
-export type EngineToHost =
-  | { kind: 'ready'; pid: number }
-  | { kind: 'result'; id: number; result: unknown }
-  | { kind: 'error'; id: number; error: ErrorPayload }
-  | { kind: 'event'; event: EngineEvent };
+/** Engine -> host: the generic RPC's replies and events, plus 'ready' once the process can take calls. */
+export type EngineToHost = { kind: 'ready'; pid: number } | RpcServerFrame<EngineEvent>;

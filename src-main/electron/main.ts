@@ -1,9 +1,8 @@
-import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, nativeTheme, session, shell, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isApiMethod } from '../common/api';
-import { BridgeChannels, type BridgeReply } from '../common/bridge';
-import { ReckonError } from '../common/errors';
+import type { ServerFrame } from '../common/api';
+import { BridgeChannels } from '../common/bridge';
 import { createHost, repoRoot, type Host } from '../host/index';
 import { utilityEngineSpawner } from './engineChannel';
 import { GGUF_FILTERS, isTrustedSenderUrl, navigationDecision, withCsp, type AppLocation } from './security';
@@ -15,28 +14,65 @@ const location: AppLocation = devUrl ? { kind: 'dev', origin: devUrl } : { kind:
 let host: Host | null = null;
 let win: BrowserWindow | null = null;
 
-function fromTrustedSender(e: IpcMainInvokeEvent): boolean {
+function fromTrustedSender(e: IpcMainEvent | IpcMainInvokeEvent): boolean {
   // senderFrame is null when the frame navigated away or was destroyed before the message was handled.
   return isTrustedSenderUrl(e.senderFrame?.url, location) && e.senderFrame === e.sender.mainFrame;
 }
 
-function registerIpc(h: Host): void {
-  ipcMain.handle(BridgeChannels.call, async (e, method: unknown, params: unknown): Promise<BridgeReply> => {
-    if (!fromTrustedSender(e)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Refused: the request did not come from the Reckon window.' } };
-    if (!isApiMethod(method)) return { ok: false, error: { code: 'BAD_REQUEST', message: `Unknown method: ${String(method)}` } };
-    try {
-      return { ok: true, result: await h.call(method, params) };
-    } catch (err) {
-      return { ok: false, error: ReckonError.from(err).toPayload() };
+/** Frame listeners of the served windows, by their webContents. */
+const framePorts = new Map<WebContents, (frame: unknown) => void>();
+
+function registerIpc(): void {
+  ipcMain.on(BridgeChannels.frame, (e, frame: unknown) => {
+    const deliver = framePorts.get(e.sender);
+    if (!fromTrustedSender(e) || deliver === undefined) {
+      const raw = typeof frame === 'object' && frame !== null ? (frame as { id?: unknown }).id : undefined;
+      const id = typeof raw === 'number' && Number.isSafeInteger(raw) ? raw : 0;
+      const refused: ServerFrame = { kind: 'error', id, error: { code: 'UNAUTHORIZED', message: 'Refused: the request did not come from the Reckon window.' } };
+      if (!e.sender.isDestroyed()) e.sender.send(BridgeChannels.frame, refused);
+      return;
     }
+    deliver(frame);
   });
   ipcMain.handle(BridgeChannels.pickGguf, async (e): Promise<string | null> => {
     if (!fromTrustedSender(e) || !win) return null;
     const r = await dialog.showOpenDialog(win, { title: 'Import a GGUF model', properties: ['openFile'], filters: GGUF_FILTERS });
     return r.canceled ? null : (r.filePaths[0] ?? null);
   });
-  h.onTurnEvent((ev) => {
-    if (win && !win.isDestroyed()) win.webContents.send(BridgeChannels.event, ev);
+}
+
+/**
+ * Serves the API to one window over IPC: its calls go to the host's router, every turn event goes to it.
+ * Each page load gets a port of its own: a reloaded page numbers its calls from 1 again, so replies to the
+ * previous page's calls are dropped instead of settling the new page's calls of the same id.
+ */
+function serveWindow(h: Host, w: BrowserWindow): void {
+  const wc = w.webContents;
+  let live: object | null = null;
+  let stop: (() => void) | null = null;
+  const open = (): void => {
+    stop?.();
+    const page = {};
+    live = page;
+    stop = h.serve({
+      send: (f) => {
+        if (live === page && !wc.isDestroyed()) wc.send(BridgeChannels.frame, f);
+      },
+      onFrame: (cb) => {
+        framePorts.set(wc, cb);
+      },
+      // The window's end is handled below ('destroyed'): the server is told through `stop`.
+      onClose: () => undefined,
+    });
+  };
+  open();
+  wc.on('did-start-navigation', (details) => {
+    if (details.isMainFrame && !details.isSameDocument) open();
+  });
+  wc.once('destroyed', () => {
+    live = null;
+    stop?.();
+    framePorts.delete(wc);
   });
 }
 
@@ -96,11 +132,16 @@ async function start(): Promise<void> {
     shell: 'electron',
     spawnEngine: utilityEngineSpawner(join(__dirname, 'engine.js')),
   });
-  registerIpc(host);
+  const h = host;
+  registerIpc();
   win = createWindow();
+  serveWindow(h, win);
   win.on('closed', () => (win = null));
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) win = createWindow();
+    if (BrowserWindow.getAllWindows().length === 0) {
+      win = createWindow();
+      serveWindow(h, win);
+    }
   });
 }
 

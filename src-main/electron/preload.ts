@@ -1,18 +1,17 @@
-// Sandboxed preload: exposes exactly window.reckon = {call, onEvent, pickGguf} on three fixed channels.
+// Sandboxed preload: exposes exactly window.reckon = {send, onFrame, pickGguf} on two fixed channels.
 // It never hands ipcRenderer (or any Electron object) to the page.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import type { ApiMethod } from '../common/api';
-import { BridgeChannels, type BridgeReply, type ReckonBridge } from '../common/bridge';
-import type { TurnEvent } from '../common/events';
+import type { ClientFrame } from '../common/api';
+import { BridgeChannels, type ReckonBridge } from '../common/bridge';
 
 // common/bridge.ts is inlined by the bundler: a sandboxed preload can require only 'electron' at runtime.
 const bridge: ReckonBridge = {
-  call: (method: ApiMethod, params?: unknown) => ipcRenderer.invoke(BridgeChannels.call, method, params) as Promise<BridgeReply>,
-  onEvent: (cb: (e: TurnEvent) => void) => {
-    const listener = (_e: IpcRendererEvent, ev: TurnEvent) => cb(ev);
-    ipcRenderer.on(BridgeChannels.event, listener);
+  send: (frame: ClientFrame) => ipcRenderer.send(BridgeChannels.frame, frame),
+  onFrame: (cb: (frame: unknown) => void) => {
+    const listener = (_e: IpcRendererEvent, frame: unknown) => cb(frame);
+    ipcRenderer.on(BridgeChannels.frame, listener);
     return () => {
-      ipcRenderer.removeListener(BridgeChannels.event, listener);
+      ipcRenderer.removeListener(BridgeChannels.frame, listener);
     };
   },
   pickGguf: () => ipcRenderer.invoke(BridgeChannels.pickGguf) as Promise<string | null>,

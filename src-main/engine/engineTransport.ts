@@ -1,10 +1,8 @@
 import type { EngineToHost } from '../common/engineProtocol';
+import type { RpcPort } from '../common/rpc/types';
 
-/** The engine's link to its host, whichever way it was started. */
-export interface EngineTransport {
-  send(msg: EngineToHost): void;
-  onMessage(cb: (msg: unknown) => void): void;
-}
+/** The engine's link to its host, whichever way it was started: the port the engine's RPC server serves. */
+export type EngineTransport = RpcPort<EngineToHost>;
 
 /** Electron's utilityProcess port: messages arrive wrapped as `{data}`. */
 interface ParentPort {
@@ -21,7 +19,9 @@ export function createEngineTransport(): EngineTransport {
   if (port !== undefined) {
     return {
       send: (msg) => port.postMessage(msg),
-      onMessage: (cb) => port.on('message', (e) => cb(e.data)),
+      onFrame: (cb) => port.on('message', (e) => cb(e.data)),
+      // A utility process ends with its parent: there is no close to report.
+      onClose: () => undefined,
     };
   }
   const send = process.send?.bind(process);
@@ -32,7 +32,8 @@ export function createEngineTransport(): EngineTransport {
       send: (msg) => {
         if (process.connected) send(msg);
       },
-      onMessage: (cb) => process.on('message', cb),
+      onFrame: (cb) => process.on('message', cb),
+      onClose: (cb) => process.on('disconnect', () => cb()),
     };
   }
   throw new Error('The engine must be started as an Electron utility process or with child_process.fork.');

@@ -3,10 +3,11 @@ import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiMethod } from '../common/api';
-import type { ErrorCode } from '../common/errors';
+import type { ClientFrame, SendParams, ServerFrame } from '../common/api';
+import { ReckonError, type ErrorCode } from '../common/errors';
+import { createPortPair } from '../common/rpc/createPortPair';
 import type { TurnEvent } from '../common/events';
-import type { Conversation, ConversationSummary, ModelInfo, Notice, SystemInfo } from '../common/types';
+import type { Conversation } from '../common/types';
 import type { ReceiptExport } from '../common/receiptApi';
 import { MerkleTree, ReceiptProvider, fingerprintSegments, leafBytes, makeEmbeddingSpec, toHex, verifyReceipt } from '../common/receipts';
 import { createHost, type Host } from './index';
@@ -42,7 +43,7 @@ async function expectCode(p: Promise<unknown>, code: ErrorCode): Promise<void> {
 }
 
 /** Runs one turn and collects its events until done/error. */
-async function turn(h: Host, params: Record<string, unknown>, during?: (turnId: string) => void): Promise<{ turnId: string; conversationId: string; events: TurnEvent[] }> {
+async function turn(h: Host, params: SendParams, during?: (turnId: string) => void): Promise<{ turnId: string; conversationId: string; events: TurnEvent[] }> {
   const events: TurnEvent[] = [];
   let finish!: () => void;
   const ended = new Promise<void>((r) => { finish = r; });
@@ -52,11 +53,33 @@ async function turn(h: Host, params: Record<string, unknown>, during?: (turnId: 
     if (e.turnId === id && (e.type === 'done' || e.type === 'error')) finish();
     if (e.turnId === id && e.type === 'thought' && during) { during(id); during = undefined; }
   });
-  const r = (await h.call('chat.send', params)) as { turnId: string; conversationId: string };
+  const r = await h.call('chat.send', params);
   id = r.turnId;
   await ended;
   off();
   return { ...r, events: events.filter((e) => e.turnId === id) };
+}
+
+/**
+ * One call as a remote door makes it: a raw frame through `host.serve`, params unchecked by the compiler (what a
+ * WebSocket or IPC peer may send). Rejects with the reply's ReckonError.
+ */
+async function rawCall(h: Host, method: string, params: unknown): Promise<unknown> {
+  const link = createPortPair<ClientFrame, ServerFrame>();
+  const stop = h.serve(link.b);
+  try {
+    return await new Promise((resolve, reject) => {
+      link.a.onFrame((f) => {
+        const frame = f as ServerFrame;
+        if (frame.kind === 'result') resolve(frame.result);
+        else if (frame.kind === 'error') reject(ReckonError.fromPayload(frame.error));
+      });
+      link.a.send({ kind: 'call', id: 1, method: method as ClientFrame['method'], params });
+    });
+  } finally {
+    stop();
+    link.close();
+  }
 }
 
 describe('router', () => {
@@ -79,15 +102,18 @@ describe('router', () => {
       ['system.info', { x: 1 }],
       ['chat.stop', []],
     ];
-    for (const [m, p] of bad) await expectCode(h.call(m as ApiMethod, p), 'BAD_REQUEST');
+    for (const [m, p] of bad) await expectCode(rawCall(h, m, p), 'BAD_REQUEST');
+    // The in-process door goes through the same router: params the compiler was talked out of are still checked.
+    await expectCode(h.call('conversations.get', { id: 5 as unknown as string }), 'BAD_REQUEST');
+    await expect(rawCall(h, 'settings.get', undefined)).resolves.toMatchObject({ threads: 1 });
     await expectCode(h.call('conversations.get', { id: 'nope' }), 'CONVERSATION_NOT_FOUND');
   });
 
   it('settings: defaults, update, persisted', async () => {
     const h = await open();
-    expect(await h.call('settings.get', undefined)).toMatchObject({ threads: 1, maxTokens: 1024, backend: 'auto' });
+    expect(await h.call('settings.get')).toMatchObject({ threads: 1, maxTokens: 1024, backend: 'auto' });
     await h.call('settings.update', { maxTokens: 64, theme: 'dark' });
-    await h.call('models.list', undefined);
+    await h.call('models.list');
     const inits = engine.calls.filter((c) => c.method === 'init').length;
     await h.call('settings.update', { threads: 2 });
     expect(engine.calls.filter((c) => c.method === 'init')).toHaveLength(inits + 1);
@@ -95,14 +121,14 @@ describe('router', () => {
     await h.call('settings.update', { threads: 1 });
     await h.close();
     const h2 = await open();
-    expect(await h2.call('settings.get', undefined)).toMatchObject({ threads: 1, maxTokens: 64, theme: 'dark' });
+    expect(await h2.call('settings.get')).toMatchObject({ threads: 1, maxTokens: 64, theme: 'dark' });
   });
 });
 
 describe('models', () => {
   it('registers bundled models on start, imports, hides bundled and removes imported without deleting files', async () => {
     const h = await open();
-    const list = (await h.call('models.list', undefined)) as ModelInfo[];
+    const list = await h.call('models.list');
     expect(list).toHaveLength(1);
     expect(list[0]).toMatchObject({ bundled: true, name: 'reckon-arith' });
 
@@ -110,30 +136,30 @@ describe('models', () => {
     await writeFile(bogus, 'not a gguf');
     await expectCode(h.call('models.import', { path: bogus }), 'GGUF_INVALID');
     await expectCode(h.call('models.import', { path: join(dir, 'missing.gguf') }), 'MODEL_NOT_FOUND');
-    expect(await h.call('models.list', undefined)).toHaveLength(1);
+    expect(await h.call('models.list')).toHaveLength(1);
 
     const mine = join(dir, 'mine.gguf');
     await writeFile(mine, 'GGUF-user-model');
-    const imported = (await h.call('models.import', { path: mine })) as ModelInfo;
+    const imported = await h.call('models.import', { path: mine });
     expect(imported.bundled).toBe(false);
-    expect(await h.call('models.list', undefined)).toHaveLength(2);
+    expect(await h.call('models.list')).toHaveLength(2);
 
     await h.call('models.remove', { id: imported.id });
     await h.call('models.remove', { id: list[0]!.id });
-    expect(await h.call('models.list', undefined)).toHaveLength(0);
+    expect(await h.call('models.list')).toHaveLength(0);
     expect(await readFile(mine, 'utf8')).toBe('GGUF-user-model');
     expect(await readdir(modelsDir)).toContain('reckon-arith.gguf');
     // Hidden stays hidden after a restart; re-importing a bundled file shows it again.
     await h.close();
     const h2 = await open();
-    expect(await h2.call('models.list', undefined)).toHaveLength(0);
+    expect(await h2.call('models.list')).toHaveLength(0);
     await h2.call('models.import', { path: join(modelsDir, 'reckon-arith.gguf') });
-    expect(await h2.call('models.list', undefined)).toMatchObject([{ bundled: true }]);
+    expect(await h2.call('models.list')).toMatchObject([{ bundled: true }]);
   });
 
   it('re-inspects a bundled model replaced by a file of the same size (new weights, new sha256)', async () => {
     const h = await open();
-    const [before] = (await h.call('models.list', undefined)) as ModelInfo[];
+    const [before] = await h.call('models.list');
     await h.close();
     const path = join(modelsDir, 'reckon-arith.gguf');
     const old = await readFile(path);
@@ -142,7 +168,7 @@ describe('models', () => {
     await writeFile(path, updated);
     await utimes(path, new Date(), new Date(Date.now() + 5_000));
     const h2 = await open();
-    const [after] = (await h2.call('models.list', undefined)) as ModelInfo[];
+    const [after] = await h2.call('models.list');
     expect(after!.sizeBytes).toBe(before!.sizeBytes);
     expect(after!.sha256).not.toBe(before!.sha256);
     expect(after!.sha256).toBe(createHash('sha256').update(updated).digest('hex'));
@@ -154,7 +180,7 @@ describe('chat', () => {
     const h = await open();
     const t = await turn(h, { text: 'What is 37+48?' });
     expect(t.events.map((e) => e.type)).toEqual(['start', 'thought', 'thought', 'thought', 'thought-end', 'answer', 'answer', 'ledger', 'done']);
-    const conv = (await h.call('conversations.get', { id: t.conversationId })) as Conversation;
+    const conv = await h.call('conversations.get', { id: t.conversationId });
     expect(conv.title).toBe('What is 37+48?');
     expect(conv.messages[1]).toMatchObject({ role: 'assistant', text: 'The answer is 85.', status: 'done' });
     expect(conv.messages[1]!.thinking).toContain('7+8=15');
@@ -165,13 +191,13 @@ describe('chat', () => {
     const gen = engine.calls.filter((c) => c.method === 'generate');
     expect(gen[1]!.params).toMatchObject({ chatKey: t.conversationId, history: [{ role: 'user', text: 'What is 37+48?' }, { role: 'assistant', text: 'The answer is 85.' }], question: 'And 1+1?' });
 
-    const found = (await h.call('conversations.list', { query: 'answer is 85' })) as ConversationSummary[];
+    const found = await h.call('conversations.list', { query: 'answer is 85' });
     expect(found.map((c) => c.id)).toEqual([t.conversationId]);
     expect(await h.call('conversations.list', { query: 'zebra' })).toEqual([]);
     await h.call('conversations.rename', { id: t.conversationId, title: 'Sums' });
-    expect(await h.call('conversations.list', undefined)).toMatchObject([{ title: 'Sums', messageCount: 4 }]);
+    expect(await h.call('conversations.list')).toMatchObject([{ title: 'Sums', messageCount: 4 }]);
     await h.call('conversations.delete', { id: t.conversationId });
-    expect(await h.call('conversations.list', undefined)).toEqual([]);
+    expect(await h.call('conversations.list')).toEqual([]);
   });
 
   it('an engine crash mid-turn ends the turn as ENGINE_CRASHED with the partial text kept, and the next turn works', async () => {
@@ -188,7 +214,7 @@ describe('chat', () => {
 
     const t2 = await turn(h, { conversationId: t.conversationId, text: 'What is 37+48?' });
     expect(t2.events.at(-1)).toMatchObject({ type: 'done', status: 'done' });
-    const info = (await h.call('system.info', undefined)) as SystemInfo;
+    const info = await h.call('system.info');
     expect(info.engine).toMatchObject({ state: 'ready', restarts: 1 });
     expect(engine.spawned).toBe(2);
     expect(engine.calls.filter((c) => c.method === 'init')).toHaveLength(2);
@@ -200,14 +226,14 @@ describe('chat', () => {
     let conversationId = '';
     const t = await turn(h, { text: 'What is 37+48?' }, (turnId) => {
       void (async () => {
-        const conv = (await h.call('conversations.list', undefined)) as ConversationSummary[];
+        const conv = await h.call('conversations.list');
         conversationId = conv[0]!.id;
         await expectCode(h.call('chat.send', { conversationId, text: 'again' }), 'BUSY');
         await h.call('chat.stop', { turnId });
       })();
     });
     expect(t.events.at(-1)).toMatchObject({ type: 'done', status: 'stopped' });
-    const conv = (await h.call('conversations.get', { id: t.conversationId })) as Conversation;
+    const conv = await h.call('conversations.get', { id: t.conversationId });
     expect(conv.messages[1]!.status).toBe('stopped');
     expect(conv.messages[1]!.text).not.toBe('The answer is 85.');
   });
@@ -225,11 +251,11 @@ describe('chat', () => {
         if (e.turnId === id && (e.type === 'done' || e.type === 'error')) { off(); resolve(); }
       });
     });
-    const r = (await h.call('chat.send', { text: 'What is 37+48?' })) as { turnId: string; conversationId: string };
+    const r = await h.call('chat.send', { text: 'What is 37+48?' });
     id = r.turnId;
     await stopped;
-    await expect.poll(async () => ((await h.call('conversations.get', { id: r.conversationId })) as Conversation).messages[1]?.status).toBe('stopped');
-    const conv = (await h.call('conversations.get', { id: r.conversationId })) as Conversation;
+    await expect.poll(async () => (await h.call('conversations.get', { id: r.conversationId })).messages[1]?.status).toBe('stopped');
+    const conv = await h.call('conversations.get', { id: r.conversationId });
     expect(conv.messages[1]!.text).not.toBe('');
     engine.stepMs = 0;
     await turn(h, { conversationId: r.conversationId, text: 'And 1+1?' });
@@ -241,7 +267,7 @@ describe('chat', () => {
     const manifest = join(modelsDir, 'reckon-arith.reckon.json');
     await writeFile(manifest, JSON.stringify({ historyTurns: 1, pdrWorkspace: 'candidates' }));
     const h = await open();
-    const [bundled] = (await h.call('models.list', undefined)) as ModelInfo[];
+    const [bundled] = await h.call('models.list');
     expect(bundled!.historyTurns).toBe(1);
     expect(bundled!.pdrWorkspace).toBe('candidates');
     const first = await turn(h, { text: 'What is 1+1?' });
@@ -263,7 +289,7 @@ describe('chat', () => {
     await utimes(manifest, new Date(), new Date(Date.now() + 10_000));
     await turn(h, { conversationId: first.conversationId, text: 'What is 5+5?' });
     expect((lastHistory() as unknown[]).length).toBe(8);
-    expect(((await h.call('models.list', undefined)) as ModelInfo[])[0]!.historyTurns).toBeNull();
+    expect((await h.call('models.list'))[0]!.historyTurns).toBeNull();
     expect(lastParams()['pdrWorkspace']).toBe('summary');
   });
 
@@ -276,7 +302,7 @@ describe('chat', () => {
     await turn(h, { text: 'long one' }, () => {
       setTimeout(() => {
         void (async () => {
-          const [c] = (await h.call('conversations.list', undefined)) as ConversationSummary[];
+          const [c] = await h.call('conversations.list');
           snapshot = JSON.parse(await readFile(file(c!.id), 'utf8')) as Conversation;
         })();
       }, 1000);
@@ -291,7 +317,7 @@ describe('chat', () => {
     await writeFile(file(mid.id), JSON.stringify(mid));
     await h.close();
     const h2 = await open();
-    const back = (await h2.call('conversations.get', { id: mid.id })) as Conversation;
+    const back = await h2.call('conversations.get', { id: mid.id });
     expect(back.messages[1]!.status).toBe('interrupted');
   });
 
@@ -302,13 +328,13 @@ describe('chat', () => {
     await h.close();
     await writeFile(join(dir, 'data', 'conversations', `${a.conversationId}.json`), '\u0000garbage{{{');
     const h2 = await open();
-    const list = (await h2.call('conversations.list', undefined)) as ConversationSummary[];
+    const list = await h2.call('conversations.list');
     expect(list.map((c) => c.id)).toEqual([b.conversationId]);
-    const notices = (await h2.call('system.notices', undefined)) as Notice[];
+    const notices = await h2.call('system.notices');
     expect(notices).toHaveLength(1);
     expect(notices[0]!.message).toContain(`Conversation file ${a.conversationId}.json was unreadable and was set aside`);
     await h2.call('system.dismissNotice', { id: notices[0]!.id });
-    expect(await h2.call('system.notices', undefined)).toEqual([]);
+    expect(await h2.call('system.notices')).toEqual([]);
     const t = await turn(h2, { conversationId: b.conversationId, text: 'still works' });
     expect(t.events.at(-1)!.type).toBe('done');
   });
@@ -321,7 +347,7 @@ describe('receipts', () => {
     expect(engine.calls.map((c) => c.method)).not.toContain('embeddingRows');
     const gen = engine.calls.filter((c) => c.method === 'generate');
     expect(gen).toHaveLength(1);
-    const [model] = (await h.call('models.list', undefined)) as ModelInfo[];
+    const [model] = await h.call('models.list');
     // What the host asks for up front: the probe file (none here) and the receipt's spec input.
     expect(gen[0]!.params).toMatchObject({ probePath: null, receipt: { modelSha256: model!.sha256 } });
     expect(gen[0]!.params).not.toHaveProperty('difficulty');
@@ -339,7 +365,7 @@ describe('receipts', () => {
     const leaves = Array.from({ length: fp.leafCount }, (_, i) => fp.leaves.subarray(i * lb, (i + 1) * lb));
     expect(m.receipt!.root).toBe(toHex(MerkleTree.fromLeaves(leaves).root()));
     expect(m.receipt!.blockCount).toBe(fp.blocks.length);
-    const info = (await h.call('system.info', undefined)) as SystemInfo;
+    const info = await h.call('system.info');
     expect(await verifyReceipt(m.receipt, { trustedPublicKey: info.receiptPublicKey })).toMatchObject({ ok: true });
     // The stored provider store answers challenges for it (its leaves rebuild the signed root).
     const exp = (await h.call('receipts.get', { messageId: m.id, includeStore: true })) as ReceiptExport;

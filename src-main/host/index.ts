@@ -4,7 +4,11 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ClientFrame, ReckonApi, ServerFrame } from '../common/api';
 import type { TurnEvent } from '../common/events';
+import { createPortPair } from '../common/rpc/createPortPair';
+import { RpcClient } from '../common/rpc/RpcClient';
+import { RpcServer } from '../common/rpc/RpcServer';
 import type { SystemInfo } from '../common/types';
 import { appVersion, defaultUserDataDir, repoRoot } from './paths';
 import { createRouter } from './router';
@@ -124,10 +128,21 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'receipts.audit': async (p) => receipts.audit(p),
   });
 
+  // Every door, the in-process one included, is a client of this one server: the same frames, the same router.
+  const server = new RpcServer<TurnEvent>(call);
+  c.onTurnEvent((e) => server.emit(e));
+  const link = createPortPair<ClientFrame, ServerFrame>();
+  server.serve(link.b);
+  const client = new RpcClient<ReckonApi, TurnEvent>({
+    onListenerError: (err) => process.stderr.write(`reckon: turn event listener failed: ${(err as Error).message}\n`),
+  });
+  client.connect(link.a);
+
   let closing: Promise<void> | null = null;
   return {
-    call: (method, params) => call(method, params),
-    onTurnEvent: (listener: (e: TurnEvent) => void) => c.onTurnEvent(listener),
+    call: (method, ...params) => client.call(method, ...params),
+    onTurnEvent: (listener) => client.onEvent(listener),
+    serve: (port) => server.serve(port),
     close: () => {
       closing ??= (async () => {
         await Promise.race([Promise.all([c.stopAll(), probes.stopAll()]), new Promise((r) => setTimeout(r, 3000))]);

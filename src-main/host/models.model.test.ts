@@ -8,7 +8,6 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ModelInfo } from '../common/types';
 import { createHost, engineEntryPath, repoRoot, type Host } from './index';
 
 const fixtures = resolve(repoRoot(), '../shared/fixtures/gguf');
@@ -30,7 +29,7 @@ afterAll(async () => {
 
 describe('model registry (real engine)', () => {
   it('registers bundled models, refuses a bad import, hides instead of deleting', async () => {
-    const list = (await host.call('models.list', undefined)) as ModelInfo[];
+    const list = await host.call('models.list');
     const names = list.map((m) => m.path.split('/').pop()).sort();
     expect(names).toEqual(['llama-2-tiny-random.gguf', 'stories260K.gguf']);
     for (const m of list) {
@@ -43,11 +42,11 @@ describe('model registry (real engine)', () => {
     const bad = join(dir, 'bad.gguf');
     await writeFile(bad, Buffer.from('GGUF\u0003\u0000\u0000\u0000 truncated header'));
     await expect(host.call('models.import', { path: bad })).rejects.toMatchObject({ code: expect.stringMatching(/^GGUF_/) });
-    expect(await host.call('models.list', undefined)).toHaveLength(2);
+    expect(await host.call('models.list')).toHaveLength(2);
 
     const stories = list.find((m) => m.path.endsWith('stories260K.gguf'))!;
     await host.call('models.remove', { id: stories.id });
-    expect(await host.call('models.list', undefined)).toHaveLength(1);
+    expect(await host.call('models.list')).toHaveLength(1);
     expect(existsSync(stories.path)).toBe(true);
   });
 });

@@ -8,9 +8,10 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SendParams } from '../common/api';
 import type { TurnEvent } from '../common/events';
 import { ledgerAddsUp } from '../common/ledger';
-import type { Conversation, SystemInfo } from '../common/types';
+import type { Conversation } from '../common/types';
 import { createHost, engineEntryPath, repoRoot, type Host } from './index';
 
 const fixture = resolve(repoRoot(), '../shared/fixtures/gguf/stories260K.gguf');
@@ -30,7 +31,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-function runTurn(params: Record<string, unknown>, onEvent?: (e: TurnEvent) => void): Promise<{ conversationId: string; events: TurnEvent[] }> {
+function runTurn(params: SendParams, onEvent?: (e: TurnEvent) => void): Promise<{ conversationId: string; events: TurnEvent[] }> {
   return new Promise((resolveTurn, reject) => {
     const events: TurnEvent[] = [];
     let id: string | null = null;
@@ -46,9 +47,8 @@ function runTurn(params: Record<string, unknown>, onEvent?: (e: TurnEvent) => vo
       else if (e.turnId === id) handle(e, conv);
     });
     host.call('chat.send', params).then((r) => {
-      const rr = r as { turnId: string; conversationId: string };
-      id = rr.turnId;
-      conv = rr.conversationId;
+      id = r.turnId;
+      conv = r.conversationId;
       for (const e of early) if (e.turnId === id) handle(e, conv);
     }, reject);
   });
@@ -60,8 +60,8 @@ describe('engine supervision (real engine)', () => {
     const first = await runTurn({ text: 'Once upon a time', modelPath: fixture, maxTokens: 4000 }, (e) => {
       if (e.type === 'answer' && !killed) {
         killed = true;
-        void host.call('system.info', undefined).then((info) => {
-          const pid = (info as SystemInfo).engine.pid;
+        void host.call('system.info').then((info) => {
+          const pid = info.engine.pid;
           if (pid) process.kill(pid, 'SIGABRT');
         });
       }
@@ -83,7 +83,7 @@ describe('engine supervision (real engine)', () => {
     if (done.type !== 'done') return;
     expect(done.message.text.length).toBeGreaterThan(0);
     expect(ledgerAddsUp(done.message.ledger!)).toBe(true);
-    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    const info = await host.call('system.info');
     expect(info.engine.state).toBe('ready');
     expect(info.engine.restarts).toBe(1);
     expect(info.backend?.threads).toBe(1);
@@ -102,7 +102,7 @@ describe('engine supervision (real engine)', () => {
     if (last.type !== 'done') return;
     expect(last.message.text.length).toBeGreaterThan(0);
     expect(last.message.ledger!.visible).toBeLessThan(4000);
-    const conv = (await host.call('conversations.get', { id: t.conversationId })) as Conversation;
+    const conv = await host.call('conversations.get', { id: t.conversationId });
     expect(conv.messages[1]!.status).toBe('stopped');
   });
 });
@@ -138,7 +138,7 @@ describe('a killed front door', () => {
 
     const h2 = await createHost({ userDataDir: home, modelsDir: join(dir, 'models'), shell: 'cli' });
     try {
-      const back = (await h2.call('conversations.get', { id: onDisk.id })) as Conversation;
+      const back = await h2.call('conversations.get', { id: onDisk.id });
       expect(back.messages[1]!.status).toBe('interrupted');
       expect(back.messages[1]!.text).toBe(onDisk.messages[1]!.text);
     } finally {

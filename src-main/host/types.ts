@@ -1,6 +1,6 @@
-import type { ApiMethod } from '../common/api';
+import type { ReckonClient, ServerFrame } from '../common/api';
 import type { EngineToHost, HostToEngine } from '../common/engineProtocol';
-import type { TurnEvent } from '../common/events';
+import type { RpcPort } from '../common/rpc/types';
 
 /** One running engine process, as the host sees it (child_process.fork or Electron utilityProcess). */
 export interface EngineChannel {
@@ -24,10 +24,17 @@ export interface HostOptions {
   spawnEngine?: EngineSpawner;
 }
 
-export interface Host {
-  /** Validates params and dispatches; throws ReckonError (BAD_REQUEST for unknown methods or bad params). */
-  call(method: ApiMethod, params: unknown): Promise<unknown>;
-  onTurnEvent(listener: (e: TurnEvent) => void): () => void;
+/**
+ * The host as its front doors see it. In process (CLI, tools, tests) it is a typed client of the API, like the
+ * renderer's: `call('models.list')` resolves with ModelInfo[]. Remote doors (WebSocket, Electron IPC) hand it a
+ * port with `serve`; their frames are untrusted and go through the same router.
+ */
+export interface Host extends ReckonClient {
+  /**
+   * Serves the API over a port: each call frame is validated by the router (BAD_REQUEST for unknown methods,
+   * bad params or malformed frames) and answered; every turn event goes out. Returns a function that stops serving.
+   */
+  serve(port: RpcPort<ServerFrame>): () => void;
   /** Stops running turns, waits for pending writes, stops the engine. Safe to call twice. */
   close(): Promise<void>;
 }

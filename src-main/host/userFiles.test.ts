@@ -6,11 +6,11 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiMethod } from '../common/api';
+import type { ApiMethod, ApiResult, ReckonApi } from '../common/api';
 import type { EngineInitParams } from '../common/engineProtocol';
 import type { TurnEvent } from '../common/events';
 import type { ReceiptExport } from '../common/receiptApi';
-import type { Conversation, ModelInfo, Notice, SystemInfo } from '../common/types';
+import type { Conversation } from '../common/types';
 import { createHost, type Host } from './index';
 import { machineKey } from './store/threadCache';
 import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
@@ -51,7 +51,7 @@ async function reopen(): Promise<Host> {
   return open();
 }
 
-const call = <T>(h: Host, method: ApiMethod, params?: unknown): Promise<T> => h.call(method, params) as Promise<T>;
+const call = <M extends ApiMethod>(h: Host, method: M, ...params: Parameters<ReckonApi[M]>): Promise<ApiResult<M>> => h.call(method, ...params);
 
 /** Runs one turn to its end; returns the conversation it was stored in. */
 async function turn(h: Host, text: string): Promise<Conversation> {
@@ -63,12 +63,12 @@ async function turn(h: Host, text: string): Promise<Conversation> {
     seen.push(e);
     if (id !== '' && e.turnId === id && (e.type === 'done' || e.type === 'error')) finish();
   });
-  const r = await call<{ turnId: string; conversationId: string }>(h, 'chat.send', { text });
+  const r = await call(h, 'chat.send', { text });
   id = r.turnId;
   if (seen.some((e) => e.turnId === id && (e.type === 'done' || e.type === 'error'))) finish();
   await ended;
   off();
-  return call<Conversation>(h, 'conversations.get', { id: r.conversationId });
+  return call(h, 'conversations.get', { id: r.conversationId });
 }
 
 async function asideIn(folder: string, name: string): Promise<string[]> {
@@ -106,14 +106,14 @@ describe('receipts on disk', () => {
     await expect(h.call('receipts.get', { messageId: 'm-shape' })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     expect(await asideIn(join(data, 'receipts'), 'm-bad.json')).toHaveLength(1);
     expect(await asideIn(join(data, 'receipts'), 'm-shape.json')).toHaveLength(1);
-    const notices = await call<Notice[]>(h, 'system.notices');
+    const notices = await call(h, 'system.notices');
     expect(notices.map((n) => n.message)).toEqual([
       expect.stringMatching(/^Receipt file m-bad\.json was unreadable and was set aside \(as m-bad\.json\.corrupt-.*Other receipts are unaffected/),
       expect.stringMatching(/^Receipt file m-shape\.json was unreadable/),
     ]);
     // Set aside once: afterwards the receipt is simply not there.
     await expect(h.call('receipts.get', { messageId: 'm-bad' })).rejects.toMatchObject({ code: 'RECEIPT_NOT_FOUND' });
-    const good = await call<ReceiptExport>(h, 'receipts.get', { messageId: 'm-good' });
+    const good = await call(h, 'receipts.get', { messageId: 'm-good' });
     expect(good).toMatchObject({ messageId: 'm-good', question: 'q' });
     expect(good.store).toBeUndefined();
     expect((await turn(h, 'Still there?')).messages).toHaveLength(2);
@@ -122,18 +122,18 @@ describe('receipts on disk', () => {
 
 describe('the signing key on disk', () => {
   it('a corrupt key file is set aside with a notice and a new key is made', async () => {
-    const first = await call<SystemInfo>(await open(), 'system.info');
+    const first = await call(await open(), 'system.info');
     expect(first.receiptPublicKey).toMatch(/^[0-9a-f]{64}$/);
     // The same key on the next start.
-    expect((await call<SystemInfo>(await reopen(), 'system.info')).receiptPublicKey).toBe(first.receiptPublicKey);
+    expect((await call(await reopen(), 'system.info')).receiptPublicKey).toBe(first.receiptPublicKey);
     await host!.close();
     await writeFile(join(data, 'receipt-key.json'), 'garbage');
     const h = await reopen();
-    const info = await call<SystemInfo>(h, 'system.info');
+    const info = await call(h, 'system.info');
     expect(info.receiptPublicKey).toMatch(/^[0-9a-f]{64}$/);
     expect(info.receiptPublicKey).not.toBe(first.receiptPublicKey);
     expect(await asideIn(data, 'receipt-key.json')).toHaveLength(1);
-    const notices = await call<Notice[]>(h, 'system.notices');
+    const notices = await call(h, 'system.notices');
     expect(notices.map((n) => n.message)).toEqual([expect.stringMatching(/receipt signing key .*a new key was made.*can no longer be re-signed/)]);
     expect((await turn(h, 'Signed?')).messages).toHaveLength(2);
   });
@@ -142,13 +142,13 @@ describe('the signing key on disk', () => {
 describe('probes on disk', () => {
   it('a corrupt probe file is set aside with a notice; the model answers with the fallback plan', async () => {
     const h = await open();
-    const [model] = await call<ModelInfo[]>(h, 'models.list');
+    const [model] = await call(h, 'models.list');
     await mkdir(join(data, 'probes'));
     await writeFile(join(data, 'probes', `${model!.sha256}.json`), '{"version":1,"weights":');
-    const status = await call<{ source: string | null; report: unknown }>(h, 'probe.status', {});
+    const status = await call(h, 'probe.status', {});
     expect(status).toMatchObject({ source: null, report: null });
     expect(await asideIn(join(data, 'probes'), `${model!.sha256}.json`)).toHaveLength(1);
-    const notices = await call<Notice[]>(h, 'system.notices');
+    const notices = await call(h, 'system.notices');
     expect(notices.map((n) => n.message)).toEqual([expect.stringMatching(/^Probe file .* was unreadable and was set aside .*fallback plan/)]);
     const conv = await turn(h, 'What is 2+2?');
     expect(conv.messages.at(-1)).toMatchObject({ role: 'assistant', status: 'done' });
@@ -160,7 +160,7 @@ describe('probes on disk', () => {
 
 describe('the thread cache', () => {
   const load = async (h: Host): Promise<unknown> => {
-    const [m] = await call<ModelInfo[]>(h, 'models.list');
+    const [m] = await call(h, 'models.list');
     return call(h, 'models.load', { id: m!.id });
   };
   const inits = (): EngineInitParams[] => engine.calls.filter((c) => c.method === 'init').map((c) => c.params as EngineInitParams);
@@ -187,7 +187,7 @@ describe('the thread cache', () => {
     expect(await load(h)).toMatchObject({ threadsSource: 'measured' });
     expect(inits()).toEqual([{ backend: 'auto', threads: null, cachedThreads: null }]);
     expect(await asideIn(data, 'threads-cache.json')).toHaveLength(1);
-    const notices = await call<Notice[]>(h, 'system.notices');
+    const notices = await call(h, 'system.notices');
     expect(notices.map((n) => n.message)).toEqual([expect.stringMatching(/^The thread cache threads-cache\.json was unreadable .*measured again/)]);
     expect((await turn(h, 'Works?')).messages).toHaveLength(2);
     await host!.close();

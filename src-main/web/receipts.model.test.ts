@@ -8,10 +8,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StrategyName } from '../common/controller/types';
 import type { TurnEvent } from '../common/events';
 import { overheadTotal } from '../common/ledger';
-import type { AuditReport, ReceiptExport } from '../common/receiptApi';
-import type { Message, SystemInfo } from '../common/types';
+import type { ReceiptExport } from '../common/receiptApi';
+import type { Message } from '../common/types';
 import { startWebServer, type WebServer } from './server';
 import { createHost, engineEntryPath, repoRoot, type Host } from '../host/index';
 
@@ -33,7 +34,7 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-async function turn(text: string, strategy?: string): Promise<Message> {
+async function turn(text: string, strategy?: StrategyName): Promise<Message> {
   return new Promise<Message>((resolve, reject) => {
     const off = host.onTurnEvent((e: TurnEvent) => {
       if (e.type === 'done') { off(); resolve(e.message); }
@@ -45,14 +46,14 @@ async function turn(text: string, strategy?: string): Promise<Message> {
 
 describe('receipts on the bundled model', () => {
   it('parallel drafting turns (PDR, short-m@k) get receipts over every draft and workspace token, and honest ones audit clean', async () => {
-    for (const strategy of ['pdr', 'short-m@k']) {
+    for (const strategy of ['pdr', 'short-m@k'] as const) {
       const m = await turn('What is 512+389?', strategy);
       expect(m.receiptError, strategy).toBeUndefined();
       const r = m.receipt!;
       expect(m.ledger!.overhead.draft, strategy).toBeGreaterThan(0);
       expect(r.treeSize, strategy).toBe(m.ledger!.thinking + overheadTotal(m.ledger!));
       expect(r.counts.overhead, strategy).toEqual(m.ledger!.overhead);
-      const audit = (await host.call('receipts.audit', { messageId: m.id })) as AuditReport;
+      const audit = await host.call('receipts.audit', { messageId: m.id });
       expect(audit.ok, `${strategy}: ${JSON.stringify(audit.checks.filter((c) => !c.passed))}`).toBe(true);
     }
   }, 120_000);
@@ -67,20 +68,20 @@ describe('receipts on the bundled model', () => {
     expect(m.difficulty?.source).toBe('probe');
     expect(m.ledger!.overhead.probe).toBeGreaterThan(0);
     expect(r.counts.overhead.probe).toBe(m.ledger!.overhead.probe);
-    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    const info = await host.call('system.info');
     expect(r.publicKey).toBe(info.receiptPublicKey);
 
-    const local = (await host.call('receipts.audit', { messageId: m.id })) as AuditReport;
+    const local = await host.call('receipts.audit', { messageId: m.id });
     expect(local.ok, JSON.stringify(local.checks.filter((c) => !c.passed))).toBe(true);
     expect(local.treeSize).toBe(r.treeSize);
-    const conv = (await host.call('conversations.list', undefined)) as { id: string }[];
-    const stored = (await host.call('conversations.get', { id: conv[0]!.id })) as { messages: Message[] };
+    const conv = await host.call('conversations.list', undefined);
+    const stored = await host.call('conversations.get', { id: conv[0]!.id });
     expect(stored.messages.find((x) => x.id === m.id)?.audit?.ok).toBe(true);
 
     // Export with the store: a tampered count fails, whatever the provider answers.
-    const exp = (await host.call('receipts.get', { messageId: m.id, includeStore: true })) as ReceiptExport;
+    const exp = await host.call('receipts.get', { messageId: m.id, includeStore: true });
     const forged: ReceiptExport = { ...exp, receipt: { ...exp.receipt, treeSize: r.treeSize + 5, counts: { ...r.counts, thinking: r.counts.thinking + 5, hidden: r.counts.hidden + 5 } } };
-    const bad = (await host.call('receipts.audit', { export: forged })) as AuditReport;
+    const bad = await host.call('receipts.audit', { export: forged });
     expect(bad.ok).toBe(false);
 
     // Over real HTTP: the token is required; the public export carries no provider store.
@@ -91,7 +92,7 @@ describe('receipts on the bundled model', () => {
     expect(pub.receipt.root).toBe(r.root);
     const unknown = await fetch(`${base}/audit/challenge?token=${web.token}`, { method: 'POST', body: JSON.stringify({ version: 1, turnId: 'nope', root: r.root, treeSize: 1, indices: [0], nonce: 'aa' }) });
     expect(unknown.status).toBe(404);
-    const remote = (await host.call('receipts.audit', { messageId: m.id, remote: web.url })) as AuditReport;
+    const remote = await host.call('receipts.audit', { messageId: m.id, remote: web.url });
     expect(remote.ok, JSON.stringify(remote.checks.filter((c) => !c.passed))).toBe(true);
     expect(remote.summary.via).toBe(base);
   }, 120_000);

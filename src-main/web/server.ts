@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerFrame } from '../common/api';
+import type { AuditChallenge } from '../common/receipts/types';
 import { ReckonError } from '../common/errors';
 import type { Host } from '../host/index';
 
@@ -133,7 +134,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     };
     const m = /^\/audit\/receipt\/([A-Za-z0-9-]{1,100})$/.exec(url.pathname);
     if (m !== null && req.method === 'GET') {
-      return o.host.call('receipts.get', { messageId: m[1] }).then((r) => json(200, r), fail);
+      return o.host.call('receipts.get', { messageId: m[1] ?? '' }).then((r) => json(200, r), fail);
     }
     if (url.pathname === '/audit/challenge' && req.method === 'POST') {
       const chunks: Buffer[] = [];
@@ -151,7 +152,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       }
       const turnId = (body as { turnId?: unknown } | null)?.turnId;
       if (typeof turnId !== 'string') return json(400, { error: { code: 'BAD_REQUEST', message: 'The challenge needs a turnId.' } });
-      return o.host.call('receipts.challenge', { messageId: turnId, challenge: body }).then((r) => json(200, r), fail);
+      // The body is only known to be JSON here: the router checks its shape (BAD_REQUEST) like any call's params.
+      return o.host.call('receipts.challenge', { messageId: turnId, challenge: body as AuditChallenge }).then((r) => json(200, r), fail);
     }
     return refuse(res, m !== null || url.pathname === '/audit/challenge' ? 405 : 404, 'Not found.');
   };
@@ -174,37 +176,32 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const send = (ws: WebSocket, f: ServerFrame): void => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
-  };
-
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
+    const send = (f: ServerFrame): void => {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(f));
+    };
+    // One port per socket: the host's RPC server answers its calls (the router validates them) and sends it
+    // every turn event; text that is not JSON is answered here, as the server never sees it.
+    o.host.serve({
+      send,
+      onFrame: (cb) => ws.on('message', (data, isBinary) => {
+        let frame: unknown;
+        try {
+          if (isBinary) throw new Error('binary');
+          frame = JSON.parse(data.toString());
+        } catch {
+          return send({ kind: 'error', id: 0, error: { code: 'BAD_REQUEST', message: 'Frames must be JSON text.' } });
+        }
+        cb(frame);
+      }),
+      onClose: (cb) => {
+        ws.on('close', () => cb());
+        ws.on('error', () => cb());
+      },
+    });
     ws.on('close', () => clients.delete(ws));
     ws.on('error', () => clients.delete(ws));
-    ws.on('message', (data, isBinary) => {
-      let frame: unknown;
-      try {
-        if (isBinary) throw new Error('binary');
-        frame = JSON.parse(data.toString());
-      } catch {
-        return send(ws, { kind: 'error', id: 0, error: { code: 'BAD_REQUEST', message: 'Frames must be JSON text.' } });
-      }
-      const f = frame as { kind?: unknown; id?: unknown; method?: unknown; params?: unknown };
-      const id = typeof f?.id === 'number' && Number.isSafeInteger(f.id) ? f.id : 0;
-      if (typeof frame !== 'object' || frame === null || f.kind !== 'call' || typeof f.id !== 'number' || typeof f.method !== 'string') {
-        return send(ws, { kind: 'error', id, error: { code: 'BAD_REQUEST', message: 'Expected {kind: "call", id: number, method: string, params?}.' } });
-      }
-      o.host.call(f.method as never, f.params).then(
-        (result) => send(ws, { kind: 'result', id, result: result ?? null }),
-        (err: unknown) => send(ws, { kind: 'error', id, error: ReckonError.from(err).toPayload() }),
-      );
-    });
-  });
-
-  const off = o.host.onTurnEvent((event) => {
-    const msg = JSON.stringify({ kind: 'event', event } satisfies ServerFrame);
-    for (const ws of clients) if (ws.readyState === ws.OPEN) ws.send(msg);
   });
 
   await new Promise<void>((resolveListen, reject) => {
@@ -223,7 +220,6 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     token,
     close: () => {
       closing ??= new Promise<void>((r) => {
-        off();
         for (const ws of clients) ws.terminate();
         wss.close();
         server.close(() => r());

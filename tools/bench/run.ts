@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHost } from '../../src-main/host';
 import type { TurnEvent } from '../../src-main/common/events';
-import type { Message, SystemInfo } from '../../src-main/common/types';
+import { mergeControllerSettings } from '../../src-main/common/controller/defaults';
+import type { Message } from '../../src-main/common/types';
 import { bareDecode } from './bareDecode';
 import { bundledModelPath, modelsDir } from '../model/reckonArith';
 
@@ -35,7 +36,7 @@ async function reckonDecode(mode: 'long' | 'controller' = 'long') {
     await host.call('settings.update', { threads: THREADS, temperature: 0 });
     if (mode === 'controller') {
       const open = { budgetFraction: null, earlyExitThreshold: null };
-      await host.call('settings.update', { controller: { strategies: { easy: open, normal: open, hard: open } } });
+      await host.call('settings.update', { controller: mergeControllerSettings({ strategies: { easy: open, normal: open, hard: open } }) });
     }
     let tokens = 0, seconds = 0, ttft = 0;
     for (let r = 0; r <= RUNS; r++) {
@@ -55,7 +56,7 @@ async function reckonDecode(mode: 'long' | 'controller' = 'long') {
       const generated = (msg.ledger?.thinking ?? 0) + (msg.ledger?.visible ?? 0);
       tokens += generated - 1; seconds += (t1 - first) / 1000; ttft += first - t0;
     }
-    const info = (await host.call('system.info', undefined)) as SystemInfo;
+    const info = await host.call('system.info');
     const rss = info.engine.pid ? rssMiB(info.engine.pid) : NaN;
     return { tokens, seconds, tokensPerSecond: tokens / seconds, ttftMs: ttft / RUNS, engineRssMiB: rss };
   } finally {

@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EvalCommandOptions } from '../../src-main/cli/toolCommands';
-import type { ModelInfo } from '../../src-main/common/types';
 import { createHost, repoRoot } from '../../src-main/host/index';
 import { displayPath, reportDir } from '../reportDir';
 import { configsFor } from './configs';
@@ -40,7 +39,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const host = await createHost({ userDataDir: home, modelsDir: join(root, 'models'), shell: 'cli' });
   try {
     await host.call('settings.update', { threads: o.threads ?? 1 });
-    const models = (await host.call('models.list', undefined)) as ModelInfo[];
+    const models = await host.call('models.list');
     const model = o.modelPath !== undefined ? models.find((m) => m.path === o.modelPath) : models.find((m) => m.path.endsWith('reckon-arith.gguf')) ?? models[0];
     const base = o.modelPath !== undefined ? { modelPath: o.modelPath } : model !== undefined ? { modelId: model.id } : {};
     const results = await runEval({

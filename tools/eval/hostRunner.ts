@@ -22,7 +22,7 @@ export function hostRunner(host: Host, base: Pick<SendParams, 'modelId' | 'model
       else if (e.turnId === turnId) handle(e);
     });
     try {
-      const r = (await host.call('chat.send', { ...base, text: q.question, strategy: c.strategy, effort: c.effort, seed })) as { turnId: string };
+      const r = await host.call('chat.send', { ...base, text: q.question, strategy: c.strategy, effort: c.effort, seed });
       turnId = r.turnId;
       for (const e of early.splice(0)) if (e.turnId === turnId) handle(e);
       const m = await ended;

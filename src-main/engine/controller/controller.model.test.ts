@@ -22,7 +22,7 @@ function gen(p: Partial<GenerateParams>): Promise<GenerateResult & { requestId: 
     requestId, chatKey: requestId, modelPath: bundled, systemPrompt: '', history: [], question: 'What is 37+48?',
     maxTokens: 300, temperature: 0, thinkingBudget: null, seed: 7, ...p,
   };
-  return engine.call('generate', params).then((r) => ({ ...(r as GenerateResult), requestId }));
+  return engine.call('generate', params).then((r) => ({ ...r, requestId }));
 }
 const eventsOf = (id: string): EngineEvent[] => engine.events.filter((e) => engineEventRequestId(e) === id);
 

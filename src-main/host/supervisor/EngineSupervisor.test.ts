@@ -16,7 +16,7 @@ describe('EngineSupervisor with a forked process', () => {
       await sup.start();
       expect(sup.state).toBe('ready');
       expect(sup.backend?.active).toBe('cpu');
-      const info = (await sup.call('info', {})) as unknown as { env: string[] };
+      const info = (await sup.call('info')) as unknown as { env: string[] };
       expect(info.env).not.toContain('RECKON_TEST_SECRET');
       expect(info.env).toContain('PATH');
       const pid1 = sup.pid!;
@@ -30,7 +30,7 @@ describe('EngineSupervisor with a forked process', () => {
       expect(events.length).toBeGreaterThanOrEqual(3);
       expect(sup.restarts).toBe(1);
       // The next call waits for the restarted engine.
-      const again = (await sup.call('info', {})) as unknown as { backend: unknown };
+      const again = (await sup.call('info')) as unknown as { backend: unknown };
       expect(again.backend).toBeTruthy();
       expect(sup.pid).not.toBe(pid1);
       expect(sup.state).toBe('ready');
@@ -49,14 +49,14 @@ describe('EngineSupervisor with a forked process', () => {
       return { pid: null, send() {}, onMessage() {}, onExit(cb) { exit = cb; }, kill() {} };
     };
     const sup = new EngineSupervisor({ spawn: dead, initParams: init, backoffMs: 1, maxRestarts: 2 });
-    await expect(sup.call('info', {})).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringContaining('after 3 attempts') });
+    await expect(sup.call('info')).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringContaining('after 3 attempts') });
     expect(spawned).toBe(3);
     await sup.close();
   });
 
   it('reports a missing engine build clearly', async () => {
     const sup = new EngineSupervisor({ spawn: forkEngineSpawner('/nonexistent/engine.js'), initParams: init });
-    await expect(sup.call('info', {})).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringContaining('npm run build') });
+    await expect(sup.call('info')).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringContaining('npm run build') });
     await sup.close();
   });
 });

@@ -1,12 +1,14 @@
 /**
- * Runs the engine process and keeps it running: request/response by id, events routed to the call that asked
- * for them, and supervision. When the engine dies, every in-flight call rejects with ENGINE_CRASHED, the
+ * Runs the engine process and keeps it running: calls over the generic typed RPC (common/rpc), typed by
+ * EngineMethods, events routed to the call that asked for them, and supervision. When the engine dies, every in-flight call rejects with ENGINE_CRASHED, the
  * engine is restarted (backoff, a bounded number of attempts in a row, then ENGINE_UNAVAILABLE) and
  * re-initialised, and the next call works.
  */
-import { ReckonError, isErrorPayload } from '../../common/errors';
-import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, EngineToHost } from '../../common/engineProtocol';
+import { ReckonError } from '../../common/errors';
+import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, HostToEngine } from '../../common/engineProtocol';
 import { engineEventRequestId } from '../../common/engineProtocol';
+import { RpcClient } from '../../common/rpc/RpcClient';
+import type { RpcParams, RpcPort, RpcResult } from '../../common/rpc/types';
 import type { BackendInfo } from '../../common/types';
 import type { EngineChannel, EngineSpawner } from '../types';
 
@@ -28,12 +30,14 @@ export interface SupervisorOptions {
   backoffMs?: number;
 }
 
-interface Pending {
-  method: EngineMethod;
-  resolve: (v: unknown) => void;
-  reject: (e: ReckonError) => void;
-  requestId?: string;
-}
+/** The params of an engine method (left out for one that takes none). */
+export type EngineParams<M extends EngineMethod> = RpcParams<EngineMethods, M>;
+/** A call's arguments after the method: its params (left out for a method without), then the call options. */
+export type EngineCallArgs<M extends EngineMethod> = Parameters<EngineMethods[M]> extends []
+  ? [params?: undefined, o?: CallOptions]
+  : [params: EngineParams<M>, o?: CallOptions];
+/** What an engine method resolves with. */
+export type EngineResult<M extends EngineMethod> = RpcResult<EngineMethods, M>;
 
 export interface CallOptions {
   /** Events carrying this requestId go to onEvent instead of the global listener. */
@@ -47,8 +51,9 @@ export class EngineSupervisor {
   #pid: number | null = null;
   #restarts = 0;
   #failuresInRow = 0;
-  #nextId = 1;
-  #pending = new Map<number, Pending>();
+  readonly #rpc = new RpcClient<EngineMethods, EngineEvent>({ linkErrorCode: 'ENGINE_UNAVAILABLE' });
+  /** load calls in flight: the state reads 'loading' while there is one. */
+  #loadsInFlight = 0;
   #eventRoutes = new Map<string, (e: EngineEvent) => void>();
   /** Resolves when the engine is ready (or rejects when it cannot be started). */
   #ready: Promise<void> | null = null;
@@ -57,7 +62,9 @@ export class EngineSupervisor {
   #lastError: ReckonError | null = null;
   #recentCrashes: number[] = [];
 
-  constructor(private readonly opts: SupervisorOptions) {}
+  constructor(private readonly opts: SupervisorOptions) {
+    this.#rpc.onEvent((e) => this.#onEvent(e));
+  }
 
   get state(): EngineState { return this.#state; }
   get pid(): number | null { return this.#pid; }
@@ -75,7 +82,7 @@ export class EngineSupervisor {
   }
 
   /** Calls an engine method. Waits for a (re)starting engine; a crash meanwhile rejects with ENGINE_CRASHED. */
-  async call<M extends EngineMethod>(method: M, params: Parameters<EngineMethods[M]>[0] | Record<string, never>, o: CallOptions = {}): Promise<ReturnType<EngineMethods[M]>> {
+  async call<M extends EngineMethod>(method: M, ...[params, o = {}]: EngineCallArgs<M>): Promise<EngineResult<M>> {
     if (this.#closed) throw new ReckonError('ENGINE_UNAVAILABLE', 'The engine has been shut down.');
     if (!this.#ready) void this.start();
     try {
@@ -85,18 +92,18 @@ export class EngineSupervisor {
       this.#ready = null;
       throw ReckonError.from(err, 'ENGINE_UNAVAILABLE');
     }
-    return this.#send(method, params ?? {}, o) as Promise<ReturnType<EngineMethods[M]>>;
+    return this.#send(method, params as EngineParams<M>, o);
   }
 
   /** Sends a call without waiting for a (re)start: used for abort, which is pointless on a fresh engine. */
-  tryCall(method: EngineMethod, params: unknown): void {
+  tryCall<M extends EngineMethod>(method: M, params: EngineParams<M>): void {
     if (this.#state === 'ready' || this.#state === 'loading') void this.#send(method, params, {}).catch(() => undefined);
   }
 
   /** Re-sends init with the current params (backend/threads changed in settings); a no-op while not running. */
   async reinit(): Promise<void> {
     if (this.#state !== 'ready' && this.#state !== 'loading') return;
-    this.#backend = (await this.#send('init', this.opts.initParams(), {})) as BackendInfo;
+    this.#backend = await this.#send('init', this.opts.initParams(), {});
   }
 
   async close(): Promise<void> {
@@ -104,49 +111,37 @@ export class EngineSupervisor {
     this.#closed = true;
     const ch = this.#channel;
     this.#channel = null;
-    this.#failAll(new ReckonError('ENGINE_UNAVAILABLE', 'The engine was shut down.'));
+    this.#rpc.disconnect(new ReckonError('ENGINE_UNAVAILABLE', 'The engine was shut down.'));
+    this.#eventRoutes.clear();
     this.#state = 'stopped';
     ch?.kill();
   }
 
   // ---- internals ----
 
-  #send(method: EngineMethod, params: unknown, o: CallOptions): Promise<unknown> {
-    const ch = this.#channel;
-    if (!ch) return Promise.reject(this.#lastError ?? new ReckonError('ENGINE_UNAVAILABLE', 'The engine is not running.'));
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      const p: Pending = { method, resolve, reject };
-      if (o.requestId !== undefined) {
-        p.requestId = o.requestId;
-        if (o.onEvent) this.#eventRoutes.set(o.requestId, o.onEvent);
-      }
-      this.#pending.set(id, p);
-      if (method === 'load') this.#state = 'loading';
-      try {
-        ch.send({ kind: 'call', id, method, params });
-      } catch (err) {
-        this.#settle(id);
-        reject(ReckonError.from(err, 'ENGINE_UNAVAILABLE'));
-      }
-    });
-  }
-
-  #settle(id: number): Pending | undefined {
-    const p = this.#pending.get(id);
-    if (!p) return undefined;
-    this.#pending.delete(id);
-    if (p.requestId !== undefined) this.#eventRoutes.delete(p.requestId);
-    if (this.#state === 'loading' && ![...this.#pending.values()].some((q) => q.method === 'load')) {
-      this.#state = 'ready';
+  #send<M extends EngineMethod>(method: M, params: EngineParams<M>, o: CallOptions): Promise<EngineResult<M>> {
+    if (!this.#channel || !this.#rpc.connected) {
+      return Promise.reject(this.#lastError ?? new ReckonError('ENGINE_UNAVAILABLE', 'The engine is not running.'));
     }
-    return p;
-  }
-
-  #failAll(err: ReckonError): void {
-    const all = [...this.#pending.keys()];
-    for (const id of all) this.#settle(id)?.reject(err);
-    this.#eventRoutes.clear();
+    const route = o.requestId !== undefined && o.onEvent ? { id: o.requestId, cb: o.onEvent } : null;
+    if (route) this.#eventRoutes.set(route.id, route.cb);
+    if (method === 'load') {
+      this.#loadsInFlight++;
+      this.#state = 'loading';
+    }
+    const settle = (): void => {
+      if (route && this.#eventRoutes.get(route.id) === route.cb) this.#eventRoutes.delete(route.id);
+      if (method === 'load') this.#loadsInFlight--;
+      if (this.#state === 'loading' && this.#loadsInFlight === 0) this.#state = 'ready';
+    };
+    return this.#rpc.request(method, params).then((result) => {
+      settle();
+      if (isBackendInfo(result)) this.#backend = result; // init / load / info all answer with the backend
+      return result;
+    }, (err: unknown) => {
+      settle();
+      throw err;
+    });
   }
 
   async #startLoop(attempt: number): Promise<void> {
@@ -178,6 +173,16 @@ export class EngineSupervisor {
     const ch = this.opts.spawn();
     this.#channel = ch;
     this.#pid = ch.pid;
+    // The RPC's port over this channel; it is connected once the engine says 'ready'. A dying engine is reported
+    // by #onCrash, which disconnects the client with the crash reason.
+    let toClient: ((f: unknown) => void) | null = null;
+    const port: RpcPort<HostToEngine> = {
+      send: (f) => ch.send(f),
+      onFrame: (cb) => {
+        toClient = cb;
+      },
+      onClose: () => undefined,
+    };
     return new Promise<void>((resolve, reject) => {
       let ready = false;
       const timer = setTimeout(() => {
@@ -193,8 +198,9 @@ export class EngineSupervisor {
           ready = true;
           clearTimeout(timer);
           this.#pid = m.pid ?? ch.pid;
+          this.#rpc.connect(port);
           this.#send('init', this.opts.initParams(), {}).then((info) => {
-            this.#backend = info as BackendInfo;
+            this.#backend = info;
             this.#state = 'ready';
             resolve();
           }, (err: unknown) => {
@@ -204,7 +210,7 @@ export class EngineSupervisor {
           });
           return;
         }
-        this.#onMessage(m);
+        toClient?.(m);
       });
       ch.onExit((info) => {
         clearTimeout(timer);
@@ -220,34 +226,17 @@ export class EngineSupervisor {
     });
   }
 
-  #onMessage(m: EngineToHost): void {
-    switch (m.kind) {
-      case 'result':
-        this.#settle(m.id)?.resolve(m.result);
-        if (m.result && typeof m.result === 'object' && 'active' in m.result && 'threads' in m.result) {
-          this.#backend = m.result as BackendInfo; // init / load / info all return BackendInfo
-        }
-        break;
-      case 'error':
-        this.#settle(m.id)?.reject(isErrorPayload(m.error) ? ReckonError.fromPayload(m.error)
-          : new ReckonError('INTERNAL', 'The engine sent a malformed error.'));
-        break;
-      case 'event': {
-        // A generate may load its model first: 'loading' while its progress runs.
-        if (m.event.type === 'load-progress' && (this.#state === 'ready' || this.#state === 'loading')) {
-          this.#state = m.event.progress < 1 ? 'loading' : 'ready';
-        } else if (this.#state === 'loading' && m.event.type !== 'load-progress' && ![...this.#pending.values()].some((q) => q.method === 'load')) {
-          this.#state = 'ready';
-        }
-        const rid = engineEventRequestId(m.event);
-        const route = rid !== undefined ? this.#eventRoutes.get(rid) : undefined;
-        if (route) route(m.event);
-        else this.opts.onEvent?.(m.event);
-        break;
-      }
-      default:
-        break;
+  #onEvent(e: EngineEvent): void {
+    // A generate may load its model first: 'loading' while its progress runs.
+    if (e.type === 'load-progress' && (this.#state === 'ready' || this.#state === 'loading')) {
+      this.#state = e.progress < 1 ? 'loading' : 'ready';
+    } else if (this.#state === 'loading' && e.type !== 'load-progress' && this.#loadsInFlight === 0) {
+      this.#state = 'ready';
     }
+    const rid = engineEventRequestId(e);
+    const route = rid !== undefined ? this.#eventRoutes.get(rid) : undefined;
+    if (route) route(e);
+    else this.opts.onEvent?.(e);
   }
 
   #onCrash(how: string, reason?: string): void {
@@ -257,7 +246,8 @@ export class EngineSupervisor {
     this.#restarts++;
     const message = `The engine stopped unexpectedly (${how}); it has been restarted. Your conversation is safe - ask again.`;
     this.opts.onCrash?.(reason ? `${message} (${reason})` : message);
-    this.#failAll(new ReckonError('ENGINE_CRASHED', message, reason ? { reason } : undefined));
+    this.#rpc.disconnect(new ReckonError('ENGINE_CRASHED', message, reason ? { reason } : undefined));
+    this.#eventRoutes.clear();
     if (this.#closed) return;
     // An engine that keeps dying on its own is not restarted forever: after maxRestarts crashes within a
     // minute the supervisor gives up until the next call asks for a fresh start.
@@ -274,6 +264,10 @@ export class EngineSupervisor {
     this.#ready = this.#startLoop(0);
     this.#ready.catch(() => undefined);
   }
+}
+
+function isBackendInfo(v: unknown): v is BackendInfo {
+  return typeof v === 'object' && v !== null && 'active' in v && 'threads' in v;
 }
 
 function delay(ms: number): Promise<void> {

@@ -154,7 +154,7 @@ describe('scripted fake engine behind the real host', () => {
       throw new ReckonError('MODEL_LOAD_FAILED', 'scripted load failure');
     };
     const h = await open();
-    const [m] = (await h.call('models.list', undefined)) as { id: string }[];
+    const [m] = await h.call('models.list');
     await expect(h.call('models.load', { id: m!.id })).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED', message: 'scripted load failure' });
     expect(engine.calls.filter((c) => c.method === 'inspect')).toHaveLength(1);
   });

@@ -76,6 +76,28 @@ describe('WsClient', () => {
     expect(states.at(-1)).toEqual({ status: 'open' });
   });
 
+  it('turns an error frame into a ReckonError with its code, and ignores text that is not a frame', async () => {
+    sockets[0]!.open();
+    const p = client.call('conversations.get', { id: 'nope' });
+    sockets[0]!.onmessage?.({ data: '{not json' });
+    sockets[0]!.reply({ kind: 'result', id: 99, result: 'not ours' });
+    sockets[0]!.reply({ kind: 'error', id: 1, error: { code: 'CONVERSATION_NOT_FOUND', message: 'No conversation nope.', details: { id: 'nope' } } });
+    await expect(p).rejects.toMatchObject({ name: 'ReckonError', code: 'CONVERSATION_NOT_FOUND', details: { id: 'nope' } });
+  });
+
+  it('fails calls waiting for a socket that never opens, and sends later calls on the next one', async () => {
+    const waiting = client.call('models.list');
+    sockets[0]!.drop();
+    await expect(waiting).rejects.toMatchObject({ code: 'IO_ERROR' });
+    vi.advanceTimersByTime(250);
+    const next = client.call('settings.get');
+    sockets[1]!.open();
+    // Only the live call goes out: the failed one is not sent behind the caller's back.
+    expect(sockets[1]!.sent.map((t) => JSON.parse(t) as unknown)).toEqual([{ kind: 'call', id: 2, method: 'settings.get' }]);
+    sockets[1]!.reply({ kind: 'result', id: 2, result: { theme: 'dark' } });
+    await expect(next).resolves.toEqual({ theme: 'dark' });
+  });
+
   it('delivers turn events to subscribers', () => {
     const seen: string[] = [];
     client.onTurnEvent((e) => seen.push(e.type));

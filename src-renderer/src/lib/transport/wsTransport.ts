@@ -1,8 +1,8 @@
 import type { ApiMethod, ApiResult, ReckonApi } from '$common/api';
 import { ReckonError } from '$common/errors';
 import type { TurnEvent } from '$common/events';
+import { RpcClient } from '$common/rpc/RpcClient';
 import { backoffDelay } from './backoff';
-import { RpcCore } from './rpc';
 import type { AppClient, ConnectionState } from './types';
 
 /** WebSocket.OPEN, spelled out so the module loads where no global WebSocket exists (unit tests on Node 20). */
@@ -16,17 +16,20 @@ export interface WsClientOptions {
 }
 
 /**
- * WebSocket transport for browser mode. Reconnects with backoff; calls made while disconnected
- * wait for the next open socket, calls in flight when it drops fail with IO_ERROR (their replies are lost).
+ * WebSocket transport for browser mode: the generic RPC client on a port per socket. Reconnects with backoff;
+ * calls made while disconnected wait for the next open socket, calls in flight when it drops fail with IO_ERROR
+ * (their replies are lost), and so do the waiting ones when an attempt to connect fails.
  */
 export class WsClient implements AppClient {
   readonly kind = 'websocket' as const;
   readonly pickGguf = null;
-  private readonly rpc = new RpcCore();
+  private readonly rpc = new RpcClient<ReckonApi, TurnEvent>({
+    queueWhileDisconnected: true,
+    onListenerError: (err) => console.error('turn event listener failed', err),
+  });
   private socket: WebSocket | null = null;
   private state: ConnectionState = { status: 'connecting', attempt: 1 };
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
-  private readonly queue: string[] = [];
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private attempt = 1;
@@ -36,11 +39,7 @@ export class WsClient implements AppClient {
   }
 
   call<M extends ApiMethod>(method: M, ...params: Parameters<ReckonApi[M]>): Promise<ApiResult<M>> {
-    const { frame, reply } = this.rpc.request(method, params[0]);
-    const text = JSON.stringify(frame);
-    if (this.socket && this.socket.readyState === OPEN) this.socket.send(text);
-    else this.queue.push(text);
-    return reply as Promise<ApiResult<M>>;
+    return this.rpc.call(method, ...params);
   }
 
   onTurnEvent(listener: (e: TurnEvent) => void): () => void {
@@ -78,18 +77,40 @@ export class WsClient implements AppClient {
       return;
     }
     this.socket = ws;
+    let toClient: ((frame: unknown) => void) | null = null;
+    let closed: ((err: ReckonError) => void) | null = null;
     ws.onopen = () => {
       this.attempt = 1;
       this.setState({ status: 'open' });
-      for (const text of this.queue.splice(0)) ws.send(text);
+      this.rpc.connect({
+        send: (frame) => {
+          if (ws.readyState !== OPEN) throw new ReckonError('IO_ERROR', 'The connection to Reckon is not open.');
+          ws.send(JSON.stringify(frame));
+        },
+        onFrame: (cb) => {
+          toClient = cb;
+        },
+        onClose: (cb) => {
+          closed = cb;
+        },
+      });
     };
     ws.onmessage = (ev) => {
-      if (typeof ev.data === 'string') this.rpc.handleText(ev.data);
+      if (typeof ev.data !== 'string') return;
+      let frame: unknown;
+      try {
+        frame = JSON.parse(ev.data);
+      } catch {
+        return; // not a frame: nothing to match it to
+      }
+      toClient?.(frame);
     };
     ws.onclose = (ev) => {
       if (this.socket !== ws) return;
       this.socket = null;
-      this.rpc.failAll(new ReckonError('IO_ERROR', 'The connection to Reckon was lost before the reply arrived.'));
+      const lost = new ReckonError('IO_ERROR', 'The connection to Reckon was lost before the reply arrived.');
+      if (closed) closed(lost);
+      else this.rpc.failAll(lost); // never opened: the calls waiting for it fail, as a drop would fail them
       // 1008 = policy violation: the server refused the token; retrying will not help, but keep trying
       // slowly so a restarted server with the same token is picked up.
       this.scheduleRetry(ev.code === 1008 ? 'The server refused the access token.' : 'Disconnected from Reckon.');
