@@ -4,6 +4,7 @@
 // tools/lint/boundaries.test.ts proves every block fires.
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
 import tseslint from 'typescript-eslint';
 
 // Import sources as regular expressions over the specifier ('../engine/x', 'node:fs', '$common/types').
@@ -38,27 +39,6 @@ function boundary(files, forbidden, message, ignores) {
   };
 }
 
-/**
- * .svelte files: their <script> blocks are linted as TypeScript (eslint-plugin-svelte is not a dependency, so the
- * markup is not). Every character outside the block becomes a space, so lines and columns are the .svelte file's.
- */
-const svelteScripts = {
-  meta: { name: 'reckon-svelte-scripts' },
-  preprocess(text) {
-    const blank = (s) => s.replace(/[^\n]/g, ' ');
-    return [...text.matchAll(/(<script\b[^>]*>)([\s\S]*?)<\/script>/g)].map((m, i) => {
-      const start = m.index + m[1].length;
-      return { text: blank(text.slice(0, start)) + m[2] + blank(text.slice(start + m[2].length)), filename: `${i}.ts` };
-    });
-  },
-  postprocess: (messages) => messages.flat(),
-  supportsAutofix: false,
-};
-// Template-only uses are invisible to a script-only lint, so only the boundary rules run on svelte scripts.
-const recommendedOff = Object.fromEntries(
-  [js.configs.recommended, ...tseslint.configs.recommended].flatMap((c) => Object.keys(c.rules ?? {})).map((r) => [r, 'off']),
-);
-
 const layers = ['engine', 'host', 'web', 'cli', 'electron'].map(dir);
 
 export default tseslint.config(
@@ -70,8 +50,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['**/*.svelte'], processor: svelteScripts },
-  { files: ['**/*.svelte/*.ts'], rules: recommendedOff },
+  // .svelte files: eslint-plugin-svelte parses script and markup (template uses count), TypeScript inside.
+  ...svelte.configs.recommended,
+  { files: ['**/*.svelte', '**/*.svelte.ts'], languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
+    // TypeScript (svelte-check) resolves names; no-undef does not know the DOM's.
+    rules: { 'no-undef': 'off' } },
 
   boundary(['src-main/common/**'], [NODE, LLAMA, ELECTRON, ...NODE_PACKAGES, ...layers, dir('audit'), TESTING, TOOLS, RENDERER],
     'common/ is pure TypeScript shared by every process: no Node, Electron, llama, upper layers, test support or tools.'),

@@ -21,7 +21,10 @@ export class ChatStore {
   effort = $state<Effort>('auto');
   /** Controller strategy for the next turns ('auto' = the difficulty class's strategy; 'long' = no controller). */
   strategy = $state<StrategyName>('auto');
+  // Bookkeeping the UI never renders: plain collections on purpose.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly turnConversation = new Map<string, string>();
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly finished = new Set<string>();
   private loadSeq = 0;
 
@@ -110,6 +113,7 @@ export class ChatStore {
           phase: 'final',
           status: 'error',
           error: e.toPayload(),
+          // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a timestamp string, not reactive state
           createdAt: new Date().toISOString(),
         });
       }

@@ -12,6 +12,7 @@ export class ToastStore {
   items = $state<Toast[]>([]);
   private onDismissNotice: (id: string) => void;
   /** Notices dismissed here: a poll racing the host's dismissal must not bring them back. */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- never rendered
   private readonly dismissed = new Set<string>();
 
   constructor(onDismissNotice: (id: string) => void) {
