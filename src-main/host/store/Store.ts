@@ -5,12 +5,15 @@
  *   receipts/<messageId>.json, probes/<sha256>.json (+ .records.json), receipt-key.json, threads-cache.json.
  * A file that does not parse, or parses into the wrong shape, is renamed aside (<name>.corrupt-<timestamp>)
  * and reported as a Notice; everything else keeps working.
+ * Each document is a lowdb `Low` over a `StoreAdapter`: lowdb keeps the document API, the adapter adds what
+ * lowdb's own JSONFile lacks (fsync before the rename, shape checks, set-aside with a notice).
  */
 import { copyFile, lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { ReckonError } from '../../common/errors';
 import type { Conversation, Notice, Settings } from '../../common/types';
 import { defaultSettings } from '../../common/types';
+import { Low, type Adapter } from 'lowdb';
 import { AtomicWriter, readJson } from './atomicJson';
 import { guard, isConversation, isModelsFile, isNoticesFile, settingsFrom, type ModelRecord } from './shapes';
 
@@ -102,14 +105,26 @@ export class Store {
       const aside = await this.#setAside(path, describe);
       return { state: 'set-aside', aside, why };
     };
-    return {
-      path,
-      readDetailed,
+    // lowdb's Low is the document; its adapter reads through the shape check and writes through the atomic writer.
+    const adapter: Adapter<T> = {
       read: async () => {
         const r = await readDetailed();
         return r.state === 'ok' ? r.value : null;
       },
       write: (value) => this.#write(path, value, o),
+    };
+    return {
+      path,
+      readDetailed,
+      read: async () => {
+        const db = new Low<T | null>(adapter as Adapter<T | null>, null);
+        await db.read();
+        return db.data;
+      },
+      write: async (value) => {
+        const db = new Low<T>(adapter, value);
+        await db.write();
+      },
       delete: async () => {
         await this.#writer.idle(path);
         await unlink(path).catch((err: NodeJS.ErrnoException) => {
