@@ -9,7 +9,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiMethod, ApiResult, ReckonApi } from '../common/api';
 import type { EngineInitParams } from '../common/engineProtocol';
 import type { TurnEvent } from '../common/events';
-import type { ReceiptExport } from '../common/receiptApi';
 import type { Conversation } from '../common/types';
 import { createHost, type Host } from './index';
 import { machineKey } from './store/threadCache';
@@ -75,14 +74,6 @@ async function asideIn(folder: string, name: string): Promise<string[]> {
   return (await readdir(folder)).filter((n) => n.startsWith(`${name}.corrupt-`));
 }
 
-function stored(messageId: string, conversationId: string): ReceiptExport & { store: unknown } {
-  const receipt = { version: 1, turnId: messageId } as unknown as ReceiptExport['receipt'];
-  return {
-    version: 1, kind: 'reckon-receipt', messageId, conversationId, question: 'q', answer: 'a', receipt,
-    store: { version: 1, receipt, leaves: '', sketches: '' } as unknown as ReceiptExport['store'],
-  };
-}
-
 describe('receipts on disk', () => {
   it('a message without a receipt is RECEIPT_NOT_FOUND, not CONVERSATION_NOT_FOUND', async () => {
     const h = await open();
@@ -97,11 +88,12 @@ describe('receipts on disk', () => {
   });
 
   it('a corrupt receipt file is set aside with a notice; other receipts and the rest of the host keep working', async () => {
-    await mkdir(join(data, 'receipts'));
+    // A real receipt first (the scripted engine fingerprints its thinking), then two bad files beside it.
+    const first = await turn(await open(), 'What is 37+48?');
+    const goodId = first.messages.find((m) => m.role === 'assistant')!.id;
     await writeFile(join(data, 'receipts', 'm-bad.json'), '{"version":1,"kind":"reckon-rec');
     await writeFile(join(data, 'receipts', 'm-shape.json'), JSON.stringify({ version: 1, kind: 'reckon-receipt', messageId: 7 }));
-    await writeFile(join(data, 'receipts', 'm-good.json'), JSON.stringify(stored('m-good', 'c1')));
-    const h = await open();
+    const h = await reopen();
     await expect(h.call('receipts.get', { messageId: 'm-bad' })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     await expect(h.call('receipts.get', { messageId: 'm-shape' })).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     expect(await asideIn(join(data, 'receipts'), 'm-bad.json')).toHaveLength(1);
@@ -113,8 +105,8 @@ describe('receipts on disk', () => {
     ]);
     // Set aside once: afterwards the receipt is simply not there.
     await expect(h.call('receipts.get', { messageId: 'm-bad' })).rejects.toMatchObject({ code: 'RECEIPT_NOT_FOUND' });
-    const good = await call(h, 'receipts.get', { messageId: 'm-good' });
-    expect(good).toMatchObject({ messageId: 'm-good', question: 'q' });
+    const good = await call(h, 'receipts.get', { messageId: goodId });
+    expect(good).toMatchObject({ messageId: goodId, question: 'What is 37+48?' });
     expect(good.store).toBeUndefined();
     expect((await turn(h, 'Still there?')).messages).toHaveLength(2);
   });

@@ -164,18 +164,3 @@ function roundWeights(w: ProbeFile['weights']): ProbeFile['weights'] {
   const layer = (l: { w: number[][]; b: number[] }): { w: number[][]; b: number[] } => ({ w: l.w.map((row) => row.map(r)), b: l.b.map(r) });
   return { hidden: layer(w.hidden), classHead: layer(w.classHead), lengthHead: layer(w.lengthHead) };
 }
-
-/** Checks the shape of a parsed probe file; returns why it is unusable, or null. */
-export function probeFileError(v: unknown): string | null {
-  const f = v as Partial<ProbeFile> | null;
-  if (typeof f !== 'object' || f === null) return 'not an object';
-  if (f.version !== 1) return 'unknown version';
-  if (typeof f.modelSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.modelSha256)) return 'bad modelSha256';
-  if (typeof f.featureDim !== 'number' || f.featureDim < 1) return 'bad featureDim';
-  const w = f.weights;
-  if (!w?.hidden?.w || !w.classHead?.w || !w.lengthHead?.w) return 'missing weights';
-  if (w.hidden.w.length === 0 || w.hidden.w[0]?.length !== f.featureDim) return 'hidden layer does not match featureDim';
-  if (w.classHead.w.length !== 3 || w.lengthHead.w.length !== 1) return 'bad heads';
-  if (!f.norms || f.norms.mean?.length !== f.featureDim || f.norms.std?.length !== f.featureDim) return 'bad norms';
-  return null;
-}

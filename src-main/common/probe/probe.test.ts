@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { agreement, extractAnswer, isCorrect, numbersIn } from './answers';
 import { ARITH_TIERS, arithCalibrationSet, isHeldout, makeArithProblem, solveExpr } from './arithGenerator';
-import { buildProbe, labelRecords, probeFileError, splitIndices, summarise } from './calibration';
+import { parseStored } from '../schemas';
+import { buildProbe, labelRecords, splitIndices, summarise } from './calibration';
 import { GENERAL_TIERS, generalCalibrationSet } from './generalGenerator';
 import { entropyThresholdFrom, labelFor } from './labels';
 import { md5Hex } from './md5';
@@ -191,8 +192,8 @@ describe('buildProbe', () => {
     expect(file.report.confusion.flat().reduce((a, b) => a + b, 0)).toBe(15);
     expect(file.report.heldOutAccuracy).toBe(1);
     expect(file.report.labelCounts).toEqual({ easy: 20, normal: 20, hard: 20 });
-    expect(probeFileError(JSON.parse(JSON.stringify(file)))).toBeNull();
-    expect(probeFileError({ ...file, featureDim: 3 })).toMatch(/featureDim/);
+    expect(parseStored('probe', JSON.parse(JSON.stringify(file)))).toMatchObject({ ok: true });
+    expect(parseStored('probe', { ...file, featureDim: 3 })).toMatchObject({ ok: false, message: expect.stringMatching(/featureDim/) });
     const again = predict(file.weights, file.norms, x[0]!);
     expect(again.difficulty).toBe('easy');
   });

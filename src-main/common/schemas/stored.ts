@@ -147,7 +147,7 @@ export const probeReportSchema = z.strictObject({
   createdAt: iso(),
 });
 
-/** <userData>/probes/<sha256>.json or a shipped models/probes/*.probe.json; the checks of probeFileError included. */
+/** <userData>/probes/<sha256>.json or a shipped models/probes/*.probe.json; featureDim, layer and norm sizes checked together. */
 export const probeFileSchema = z.strictObject({
   version: z.literal(1),
   modelSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 hex digits' }),
@@ -165,3 +165,23 @@ export const probeFileSchema = z.strictObject({
   if (f.weights.lengthHead.w.length !== 1) bad(['weights', 'lengthHead', 'w'], 'must have 1 row');
   if (f.norms.mean.length !== f.featureDim || f.norms.std.length !== f.featureDim) bad(['norms'], 'do not match featureDim');
 });
+
+// ---- host-private files ----
+
+/** threads-cache.json: the measured thread count per machine ("<cpu model> x<cores>"). */
+export const threadCacheEntrySchema = z.strictObject({
+  threads: z.number().int().min(1).max(1024),
+  /** Decode speed per candidate thread count, tokens/s. */
+  tokensPerSecond: z.record(z.string().max(8), z.number().finite()),
+  measuredAt: iso(),
+});
+export const threadCacheFileSchema = z.record(z.string().max(500), threadCacheEntrySchema);
+
+// Ed25519 JWKs: 32-byte d and x, 43 base64url characters each; other JWK members (ext, key_ops) are kept.
+const b64url43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
+const publicJwk = z.looseObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64url43, d: z.never().optional() });
+const privateJwk = z.looseObject({ kty: z.literal('OKP'), crv: z.literal('Ed25519'), x: b64url43, d: b64url43 });
+
+/** receipt-key.json: the install's Ed25519 receipt key pair as JWKs (the format of every install so far). */
+export const receiptKeyFileSchema = z.strictObject({ version: z.literal(1), privateJwk, publicJwk })
+  .refine((k) => k.publicJwk.x === k.privateJwk.x, { message: 'the public key does not belong to the private key', path: ['publicJwk', 'x'] });

@@ -14,7 +14,10 @@ import { storedJsonLimits } from './limits';
 import { safeParseJson, type ParseResult } from './parse';
 import { settingsSchema } from './settings';
 import { receiptExportSchema, receiptSchema, receiptStoreSchema, storedReceiptSchema } from './receipts';
-import { conversationSchema, messageSchema, modelsFileSchema, noticesFileSchema, noticeSchema, probeFileSchema, type ModelRecord } from './stored';
+import {
+  conversationSchema, messageSchema, modelsFileSchema, noticesFileSchema, noticeSchema, probeFileSchema, receiptKeyFileSchema,
+  threadCacheFileSchema, type ModelRecord,
+} from './stored';
 
 export const storedSchemas = {
   conversation: conversationSchema,
@@ -22,6 +25,8 @@ export const storedSchemas = {
   notices: noticesFileSchema,
   receipt: storedReceiptSchema,
   probe: probeFileSchema,
+  threadCache: threadCacheFileSchema,
+  receiptKey: receiptKeyFileSchema,
 } as const;
 
 export type StoredKind = keyof typeof storedSchemas;

@@ -3,7 +3,8 @@ import { LlamaText, type ChatWrapper, type LlamaContext, type LlamaModel, type T
 import type { CalibrateParams, CalibrateResult, EngineEvent } from '../../common/engineProtocol';
 import type { DifficultyInfo } from '../../common/controller/types';
 import { ReckonError } from '../../common/errors';
-import { buildProbe, labelRecords, probeFileError, summarise, type SampleOutcome } from '../../common/probe/calibration';
+import { buildProbe, labelRecords, summarise, type SampleOutcome } from '../../common/probe/calibration';
+import { parseStored } from '../../common/schemas';
 import { predict } from '../../common/probe/mlp';
 import type { CalibrationProgress, CalibrationRecord, ProbeFile, ProbeResult } from '../../common/probe/types';
 import { HiddenStateFeatures } from './HiddenStateFeatures';
@@ -191,9 +192,9 @@ export class ProbeEngine {
     } catch (err) {
       throw new ReckonError('STORE_CORRUPT', `The probe file ${path} could not be read: ${(err as Error).message}`, { path });
     }
-    const why = probeFileError(parsed);
-    if (why !== null) throw new ReckonError('STORE_CORRUPT', `The probe file ${path} is unusable: ${why}.`, { path });
-    const file = parsed as ProbeFile;
+    const r = parseStored('probe', parsed);
+    if (!r.ok) throw new ReckonError('STORE_CORRUPT', `The probe file ${path} is unusable: ${r.message}`, { path });
+    const file = r.value;
     this.files.set(path, { mtimeMs, file });
     return file;
   }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arithCalibrationSet } from '../../common/probe/arithGenerator';
-import { probeFileError } from '../../common/probe/calibration';
+import { parseStored } from '../../common/schemas';
 import type { EngineEvent } from '../../common/engineProtocol';
 import { LlamaHost } from '../LlamaHost';
 import { sha256File } from '../sha256File';
@@ -56,7 +56,7 @@ describe('calibration', () => {
       perQuestion: 2, temperature: 0.7, maxTokens: 400, labelFree: false, heldOutShare: 0.25, seed: 1,
     }, new AbortController().signal, (e) => events.push(e));
     console.log(`tiny calibration: ${Date.now() - t0} ms`, JSON.stringify(r.probe.report));
-    expect(probeFileError(r.probe)).toBeNull();
+    expect(parseStored('probe', r.probe)).toMatchObject({ ok: true });
     expect(r.records).toHaveLength(9);
     expect(r.records.every((x) => x.thinkingTokens.length === 2)).toBe(true);
     expect(r.records.some((x) => x.thinkingTokens.some((t) => t > 0))).toBe(true);

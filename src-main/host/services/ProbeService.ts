@@ -11,10 +11,10 @@ import type { ProbeCalibrateParams } from '../../common/api';
 import type { CalibrateResult, EngineEvent } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import { arithCalibrationSet } from '../../common/probe/arithGenerator';
-import { probeFileError } from '../../common/probe/calibration';
 import { generalCalibrationSet } from '../../common/probe/generalGenerator';
 import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile, ProbeStatus } from '../../common/probe/types';
 import type { ModelInfo } from '../../common/types';
+import { stored } from '../store/shapes';
 import type { JsonDoc, Store } from '../store/Store';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import type { ModelsService } from './ModelsService';
@@ -167,11 +167,7 @@ export class ProbeService {
   }
 }
 
-function parseProbeFile(raw: unknown): ProbeFile {
-  const why = probeFileError(raw);
-  if (why !== null) throw new Error(why);
-  return raw as ProbeFile;
-}
+const parseProbeFile: (raw: unknown) => ProbeFile = stored('probe');
 
 /** A shipped probe file (install folder, read-only), or null when it is missing or unusable. */
 export async function readProbe(path: string): Promise<ProbeFile | null> {

@@ -15,7 +15,7 @@ import type { Conversation, Notice, Settings } from '../../common/types';
 import { defaultSettings } from '../../common/types';
 import { Low, type Adapter } from 'lowdb';
 import { AtomicWriter, readJson } from './atomicJson';
-import { guard, isConversation, isModelsFile, isNoticesFile, settingsFrom, type ModelRecord } from './shapes';
+import { settingsFrom, stored, type ModelRecord } from './shapes';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** One path segment of a document: letters, digits and . _ - (no leading dot, so never a temp or hidden file). */
@@ -154,7 +154,7 @@ export class Store {
   }
 
   #noticesDoc(): JsonDoc<{ notices: Notice[] }> {
-    return this.json('notices.json', { parse: guard(isNoticesFile, 'a notices file'), pretty: true });
+    return this.json('notices.json', { parse: stored('notices'), pretty: true });
   }
 
   // ---- settings ----
@@ -182,7 +182,7 @@ export class Store {
   // ---- model registry ----
 
   #modelsDoc(): JsonDoc<{ models: ModelRecord[] }> {
-    return this.json('models.json', { parse: guard(isModelsFile, 'a model registry'), pretty: true });
+    return this.json('models.json', { parse: stored('models'), pretty: true });
   }
 
   async readModels(): Promise<ModelRecord[]> {
@@ -202,7 +202,7 @@ export class Store {
   #conversationDoc(id: string): JsonDoc<Conversation> {
     if (!idPattern.test(id)) throw new ReckonError('BAD_REQUEST', `Invalid conversation id '${id}'.`);
     return this.json(`conversations/${id}.json`, {
-      parse: guard(isConversation, 'a conversation'),
+      parse: stored('conversation'),
       describe: (file, aside) => `Conversation file ${file} was unreadable and was set aside (as ${aside}); other conversations are unaffected.`,
       pretty: true,
     });

@@ -5,7 +5,7 @@
  */
 import { exportPublicKeyHex, generateReceiptKeyPair } from '../../common/receipts';
 import type { JsonDoc, Store } from './Store';
-import { guard, isStoredReceiptKey, type StoredReceiptKey } from './shapes';
+import { stored, type StoredReceiptKey } from './shapes';
 
 /** The file name every install has used; kept so existing installs keep their key. */
 export const RECEIPT_KEY_FILE = 'receipt-key.json';
@@ -19,7 +19,7 @@ export interface ReceiptKey {
 
 function keyDoc(store: Store): JsonDoc<StoredReceiptKey> {
   return store.json(RECEIPT_KEY_FILE, {
-    parse: guard(isStoredReceiptKey, 'an Ed25519 key pair'),
+    parse: stored('receiptKey'),
     mode: 0o600,
     describe: (file, aside) =>
       `The receipt signing key ${file} was unreadable and was set aside (as ${aside}); a new key was made. ` +
@@ -32,11 +32,11 @@ function keyDoc(store: Store): JsonDoc<StoredReceiptKey> {
 export async function loadOrCreateReceiptKey(store: Store): Promise<ReceiptKey> {
   const doc = keyDoc(store);
   const subtle = globalThis.crypto.subtle;
-  const stored = await doc.read();
-  if (stored !== null) {
+  const existing = await doc.read();
+  if (existing !== null) {
     try {
-      const privateKey = await subtle.importKey('jwk', stored.privateJwk, { name: 'Ed25519' }, false, ['sign']);
-      const publicKey = await subtle.importKey('jwk', stored.publicJwk, { name: 'Ed25519' }, true, ['verify']);
+      const privateKey = await subtle.importKey('jwk', existing.privateJwk as JsonWebKey, { name: 'Ed25519' }, false, ['sign']);
+      const publicKey = await subtle.importKey('jwk', existing.publicJwk as JsonWebKey, { name: 'Ed25519' }, true, ['verify']);
       return { keyPair: { privateKey, publicKey }, publicKeyHex: await exportPublicKeyHex(publicKey), created: false };
     } catch {
       // Well-formed JSON the crypto library still refuses: as unusable as a torn file.
@@ -44,10 +44,11 @@ export async function loadOrCreateReceiptKey(store: Store): Promise<ReceiptKey> 
     }
   }
   const keyPair = await generateReceiptKeyPair();
-  await doc.write({
+  // Written through the same schema it is read with: a key the file could not hold is never stored.
+  await doc.write(stored('receiptKey')({
     version: 1,
     privateJwk: await subtle.exportKey('jwk', keyPair.privateKey),
     publicJwk: await subtle.exportKey('jwk', keyPair.publicKey),
-  });
+  }));
   return { keyPair, publicKeyHex: await exportPublicKeyHex(keyPair.publicKey), created: true };
 }

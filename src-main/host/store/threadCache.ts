@@ -5,7 +5,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import type { JsonDoc, Store } from './Store';
-import { guard, isThreadCacheEntry, isThreadCacheFile, type ThreadCacheEntry, type ThreadCacheFile } from './shapes';
+import { isThreadCacheEntry, stored, type ThreadCacheEntry, type ThreadCacheFile } from './shapes';
 
 export const THREAD_CACHE_FILE = 'threads-cache.json';
 
@@ -23,7 +23,7 @@ export class ThreadCache {
 
   static async open(store: Store, key = machineKey()): Promise<ThreadCache> {
     const doc = store.json(THREAD_CACHE_FILE, {
-      parse: guard(isThreadCacheFile, 'a thread cache'),
+      parse: stored('threadCache'),
       pretty: true,
       describe: (file, aside) => `The thread cache ${file} was unreadable and was set aside (as ${aside}); the thread count will be measured again on the next model load.`,
     });
@@ -36,10 +36,11 @@ export class ThreadCache {
   }
 
   /** Keeps a measurement in memory at once (a restarting engine gets it) and on disk. */
-  record(entry: ThreadCacheEntry): Promise<void> {
-    // What the engine sends is checked like what the file holds: a bad value is never cached.
+  record(measured: ThreadCacheEntry): Promise<void> {
+    // What the engine sends (an event: more keys than an entry) is checked like what the file holds.
+    const entry = { threads: measured.threads, tokensPerSecond: { ...measured.tokensPerSecond }, measuredAt: measured.measuredAt };
     if (!isThreadCacheEntry(entry)) return Promise.resolve();
-    this.#all = { ...this.#all, [this.key]: { threads: entry.threads, tokensPerSecond: { ...entry.tokensPerSecond }, measuredAt: entry.measuredAt } };
+    this.#all = { ...this.#all, [this.key]: entry };
     return this.doc.write(this.#all);
   }
 }
