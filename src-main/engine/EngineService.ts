@@ -1,16 +1,13 @@
 import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, GenerateParams, GenerateResult } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
-import type { BackendChoice } from '../common/types';
-import { StrategyNames } from '../common/controller/types';
+import { engineSchemas, safeParseJson } from '../common/schemas';
 import { inspectModel } from './inspectModel';
 import { LlamaHost } from './LlamaHost';
 import { ProbeEngine } from './probe/ProbeEngine';
 import { ReceiptRows } from './receipts/ReceiptRows';
-import { validateCalibrateParams } from './probe/validateCalibrateParams';
 
 type Async<M> = { [K in keyof M]: M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
 
-const backends: readonly BackendChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
 
 /**
  * Implements every EngineMethods call with validated parameters. Streams events through `emit`.
@@ -105,63 +102,16 @@ export class EngineService {
   }
 }
 
+/** The params as the method's schema (common/schemas/engine.ts) parses them; BAD_REQUEST names the field. */
 function validate(method: EngineMethod, params: unknown): unknown {
-  const o = (params ?? {}) as Record<string, unknown>;
-  if (typeof o !== 'object' || Array.isArray(o)) throw bad(method, 'params must be an object');
-  const str = (k: string): void => {
-    if (typeof o[k] !== 'string' || o[k] === '') throw bad(method, `${k} must be a non-empty string`);
-  };
-  const num = (k: string, opt = false): void => {
-    if (opt && (o[k] === undefined || o[k] === null)) return;
-    if (typeof o[k] !== 'number' || !Number.isFinite(o[k])) throw bad(method, `${k} must be a number`);
-  };
-  switch (method) {
-    case 'init': {
-      const p = o as unknown as EngineInitParams;
-      if (!backends.includes(p.backend)) throw bad(method, `backend must be one of ${backends.join(', ')}`);
-      num('threads', true);
-      if (typeof p.threads === 'number' && (!Number.isInteger(p.threads) || p.threads < 1)) throw bad(method, 'threads must be a positive integer or null');
-      num('cachedThreads', true);
-      if (typeof p.cachedThreads === 'number' && (!Number.isInteger(p.cachedThreads) || p.cachedThreads < 1)) throw bad(method, 'cachedThreads must be a positive integer or null');
-      return { backend: p.backend, threads: p.threads ?? null, cachedThreads: p.cachedThreads ?? null };
-    }
-    case 'inspect': str('path'); return o;
-    case 'load': str('modelPath'); return o;
-    case 'abort': str('requestId'); return o;
-    case 'embeddingRows': {
-      str('modelPath');
-      if (!Array.isArray(o.ids) || !o.ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) throw bad(method, 'ids must be a list of token ids');
-      if (o.texts !== undefined && (!Array.isArray(o.texts) || !o.texts.every((x) => typeof x === 'string'))) throw bad(method, 'texts must be a list of strings');
-      return o;
-    }
-    case 'calibrate': return validateCalibrateParams(o, (why) => bad(method, why));
-    case 'generate': {
-      for (const k of ['requestId', 'chatKey', 'modelPath', 'question']) str(k);
-      if (typeof o.systemPrompt !== 'string') throw bad(method, 'systemPrompt must be a string');
-      num('maxTokens');
-      num('temperature');
-      num('thinkingBudget', true);
-      num('seed', true);
-      if (!Array.isArray(o.history) || !o.history.every(isHistoryItem)) throw bad(method, 'history must be a list of {role, text}');
-      const p = o as unknown as GenerateParams;
-      if (p.maxTokens < 1) throw bad(method, 'maxTokens must be at least 1');
-      if (p.strategy !== undefined && !StrategyNames.includes(p.strategy)) throw bad(method, `strategy must be one of ${StrategyNames.join(', ')}`);
-      if (p.effort !== undefined && p.effort !== 'auto' && !(typeof p.effort === 'number' && p.effort >= 0 && p.effort <= 1)) throw bad(method, "effort must be 'auto' or a number 0..1");
-      if (p.pdrWorkspace !== undefined && p.pdrWorkspace !== 'candidates' && p.pdrWorkspace !== 'summary') throw bad(method, "pdrWorkspace must be 'candidates' or 'summary'");
-      if (p.probePath != null && (typeof p.probePath !== 'string' || p.probePath === '')) throw bad(method, 'probePath must be a non-empty string or null');
-      if (p.receipt != null && !(typeof p.receipt === 'object' && /^[0-9a-f]{64}$/.test(String((p.receipt as { modelSha256?: unknown }).modelSha256)))) {
-        throw bad(method, 'receipt.modelSha256 must be 64 lower-case hex');
-      }
-      return { ...p, thinkingBudget: p.thinkingBudget ?? null };
-    }
-    default:
-      return o;
+  const r = safeParseJson(engineSchemas[method], params ?? undefined);
+  if (!r.ok) throw bad(method, r.message);
+  if (method === 'init') {
+    const p = r.value as EngineInitParams;
+    return { backend: p.backend, threads: p.threads ?? null, cachedThreads: p.cachedThreads ?? null };
   }
-}
-
-function isHistoryItem(h: unknown): boolean {
-  const i = h as { role?: unknown; text?: unknown };
-  return typeof h === 'object' && h !== null && (i.role === 'system' || i.role === 'user' || i.role === 'assistant') && typeof i.text === 'string';
+  if (method === 'generate') return { ...(r.value as GenerateParams), thinkingBudget: (r.value as GenerateParams).thinkingBudget ?? null };
+  return r.value;
 }
 
 function bad(method: string, why: string): ReckonError {
