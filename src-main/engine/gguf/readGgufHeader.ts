@@ -117,6 +117,20 @@ class HeaderReader {
   u64(): bigint { return this.buf.readBigUInt64LE(this.take(8)); }
   i64(): bigint { return this.buf.readBigInt64LE(this.take(8)); }
 
+  /** A u64 length or count, as a number; null when it exceeds `max` (read without BigInt: this is the hot path). */
+  length(max: number): number | null {
+    const at = this.take(8);
+    const lo = this.buf.readUInt32LE(at), hi = this.buf.readUInt32LE(at + 4);
+    const v = hi * 0x1_0000_0000 + lo;
+    return hi >= 0x20_0000 || v > max ? null : v;
+  }
+
+  /** A length-prefixed string's bytes decoded as UTF-8. */
+  string(n: number): string {
+    const at = this.take(n);
+    return this.buf.toString('utf8', at, at + n);
+  }
+
   bytes(n: number): Buffer {
     const at = this.take(n);
     return this.buf.subarray(at, at + n);
@@ -159,11 +173,13 @@ function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
   const tensorCount = count(r.u64(), MAX_TENSORS, () => new GgufReadError('invalid', 'the header claims an impossible number of tensors'));
   const kvCount = count(r.u64(), MAX_KV, () => new GgufReadError('invalid', 'the header claims an impossible number of metadata entries'));
 
-  const rawString = (what: () => string): Buffer => {
+  const stringLength = (what: () => string): number => {
     const at = r.pos;
-    const len = count(r.u64(), MAX_STRING_BYTES, () => new GgufReadError('invalid', `${what()} has an impossible length`, { offset: at }));
-    return r.bytes(len);
+    const len = r.length(MAX_STRING_BYTES);
+    if (len === null) throw new GgufReadError('invalid', `${what()} has an impossible length`, { offset: at });
+    return len;
   };
+  const rawString = (what: () => string): Buffer => r.bytes(stringLength(what));
 
   const kv = new Map<string, GgufKv>();
   for (let i = 0; i < kvCount; i++) {
@@ -187,13 +203,11 @@ function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
       }
       // The smallest an item can be on disk: a longer claim than the file holds is a cut file, found before allocating.
       if (length * (itemSize ?? 8) > r.remaining()) throw new EndOfFile();
-      const keep = length <= MAX_KEPT_ITEMS;
-      const values: GgufScalar[] | null = keep ? new Array<GgufScalar>(length) : null;
+      const values: GgufScalar[] | null = length <= MAX_KEPT_ITEMS ? [] : null;
+      const what = (): string => `an item of metadata ${label}`;
       for (let j = 0; j < length; j++) {
-        const v = itemType === GgufType.STRING
-          ? rawString(() => `an item of metadata ${label}`).toString('utf8')
-          : readScalar(r, itemType);
-        if (values !== null) values[j] = v;
+        const v = itemType === GgufType.STRING ? r.string(stringLength(what)) : readScalar(r, itemType);
+        values?.push(v);
       }
       value = { itemType, length, values };
     } else if (type === GgufType.STRING) {
