@@ -27,8 +27,18 @@ const NO_TOKEN = 0xffffffff;
 /** llama.cpp's rope scaling names; any other value trips an assertion. */
 const ropeScalingTypes = new Set(['none', 'linear', 'yarn', 'longrope']);
 
-const integerTypes = new Set<number>([GgufType.UINT8, GgufType.INT8, GgufType.UINT16, GgufType.INT16, GgufType.UINT32,
-  GgufType.INT32, GgufType.UINT64, GgufType.INT64]);
+/** llama.cpp's tokenizer names (tokenizer.ggml.model); any other stops the load. */
+const tokenizerModels = new Set(['no_vocab', 'none', 'llama', 'bert', 'gpt2', 'hybriddna', 'whitespace', 't5', 'rwkv',
+  'test', 'plamo2', 'gemma4']);
+/** Keys llama.cpp reads with a fixed type (a value of another type stops the load). */
+const fixedTypes: [RegExp, number][] = [
+  [/^general\.(name|architecture)$/, GgufType.STRING],
+  [/^general\.(file_type|quantization_version|alignment)$/, GgufType.UINT32],
+  [/^tokenizer\.(ggml\.model|ggml\.pre|chat_template)$/, GgufType.STRING],
+  [/^tokenizer\.ggml\.(add_bos_token|add_eos_token|add_sep_token|add_space_prefix|remove_extra_whitespaces)$/, GgufType.BOOL],
+  [/^tokenizer\.ggml\.[a-z_]+_token_id$/, GgufType.UINT32],
+];
+
 const typeNames = new Map<number, string>(Object.entries(GgufType).map(([k, v]) => [v, k.toLowerCase()]));
 
 const bad = (why: string, details: Record<string, unknown> = {}): GgufReadError => new GgufReadError('metadata', why, details);
@@ -40,6 +50,12 @@ const badTensor = (why: string, details: Record<string, unknown> = {}): GgufRead
  */
 export function checkModelMetadata(h: GgufHeader): ModelMetadata {
   const meta = new Meta(h.kv);
+  for (const [key, kv] of h.kv) {
+    const fixed = fixedTypes.find(([re]) => re.test(key));
+    if (fixed !== undefined && kv.type !== fixed[1]) {
+      throw bad(`${kv.label} is a ${meta.typeName(kv)}, but llama.cpp reads it as a ${typeNames.get(fixed[1])}`, { key: kv.label });
+    }
+  }
   const archKv = h.kv.get('general.architecture');
   if (archKv === undefined) throw bad('general.architecture is missing, so llama.cpp cannot tell what model it is', { key: 'general.architecture' });
   if (typeof archKv.value !== 'string') throw bad(`general.architecture is a ${meta.typeName(archKv)}, not a string`, { key: 'general.architecture' });
@@ -131,6 +147,8 @@ function layerNote(values: number[], i: number): string {
 function checkTokenizer(h: GgufHeader, meta: Meta, p: string, required: boolean): number | null {
   const tokensKv = h.kv.get('tokenizer.ggml.tokens');
   const model = meta.string('tokenizer.ggml.model');
+  if (model === undefined) throw bad('tokenizer.ggml.model (the tokenizer type) is missing', { key: 'tokenizer.ggml.model' });
+  if (!tokenizerModels.has(model)) throw bad(`tokenizer.ggml.model is "${printable(model)}", a tokenizer llama.cpp does not know`, { key: 'tokenizer.ggml.model' });
   let n: number | null = null;
   if (tokensKv === undefined) {
     if (required && model !== 'none') throw bad('tokenizer.ggml.tokens (the vocabulary) is missing', { key: 'tokenizer.ggml.tokens' });
@@ -161,10 +179,17 @@ function checkTokenizer(h: GgufHeader, meta: Meta, p: string, required: boolean)
   if (n !== null) {
     for (const [key, kv] of h.kv) {
       if (!key.startsWith('tokenizer.ggml.') || !key.endsWith('_token_id')) continue;
-      if (!integerTypes.has(kv.type)) throw bad(`${kv.label} is a ${meta.typeName(kv)}, not a token id`, { key: kv.label });
       const id = Number(kv.value);
       const none = id === -1 || id === NO_TOKEN;
       if (!none && (id < 0 || id >= n)) throw bad(`${kv.label} is ${id}, outside the ${n}-token vocabulary`, { key: kv.label });
+    }
+  }
+  // llama.cpp asserts that a tokenizer told to add BOS / EOS has one.
+  for (const which of ['bos', 'eos'] as const) {
+    const add = h.kv.get(`tokenizer.ggml.add_${which}_token`)?.value === true;
+    const id = h.kv.get(`tokenizer.ggml.${which}_token_id`)?.value;
+    if (add && id === NO_TOKEN) {
+      throw bad(`tokenizer.ggml.add_${which}_token is true but tokenizer.ggml.${which}_token_id is none`, { key: `tokenizer.ggml.${which}_token_id` });
     }
   }
   return n;
