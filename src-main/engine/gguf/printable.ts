@@ -3,13 +3,13 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * A name from a file, safe to put in a message: printable characters kept, every other byte written as
- * \xNN (a damaged file's names may hold control bytes or broken UTF-8), cut to 80 characters.
+ * \xNN (a damaged file's names may hold control bytes or broken UTF-8), cut to `maxChars` (default 80).
  */
-export function printable(raw: Uint8Array | string): string {
+export function printable(raw: Uint8Array | string, maxChars = MAX_SHOWN): string {
   const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw;
   let out = '';
   let i = 0;
-  while (i < bytes.length && out.length < MAX_SHOWN) {
+  while (i < bytes.length && out.length < maxChars) {
     const b = bytes[i] as number;
     if (b >= 0x20 && b < 0x7f) {
       out += String.fromCharCode(b);

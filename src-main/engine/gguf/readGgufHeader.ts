@@ -239,7 +239,7 @@ function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
     const bad = (why: string): GgufReadError => new GgufReadError('tensor', `tensor ${label} ${why}`, { tensor: label });
     if (name === '') throw new GgufReadError('tensor', `tensor ${i + 1} has an empty name`);
     // Real tensor names are ASCII; anything else cannot name a tensor llama.cpp looks for.
-    if (label !== name) throw bad('has a name with bytes that are not printable text');
+    if (!rawName.every((b) => b >= 0x20 && b < 0x7f)) throw bad('has a name with bytes that are not printable text');
     if (rawName.length >= MAX_TENSOR_NAME) throw bad(`has a name of ${rawName.length} bytes (llama.cpp allows ${MAX_TENSOR_NAME - 1})`);
     if (names.has(name)) throw bad('appears twice');
     names.add(name);
