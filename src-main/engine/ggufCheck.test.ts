@@ -378,3 +378,22 @@ describe('checkGguf: metadata arrays and strings', () => {
     expectBad({ doc: (d) => { d.kv[0] = { key: 'general.architecture', type: T.STRING, value: 'lla\u0001ma' }; } }, 'GGUF_BAD_METADATA', 'lla\\x01ma');
   });
 });
+
+describe('checkGguf: what the damaged-GGUF campaign found crashing llama.cpp', () => {
+  it('refuses a norm weight stored as anything but F32 (ggml aborts: binary_op unsupported types)', () => {
+    for (const type of [1, 30]) {
+      // F16 / BF16 halve blk.0.attn_norm's 32 bytes, but padding keeps every offset: only the type check sees it
+      expectBad({ tensors: (l) => { (l.find((t) => t.name === 'blk.0.attn_norm.weight') as { ggmlType: number }).ggmlType = type; } },
+        'GGUF_BAD_TENSOR', 'blk.0.attn_norm.weight is a 1-D tensor stored as');
+    }
+  });
+
+  it('refuses an alignment that leaves weights off ggml\'s 32-byte boundary (ggml aborts on the pointer)', () => {
+    // general.alignment 1 while the data still sits where alignment 32 put it: the data section starts unaligned
+    const e = check({ kv: { 'general.alignment': u32(1) } });
+    expect(e?.code).toBe('GGUF_BAD_TENSOR');
+    expect(e?.message).toMatch(/not a multiple of 32 \(general\.alignment 1 is too small/);
+    // every tensor of this shape is a multiple of 64 bytes, so 64 lays the data out as llama.cpp expects
+    expect(check({ embd: 16, kv: { 'general.alignment': u32(64) }, doc: (d) => { d.alignment = 64; } })).toBeUndefined();
+  });
+});

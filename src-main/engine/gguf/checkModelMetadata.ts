@@ -1,5 +1,5 @@
 import { architectures, type ArchitectureSpec } from './architectures';
-import { GgufReadError, GgufType, type GgufArray, type GgufHeader, type GgufKv, type GgufTensorInfo } from './readGgufHeader';
+import { byteString, GgufReadError, GgufType, type GgufArray, type GgufHeader, type GgufKv, type GgufTensorInfo } from './readGgufHeader';
 import { printable } from './printable';
 
 /** What the metadata check learned; the caller reports it. */
@@ -60,7 +60,7 @@ export function checkModelMetadata(h: GgufHeader): ModelMetadata {
   if (archKv === undefined) throw bad('general.architecture is missing, so llama.cpp cannot tell what model it is', { key: 'general.architecture' });
   if (typeof archKv.value !== 'string') throw bad(`general.architecture is a ${meta.typeName(archKv)}, not a string`, { key: 'general.architecture' });
   const arch = archKv.value;
-  const archLabel = printable(arch);
+  const archLabel = printable(byteString(arch));
   if (arch === '' || archLabel !== arch) throw bad(`general.architecture "${archLabel}" is not a valid architecture name`, { key: 'general.architecture' });
   const spec = architectures.get(arch);
   const p = `${arch}.`;
@@ -132,7 +132,7 @@ export function checkModelMetadata(h: GgufHeader): ModelMetadata {
   if (scale !== undefined && (!Number.isFinite(scale) || scale < 0)) throw bad(`${p}rope.scaling.factor is ${scale}; it must be 0 or positive`, { key: `${p}rope.scaling.factor` });
   const scalingType = meta.string(`${p}rope.scaling.type`);
   if (scalingType !== undefined && !ropeScalingTypes.has(scalingType)) {
-    throw bad(`${p}rope.scaling.type is "${printable(scalingType)}", which llama.cpp does not know`, { key: `${p}rope.scaling.type` });
+    throw bad(`${p}rope.scaling.type is "${printable(byteString(scalingType))}", which llama.cpp does not know`, { key: `${p}rope.scaling.type` });
   }
 
   const vocabSize = checkTokenizer(h, meta, p, spec !== undefined);
@@ -148,7 +148,7 @@ function checkTokenizer(h: GgufHeader, meta: Meta, p: string, required: boolean)
   const tokensKv = h.kv.get('tokenizer.ggml.tokens');
   const model = meta.string('tokenizer.ggml.model');
   if (model === undefined) throw bad('tokenizer.ggml.model (the tokenizer type) is missing', { key: 'tokenizer.ggml.model' });
-  if (!tokenizerModels.has(model)) throw bad(`tokenizer.ggml.model is "${printable(model)}", a tokenizer llama.cpp does not know`, { key: 'tokenizer.ggml.model' });
+  if (!tokenizerModels.has(model)) throw bad(`tokenizer.ggml.model is "${printable(byteString(model))}", a tokenizer llama.cpp does not know`, { key: 'tokenizer.ggml.model' });
   let n: number | null = null;
   if (tokensKv === undefined) {
     if (required && model !== 'none') throw bad('tokenizer.ggml.tokens (the vocabulary) is missing', { key: 'tokenizer.ggml.tokens' });
@@ -161,7 +161,7 @@ function checkTokenizer(h: GgufHeader, meta: Meta, p: string, required: boolean)
       const seen = new Set<string>();
       for (let i = 0; i < n; i++) {
         const t = tokens.values[i] as string;
-        if (seen.has(t)) throw bad(`tokenizer.ggml.tokens lists the token "${printable(t)}" twice (id ${i})`, { key: 'tokenizer.ggml.tokens', tokenId: i });
+        if (seen.has(t)) throw bad(`tokenizer.ggml.tokens lists the token "${printable(byteString(t))}" twice (id ${i})`, { key: 'tokenizer.ggml.tokens', tokenId: i });
         seen.add(t);
       }
     }

@@ -7,7 +7,17 @@ export const GgufType = {
   UINT64: 10, INT64: 11, FLOAT64: 12,
 } as const;
 
+/**
+ * A metadata value. Strings (values, keys and tensor names alike) are byte strings - one character per byte,
+ * as latin1 decodes them - so bytes that are not UTF-8 survive exactly and compare as llama.cpp compares them;
+ * `printable(byteString(s))` shows one.
+ */
 export type GgufScalar = number | bigint | boolean | string;
+
+/** The bytes of a byte string from a GGUF (see GgufScalar). */
+export function byteString(s: string): Buffer {
+  return Buffer.from(s, 'latin1');
+}
 
 export interface GgufArray {
   itemType: number;
@@ -125,10 +135,10 @@ class HeaderReader {
     return hi >= 0x20_0000 || v > max ? null : v;
   }
 
-  /** A length-prefixed string's bytes decoded as UTF-8. */
+  /** A string's bytes as a byte string (see GgufScalar). */
   string(n: number): string {
     const at = this.take(n);
-    return this.buf.toString('utf8', at, at + n);
+    return this.buf.toString('latin1', at, at + n);
   }
 
   bytes(n: number): Buffer {
@@ -184,7 +194,7 @@ function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
   const kv = new Map<string, GgufKv>();
   for (let i = 0; i < kvCount; i++) {
     const rawKey = rawString(() => `metadata key ${i + 1}`);
-    const key = rawKey.toString('utf8');
+    const key = rawKey.toString('latin1');
     const label = printable(rawKey);
     if (key === '') throw new GgufReadError('metadata', `metadata entry ${i + 1} has an empty key`);
     if (kv.has(key)) throw new GgufReadError('metadata', `the metadata key ${label} appears twice`, { key: label });
@@ -211,7 +221,7 @@ function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
       }
       value = { itemType, length, values };
     } else if (type === GgufType.STRING) {
-      value = rawString(() => `metadata ${label}`).toString('utf8');
+      value = rawString(() => `metadata ${label}`).toString('latin1');
     } else if (scalarSizes.has(type)) {
       value = readScalar(r, type);
     } else {
@@ -234,7 +244,7 @@ function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
   const names = new Set<string>();
   for (let i = 0; i < tensorCount; i++) {
     const rawName = rawString(() => `the name of tensor ${i + 1}`);
-    const name = rawName.toString('utf8');
+    const name = rawName.toString('latin1');
     const label = printable(rawName);
     const bad = (why: string): GgufReadError => new GgufReadError('tensor', `tensor ${label} ${why}`, { tensor: label });
     if (name === '') throw new GgufReadError('tensor', `tensor ${i + 1} has an empty name`);

@@ -93,7 +93,7 @@ function u64(v: number | bigint): Buffer {
 }
 
 function str(s: string | Buffer): Buffer {
-  const bytes = typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
+  const bytes = typeof s === 'string' ? Buffer.from(s, 'latin1') : s; // byte strings, as the reader gives them
   return Buffer.concat([u64(bytes.length), bytes]);
 }
 
