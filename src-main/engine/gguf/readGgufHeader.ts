@@ -22,7 +22,7 @@ export function byteString(s: string): Buffer {
 export interface GgufArray {
   itemType: number;
   length: number;
-  /** The items; null when the array holds more than the reader keeps (see MAX_KEPT_ITEMS). */
+  /** The items; null when the reader only walked them (see ReadOptions.keepArray). */
   values: GgufScalar[] | null;
 }
 
@@ -74,7 +74,7 @@ const MAX_KV = 1_000_000;
 /** llama.cpp's own limits on one string and on one array (gguf.cpp). */
 const MAX_STRING_BYTES = 1 << 30;
 const MAX_ARRAY_ITEMS = 1 << 30;
-/** Arrays up to this many items keep their values (a 256k-token vocabulary is well inside). */
+/** Arrays up to this many items may keep their values (a 256k-token vocabulary is well inside). */
 const MAX_KEPT_ITEMS = 1 << 22;
 /** llama.cpp's GGML_MAX_NAME: a tensor name must be shorter. */
 const MAX_TENSOR_NAME = 64;
@@ -161,10 +161,10 @@ class HeaderReader {
  * allocating more than the file itself could justify. Throws GgufReadError; a file that ends inside its
  * header is kind 'truncated'.
  */
-export function readGgufHeader(fd: number, fileSize: number): GgufHeader {
+export function readGgufHeader(fd: number, fileSize: number, options: ReadOptions = {}): GgufHeader {
   const r = new HeaderReader(fd, fileSize);
   try {
-    return readFrom(r, fileSize);
+    return readFrom(r, fileSize, options.keepArray ?? keepForChecks);
   } catch (err) {
     if (err instanceof EndOfFile) {
       throw new GgufReadError('truncated', 'the file ends inside its header', { headerOffset: r.pos, actualBytes: fileSize });
@@ -173,7 +173,20 @@ export function readGgufHeader(fd: number, fileSize: number): GgufHeader {
   }
 }
 
-function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
+export interface ReadOptions {
+  /**
+   * Which arrays keep their items (the others are only walked, and have values null). Defaults to what the
+   * checks read: the vocabulary and short numeric arrays (per-layer counts); scores, merges and the like are
+   * skipped, which keeps a 150k-token header fast.
+   */
+  keepArray?: (key: string, itemType: number, length: number) => boolean;
+}
+
+function keepForChecks(key: string, itemType: number, length: number): boolean {
+  return key === 'tokenizer.ggml.tokens' || (itemType !== GgufType.STRING && length <= 4096);
+}
+
+function readFrom(r: HeaderReader, fileSize: number, keep: NonNullable<ReadOptions['keepArray']>): GgufHeader {
   if (fileSize < 4 || r.bytes(4).toString('latin1') !== 'GGUF') {
     throw new GgufReadError('invalid', 'it does not start with the GGUF signature', { fileSize });
   }
@@ -213,11 +226,15 @@ function readFrom(r: HeaderReader, fileSize: number): GgufHeader {
       }
       // The smallest an item can be on disk: a longer claim than the file holds is a cut file, found before allocating.
       if (length * (itemSize ?? 8) > r.remaining()) throw new EndOfFile();
-      const values: GgufScalar[] | null = length <= MAX_KEPT_ITEMS ? [] : null;
       const what = (): string => `an item of metadata ${label}`;
-      for (let j = 0; j < length; j++) {
-        const v = itemType === GgufType.STRING ? r.string(stringLength(what)) : readScalar(r, itemType);
-        values?.push(v);
+      let values: GgufScalar[] | null = null;
+      if (length <= MAX_KEPT_ITEMS && keep(key, itemType, length)) {
+        values = [];
+        for (let j = 0; j < length; j++) values.push(itemType === GgufType.STRING ? r.string(stringLength(what)) : readScalar(r, itemType));
+      } else if (itemSize !== undefined) {
+        r.skip(length * itemSize);
+      } else {
+        for (let j = 0; j < length; j++) r.skip(stringLength(what));
       }
       value = { itemType, length, values };
     } else if (type === GgufType.STRING) {

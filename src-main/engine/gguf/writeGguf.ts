@@ -31,7 +31,7 @@ export interface GgufDocument {
 export function readGgufDocument(path: string): GgufDocument {
   const fd = openSync(path, 'r');
   try {
-    const h = readGgufHeader(fd, fstatSync(fd).size);
+    const h = readGgufHeader(fd, fstatSync(fd).size, { keepArray: () => true });
     const file = readFileSync(path);
     return {
       version: h.version,
