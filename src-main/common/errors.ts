@@ -20,6 +20,8 @@ export const ErrorCodes = [
   'STORE_CORRUPT', // a store file could not be parsed; it was set aside
   'IO_ERROR',
   'INTERNAL',
+  'GGUF_BAD_METADATA', // a GGUF whose metadata (hyperparameters, tokenizer) llama.cpp would refuse or crash on
+  'GGUF_BAD_TENSOR', // a GGUF whose tensor infos (types, shapes, offsets) llama.cpp would refuse or crash on
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { InsufficientMemoryError, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { EngineInitParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
@@ -6,7 +6,9 @@ import type { BackendChoice, BackendInfo } from '../common/types';
 import { ChatRunner } from './ChatRunner';
 import { chatWrapperFor } from './chatWrapperFor';
 import { classifyChatTemplate, type TemplateClass } from './classifyChatTemplate';
-import { checkGguf } from './ggufCheck';
+import { architectures } from './gguf/architectures';
+import { printable } from './gguf/printable';
+import { checkGguf, type GgufHeaderSummary } from './ggufCheck';
 import { checkFitsInMemory } from './memoryCheck';
 import { resolveBackend } from './resolveBackend';
 import { ThreadTuner, type ThreadMeasurement } from './threadTuner';
@@ -146,7 +148,7 @@ export class LlamaHost {
       if (err instanceof InsufficientMemoryError) {
         throw new ReckonError('MODEL_TOO_BIG', `This model does not fit in the memory available: ${err.message}`, { path });
       }
-      throw new ReckonError('MODEL_LOAD_FAILED', `llama.cpp could not load ${path}: ${(err as Error)?.message ?? String(err)}`, { path });
+      throw loadFailure(path, header, err);
     }
     try {
       const threads = (await tuner.ensureMeasured(backend.llama, model)).threads;
@@ -214,6 +216,22 @@ export class LlamaHost {
     if (b.fallbackReason !== undefined) info.fallbackReason = b.fallbackReason;
     return info;
   }
+}
+
+/**
+ * llama.cpp's own reason is often only "Failed to load model" (the detail goes to its log): say what the
+ * header check knows instead - the file, its architecture and the likely cause.
+ */
+function loadFailure(path: string, header: GgufHeaderSummary, err: unknown): ReckonError {
+  const raw = (err as Error)?.message ?? String(err);
+  const known = architectures.has(header.architecture);
+  const cause = known
+    ? 'its header passed Reckon\'s checks, so a tensor or tokenizer entry llama.cpp could not use is the likely cause'
+    : `llama.cpp may not support the ${header.architecture} architecture, or one of its tensors`;
+  const detail = /^failed to load model\.?$/i.test(raw.trim()) ? '' : ` (llama.cpp: ${raw})`;
+  return new ReckonError('MODEL_LOAD_FAILED',
+    `llama.cpp could not load ${printable(basename(path))} (${header.architecture}, ${header.blockCount} layers): ${cause}${detail}.`,
+    { path, architecture: header.architecture, llamaMessage: raw });
 }
 
 function createContext(model: LlamaModel, threads: number): Promise<LlamaContext> {

@@ -4,6 +4,7 @@ import { GgmlType, GgufFileType, readGgufFileInfo, resolveChatWrapper, type Gguf
 import { ReckonError } from '../common/errors';
 import type { ModelInfo } from '../common/types';
 import { classifyChatTemplate } from './classifyChatTemplate';
+import { printable } from './gguf/printable';
 import { checkGguf } from './ggufCheck';
 import { sha256File } from './sha256File';
 
@@ -18,7 +19,9 @@ export async function inspectModel(path: string): Promise<Omit<ModelInfo, 'bundl
   try {
     info = await readGgufFileInfo(path, { logWarnings: false, spliceSplitFiles: false });
   } catch (err) {
-    throw new ReckonError('GGUF_INVALID', `${basename(path)} could not be read as a GGUF model: ${String((err as Error)?.message ?? err)}`, { path });
+    // The reader's message may quote names from the file: keep it printable.
+    const why = printable(String((err as Error)?.message ?? err), 300);
+    throw new ReckonError('GGUF_INVALID', `${printable(basename(path))} could not be read as a GGUF model: ${why}`, { path });
   }
   const sha256 = await sha256File(path);
   const meta = info.metadata;

@@ -6,6 +6,8 @@ const sentences: Partial<Record<ErrorPayload['code'], string>> = {
   ENGINE_UNAVAILABLE: 'The engine could not be started. Check the model and backend in Settings.',
   GGUF_INVALID: 'That file is not a GGUF model.',
   GGUF_TRUNCATED: 'That GGUF file is incomplete (it is shorter than its header says).',
+  GGUF_BAD_METADATA: 'That GGUF file describes a model llama.cpp cannot run (a setting in its header is out of range).',
+  GGUF_BAD_TENSOR: 'That GGUF file has a damaged or inconsistent weight table.',
   MODEL_TOO_BIG: 'That model does not fit in the memory this machine has.',
   MODEL_NOT_FOUND: 'The model could not be found. It may have been moved or removed.',
   MODEL_LOAD_FAILED: 'The model could not be loaded.',
