@@ -88,6 +88,11 @@ export interface AuditOptions {
   trustedKeys?: readonly TrustedKey[];
   /** What the export says the receipt is for; v2 receipts must bind it (the 'binding' check). */
   binding?: ClaimedBinding;
+  /**
+   * Remote audits: what the issuer itself serves for this message (GET /audit/receipt/<id>), or null when it has
+   * none. An export that is not the issuer's receipt, question and answer FAILS the 'issuer' check.
+   */
+  issuer?: { receipt: unknown; question: string; answer: string; origin: string } | null;
   /** sha256 of the auditor's tokenizer; a v2 receipt that names one must name this. */
   tokenizerSha256?: string | null;
   /**
@@ -194,6 +199,7 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
         : `signed by key ${signer.fingerprint}: ${trustWords[signer.trust]}${signer.label !== undefined ? ` (${signer.label})` : ''}`,
     });
   }
+  if (o.issuer !== undefined) checks.push(issuerCheck(o));
   if (!rv.ok) return verdict(0, null, null);
   const receipt = o.receipt as Receipt;
   checks.push(bindingCheck(receipt, o));
@@ -360,6 +366,19 @@ function signerOf(publicKey: string, o: AuditOptions): SignerInfo {
   return hit === undefined
     ? { publicKey: key, fingerprint, trust: 'untrusted' }
     : { publicKey: key, fingerprint, trust: hit.trust, ...(hit.label !== undefined ? { label: hit.label } : {}) };
+}
+
+function issuerCheck(o: AuditOptions): AuditCheck {
+  const i = o.issuer;
+  const mine = o.receipt as Partial<Receipt> | null;
+  const id = o.binding?.messageId ?? mine?.turnId ?? '?';
+  if (i === null || i === undefined) return { name: 'issuer', passed: false, detail: `the issuer has no receipt for message ${id}` };
+  const theirs = i.receipt as Partial<Receipt> | null;
+  const same = theirs?.signature === mine?.signature && theirs?.root === mine?.root && theirs?.publicKey === mine?.publicKey &&
+    (o.binding === undefined || (i.question === o.binding.question && i.answer === o.binding.answer));
+  return same
+    ? { name: 'issuer', passed: true, detail: `${i.origin} serves this same receipt, question and answer for message ${id}` }
+    : { name: 'issuer', passed: false, detail: `${i.origin} signed another receipt, question or answer for message ${id} than this export holds` };
 }
 
 /** v2: the signed ids and text hashes are the export's; v1 binds none of it (passes, marked weaker). */

@@ -291,6 +291,7 @@ export class ReceiptService {
     /** Checks of the export's parts against each other and against the issuer; FAILED, never INTERNAL. */
     const extra: { name: string; passed: boolean; detail: string }[] = [];
     let remoteKey: string | null = null;
+    let issuerView: { receipt: unknown; question: string; answer: string; origin: string } | null | undefined;
     // A provider store that does not match its receipt fails the audit ('response'), it does not throw.
     const providerOf = (store: ReceiptStore): ((c: AuditChallenge) => Promise<AuditResponse>) => {
       let provider: ReceiptProvider | null = null;
@@ -317,17 +318,9 @@ export class ReceiptService {
       }
       exp = p.export ?? issuer!;
       remoteKey = typeof issuer?.receipt?.publicKey === 'string' ? issuer.receipt.publicKey.toLowerCase() : null;
-      if (p.export !== undefined) {
-        // The issuer is asked what it signed for this message: a substituted or re-signed export differs from it.
-        const same = issuer !== null && issuer.receipt.signature === exp.receipt.signature && issuer.receipt.root === exp.receipt.root &&
-          issuer.question === exp.question && issuer.answer === exp.answer;
-        extra.push({
-          name: 'issuer', passed: same,
-          detail: issuer === null ? `${via} has no receipt for message ${messageId}`
-            : same ? `${via} serves this same receipt, question and answer for message ${messageId}`
-              : `${via} signed another receipt, question or answer for message ${messageId} than this export holds`,
-        });
-      }
+      // The issuer is asked what it signed for this message: a substituted or re-signed export differs from it.
+      issuerView = { receipt: issuer?.receipt, question: issuer?.question ?? '', answer: issuer?.answer ?? '', origin: via };
+      if (issuer === null) issuerView = null;
       respond = async (c) => {
         const r = await fetch(url('/audit/challenge'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(c) });
         if (!r.ok) throw new Error(`HTTP ${r.status}: ${(await r.text()).slice(0, 200)}`);
@@ -379,6 +372,7 @@ export class ReceiptService {
       questionTokens: base.tokens[0] ?? [], answerTokens: base.tokens[1] ?? [],
       modelSha256: model.sha256, trustedKeys: trust.keys, centre: base.centre, head,
       binding: { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer },
+      ...(issuerView !== undefined ? { issuer: issuerView } : {}),
       tokenizerSha256: base.tokenizerSha256 ?? null,
       tokenizer: {
         canonical: async (ids) => {
