@@ -15,7 +15,7 @@ import { cmdCalibrate } from './calibrate';
 import { dim, humanBytes, ledgerLine, modelsTable } from './format';
 import { StrategyNames, type StrategyName } from '../common/controller/types';
 import type { ToolCommands } from './toolCommands';
-import { cmdAudit, cmdReceipt, receiptSummary } from './auditCommands';
+import { cmdAudit, cmdKeys, cmdReceipt, receiptSummary } from './auditCommands';
 
 const help = `reckon - offline reasoning assistant
 
@@ -33,8 +33,11 @@ Usage:
   reckon eval --audit [--n N per tier] [--seed S] [--threads T] [--model file.gguf] [--json] [--out DIR]
                                 receipt attack suite on real traces of the model; writes audit.md to DIR
                                 (default: $RECKON_HOME/reports/audit-<time>/)
-  reckon audit <receipt.json> [--remote http://127.0.0.1:PORT/?token=...] [--json]
-                                audit a hidden-token receipt (its own store, or challenge the issuer over HTTP)
+  reckon audit <receipt.json> [--remote http://127.0.0.1:PORT/?token=...] [--trust KEY[,KEY]] [--json]
+                                audit a hidden-token receipt (its own store, or challenge the issuer over HTTP);
+                                --trust: issuer keys (hex) to trust for this audit besides this install's and pinned ones
+  reckon keys list|export|import <file>|trust <key> [--label L]|untrust <key> [--json]
+                                receipt keys: this install's own (export), pinned and first-use remote issuers
   reckon receipt <messageId> [--out file.json]
                                 export a message's receipt with its provider store
   reckon --help
@@ -50,7 +53,7 @@ interface Args {
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
 const boolFlags = new Set(['json', 'help', 'label-free', 'audit']);
-valueFlags.add('remote').add('out');
+valueFlags.add('remote').add('out').add('trust').add('label');
 
 class UsageError extends Error {}
 
@@ -380,7 +383,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
     process.stdout.write(help);
     return a.cmd === undefined && !a.flags.has('help') ? 2 : 0;
   }
-  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate', 'eval', 'audit', 'receipt'].includes(a.cmd)) {
+  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate', 'eval', 'audit', 'receipt', 'keys'].includes(a.cmd)) {
     process.stderr.write(`reckon: unknown command '${a.cmd}'.\n\n${help}`);
     return 2;
   }
@@ -413,7 +416,12 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
       case 'audit': {
         if (a.positional[0] === undefined) throw new UsageError('reckon audit needs a receipt file.');
         const remote = flag(a, 'remote');
-        return await cmdAudit(host, { file: a.positional[0], json, ...(remote !== undefined ? { remote } : {}) });
+        const trust = flag(a, 'trust')?.split(',').map((k) => k.trim()).filter((k) => k !== '');
+        return await cmdAudit(host, { file: a.positional[0], json, ...(remote !== undefined ? { remote } : {}), ...(trust !== undefined ? { trust } : {}) });
+      }
+      case 'keys': {
+        const label = flag(a, 'label');
+        return await cmdKeys(host, { action: a.positional[0] ?? 'list', arg: a.positional[1], json, ...(label !== undefined ? { label } : {}) });
       }
       case 'receipt': {
         if (a.positional[0] === undefined) throw new UsageError('reckon receipt needs a message id.');

@@ -8,7 +8,7 @@ import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
 import type { BackendInfo, Conversation, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
-import type { AuditReport, ReceiptAuditParams, ReceiptExport } from './receiptApi';
+import type { AuditReport, ReceiptAuditParams, ReceiptExport, TrustedKeyInfo } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
 import type { RpcCallFrame, RpcServerFrame } from './rpc/types';
 
@@ -101,6 +101,12 @@ export interface ReckonApi {
   'receipts.challenge'(p: { messageId: string; challenge: AuditChallenge }): Promise<AuditResponse>;
   /** Audits a receipt (local store, an export, or a remote Reckon over HTTP); stores a summary on a local message. */
   'receipts.audit'(p: ReceiptAuditParams): Promise<AuditReport>;
+  /** Keys this install trusts for audits: its own signing key first, then pinned and first-use remote keys. */
+  'receipts.trustedKeys'(p?: Record<string, never>): Promise<TrustedKeyInfo[]>;
+  /** Pins a public key (hex) as trusted, with an optional label; answers the stored entry. */
+  'receipts.trustKey'(p: { publicKey: string; label?: string }): Promise<TrustedKeyInfo>;
+  /** Forgets a pinned or remote key (this install's own key cannot be untrusted). */
+  'receipts.untrustKey'(p: { publicKey: string }): Promise<{ removed: boolean }>;
 }
 
 export type ApiMethod = keyof ReckonApi;

@@ -113,6 +113,8 @@ export interface TurnFingerprints {
   /** Blocks the segments were split into. */
   blockCount: number;
   counts: HiddenCounts;
+  /** sha256 (hex) of the model's tokenizer (TokenEmbeddings.tokenizerSha256), bound into the receipt; absent = unknown. */
+  tokenizerSha256?: string;
 }
 
 /**
@@ -131,6 +133,8 @@ export interface EmbeddingRowsParams {
   texts?: string[];
   /** Also return the auditor's centre: the mean of the table's normalised rows (float64). */
   centre?: boolean;
+  /** Runs of token ids to decode and re-encode (the canonical tokenisation of their text; audits). */
+  canonical?: number[][];
 }
 
 export interface EmbeddingRowsResult {
@@ -145,6 +149,10 @@ export interface EmbeddingRowsResult {
   centre?: number[];
   /** Token ids of `texts`, in order. */
   tokens?: number[][];
+  /** The canonical token ids of each `canonical` run's text, in order. */
+  canonical?: number[][];
+  /** sha256 (hex) of the model's tokenizer; absent = its metadata could not be read. */
+  tokenizerSha256?: string;
 }
 
 /** A calibration run: sample every question several times, label, train, report (docs/probe.md). */

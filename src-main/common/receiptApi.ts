@@ -48,6 +48,22 @@ export interface ReceiptAuditParams {
   remote?: string;
   /** Pin the issuer's Ed25519 public key (hex). Local audits of this install's receipts pin its own key. */
   publicKey?: string;
+  /** Keys (hex) to trust for this audit only, besides this install's own and the pinned ones (`reckon audit --trust`). */
+  trust?: string[];
+}
+
+/** A key an install trusts (receipts.trustedKeys): its own, pinned by the user, or remembered for a remote. */
+export interface TrustedKeyInfo {
+  /** Ed25519 public key, 64 lower-case hex. */
+  publicKey: string;
+  /** keyFingerprint(publicKey): what Settings and the CLI show. */
+  fingerprint: string;
+  /** own = this install's signing key; pinned = trusted by the user; remote = trusted on first use of a remote. */
+  source: 'own' | 'pinned' | 'remote';
+  /** The user's label, or the remote origin. */
+  label?: string;
+  /** ISO time it was added (own: absent). */
+  addedAt?: string;
 }
 
 /** What `receipts.audit` returns: the verdict, the summary stored on the message, and timing. */

@@ -126,6 +126,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'receipts.get': async (p) => receipts.get(p.messageId, p.includeStore === true),
     'receipts.challenge': async (p) => receipts.challenge(p.messageId, p.challenge),
     'receipts.audit': async (p) => receipts.audit(p),
+    'receipts.trustedKeys': async () => receipts.trustedKeys(),
+    'receipts.trustKey': async (p) => receipts.trustKey(p),
+    'receipts.untrustKey': async (p) => receipts.untrustKey(p),
   });
 
   // Every door, the in-process one included, is a client of this one server: the same frames, the same router.

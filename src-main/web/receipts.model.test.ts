@@ -13,6 +13,7 @@ import type { TurnEvent } from '../common/events';
 import { overheadTotal } from '../common/ledger';
 import type { ReceiptExport } from '../common/receiptApi';
 import type { Message } from '../common/types';
+import { exportPublicKeyHex, generateReceiptKeyPair, receiptBody, signReceipt } from '../common/receipts';
 import { startWebServer, type WebServer } from './server';
 import { createHost, engineEntryPath, repoRoot, type Host } from '../host/index';
 
@@ -95,5 +96,51 @@ describe('receipts on the bundled model', () => {
     const remote = await host.call('receipts.audit', { messageId: m.id, remote: web.url });
     expect(remote.ok, JSON.stringify(remote.checks.filter((c) => !c.passed))).toBe(true);
     expect(remote.summary.via).toBe(base);
-  }, 120_000);
+    expect(remote.checks.find((c) => c.name === 'issuer')?.passed).toBe(true);
+
+    // v2 binds the question and answer; the verdict names the signer and says what it proves.
+    expect(r.version).toBe(2);
+    expect(r.messageId).toBe(m.id);
+    expect(r.tokenizerSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(r.plan?.strategy).toBe(m.plan?.strategy);
+    expect(local.signer).toMatchObject({ trust: 'own', publicKey: r.publicKey });
+    expect(local.meaning).toMatch(/cannot prove the tokens were really generated/);
+    expect(local.checks.find((c) => c.name === 'canonical-tokens')?.passed).toBe(true);
+
+    const failed = (v: { checks: { name: string; passed: boolean; detail: string }[] }, name: string): string => {
+      const c = v.checks.find((x) => x.name === name);
+      expect(c?.passed, `${name}: ${JSON.stringify(v.checks.filter((x) => !x.passed))}`).toBe(false);
+      return c!.detail;
+    };
+    // A swapped question: FAILED, naming the binding, locally and against the issuer.
+    const swapped: ReceiptExport = { ...exp, question: 'What is 38+48?' };
+    expect(failed(await host.call('receipts.audit', { export: swapped }), 'binding')).toMatch(/question is not the one/);
+    expect(failed(await host.call('receipts.audit', { export: { ...pub, question: 'What is 38+48?' }, remote: web.url }), 'issuer')).toMatch(/signed another receipt/);
+    // A tampered store: a FAILED verdict, not an INTERNAL error.
+    const leaves = Buffer.from(exp.store!.leaves, 'base64');
+    leaves[leaves.length - 1] = leaves[leaves.length - 1]! ^ 1;
+    const torn = await host.call('receipts.audit', { export: { ...exp, store: { ...exp.store!, leaves: leaves.toString('base64') } } });
+    expect(failed(torn, 'response')).toMatch(/stored leaves do not match the receipt root/);
+    // Re-signed with a fresh key: untrusted until pinned; the issuer over HTTP never signed it.
+    const fresh = await generateReceiptKeyPair();
+    const body = { ...receiptBody(exp.receipt), publicKey: await exportPublicKeyHex(fresh.publicKey) };
+    const resigned = await signReceipt(body, fresh.privateKey);
+    const rexp: ReceiptExport = { ...exp, receipt: resigned, store: { ...exp.store!, receipt: resigned } };
+    const untrusted = await host.call('receipts.audit', { export: rexp });
+    expect(untrusted.signer?.trust).toBe('untrusted');
+    expect(failed(untrusted, 'trust')).toContain(untrusted.signer!.fingerprint);
+    expect(failed(await host.call('receipts.audit', { export: { ...pub, receipt: resigned }, remote: web.url }), 'issuer')).toMatch(/signed another receipt/);
+    // The identity key is refused by the verifier and by receipts.trustKey.
+    const identity = { ...exp.receipt, publicKey: '01' + '00'.repeat(31), signature: '01' + '00'.repeat(63) };
+    expect(failed(await host.call('receipts.audit', { export: { ...exp, receipt: identity, store: { ...exp.store!, receipt: identity } } }), 'receipt')).toMatch(/small-order/);
+    await expect(host.call('receipts.trustKey', { publicKey: identity.publicKey })).rejects.toThrow(/small-order/);
+    // Pinning the fresh key makes the re-signed (otherwise identical) receipt trusted; untrusting undoes it.
+    const pinned = await host.call('receipts.trustKey', { publicKey: body.publicKey, label: 'colleague' });
+    expect((await host.call('receipts.trustedKeys', {})).map((k) => k.source)).toEqual(['own', 'pinned']);
+    const nowTrusted = await host.call('receipts.audit', { export: rexp });
+    expect(nowTrusted.signer).toMatchObject({ trust: 'pinned', label: 'colleague', fingerprint: pinned.fingerprint });
+    expect(nowTrusted.ok, JSON.stringify(nowTrusted.checks.filter((c) => !c.passed))).toBe(true);
+    expect(await host.call('receipts.untrustKey', { publicKey: body.publicKey })).toEqual({ removed: true });
+    expect((await host.call('receipts.audit', { export: rexp })).ok).toBe(false);
+  }, 180_000);
 });

@@ -7,7 +7,11 @@ describe('attack suite (reduced: 4 synthetic arithmetic turns)', () => {
     const r = await runAttackSuite({ table: syntheticTable(), turns: 4, sizes: [0.1, 0.5], seed: 3 });
     expect(r.sampleSize).toBe(45);
     expect(r.honest.falsePositives).toBe(0);
-    for (const f of FORGERIES) expect(r.forgeries[f].rejected, f).toBe(r.forgeries[f].audits);
+    for (const f of FORGERIES) {
+      expect(r.forgeries[f].audits, f).toBe(4);
+      expect(r.forgeries[f].rejected, f).toBe(r.forgeries[f].audits);
+      expect(r.forgeriesRemote[f].rejected, `${f} --remote`).toBe(r.forgeriesRemote[f].audits);
+    }
     expect(Object.keys(r.detection).sort()).toEqual([...ATTACKS].sort());
     for (const s of ['0.1', '0.5']) {
       expect(r.detection['count-only']![s]).toBe(1);

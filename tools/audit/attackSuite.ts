@@ -3,7 +3,7 @@
  * dishonest provider that holds the real signing key and the real embedding table and answers challenges as
  * well as it can; only forgeries lack the key.
  */
-import type { AuditHead, AuditOptions, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, SecurityParameter } from '../../src-main/common/receipts';
+import type { AuditHead, AuditOptions, CanonicalTokenizer, ReceiptBinding, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, SecurityParameter } from '../../src-main/common/receipts';
 import { ReceiptIssuer, auditReceipt, fingerprintSegments, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
 import type { ArithmeticProblem } from './synthetic';
 import { honestTurn, randomProblem, seededRandom, similarProblem, tokenize, traceText } from './synthetic';
@@ -50,7 +50,19 @@ export const ATTACKS = [
 ] as const;
 export type Attack = (typeof ATTACKS)[number];
 
-export const FORGERIES = ['tampered-root', 'edited-counts', 'spliced-proofs', 'wrong-key'] as const;
+/**
+ * Forgeries: someone without the issuer's private key (holding its exports) tries to pass off a receipt. Each is
+ * audited locally (against the forged store) and as `--remote` (against the genuine issuer, trusted on first use).
+ */
+export const FORGERIES = [
+  'tampered-root', 'edited-counts', 'spliced-proofs', 'wrong-key',
+  'identity-key', // public key = identity point, signature 01 00..00 (verifies anything under permissive Ed25519)
+  'resigned-fresh-key', // the genuine body re-signed with a fresh key
+  'spliced-leaves', // own leaves plus another turn's, renumbered and re-signed
+  'drafts-copy', // the turn's own leaves copied again, labelled as discarded drafts, re-signed
+  'other-answer', // another answer's genuine receipt and store put under this answer
+  'question-swap', 'answer-swap', 'messageid-swap', // one bound part of the export replaced
+] as const;
 export type Forgery = (typeof FORGERIES)[number];
 
 /** Padding tokens for an attack: about `inflation` × the honest hidden count. */
@@ -117,6 +129,8 @@ export interface SuiteOptions {
   modelSha256?: string;
   /** The model's audit head (bag-of-tokens checks). */
   head?: AuditHead;
+  /** The model's tokenizer (canonical tokenisation) and a way to spell a token in more tokens: the re-tokenisation row. */
+  tokenizer?: CanonicalTokenizer & { split(id: number): number[] };
   /** Called after each honest turn with its index. */
   onTurn?: (i: number) => void;
 }
@@ -130,6 +144,10 @@ export interface SuiteResult {
   /** The same split by where the padding went: extra thinking, or a claimed discarded draft. */
   detectionByPlacement: Record<'thinking' | 'draft', Record<string, Record<string, number>>>;
   forgeries: Record<Forgery, { audits: number; rejected: number }>;
+  /** The same forgeries audited as `--remote`: against the genuine issuer's receipt and provider. */
+  forgeriesRemote: Record<Forgery, { audits: number; rejected: number }>;
+  /** Issuer-signed re-tokenised inflation (ids spelled in more tokens), when SuiteOptions.tokenizer was given. */
+  retokenised: { audits: number; rejected: number } | null;
   /** Mean detection over the attacks at inflation >= 10 %. */
   meanDetectionAt10Plus: number;
 }
@@ -150,10 +168,15 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
   const publicKey = await issuer.publicKey();
   const makeTurn = o.makeTurn ?? ((i: number, r: () => number) => honestTurn(`turn-${i}`, randomProblem(r)));
 
-  const audit = (t: HonestTurn, receipt: unknown, respond: AuditOptions['respond']) => auditReceipt({
+  const bindingOf = (t: HonestTurn): ReceiptBinding => ({ conversationId: 'suite', question: `question of ${t.turnId}`, answer: `answer of ${t.turnId}`, tokenizerSha256: null, plan: null });
+  const claimOf = (t: HonestTurn) => ({ messageId: t.turnId, conversationId: 'suite', question: bindingOf(t).question, answer: bindingOf(t).answer });
+  const audit = (t: HonestTurn, receipt: unknown, respond: AuditOptions['respond'], extra: Partial<AuditOptions> = {}) => auditReceipt({
     receipt, respond, table: o.table, questionTokens: t.questionTokens, answerTokens: t.answerTokens,
     modelSha256: model, trustedPublicKey: publicKey, security: o.security, thresholds: o.thresholds, head: o.head,
+    binding: claimOf(t), ...(o.tokenizer !== undefined ? { tokenizer: o.tokenizer } : {}), ...extra,
   });
+  const forgerKeys = await generateReceiptKeyPair();
+  const forger = new ReceiptIssuer(forgerKeys);
 
   const result: SuiteResult = {
     sampleSize: 0,
@@ -161,7 +184,9 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     honest: { audits: 0, falsePositives: 0, rate: 0, failedChecks: {} },
     detection: {},
     detectionByPlacement: { thinking: {}, draft: {} },
-    forgeries: { 'tampered-root': { audits: 0, rejected: 0 }, 'edited-counts': { audits: 0, rejected: 0 }, 'spliced-proofs': { audits: 0, rejected: 0 }, 'wrong-key': { audits: 0, rejected: 0 } },
+    forgeries: Object.fromEntries(FORGERIES.map((f) => [f, { audits: 0, rejected: 0 }])) as SuiteResult['forgeries'],
+    forgeriesRemote: Object.fromEntries(FORGERIES.map((f) => [f, { audits: 0, rejected: 0 }])) as SuiteResult['forgeriesRemote'],
+    retokenised: o.tokenizer !== undefined ? { audits: 0, rejected: 0 } : null,
     meanDetectionAt10Plus: 0,
   };
   const hits: Record<string, Record<string, [number, number]>> = {};
@@ -173,10 +198,10 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
   };
 
-  let previous: { receipt: Receipt; provider: ReceiptProvider } | null = null;
+  let previous: { receipt: Receipt; provider: ReceiptProvider; turn: HonestTurn } | null = null;
   for (let i = 0; i < turns; i++) {
     const turn = await makeTurn(i, rnd);
-    const honest = await issuer.issue({ turnId: turn.turnId, spec, segments: turn.segments, table: o.table });
+    const honest = await issuer.issue({ turnId: turn.turnId, binding: bindingOf(turn), spec, segments: turn.segments, table: o.table });
     const respond = (c: Parameters<ReceiptProvider['respond']>[0]): AuditResponse => honest.provider.respond(c);
     for (let k = 0; k < trials; k++) {
       const v = await audit(turn, honest.receipt, respond);
@@ -195,9 +220,9 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
             const extra = Math.max(1, Math.round(size * honest.receipt.treeSize));
             const fp = fingerprintSegments(spec, turn.segments, o.table);
             // (a) counts raised but tree size honest; (b) both raised over the same leaves, answered as well as possible
-            const a = await issuer.issueFromFingerprints({ turnId: turn.turnId, spec, fingerprints: fp, counts: { ...fp.counts, thinking: fp.counts.thinking + extra, hidden: fp.counts.hidden + extra } });
+            const a = await issuer.issueFromFingerprints({ turnId: turn.turnId, binding: bindingOf(turn), spec, fingerprints: fp, counts: { ...fp.counts, thinking: fp.counts.thinking + extra, hidden: fp.counts.hidden + extra } });
             const va = await audit(turn, a.receipt, (c) => a.provider.respond(c));
-            const b = await issuer.issueFromFingerprints({ turnId: turn.turnId, spec, fingerprints: fp, counts: { ...fp.counts, thinking: fp.counts.thinking + extra, hidden: fp.counts.hidden + extra }, treeSize: fp.counts.hidden + extra });
+            const b = await issuer.issueFromFingerprints({ turnId: turn.turnId, binding: bindingOf(turn), spec, fingerprints: fp, counts: { ...fp.counts, thinking: fp.counts.thinking + extra, hidden: fp.counts.hidden + extra }, treeSize: fp.counts.hidden + extra });
             const vb = await audit(turn, b.receipt, (c) => b.provider.respond(c));
             tally(attack, size, !va.ok && !vb.ok);
             continue;
@@ -215,35 +240,77 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
             // block-aligned: a separate segment, so every copied block fingerprints exactly as a whole block
             segs.splice(0, segs.length, ...turn.segments, { kind: asDraft ? 'draft' : 'thinking', tokens: pad });
           }
-          const att = await issuer.issue({ turnId: turn.turnId, spec, segments: segs, table: o.table });
+          // Drafts need a signed plan that ran them: the dishonest issuer signs one.
+          const plan = asDraft ? { strategy: 'short-m@k', requested: 'auto', effort: 'auto', seed: null, thinkingBudget: null, trialTokens: 0, sampling: { k: 2, m: 1 }, rounds: null, drafts: 2 } : null;
+          const att = await issuer.issue({ turnId: turn.turnId, binding: { ...bindingOf(turn), plan }, spec, segments: segs, table: o.table });
           const v = await audit(turn, att.receipt, (c) => att.provider.respond(c));
           tally(attack, size, !v.ok, asDraft ? 'draft' : 'thinking');
         }
       }
     }
 
-    // Forgeries: each must be rejected every time.
-    const forged: Record<Forgery, { receipt: unknown; respond: AuditOptions['respond'] }> = {
+    // Forgeries: each must be rejected every time, locally and against the genuine issuer (--remote).
+    const genuine = { receipt: honest.receipt, question: bindingOf(turn).question, answer: bindingOf(turn).answer, origin: 'http://issuer' };
+    const reSigned = async (segs: HiddenSegment[]) => forger.issue({ turnId: turn.turnId, binding: bindingOf(turn), spec, segments: segs, table: o.table });
+    const prev = previous;
+    // Another answer's genuine receipt: the previous turn's, or on the first turn one for another message.
+    const other = prev ?? await (async () => {
+      const t2 = { ...turn, turnId: `${turn.turnId}-other` };
+      const x = await issuer.issue({ turnId: t2.turnId, binding: bindingOf(t2), spec, segments: turn.segments, table: o.table });
+      return { receipt: x.receipt, provider: x.provider, turn: t2 };
+    })();
+    const spliced = await reSigned([...turn.segments, ...(prev?.turn.segments ?? turn.segments)]);
+    const drafts = await reSigned([...turn.segments, ...turn.segments.map((x) => ({ kind: 'draft' as const, tokens: x.tokens }))]);
+    const fresh = await reSigned(turn.segments);
+    const identity = { ...honest.receipt, publicKey: '01' + '00'.repeat(31), signature: '01' + '00'.repeat(63) };
+    type Forged = { receipt: unknown; respond: AuditOptions['respond']; claim?: ReturnType<typeof claimOf> };
+    const forged: Record<Forgery, Forged> = {
       'tampered-root': { receipt: { ...honest.receipt, root: flipHex(honest.receipt.root) }, respond },
       'edited-counts': { receipt: { ...honest.receipt, counts: { ...honest.receipt.counts, thinking: honest.receipt.counts.thinking + 10, hidden: honest.receipt.counts.hidden + 10 }, treeSize: honest.receipt.treeSize + 10 }, respond },
       'spliced-proofs': {
         receipt: honest.receipt,
         respond: (c) => {
           const r = respond(c);
-          if (previous === null) return { ...r, openings: r.openings.map((x, j) => ({ ...x, proof: r.openings[(j + 1) % r.openings.length]!.proof })) };
-          const prevProvider = previous.provider;
-          const other = prevProvider.respond({ ...c, turnId: previous.receipt.turnId, root: previous.receipt.root, indices: c.indices.filter((x) => x < previous!.receipt.treeSize) });
-          return { ...r, openings: r.openings.map((x, j) => ({ ...x, proof: other.openings[j]?.proof ?? x.proof.slice(1) })) };
+          if (prev === null) return { ...r, openings: r.openings.map((x, j) => ({ ...x, proof: r.openings[(j + 1) % r.openings.length]!.proof })) };
+          const o2 = prev.provider.respond({ ...c, turnId: prev.receipt.turnId, root: prev.receipt.root, indices: c.indices.filter((x) => x < prev.receipt.treeSize) });
+          return { ...r, openings: r.openings.map((x, j) => ({ ...x, proof: o2.openings[j]?.proof ?? x.proof.slice(1) })) };
         },
       },
-      'wrong-key': { receipt: (await new ReceiptIssuer(otherKeys).issue({ turnId: turn.turnId, spec, segments: turn.segments, table: o.table })).receipt, respond },
+      'wrong-key': { receipt: (await new ReceiptIssuer(otherKeys).issue({ turnId: turn.turnId, binding: bindingOf(turn), spec, segments: turn.segments, table: o.table })).receipt, respond },
+      'identity-key': { receipt: identity, respond },
+      'resigned-fresh-key': { receipt: fresh.receipt, respond: (c) => fresh.provider.respond(c) },
+      'spliced-leaves': { receipt: spliced.receipt, respond: (c) => spliced.provider.respond(c) },
+      'drafts-copy': { receipt: drafts.receipt, respond: (c) => drafts.provider.respond(c) },
+      'other-answer': { receipt: other.receipt, respond: (c) => other.provider.respond(c) },
+      'question-swap': { receipt: honest.receipt, respond, claim: { ...claimOf(turn), question: `${claimOf(turn).question}?` } },
+      'answer-swap': { receipt: honest.receipt, respond, claim: { ...claimOf(turn), answer: `${claimOf(turn).answer} (edited)` } },
+      'messageid-swap': { receipt: honest.receipt, respond, claim: { ...claimOf(turn), messageId: `${turn.turnId}-other` } },
     };
     for (const f of FORGERIES) {
-      const v = await audit(turn, forged[f].receipt, forged[f].respond);
+      const x = forged[f];
+      const claim = x.claim ?? claimOf(turn);
+      const v = await audit(turn, x.receipt, x.respond, { binding: claim });
       result.forgeries[f].audits++;
       if (!v.ok) result.forgeries[f].rejected++;
+      // --remote: the issuer is asked for its receipt of the claimed message and answers the challenges itself;
+      // its key is trusted on first use, not the auditor's pin.
+      const issuerView = claim.messageId === turn.turnId ? genuine : null;
+      // (spliced-proofs is a lying responder: remotely that is the issuer itself answering with spliced proofs)
+      const vr = await audit(turn, x.receipt, f === 'spliced-proofs' ? x.respond : respond, { binding: claim, issuer: issuerView, trustedPublicKey: undefined, trustedKeys: [{ publicKey, trust: 'first-use', label: 'http://issuer' }] });
+      result.forgeriesRemote[f].audits++;
+      if (!vr.ok) result.forgeriesRemote[f].rejected++;
     }
-    previous = { receipt: honest.receipt, provider: honest.provider };
+    // Issuer-signed re-tokenisation: every thinking token spelled in more tokens of the same text.
+    if (o.tokenizer !== undefined && result.retokenised !== null) {
+      const split = turn.segments.map((x) => (x.kind === 'thinking' ? { kind: x.kind, tokens: x.tokens.flatMap((id) => o.tokenizer!.split(id)) } : x));
+      const re = await issuer.issue({ turnId: turn.turnId, binding: bindingOf(turn), spec, segments: split, table: o.table });
+      if (re.receipt.treeSize > honest.receipt.treeSize) {
+        const v = await audit(turn, re.receipt, (c) => re.provider.respond(c));
+        result.retokenised.audits++;
+        if (!v.ok) result.retokenised.rejected++;
+      }
+    }
+    previous = { receipt: honest.receipt, provider: honest.provider, turn };
     o.onTurn?.(i);
   }
 
@@ -277,6 +344,7 @@ export function formatSuiteTable(r: SuiteResult): string {
   lines.push(`|---|${sizes.map(() => '---').join('|')}|`);
   for (const [a, bySize] of Object.entries(r.detection)) lines.push(`| ${a} | ${sizes.map((s) => `${Math.round(100 * bySize[s]!)} %`).join(' | ')} |`);
   lines.push(`mean detection at >= 10 %: ${(100 * r.meanDetectionAt10Plus).toFixed(1)} %`);
-  for (const [f, x] of Object.entries(r.forgeries)) lines.push(`forgery ${f}: rejected ${x.rejected}/${x.audits}`);
+  for (const [f, x] of Object.entries(r.forgeries)) lines.push(`forgery ${f}: rejected ${x.rejected}/${x.audits} locally, ${r.forgeriesRemote[f as Forgery].rejected}/${r.forgeriesRemote[f as Forgery].audits} remote`);
+  if (r.retokenised !== null) lines.push(`re-tokenised inflation (issuer-signed): rejected ${r.retokenised.rejected}/${r.retokenised.audits}`);
   return lines.join('\n');
 }

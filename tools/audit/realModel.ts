@@ -12,6 +12,7 @@ import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } 
 import type { AuditHead, EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
 import { isAuditHead, judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../../src-main/common/receipts';
 import { TokenEmbeddings } from '../../src-main/engine/receipts/TokenEmbeddings';
+import { canonicalIds } from '../../src-main/engine/receipts/ReceiptRows';
 import { sha256File } from '../../src-main/engine/sha256File';
 import type { SuiteResult, SuiteTurn } from './attackSuite';
 import { runAttackSuite } from './attackSuite';
@@ -69,6 +70,10 @@ export interface RealModel {
   thinkClose: number;
   trace(question: string): Promise<Trace>;
   tokenize(text: string): number[];
+  /** The canonical tokenisation of the text `ids` decode to (what the host's engine answers for audits). */
+  canonical(ids: readonly number[]): number[];
+  /** A token spelled one character per token, when the vocabulary can (re-tokenisation inflation); else [id]. */
+  split(id: number): number[];
   dispose(): Promise<void>;
 }
 
@@ -83,6 +88,12 @@ export async function openModel(path: string, threads: number): Promise<RealMode
   return {
     path, sha256, table, thinkOpen, thinkClose,
     tokenize: (t) => Array.from(model.tokenize(t, false), Number),
+    canonical: (ids) => canonicalIds(model, ids),
+    split(id) {
+      const text = model.detokenize([id as Token], false);
+      const chars = [...text].flatMap((ch) => Array.from(model.tokenize(ch, false), Number));
+      return chars.length > 1 && model.detokenize(chars as Token[], false) === text ? chars : [id];
+    },
     async trace(question) {
       const prompt = model.tokenize(`<|im_start|>user\n${question}<|im_end|>\n<|im_start|>assistant\n`, true);
       const seq = context.getSequence();
@@ -216,6 +227,7 @@ export async function runRealSuite(o: RealSuiteOptions): Promise<RealSuiteResult
     const printable = [...Array(95).keys()].map((k) => m.tokenize(String.fromCharCode(32 + k))[0]!).filter((x) => x !== undefined);
     const r = await runAttackSuite({
       table: m.table, turns: turns.length, sizes: o.sizes, seed: o.seed, modelSha256: m.sha256, head,
+      tokenizer: { canonical: (ids) => m.canonical(ids), split: (id) => m.split(id) },
       makeTurn: (i) => turns[i]!,
       padding: {
         otherReasoning: (turn, rr) => {

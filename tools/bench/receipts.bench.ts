@@ -25,7 +25,7 @@ for (let run = 0; run < 2; run++) {
     const v = await auditReceipt({
       receipt: issued.receipt, respond: (c) => issued.provider.respond(c), table,
       questionTokens: tokenize('What is 12345+67890?'), answerTokens: tokenize('80235'),
-      security: { inflation, detection: 0.99 },
+      security: { inflation, detection: 0.99 }, trustedPublicKey: await issuer.publicKey(),
     });
     console.log(`verify receipt over ${N} tokens, ${v.sampleSize} openings (signature + proofs + semantic checks): ${ms(t0)} ms`);
   }

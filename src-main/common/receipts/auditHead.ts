@@ -48,6 +48,11 @@ export interface AuditHead {
   operatorTokens: number[];
   compoundTokens: number[];
   thresholds: AuditHeadThresholds;
+  /**
+   * Token ids of the questions it was fitted on: its domain. An auditor applies the head to a question made of
+   * these tokens only. Absent in older heads: then the reasoning vocabulary (`support`) is the domain.
+   */
+  questionSupport?: number[];
   /** How it was trained: questions, blocks, the honest maxima the thresholds sit above, the date. */
   training: Record<string, unknown>;
 }
@@ -131,6 +136,12 @@ export function judgeBlock(head: AuditHead, table: EmbeddingTable, blockEmbeddin
   return { residual: bag.residual, repetition: top / Math.max(length, 1), foreign, bag, length };
 }
 
+/** Whether a question lies in the head's domain (every token among its training questions', or its reasoning vocabulary). */
+export function headCovers(head: AuditHead, questionTokens: readonly number[]): boolean {
+  const known = new Set(head.questionSupport ?? head.support);
+  return questionTokens.every((t) => known.has(t));
+}
+
 /** L1 distance between two bags as a share of the first block's length. */
 export function bagDistance(a: BlockBag, b: BlockBag, length: number): number {
   let s = 0;
@@ -143,7 +154,8 @@ export function bagDistance(a: BlockBag, b: BlockBag, length: number): number {
 export function isAuditHead(x: unknown): x is AuditHead {
   const h = x as AuditHead;
   return typeof h === 'object' && h !== null && h.version === AUDIT_HEAD_VERSION && typeof h.modelSha256 === 'string'
-    && Array.isArray(h.support) && Array.isArray(h.numberTokens) && typeof h.thresholds === 'object' && h.thresholds !== null;
+    && Array.isArray(h.support) && Array.isArray(h.numberTokens) && typeof h.thresholds === 'object' && h.thresholds !== null
+    && (h.questionSupport === undefined || Array.isArray(h.questionSupport));
 }
 
 /** Quantised block embedding of ids (what the engine commits), for training and tests. */

@@ -4,15 +4,38 @@
  * table: is each token consistent with its block, is the block about this question and answer, is it a copy of
  * another block, is it filler. It never sees the hidden text.
  */
-import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt } from './types';
+import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, SignerInfo } from './types';
 import type { EmbeddingTable, Fingerprint } from './fingerprint';
 import { BLOCK_RECORD_BYTES, decodeBlockRecord, kindCode, quantiseUnit } from './fingerprint';
 import { blockSketch, hamming } from './sketch';
 import type { SecurityParameter } from './challenge';
-import { DEFAULT_SECURITY, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
-import { verifyReceipt } from './receipt';
+import { DEFAULT_SECURITY, cryptoRandomInt, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
+import { keyFingerprint, textSha256, verifyReceipt } from './receipt';
 import type { AuditHead, BlockJudgement } from './auditHead';
 import { bagDistance, isCompound, judgeBlock } from './auditHead';
+
+/** A key the auditor trusts, and why. */
+export interface TrustedKey {
+  /** Ed25519 public key, hex. */
+  publicKey: string;
+  trust: Exclude<SignerInfo['trust'], 'untrusted'>;
+  /** A pinned key's label, or the remote origin of a first-use key. */
+  label?: string;
+}
+
+/** What an export claims the receipt belongs to; a version 2 receipt must bind exactly this. */
+export interface ClaimedBinding {
+  messageId: string;
+  conversationId?: string;
+  question: string;
+  answer: string;
+}
+
+/** Canonical tokenisation of committed ids (docs/receipts.md, "Token ids"): decode, re-encode, compare. */
+export interface CanonicalTokenizer {
+  /** The canonical token ids of the text `ids` decode to (the model's own tokenizer, no special tokens). */
+  canonical(ids: readonly number[]): number[] | Promise<number[]>;
+}
 
 /**
  * Every semantic threshold in one place. Cosines are computed on int8 vectors dequantised to float and centred
@@ -59,8 +82,26 @@ export interface AuditOptions {
   answerTokens: readonly number[];
   /** sha256 of the auditor's model file; when given, the receipt must name it. */
   modelSha256?: string;
-  /** When given, the receipt must be signed by this key (hex). */
+  /** When given, the receipt must be signed by this key (hex); the same as one `pinned` entry of trustedKeys. */
   trustedPublicKey?: string;
+  /** Keys the auditor trusts. A receipt signed by any other key FAILS the 'trust' check. */
+  trustedKeys?: readonly TrustedKey[];
+  /** What the export says the receipt is for; v2 receipts must bind it (the 'binding' check). */
+  binding?: ClaimedBinding;
+  /**
+   * Remote audits: what the issuer itself serves for this message (GET /audit/receipt/<id>), or null when it has
+   * none. An export that is not the issuer's receipt, question and answer FAILS the 'issuer' check.
+   */
+  issuer?: { receipt: unknown; question: string; answer: string; origin: string } | null;
+  /** sha256 of the auditor's tokenizer; a v2 receipt that names one must name this. */
+  tokenizerSha256?: string | null;
+  /**
+   * The model's tokenizer: whole opened blocks of thinking are decoded and re-encoded, and ids that are not the
+   * canonical tokenisation of their text (re-tokenisation inflation) fail the 'canonical-tokens' check.
+   */
+  tokenizer?: CanonicalTokenizer;
+  /** Blocks opened whole for the canonical-token check. Defaults to 4. */
+  wholeBlocks?: number;
   /** Defaults to DEFAULT_SECURITY (10 % at 99 %, tolerance 0 -> 44 leaves). */
   security?: Partial<SecurityParameter>;
   thresholds?: Partial<AuditThresholds>;
@@ -128,8 +169,13 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   const n = sampleSize(sec);
   const checks: AuditCheck[] = [];
   const flagged: Record<string, number[]> = {};
+  let receiptVersion: AuditVerdict['receiptVersion'] = null;
+  let signer: SignerInfo | null = null;
   const verdict = (sample: number, counts: AuditVerdict['counts'], treeSize: number | null, extraOk = true): AuditVerdict => ({
     ok: extraOk && checks.every((c) => c.passed),
+    receiptVersion,
+    signer,
+    meaning: verdictMeaning(checks, receiptVersion, signer, sample, sec.inflation, sample === 0 ? 0 : detectionProbability(sample, sec.inflation, sec.tolerance)),
     checks,
     counts,
     treeSize,
@@ -138,13 +184,30 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
     flagged,
   });
 
-  const rv = await verifyReceipt(o.receipt, { trustedPublicKey: o.trustedPublicKey });
-  checks.push({ name: 'receipt', passed: rv.ok, detail: rv.ok ? 'shape, counts (treeSize = hidden) and Ed25519 signature verify' : rv.problems.join('; ') });
+  const rv = await verifyReceipt(o.receipt);
+  const raw = o.receipt as Partial<Receipt> | null;
+  if (typeof raw === 'object' && raw !== null) {
+    if (raw.version === 1 || raw.version === 2) receiptVersion = raw.version;
+    if (typeof raw.publicKey === 'string') signer = signerOf(raw.publicKey, o);
+  }
+  checks.push({ name: 'receipt', passed: rv.ok, detail: rv.ok ? 'shape, counts (treeSize = hidden) and a strict Ed25519 signature verify' : rv.problems.join('; ') });
+  if (signer !== null) {
+    checks.push({
+      name: 'trust', passed: signer.trust !== 'untrusted',
+      detail: signer.trust === 'untrusted'
+        ? `signed by key ${signer.fingerprint}, which this auditor does not trust (pin it with \`reckon keys trust\` if you know it is the issuer's)`
+        : `signed by key ${signer.fingerprint}: ${trustWords[signer.trust]}${signer.label !== undefined ? ` (${signer.label})` : ''}`,
+    });
+  }
+  if (o.issuer !== undefined) checks.push(issuerCheck(o));
   if (!rv.ok) return verdict(0, null, null);
   const receipt = o.receipt as Receipt;
+  checks.push(bindingCheck(receipt, o));
   const spec = receipt.embeddingSpec;
   const t = o.table;
 
+  const tokenizerOk = receipt.version === 1 || receipt.tokenizerSha256 == null || o.tokenizerSha256 == null || o.tokenizerSha256 === receipt.tokenizerSha256;
+  if (!tokenizerOk) checks.push({ name: 'tokenizer', passed: false, detail: `the receipt names tokenizer ${String(receipt.tokenizerSha256).slice(0, 16)}, the auditor's model has ${String(o.tokenizerSha256).slice(0, 16)}` });
   const modelOk = (o.modelSha256 === undefined || o.modelSha256.toLowerCase() === receipt.modelSha256) && spec.dims === t.dims && spec.vocabSize === t.vocabSize;
   checks.push({ name: 'model', passed: modelOk, detail: modelOk ? `embedding table ${t.vocabSize}×${t.dims} of model ${receipt.modelSha256.slice(0, 16)}` : 'the receipt names another model or embedding shape than the auditor holds' });
   const maxBlocks = Math.ceil(receipt.treeSize / receipt.blockSize) + th.maxSegments;
@@ -197,6 +260,8 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   checks.push({ name: 'token-embedding', passed: tokenBad.length === 0, detail: tokenBad.length === 0 ? 'every opened token embedding equals the model\'s row, bit for bit' : `${tokenBad.length} leaves carry a token embedding that is not their token's row: ${tokenBad.slice(0, 8).join(', ')}` });
   checks.push({ name: 'block-sketch', passed: sketchBad.length === 0, detail: sketchBad.length === 0 ? 'opened block embeddings match their committed sketches' : `${sketchBad.length} leaves: block embedding does not match the committed sketch` });
 
+  if (o.tokenizer !== undefined) checks.push(await canonicalTokensCheck(o, receipt, challenge, records, th.minBlockLength));
+
   // --- semantic checks: flag blocks; more than `tolerance` flagged blocks fails the audit ---
   const centre = o.centre !== undefined ? Float64Array.from(o.centre) : centreOf(t);
   const qa = questionAnswerEmbedding(t, [...o.questionTokens, ...o.answerTokens]);
@@ -225,12 +290,16 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
     const foreignMax = isCompound(head, o.questionTokens) ? ht.foreignCompound : ht.foreignPlain;
     const judged = new Map<number, BlockJudgement>();
     for (const [b, f] of byBlock) {
+      // The head's bag checks judge the accepted path (thinking, trials): the greedy reasoning it was fitted to.
+      // Probe and workspace blocks are prompt material and discarded drafts are sampled; they get the token check only.
       const rec = decodeBlockRecord(records, b)!;
+      if (rec.kind !== 'thinking' && rec.kind !== 'trial') continue;
       judged.set(b, judgeBlock(head, t, f.blockEmbedding, rec.length, qaTokens));
     }
     for (const { index, fingerprint: f } of vr.opened) {
-      const j = judged.get(f.blockIndex)!;
-      if (!vocab.has(f.tokenId)) flag('token-vocabulary', index, f.blockIndex);
+      if (f.kind !== 'probe' && f.kind !== 'distill' && !vocab.has(f.tokenId)) flag('token-vocabulary', index, f.blockIndex);
+      const j = judged.get(f.blockIndex);
+      if (j === undefined) continue;
       if (j.residual > ht.residual) flag('bag-residual', index, f.blockIndex);
       if (j.length >= ht.minBagLength && j.repetition > ht.repetition) flag('bag-repetition', index, f.blockIndex);
       if (j.foreign > foreignMax) flag('foreign-numbers', index, f.blockIndex);
@@ -280,3 +349,106 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   return verdict(challenge.indices.length, receipt.counts, receipt.treeSize);
 }
 
+
+const trustWords: Record<TrustedKey['trust'], string> = {
+  own: "this install's own key",
+  pinned: 'a key you pinned',
+  'first-use': 'trusted on first use of this remote issuer (remembered from now on)',
+  'known-remote': 'the key remembered for this remote issuer',
+};
+
+function signerOf(publicKey: string, o: AuditOptions): SignerInfo {
+  const key = publicKey.toLowerCase();
+  const fingerprint = keyFingerprint(key);
+  const all: TrustedKey[] = [...(o.trustedKeys ?? [])];
+  if (o.trustedPublicKey !== undefined) all.push({ publicKey: o.trustedPublicKey, trust: 'pinned' });
+  const hit = all.find((k) => k.publicKey.toLowerCase() === key);
+  return hit === undefined
+    ? { publicKey: key, fingerprint, trust: 'untrusted' }
+    : { publicKey: key, fingerprint, trust: hit.trust, ...(hit.label !== undefined ? { label: hit.label } : {}) };
+}
+
+function issuerCheck(o: AuditOptions): AuditCheck {
+  const i = o.issuer;
+  const mine = o.receipt as Partial<Receipt> | null;
+  const id = o.binding?.messageId ?? mine?.turnId ?? '?';
+  if (i === null || i === undefined) return { name: 'issuer', passed: false, detail: `the issuer has no receipt for message ${id}` };
+  const theirs = i.receipt as Partial<Receipt> | null;
+  const same = theirs?.signature === mine?.signature && theirs?.root === mine?.root && theirs?.publicKey === mine?.publicKey &&
+    (o.binding === undefined || (i.question === o.binding.question && i.answer === o.binding.answer));
+  return same
+    ? { name: 'issuer', passed: true, detail: `${i.origin} serves this same receipt, question and answer for message ${id}` }
+    : { name: 'issuer', passed: false, detail: `${i.origin} signed another receipt, question or answer for message ${id} than this export holds` };
+}
+
+/** v2: the signed ids and text hashes are the export's; v1 binds none of it (passes, marked weaker). */
+function bindingCheck(r: Receipt, o: AuditOptions): AuditCheck {
+  if (r.version === 1) {
+    return { name: 'binding', passed: true, detail: 'v1: question/answer not bound (a version 1 receipt signs the commitment only; weaker)' };
+  }
+  const b = o.binding;
+  if (b === undefined) return { name: 'binding', passed: true, detail: 'v2 receipt; no question and answer given to compare' };
+  const bad: string[] = [];
+  if (b.messageId !== r.messageId) bad.push(`the export is for message ${b.messageId}, the receipt signs ${r.messageId ?? '?'}`);
+  if (b.conversationId !== undefined && b.conversationId !== r.conversationId) bad.push(`the export is for conversation ${b.conversationId}, the receipt signs ${r.conversationId ?? '?'}`);
+  if (textSha256(b.question) !== r.questionSha256) bad.push('the question is not the one the receipt signs');
+  if (textSha256(b.answer) !== r.answerSha256) bad.push('the answer is not the one the receipt signs');
+  return bad.length === 0
+    ? { name: 'binding', passed: true, detail: 'question, answer, message and conversation are the ones the receipt signs' }
+    : { name: 'binding', passed: false, detail: bad.join('; ') };
+}
+
+/**
+ * Opens a few whole thinking blocks (a second challenge: block starts follow from the signed block records), decodes
+ * their ids and re-encodes the text: committed ids that take more tokens than the canonical tokenisation of their
+ * own text were re-tokenised to inflate the count. Two tokens of slack per block: a block cut mid-word may
+ * re-encode its edges differently.
+ */
+async function canonicalTokensCheck(o: AuditOptions, receipt: Receipt, first: AuditChallenge, records: Uint8Array, minLength: number): Promise<AuditCheck> {
+  const name = 'canonical-tokens';
+  const starts: { start: number; length: number }[] = [];
+  let at = 0;
+  for (let b = 0; b < receipt.blockCount; b++) {
+    const rec = decodeBlockRecord(records, b);
+    if (rec === null) return { name, passed: false, detail: `block record ${b} is malformed` };
+    if (rec.kind === 'thinking' && rec.length >= minLength) starts.push({ start: at, length: rec.length });
+    at += rec.length;
+  }
+  if (at !== receipt.treeSize) return { name, passed: false, detail: `block records cover ${at} tokens, the receipt commits ${receipt.treeSize}` };
+  if (starts.length === 0) return { name, passed: true, detail: 'no thinking block long enough to re-tokenise' };
+  const rnd = o.randomInt ?? cryptoRandomInt;
+  const want = Math.min(o.wholeBlocks ?? 4, starts.length);
+  const picked = new Set<number>();
+  while (picked.size < want) picked.add(rnd(starts.length));
+  const blocks = [...picked].sort((a, b) => a - b).map((k) => starts[k]!);
+  const indices = blocks.flatMap((b) => Array.from({ length: b.length }, (_, i) => b.start + i));
+  const second: AuditChallenge = { ...first, indices, nonce: makeChallenge(receipt, 0, rnd).nonce };
+  let response: AuditResponse;
+  try {
+    response = await o.respond(second);
+  } catch (e) {
+    return { name, passed: false, detail: `provider did not open whole blocks: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const vr = verifyResponse(receipt, second, response);
+  if (!vr.ok) return { name, passed: false, detail: `whole-block openings do not verify: ${vr.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ')}` };
+  const ids = new Map(vr.opened.map((x) => [x.index, x.fingerprint.tokenId]));
+  const bad: string[] = [];
+  for (const b of blocks) {
+    const run = Array.from({ length: b.length }, (_, i) => ids.get(b.start + i)!);
+    const canonical = await o.tokenizer!.canonical(run);
+    if (canonical.length < run.length - 2) bad.push(`tokens ${b.start}..${b.start + b.length - 1}: ${run.length} ids for text whose canonical tokenisation is ${canonical.length}`);
+  }
+  return bad.length === 0
+    ? { name, passed: true, detail: `${blocks.length} whole thinking blocks are the canonical tokenisation of their text (within 2 tokens)` }
+    : { name, passed: false, detail: `re-tokenised: ${bad.slice(0, 3).join('; ')}` };
+}
+
+/** The verdict in one sentence (docs/receipts.md, "What a verdict proves"). */
+function verdictMeaning(checks: readonly AuditCheck[], version: 1 | 2 | null, signer: SignerInfo | null, sample: number, inflation: number, probability: number): string {
+  const failed = checks.filter((c) => !c.passed);
+  const who = signer === null ? 'an unreadable key' : `key ${signer.fingerprint} (${signer.trust === 'untrusted' ? 'untrusted' : trustWords[signer.trust]})`;
+  if (failed.length > 0) return `FAILED (${failed.map((c) => c.name).join(', ')}): this receipt, signed by ${who}, is not evidence of the hidden tokens it claims.`;
+  const weaker = version === 1 ? ' (a v1 receipt: the question and answer are not bound)' : '';
+  if (sample === 0) return `Signed by ${who}${weaker}: the receipt commits to no hidden tokens.`;
+  return `Signed by ${who}${weaker}, the committed hidden tokens are consistent with ${sample} opened leaves, so an inflation of ${Math.round(inflation * 100)} % or more would have been caught with probability ${(100 * probability).toFixed(1)} %; the evidence still comes from the issuer, so this cannot prove the tokens were really generated.`;
+}

@@ -112,7 +112,7 @@ describe('auditor (small)', () => {
     const honestSegs: HiddenSegment[] = [{ kind: 'thinking', tokens: Array.from({ length: 64 }, (_, i) => (i * 7) % 40) }];
     const honest = await issuer.issue({ turnId: 'h', spec: { ...spec, blockSize: 16 }, segments: honestSegs, table });
     // this table is noise, so relevance and consistency are switched off: this test is about the mechanics
-    const base = { table, questionTokens: [3, 10, 17], answerTokens: [24], modelSha256: spec.modelSha256, thresholds: { tokenBlockMinCos: -1, relevanceMinCos: -1 } };
+    const base = { table, questionTokens: [3, 10, 17], answerTokens: [24], modelSha256: spec.modelSha256, thresholds: { tokenBlockMinCos: -1, relevanceMinCos: -1 }, trustedKeys: [{ publicKey: await issuer.publicKey(), trust: 'own' as const }] };
     const v = await auditReceipt({ ...base, receipt: honest.receipt, respond: (c) => honest.provider.respond(c) });
     expect(v.checks.filter((c) => !c.passed)).toEqual([]);
     expect(v.ok).toBe(true);
@@ -122,5 +122,85 @@ describe('auditor (small)', () => {
     const vf = await auditReceipt({ ...base, receipt: filler.receipt, respond: (c) => filler.provider.respond(c) });
     expect(vf.ok).toBe(false);
     expect(vf.checks.find((c) => c.name === 'filler')?.passed).toBe(false);
+    expect(v.signer?.trust).toBe('own');
+    expect(v.meaning).toMatch(/cannot prove the tokens were really generated/);
+  });
+
+  const thinking: HiddenSegment[] = [{ kind: 'thinking', tokens: Array.from({ length: 64 }, (_, i) => (i * 7) % 40) }];
+  const mechanics = { tokenBlockMinCos: -1, relevanceMinCos: -1 };
+  const binding = { conversationId: 'c1', question: 'What is 2+2?', answer: '4', tokenizerSha256: 'ab'.repeat(32), plan: null };
+
+  it('v2 binds question, answer, message and conversation; a swapped part FAILS and names it', async () => {
+    const issuer = new ReceiptIssuer(await generateReceiptKeyPair());
+    const issued = await issuer.issue({ turnId: 'm1', binding, spec: { ...spec, blockSize: 16 }, segments: thinking, table });
+    expect(issued.receipt.version).toBe(2);
+    const audit = (claimed: { messageId: string; conversationId?: string; question: string; answer: string }, keys = [{ publicKey: issued.receipt.publicKey, trust: 'pinned' as const }]) => auditReceipt({
+      receipt: issued.receipt, respond: (c) => issued.provider.respond(c), table, questionTokens: [3], answerTokens: [4], thresholds: mechanics, trustedKeys: keys, binding: claimed,
+    });
+    const honest = await audit({ messageId: 'm1', conversationId: 'c1', question: binding.question, answer: binding.answer });
+    expect(honest.ok).toBe(true);
+    expect(honest.receiptVersion).toBe(2);
+    for (const [claimed, why] of [
+      [{ messageId: 'm1', question: 'What is 3+3?', answer: '4' }, /question is not the one/],
+      [{ messageId: 'm1', question: binding.question, answer: '5' }, /answer is not the one/],
+      [{ messageId: 'm2', question: binding.question, answer: '4' }, /message m2/],
+      [{ messageId: 'm1', conversationId: 'c2', question: binding.question, answer: '4' }, /conversation c2/],
+    ] as const) {
+      const v = await audit(claimed);
+      expect(v.ok).toBe(false);
+      expect(v.checks.find((c) => c.name === 'binding')?.detail).toMatch(why);
+      expect(v.meaning).toMatch(/^FAILED \(binding\)/);
+    }
+    const stranger = await audit({ messageId: 'm1', question: binding.question, answer: '4' }, []);
+    expect(stranger.ok).toBe(false);
+    expect(stranger.signer).toMatchObject({ trust: 'untrusted', publicKey: issued.receipt.publicKey });
+    expect(stranger.checks.find((c) => c.name === 'trust')?.detail).toContain(stranger.signer!.fingerprint);
+  });
+
+  it('keeps verifying v1 receipts, marked weaker; v2 fields cannot be grafted onto one', async () => {
+    const issuer = new ReceiptIssuer(await generateReceiptKeyPair());
+    const v1 = await issuer.issue({ turnId: 'old', spec: { ...spec, blockSize: 16 }, segments: thinking, table });
+    expect(v1.receipt.version).toBe(1);
+    const v = await auditReceipt({ receipt: v1.receipt, respond: (c) => v1.provider.respond(c), table, questionTokens: [3], answerTokens: [4], thresholds: mechanics, trustedPublicKey: v1.receipt.publicKey, binding: { messageId: 'old', question: 'anything', answer: 'x' } });
+    expect(v.ok).toBe(true);
+    expect(v.receiptVersion).toBe(1);
+    expect(v.checks.find((c) => c.name === 'binding')?.detail).toMatch(/^v1: question\/answer not bound/);
+    expect(v.meaning).toMatch(/v1 receipt/);
+    expect((await verifyReceipt({ ...v1.receipt, questionSha256: 'aa'.repeat(32) })).problems.join()).toMatch(/no version 2 fields/);
+    expect((await verifyReceipt({ ...v1.receipt, version: 2 })).ok).toBe(false);
+  });
+
+  it('draft tokens under a plan that ran no drafts fail the receipt; the signed plan is covered', async () => {
+    const issuer = new ReceiptIssuer(await generateReceiptKeyPair());
+    const segs: HiddenSegment[] = [...thinking, { kind: 'draft', tokens: thinking[0]!.tokens }];
+    const bad = await issuer.issue({ turnId: 'd', binding, spec: { ...spec, blockSize: 16 }, segments: segs, table });
+    expect((await verifyReceipt(bad.receipt)).problems.join()).toMatch(/64 draft tokens committed under a plan that ran no parallel drafts/);
+    const plan = { strategy: 'short-m@k', requested: 'auto', effort: 'auto', seed: 7, thinkingBudget: null, trialTokens: 0, sampling: { k: 2, m: 1 }, rounds: null, drafts: 2 };
+    const ok = await issuer.issue({ turnId: 'd', binding: { ...binding, plan }, spec: { ...spec, blockSize: 16 }, segments: segs, table });
+    expect((await verifyReceipt(ok.receipt)).ok).toBe(true);
+    expect((await verifyReceipt({ ...ok.receipt, plan: { ...plan, seed: 8 } })).problems).toContain('signature does not verify');
+  });
+
+  it('catches re-tokenised inflation with the model tokenizer: whole blocks re-encode to fewer ids', async () => {
+    // A toy tokenizer: ids 30..39 are two-character tokens ("aa".."jj") that 0..9 spell one character at a time.
+    const canonical = (ids: readonly number[]): number[] => {
+      const text = ids.map((id) => (id >= 30 ? String.fromCharCode(97 + id - 30).repeat(2) : String.fromCharCode(97 + id))).join('');
+      const out: number[] = [];
+      for (let i = 0; i < text.length;) {
+        if (text[i] === text[i + 1] && text.charCodeAt(i) - 97 < 10) { out.push(30 + text.charCodeAt(i) - 97); i += 2; } else { out.push(text.charCodeAt(i) - 97); i++; }
+      }
+      return out;
+    };
+    const issuer = new ReceiptIssuer(await generateReceiptKeyPair());
+    const honestIds = Array.from({ length: 64 }, (_, i) => 30 + (i % 10));
+    const inflated = honestIds.flatMap((id) => [id - 30, id - 30]);
+    const opts = { table, questionTokens: [3], answerTokens: [4], thresholds: { ...mechanics, repetitionMinCos: 2 }, tokenizer: { canonical } };
+    const h = await issuer.issue({ turnId: 'h', spec: { ...spec, blockSize: 16 }, segments: [{ kind: 'thinking', tokens: honestIds }], table });
+    const vh = await auditReceipt({ ...opts, receipt: h.receipt, respond: (c) => h.provider.respond(c), trustedPublicKey: h.receipt.publicKey });
+    expect(vh.checks.find((c) => c.name === 'canonical-tokens')?.passed).toBe(true);
+    const f = await issuer.issue({ turnId: 'f', spec: { ...spec, blockSize: 16 }, segments: [{ kind: 'thinking', tokens: inflated }], table });
+    const vf = await auditReceipt({ ...opts, receipt: f.receipt, respond: (c) => f.provider.respond(c), trustedPublicKey: f.receipt.publicKey });
+    expect(vf.ok).toBe(false);
+    expect(vf.checks.find((c) => c.name === 'canonical-tokens')?.detail).toMatch(/re-tokenised: tokens \d+\.\.\d+: 16 ids for text whose canonical tokenisation is 8/);
   });
 });

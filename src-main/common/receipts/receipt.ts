@@ -6,8 +6,9 @@ import type { EmbeddingSpec, EmbeddingTable, FingerprintSet, HiddenCounts, Hidde
 import { HiddenKinds, fingerprintSegments, leafBytes } from './fingerprint';
 import { MerkleTree } from './merkle';
 import { sha256 } from './sha256';
-import type { AuditChallenge, AuditResponse, Receipt, ReceiptBody } from './types';
-import { RECEIPT_SIGNING_CONTEXT, RECEIPT_VERSION } from './types';
+import { ed25519PublicKeyProblem, ed25519SignatureProblem } from './ed25519';
+import type { AuditChallenge, AuditResponse, Receipt, ReceiptBody, ReceiptPlan } from './types';
+import { RECEIPT_SIGNING_CONTEXT, RECEIPT_SIGNING_CONTEXT_V2, RECEIPT_VERSION } from './types';
 
 const ED25519 = { name: 'Ed25519' } as const;
 
@@ -29,9 +30,21 @@ export function receiptBody(r: Receipt | ReceiptBody): ReceiptBody {
   return body;
 }
 
-/** The exact bytes the signature covers. */
+/** The exact bytes the signature covers (the context string names the format version). */
 export function receiptSigningBytes(body: ReceiptBody): Uint8Array {
-  return utf8(RECEIPT_SIGNING_CONTEXT + canonicalJson(receiptBody(body)));
+  return utf8((body.version === 1 ? RECEIPT_SIGNING_CONTEXT : RECEIPT_SIGNING_CONTEXT_V2) + canonicalJson(receiptBody(body)));
+}
+
+/** sha256 (hex) of a text's UTF-8 bytes: how v2 receipts bind the question and the answer. */
+export function textSha256(text: string): string {
+  return toHex(sha256(utf8(text)));
+}
+
+/** A key's short form: the first 16 hex digits of sha256(raw key), in groups of 4 ("1a2b-3c4d-5e6f-7a8b"). */
+export function keyFingerprint(publicKeyHex: string): string {
+  let raw: Uint8Array;
+  try { raw = fromHex(publicKeyHex.toLowerCase()); } catch { raw = utf8(publicKeyHex); }
+  return toHex(sha256(raw)).slice(0, 16).match(/.{4}/g)!.join('-');
 }
 
 export async function generateReceiptKeyPair(): Promise<CryptoKeyPair> {
@@ -53,8 +66,19 @@ export function receiptShapeProblems(r: unknown): string[] {
   if (typeof r !== 'object' || r === null) return ['not an object'];
   const x = r as Record<string, unknown>;
   const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffffffff;
-  if (x.version !== RECEIPT_VERSION) p.push(`version must be ${RECEIPT_VERSION}`);
+  if (x.version !== 1 && x.version !== RECEIPT_VERSION) p.push(`version must be 1 or ${RECEIPT_VERSION}`);
   if (typeof x.turnId !== 'string' || x.turnId.length === 0) p.push('turnId must be a non-empty string');
+  if (x.version === 2) {
+    if (typeof x.messageId !== 'string' || x.messageId.length === 0) p.push('messageId must be a non-empty string');
+    if (typeof x.conversationId !== 'string' || x.conversationId.length === 0) p.push('conversationId must be a non-empty string');
+    if (x.chatTurnId !== null && typeof x.chatTurnId !== 'string') p.push('chatTurnId must be a string or null');
+    if (!isHex(x.questionSha256, 32)) p.push('questionSha256 must be 64 lower-case hex');
+    if (!isHex(x.answerSha256, 32)) p.push('answerSha256 must be 64 lower-case hex');
+    if (x.tokenizerSha256 !== null && !isHex(x.tokenizerSha256, 32)) p.push('tokenizerSha256 must be 64 lower-case hex or null');
+    if (x.plan !== null && !isPlan(x.plan)) p.push('plan must be null or {strategy, requested, effort, seed, thinkingBudget, trialTokens, sampling, rounds, drafts}');
+  } else if (['messageId', 'conversationId', 'chatTurnId', 'questionSha256', 'answerSha256', 'tokenizerSha256', 'plan'].some((k) => k in x)) {
+    p.push('a version 1 receipt has no version 2 fields');
+  }
   if (!isHex(x.modelSha256, 32)) p.push('modelSha256 must be 64 lower-case hex');
   if (!isHex(x.root, 32)) p.push('root must be 64 lower-case hex');
   if (!isHex(x.sketchDigest, 32)) p.push('sketchDigest must be 64 lower-case hex');
@@ -82,6 +106,17 @@ export function receiptShapeProblems(r: unknown): string[] {
   return p;
 }
 
+function isPlan(v: unknown): v is ReceiptPlan {
+  const x = v as Record<string, unknown>;
+  const int = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0;
+  const sampling = x?.sampling as Record<string, unknown> | null | undefined;
+  return typeof x === 'object' && x !== null && typeof x.strategy === 'string' && typeof x.requested === 'string' &&
+    (typeof x.effort === 'string' || typeof x.effort === 'number') && (x.seed === null || Number.isInteger(x.seed)) &&
+    (x.thinkingBudget === null || int(x.thinkingBudget)) && int(x.trialTokens) && int(x.drafts) &&
+    (sampling === null || (typeof sampling === 'object' && int(sampling?.k) && int(sampling?.m))) &&
+    (x.rounds === null || (Array.isArray(x.rounds) && x.rounds.every(int)));
+}
+
 /** Internal consistency: counts add up, treeSize = hidden count, spec agrees with the top-level fields. */
 export function receiptConsistencyProblems(r: ReceiptBody): string[] {
   const p: string[] = [];
@@ -90,6 +125,10 @@ export function receiptConsistencyProblems(r: ReceiptBody): string[] {
   if (r.treeSize !== r.counts.hidden) p.push(`treeSize ${r.treeSize} != hidden count ${r.counts.hidden}`);
   if (r.blockSize !== r.embeddingSpec.blockSize) p.push('blockSize differs from embeddingSpec.blockSize');
   if (r.modelSha256 !== r.embeddingSpec.modelSha256) p.push('modelSha256 differs from embeddingSpec.modelSha256');
+  if (r.version === 2 && r.messageId !== r.turnId) p.push(`turnId ${r.turnId} is not the messageId ${r.messageId ?? ''}`);
+  if (r.version === 2 && r.counts.overhead.draft > 0 && (r.plan == null || r.plan.drafts === 0)) {
+    p.push(`${r.counts.overhead.draft} draft tokens committed under a plan that ran no parallel drafts`);
+  }
   if (r.blockCount > r.treeSize || (r.treeSize > 0 && r.blockCount < Math.ceil(r.treeSize / r.blockSize))) {
     p.push(`blockCount ${r.blockCount} impossible for ${r.treeSize} tokens in blocks of ${r.blockSize}`);
   }
@@ -104,8 +143,9 @@ export interface ReceiptVerification {
 }
 
 /**
- * Checks shape, internal consistency (treeSize = hidden count) and the Ed25519 signature. Pass
- * `trustedPublicKey` (hex) to also require a given issuer; otherwise the embedded key is used as is.
+ * Checks shape, internal consistency (treeSize = hidden count), the key and signature encodings (strict: no
+ * small-order or non-canonical key, R or S; ed25519.ts) and the Ed25519 signature. Pass `trustedPublicKey` (hex)
+ * to also require a given issuer; otherwise the embedded key is used as is (who it is is the auditor's question).
  */
 export async function verifyReceipt(r: unknown, opts: { trustedPublicKey?: string } = {}): Promise<ReceiptVerification> {
   const shape = receiptShapeProblems(r);
@@ -113,6 +153,11 @@ export async function verifyReceipt(r: unknown, opts: { trustedPublicKey?: strin
   const receipt = r as Receipt;
   const problems = receiptConsistencyProblems(receipt);
   if (opts.trustedPublicKey !== undefined && opts.trustedPublicKey.toLowerCase() !== receipt.publicKey) problems.push('signed by an untrusted key');
+  const strict = ed25519PublicKeyProblem(fromHex(receipt.publicKey)) ?? ed25519SignatureProblem(fromHex(receipt.signature));
+  if (strict !== null) {
+    problems.push(`${strict}: refused before verification`);
+    return { ok: false, problems, signatureValid: false };
+  }
   let signatureValid = false;
   try {
     const key = await subtle().importKey('raw', buf(fromHex(receipt.publicKey)), ED25519, false, ['verify']);
@@ -134,8 +179,20 @@ export interface ReceiptStore {
   sketches: string;
 }
 
+/** What a version 2 receipt binds besides the commitment. */
+export interface ReceiptBinding {
+  conversationId: string;
+  chatTurnId?: string | null;
+  question: string;
+  answer: string;
+  tokenizerSha256: string | null;
+  plan: ReceiptPlan | null;
+}
+
 export interface IssueOptions {
   turnId: string;
+  /** What a v2 receipt binds; absent = a version 1 receipt (kept for tests of the v1 path and old stores). */
+  binding?: ReceiptBinding;
   spec: EmbeddingSpec;
   /** Hidden tokens in the order the engine produced them. */
   segments: readonly HiddenSegment[];
@@ -167,23 +224,29 @@ export class ReceiptIssuer {
 
   async issue(o: IssueOptions): Promise<IssuedReceipt> {
     const fp = fingerprintSegments(o.spec, o.segments, o.table);
-    return this.issueFromFingerprints({ turnId: o.turnId, spec: o.spec, fingerprints: fp, createdAt: o.createdAt });
+    return this.issueFromFingerprints({ turnId: o.turnId, binding: o.binding, spec: o.spec, fingerprints: fp, createdAt: o.createdAt });
   }
 
   /**
    * Signs a commitment over given fingerprints. `counts` defaults to the fingerprints' own counts; passing other
    * counts exists for the attack suite (a dishonest issuer), never for production.
    */
-  async issueFromFingerprints(o: { turnId: string; spec: EmbeddingSpec; fingerprints: FingerprintSet; createdAt?: Date; counts?: HiddenCounts; treeSize?: number }): Promise<IssuedReceipt> {
+  async issueFromFingerprints(o: { turnId: string; binding?: ReceiptBinding; spec: EmbeddingSpec; fingerprints: FingerprintSet; createdAt?: Date; counts?: HiddenCounts; treeSize?: number }): Promise<IssuedReceipt> {
     const fp = o.fingerprints;
     const lb = leafBytes(o.spec.dims);
     const leaves: Uint8Array[] = [];
     for (let i = 0; i < fp.leafCount; i++) leaves.push(fp.leaves.subarray(i * lb, (i + 1) * lb));
     const tree = MerkleTree.fromLeaves(leaves);
     const counts = o.counts ?? fp.counts;
+    const b = o.binding;
     const body: ReceiptBody = {
-      version: 1,
+      version: b === undefined ? 1 : 2,
       turnId: o.turnId,
+      ...(b === undefined ? {} : {
+        messageId: o.turnId, conversationId: b.conversationId, chatTurnId: b.chatTurnId ?? null,
+        questionSha256: textSha256(b.question), answerSha256: textSha256(b.answer),
+        tokenizerSha256: b.tokenizerSha256, plan: b.plan,
+      }),
       modelSha256: o.spec.modelSha256,
       embeddingSpec: o.spec,
       counts,

@@ -1,15 +1,55 @@
 /** Wire types of receipts and the audit protocol (docs/audit-protocol.md). Pure JSON data. */
 import type { EmbeddingSpec, HiddenCounts } from './fingerprint';
 
-export const RECEIPT_VERSION = 1;
+/** The receipt format issued now; version 1 receipts (question and answer not bound) still verify, marked weaker. */
+export const RECEIPT_VERSION = 2;
+/** Versions an auditor accepts. */
+export const RECEIPT_VERSIONS = [1, 2] as const;
 /** Prefix of the signed message, so a receipt signature can never be replayed as another kind of signature. */
 export const RECEIPT_SIGNING_CONTEXT = 'reckon-receipt-v1\n';
+/** The prefix of version 2 bodies: a v2 signature can never pass for a v1 one, nor the other way round. */
+export const RECEIPT_SIGNING_CONTEXT_V2 = 'reckon-receipt-v2\n';
 
-/** Everything the signature covers. */
+/** The plan a turn ran under, as its receipt binds it (what the verdict's counts depend on). */
+export interface ReceiptPlan {
+  /** What ran ('long', 'short-m@k', 'pdr', ...); the requested strategy beside it ('auto' stays 'auto'). */
+  strategy: string;
+  requested: string;
+  /** 'auto' or 0..1. */
+  effort: string | number;
+  /** Sampling seed of the turn; null = none given (greedy or the engine's own). */
+  seed: number | null;
+  /** Thinking budget per path, tokens; null = none. */
+  thinkingBudget: number | null;
+  /** Tokens per early-exit trial (0 = no trials). */
+  trialTokens: number;
+  /** short-m@k: k samples, first m vote; null = no parallel sampling. */
+  sampling: { k: number; m: number } | null;
+  /** PDR: drafts per round; null = no PDR. */
+  rounds: number[] | null;
+  /** Parallel drafts the turn reported (winner included). */
+  drafts: number;
+}
+
+/** Everything the signature covers. Fields marked v2 are absent from version 1 receipts. */
 export interface ReceiptBody {
-  version: 1;
-  /** The turn (assistant message) this receipt belongs to. */
+  version: 1 | 2;
+  /** The turn (assistant message) this receipt belongs to: the id audit challenges name (= messageId in v2). */
   turnId: string;
+  /** v2: the assistant message the receipt belongs to. */
+  messageId?: string;
+  /** v2: its conversation. */
+  conversationId?: string;
+  /** v2: the chat turn id that produced it, when the host knew it (null otherwise). */
+  chatTurnId?: string | null;
+  /** v2: sha256 (hex) of the question text (UTF-8). */
+  questionSha256?: string;
+  /** v2: sha256 (hex) of the visible answer text (UTF-8). */
+  answerSha256?: string;
+  /** v2: sha256 (hex) of the model's tokenizer (GGUF tokenizer.* metadata, docs/receipts.md); null = unknown. */
+  tokenizerSha256?: string | null;
+  /** v2: the plan the turn ran under; null = plain generation (no controller plan). */
+  plan?: ReceiptPlan | null;
   /** sha256 (hex) of the model file that generated the tokens. */
   modelSha256: string;
   embeddingSpec: EmbeddingSpec;
@@ -75,8 +115,29 @@ export interface AuditCheck {
   detail: string;
 }
 
+/** Who signed a receipt, and whether the auditor trusts that key. */
+export interface SignerInfo {
+  /** Ed25519 public key (hex). */
+  publicKey: string;
+  /** Short form to show and compare: the first 16 hex digits of sha256(raw key), in groups of 4. */
+  fingerprint: string;
+  /**
+   * own = this install's key; pinned = a key the user trusts; first-use = a remote issuer seen for the first time
+   * (now remembered); known-remote = the key remembered for this remote; untrusted = none of these.
+   */
+  trust: 'own' | 'pinned' | 'first-use' | 'known-remote' | 'untrusted';
+  /** The user's label of a pinned key, or the remote origin. */
+  label?: string;
+}
+
 export interface AuditVerdict {
   ok: boolean;
+  /** The receipt's format version (1 = question and answer not bound: weaker); null when unreadable. */
+  receiptVersion: 1 | 2 | null;
+  /** The signing key and its trust; null when the receipt had no readable key. */
+  signer: SignerInfo | null;
+  /** One sentence: what this verdict proves and what it cannot (docs/receipts.md). */
+  meaning: string;
   checks: AuditCheck[];
   counts: HiddenCounts | null;
   treeSize: number | null;

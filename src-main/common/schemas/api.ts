@@ -7,7 +7,7 @@ import type { ApiMethod, ApiParams, ReckonApi } from '../api';
 import { defaultJsonLimits, type JsonLimits } from './limits';
 import { safeParseJson, type ParseResult } from './parse';
 import { effortSchema, filePath, id, intIn, nonEmpty, numIn, strategySchema, text } from './primitives';
-import { auditChallengeSchema, receiptExportSchema } from './receipts';
+import { auditChallengeSchema, publicKeyTextSchema, receiptExportSchema } from './receipts';
 import { settingsPatchSchema } from './settings';
 
 /** No params: absent, null or {}. */
@@ -73,7 +73,11 @@ export const apiSchemas = {
     export: receiptExportSchema.optional(),
     remote: nonEmpty(2000).regex(/^https?:\/\//, { error: 'must be an http(s) URL' }).optional(),
     publicKey: nonEmpty(200).optional(),
+    trust: z.array(publicKeyTextSchema).max(100).optional(),
   }).refine((p) => p.messageId !== undefined || p.export !== undefined, { error: 'give messageId or export' }),
+  'receipts.trustedKeys': optional(z.record(z.string(), z.never())),
+  'receipts.trustKey': z.strictObject({ publicKey: publicKeyTextSchema, label: nonEmpty(200).optional() }),
+  'receipts.untrustKey': z.strictObject({ publicKey: publicKeyTextSchema }),
 } satisfies { [M in keyof ReckonApi]: z.ZodType };
 
 /** Every method, in the table's order. */

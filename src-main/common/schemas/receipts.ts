@@ -12,9 +12,28 @@ const bulk = () => z.string();
 
 export const overheadCountsSchema = z.strictObject({ probe: count(), trial: count(), draft: count(), distill: count() });
 
+const planSchema = z.strictObject({
+  strategy: text(100),
+  requested: text(100),
+  effort: z.union([text(100), z.number()]),
+  seed: z.number().nullable(),
+  thinkingBudget: z.number().nullable(),
+  trialTokens: z.number(),
+  sampling: z.strictObject({ k: z.number(), m: z.number() }).nullable(),
+  rounds: z.array(z.number()).max(1000).nullable(),
+  drafts: z.number(),
+});
+
 export const receiptSchema = z.strictObject({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   turnId: text(MAX_ID),
+  messageId: text(MAX_ID).optional(),
+  conversationId: text(MAX_ID).optional(),
+  chatTurnId: text(MAX_ID).nullable().optional(),
+  questionSha256: hexish().optional(),
+  answerSha256: hexish().optional(),
+  tokenizerSha256: hexish().nullable().optional(),
+  plan: planSchema.nullable().optional(),
   modelSha256: hexish(),
   embeddingSpec: z.strictObject({
     scheme: z.literal('reckon-fp-1'),
@@ -77,4 +96,18 @@ export const auditSummarySchema = z.strictObject({
   confidence: z.strictObject({ inflation: z.number(), probability: z.number() }),
   failed: z.array(text(200)).max(1000),
   via: text(2000),
+});
+
+/** An Ed25519 public key as users paste it: 64 hex digits (any case, spaces and colons ignored by the host). */
+export const publicKeyTextSchema = z.string().min(64).max(200).regex(/^[0-9a-fA-F:\s]+$/, { error: 'must be an Ed25519 public key (64 hex digits)' });
+
+/** <userData>/trusted-keys.json: keys the user pinned and remote issuers trusted on first use. */
+export const trustedKeysFileSchema = z.strictObject({
+  version: z.literal(1),
+  keys: z.array(z.strictObject({
+    publicKey: text(64),
+    source: z.enum(['pinned', 'remote']),
+    label: text(200).optional(),
+    addedAt: text(100),
+  })).max(10_000),
 });

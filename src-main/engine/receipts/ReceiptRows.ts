@@ -3,7 +3,7 @@
  * reads anyway), and embedding rows, the auditor's centre and tokenised texts for audits, so the host never reads
  * weights itself.
  */
-import type { LlamaModel } from 'node-llama-cpp';
+import type { LlamaModel, Token } from 'node-llama-cpp';
 import type { EmbeddingRowsParams, EmbeddingRowsResult, TurnFingerprints } from '../../common/engineProtocol';
 import { fingerprintSegments, makeEmbeddingSpec, toBase64, type HiddenSegment } from '../../common/receipts';
 import { ReckonError } from '../../common/errors';
@@ -49,7 +49,10 @@ export class ReceiptRows {
     const t = await this.freshTable(modelPath);
     const spec = makeEmbeddingSpec({ modelSha256, dims: t.dims, vocabSize: t.vocabSize });
     const fp = fingerprintSegments(spec, hidden, t);
-    return { spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts };
+    return {
+      spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts,
+      ...(t.tokenizerSha256 !== null ? { tokenizerSha256: t.tokenizerSha256 } : {}),
+    };
   }
 
   async rows(p: EmbeddingRowsParams): Promise<EmbeddingRowsResult> {
@@ -65,10 +68,23 @@ export class ReceiptRows {
       rows: toBase64(new Uint8Array(out.buffer, out.byteOffset, out.byteLength)),
     };
     if (p.centre === true) r.centre = Array.from(t.centre());
-    if (p.texts !== undefined && p.texts.length > 0) {
+    if (t.tokenizerSha256 !== null) r.tokenizerSha256 = t.tokenizerSha256;
+    if ((p.texts?.length ?? 0) > 0 || (p.canonical?.length ?? 0) > 0) {
       const { model } = await this.models.modelFor(p.modelPath, () => undefined);
-      r.tokens = p.texts.map((text) => Array.from(model.tokenize(text, false), Number));
+      if (p.texts !== undefined) r.tokens = p.texts.map((text) => Array.from(model.tokenize(text, false), Number));
+      if (p.canonical !== undefined) {
+        r.canonical = p.canonical.map((ids) => {
+          if (!ids.every((id) => Number.isInteger(id) && id >= 0 && id < t.vocabSize)) throw new ReckonError('BAD_REQUEST', 'embeddingRows: a canonical run holds an id outside the vocabulary.');
+          return canonicalIds(model, ids);
+        });
+      }
     }
     return r;
   }
+}
+
+/** The canonical tokenisation of the text `ids` decode to (no special tokens): re-tokenised runs come back shorter. */
+export function canonicalIds(model: Pick<LlamaModel, 'tokenize' | 'detokenize'>, ids: readonly number[]): number[] {
+  const text = model.detokenize(ids.map((id) => id as Token), false);
+  return Array.from(model.tokenize(text, false), Number);
 }

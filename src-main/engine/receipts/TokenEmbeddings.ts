@@ -6,12 +6,29 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import type { EmbeddingTable } from '../../common/receipts';
-import { quantiseUnit } from '../../common/receipts';
+import { canonicalJson, quantiseUnit } from '../../common/receipts';
+import { createHash } from 'node:crypto';
 import { ReckonError } from '../../common/errors';
 
 export const EMBEDDING_TENSOR = 'token_embd.weight';
 
 const typeNames: Record<number, 'F32' | 'F16' | 'Q8_0'> = { 0: 'F32', 1: 'F16', 8: 'Q8_0' };
+
+/**
+ * sha256 (hex) of a GGUF's tokenizer: the canonical JSON of its `tokenizer.ggml` metadata (model, pre-tokenizer,
+ * tokens, types, merges, special ids), so two files with the same tokenizer hash alike whatever their weights.
+ * null when the metadata has no tokenizer.
+ */
+export function tokenizerSha256Of(metadata: unknown): string | null {
+  const ggml = (metadata as { tokenizer?: { ggml?: unknown } } | null)?.tokenizer?.ggml;
+  if (typeof ggml !== 'object' || ggml === null) return null;
+  try {
+    const json = canonicalJson(JSON.parse(JSON.stringify(ggml, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))));
+    return createHash('sha256').update(json, 'utf8').digest('hex');
+  } catch {
+    return null;
+  }
+}
 
 /** IEEE half -> float. */
 export function halfToFloat(h: number): number {
@@ -35,6 +52,8 @@ export class TokenEmbeddings implements EmbeddingTable {
     readonly type: 'F32' | 'F16' | 'Q8_0',
     private readonly offset: number,
     private readonly mtimeMs: number,
+    /** sha256 (hex) of the GGUF's tokenizer metadata (tokenizerSha256Of); null when it has none. */
+    readonly tokenizerSha256: string | null = null,
   ) {}
 
   static async open(path: string): Promise<TokenEmbeddings> {
@@ -45,7 +64,7 @@ export class TokenEmbeddings implements EmbeddingTable {
     if (type === undefined) throw new ReckonError('BAD_REQUEST', `${EMBEDDING_TENSOR} is stored as ggml type ${t.ggmlType}; receipts read F32, F16 or Q8_0.`);
     const [dims, vocab] = t.dimensions.map(Number) as [number, number];
     if (type === 'Q8_0' && dims % 32 !== 0) throw new ReckonError('BAD_REQUEST', `${EMBEDDING_TENSOR} rows are not whole Q8_0 blocks.`);
-    return new TokenEmbeddings(path, dims, vocab, type, Number(t.fileOffset), statSync(path).mtimeMs);
+    return new TokenEmbeddings(path, dims, vocab, type, Number(t.fileOffset), statSync(path).mtimeMs, tokenizerSha256Of(info.metadata as unknown));
   }
 
   /** Whether the file changed since it was opened. */

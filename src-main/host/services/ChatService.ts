@@ -184,7 +184,7 @@ export class ChatService {
       const r: GenerateResult = await this.o.engine.call('generate', params, { requestId: turnId, onEvent });
       this.o.loadedModel.current = turn.model;
       const status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
-      const receipt = await this.o.issueReceipt({ conversation: turn.conversation, message: turn.message, model: turn.model, question: params.question, result: r });
+      const receipt = await this.o.issueReceipt({ conversation: turn.conversation, message: turn.message, model: turn.model, question: params.question, result: r, turnId, seed: params.seed });
       const final = finalMessage(turn.message, r, status, receipt);
       const done: TurnEvent = { type: 'done', turnId, status, message: final };
       this.#apply(turn, done);

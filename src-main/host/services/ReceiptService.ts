@@ -6,13 +6,17 @@
 import type { GenerateResult, TurnFingerprints } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import { overheadTotal } from '../../common/ledger';
-import type { AuditReport, AuditSummary, ReceiptAuditParams, ReceiptExport } from '../../common/receiptApi';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { AuditReport, AuditSummary, ReceiptAuditParams, ReceiptExport, TrustedKeyInfo } from '../../common/receiptApi';
 import {
-  BLOCK_RECORD_BYTES, ReceiptIssuer, ReceiptProvider, auditReceipt, decodeLeaf, fromBase64, leafBytes,
-  type AuditChallenge, type AuditResponse, type EmbeddingTable, type FingerprintSet, type Receipt, type ReceiptStore,
+  BLOCK_RECORD_BYTES, ReceiptIssuer, ReceiptProvider, auditReceipt, decodeLeaf, ed25519PublicKeyProblem, fromBase64, fromHex,
+  headCovers, isAuditHead, keyFingerprint, leafBytes,
+  type AuditChallenge, type AuditHead, type AuditResponse, type EmbeddingTable, type FingerprintSet, type Receipt, type ReceiptPlan,
+  type ReceiptStore, type TrustedKey,
 } from '../../common/receipts';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
-import { loadOrCreateReceiptKey, type ReceiptKey } from '../store/receiptKey';
+import { loadOrCreateReceiptKey, normalisePublicKey, trustedKeysDoc, type ReceiptKey, type TrustedKeysFile } from '../store/receiptKey';
 import { stored } from '../store/shapes';
 import type { JsonDoc, Store } from '../store/Store';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
@@ -43,6 +47,37 @@ export interface IssueReceiptInput {
   question: string;
   /** The engine's result: hidden tokens, ledger and fingerprint leaves. */
   result: GenerateResult;
+  /** The chat turn's id and seed, bound into the receipt when known. */
+  turnId?: string;
+  seed?: number;
+}
+
+/** The plan a receipt binds, from the engine's result; null for a turn without a controller plan. */
+export function receiptPlanOf(r: GenerateResult, seed: number | undefined): ReceiptPlan | null {
+  const p = r.plan;
+  if (p === undefined) return null;
+  return {
+    strategy: p.strategy, requested: p.requested, effort: p.effort, seed: seed ?? null, thinkingBudget: p.thinkingBudget,
+    trialTokens: p.trialTokens, sampling: p.sampling, rounds: p.rounds, drafts: r.drafts?.length ?? 0,
+  };
+}
+
+/**
+ * Where a model's learned audit head lives: `<model dir>/audit/<name>.audit-head.json` beside `<model dir>/<name>.gguf`
+ * (the bundled model's is models/audit/reckon-arith.audit-head.json). Used only for the file whose sha256 it names.
+ */
+export function auditHeadPath(modelPath: string): string {
+  return join(dirname(modelPath), 'audit', `${basename(modelPath).replace(/\.gguf$/i, '')}.audit-head.json`);
+}
+
+/** The head for this model, when one exists, parses and names this sha256; otherwise undefined (audits without one). */
+export async function loadAuditHead(model: Pick<ModelInfo, 'path' | 'sha256'>): Promise<AuditHead | undefined> {
+  try {
+    const h = JSON.parse(await readFile(auditHeadPath(model.path), 'utf8')) as unknown;
+    return isAuditHead(h) && h.modelSha256.toLowerCase() === model.sha256.toLowerCase() ? h : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A message's receipt fields after issuing: the receipt, or why there is none. */
@@ -90,6 +125,83 @@ export class ReceiptService {
     return (await this.#keyPair().catch(() => null))?.publicKeyHex;
   }
 
+  async #trusted(): Promise<TrustedKeysFile> {
+    return (await trustedKeysDoc(this.store).read()) ?? { version: 1, keys: [] };
+  }
+
+  /** This install's key first, then pinned and remembered remote keys. */
+  async trustedKeys(): Promise<TrustedKeyInfo[]> {
+    const own = await this.publicKey();
+    const out: TrustedKeyInfo[] = own === undefined ? [] : [{ publicKey: own, fingerprint: keyFingerprint(own), source: 'own' }];
+    for (const k of (await this.#trusted()).keys) {
+      if (k.publicKey === own) continue;
+      out.push({ publicKey: k.publicKey, fingerprint: keyFingerprint(k.publicKey), source: k.source, addedAt: k.addedAt, ...(k.label !== undefined ? { label: k.label } : {}) });
+    }
+    return out;
+  }
+
+  /** Pins a key (a valid, strict Ed25519 public key: never a small-order or non-canonical one). */
+  async trustKey(p: { publicKey: string; label?: string }): Promise<TrustedKeyInfo> {
+    const key = this.#checkedKey(p.publicKey);
+    const file = await this.#trusted();
+    const keys = file.keys.filter((k) => k.publicKey !== key);
+    const entry = { publicKey: key, source: 'pinned' as const, addedAt: new Date().toISOString(), ...(p.label !== undefined ? { label: p.label } : {}) };
+    await trustedKeysDoc(this.store).write({ version: 1, keys: [...keys, entry] });
+    return { ...entry, fingerprint: keyFingerprint(key) };
+  }
+
+  async untrustKey(p: { publicKey: string }): Promise<{ removed: boolean }> {
+    const key = this.#checkedKey(p.publicKey, false);
+    if (key === (await this.publicKey())) throw new ReckonError('BAD_REQUEST', 'This install\'s own receipt key is always trusted; it cannot be untrusted.');
+    const file = await this.#trusted();
+    const keys = file.keys.filter((k) => k.publicKey !== key);
+    if (keys.length === file.keys.length) return { removed: false };
+    await trustedKeysDoc(this.store).write({ version: 1, keys });
+    return { removed: true };
+  }
+
+  #checkedKey(text: string, strict = true): string {
+    const key = normalisePublicKey(text);
+    if (key === null) throw new ReckonError('BAD_REQUEST', 'Not an Ed25519 public key: give its 64 hex digits.');
+    const why = strict ? ed25519PublicKeyProblem(fromHex(key)) : null;
+    if (why !== null) throw new ReckonError('BAD_REQUEST', `Refused to trust this key: ${why}.`);
+    return key;
+  }
+
+  /**
+   * The keys an audit trusts: own, pinned, the audit's own --trust keys, and for a remote issuer the key remembered
+   * for its origin. A remote seen for the first time is trusted on first use with the key of the receipt it serves
+   * (remembered only when the audit passes).
+   */
+  async #trustFor(p: ReceiptAuditParams, origin: string | null, remoteKey: string | null): Promise<{ keys: TrustedKey[]; firstUse: string | null }> {
+    const own = await this.publicKey();
+    const file = await this.#trusted();
+    const keys: TrustedKey[] = [];
+    if (own !== undefined) keys.push({ publicKey: own, trust: 'own' });
+    for (const k of file.keys) if (k.source === 'pinned') keys.push({ publicKey: k.publicKey, trust: 'pinned', ...(k.label !== undefined ? { label: k.label } : {}) });
+    for (const t of [...(p.trust ?? []), ...(p.publicKey !== undefined ? [p.publicKey] : [])]) {
+      const key = normalisePublicKey(t);
+      if (key === null) throw new ReckonError('BAD_REQUEST', `--trust: ${t.slice(0, 80)} is not an Ed25519 public key (64 hex digits).`);
+      keys.push({ publicKey: key, trust: 'pinned', label: 'this audit' });
+    }
+    let firstUse: string | null = null;
+    if (origin !== null) {
+      const known = file.keys.filter((k) => k.source === 'remote' && k.label === origin);
+      for (const k of known) keys.push({ publicKey: k.publicKey, trust: 'known-remote', label: origin });
+      if (known.length === 0 && remoteKey !== null && !keys.some((k) => k.publicKey === remoteKey)) {
+        keys.push({ publicKey: remoteKey, trust: 'first-use', label: origin });
+        firstUse = remoteKey;
+      }
+    }
+    return { keys, firstUse };
+  }
+
+  async #remember(origin: string, key: string): Promise<void> {
+    const file = await this.#trusted();
+    if (file.keys.some((k) => k.source === 'remote' && k.label === origin)) return;
+    await trustedKeysDoc(this.store).write({ version: 1, keys: [...file.keys, { publicKey: key, source: 'remote', label: origin, addedAt: new Date().toISOString() }] });
+  }
+
   /** receipts/<messageId>.json, through the store (atomic writes; a corrupt file is set aside with a notice). */
   #file(messageId: string): JsonDoc<StoredReceipt> {
     if (!/^[A-Za-z0-9-]{1,100}$/.test(messageId)) throw new ReckonError('BAD_REQUEST', 'Bad message id.');
@@ -101,14 +213,14 @@ export class ReceiptService {
   }
 
   /** Rows (and optionally tokenised texts and the centre) of a model's embedding table, into `table`. */
-  async #fetch(model: ModelInfo, ids: Iterable<number>, o: { table?: RowTable; texts?: string[]; centre?: boolean } = {}): Promise<{ table: RowTable; tokens: number[][]; centre?: number[] }> {
+  async #fetch(model: ModelInfo, ids: Iterable<number>, o: { table?: RowTable; texts?: string[]; centre?: boolean } = {}): Promise<{ table: RowTable; tokens: number[][]; centre?: number[]; tokenizerSha256?: string }> {
     const want = [...new Set(ids)].filter((id) => o.table === undefined || !o.table.rows.has(id));
     const r = await this.engine.call('embeddingRows', { modelPath: model.path, ids: want, texts: o.texts, centre: o.centre });
     const table = o.table ?? new RowTable(r.dims, r.vocabSize);
     const bytes = fromBase64(r.rows);
     const all = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
     want.forEach((id, k) => table.rows.set(id, all.slice(k * r.dims, (k + 1) * r.dims)));
-    return { table, tokens: r.tokens ?? [], centre: r.centre };
+    return { table, tokens: r.tokens ?? [], centre: r.centre, ...(r.tokenizerSha256 !== undefined ? { tokenizerSha256: r.tokenizerSha256 } : {}) };
   }
 
   /**
@@ -127,7 +239,13 @@ export class ReceiptService {
       if (r.fingerprints === undefined) return { receiptError: `No receipt: ${r.fingerprintError ?? 'the engine did not fingerprint the hidden tokens of this turn.'}` };
       const fingerprints = fingerprintSetOf(r.fingerprints, model.sha256, got);
       const { keyPair } = await this.#keyPair();
-      const issued = await new ReceiptIssuer(keyPair).issueFromFingerprints({ turnId: message.id, spec: r.fingerprints.spec, fingerprints });
+      const issued = await new ReceiptIssuer(keyPair).issueFromFingerprints({
+        turnId: message.id, spec: r.fingerprints.spec, fingerprints,
+        binding: {
+          conversationId: conversation.id, chatTurnId: o.turnId ?? null, question, answer: r.answer,
+          tokenizerSha256: r.fingerprints.tokenizerSha256 ?? null, plan: receiptPlanOf(r, o.seed),
+        },
+      });
       const stored: StoredReceipt = {
         version: 1, kind: 'reckon-receipt', messageId: message.id, conversationId: conversation.id,
         question, answer: r.answer, receipt: issued.receipt, store: issued.store,
@@ -168,38 +286,59 @@ export class ReceiptService {
     let exp: ReceiptExport;
     let respond: (c: AuditChallenge) => Promise<AuditResponse>;
     let via = 'local';
-    let pinned = p.publicKey;
+    let origin: string | null = null;
+    /** Checks of the export's parts against each other and against the issuer; FAILED, never INTERNAL. */
+    const extra: { name: string; passed: boolean; detail: string }[] = [];
+    let remoteKey: string | null = null;
+    let issuerView: { receipt: unknown; question: string; answer: string; origin: string } | null | undefined;
+    // A provider store that does not match its receipt fails the audit ('response'), it does not throw.
+    const providerOf = (store: ReceiptStore): ((c: AuditChallenge) => Promise<AuditResponse>) => {
+      let provider: ReceiptProvider | null = null;
+      let why: string | null = null;
+      try { provider = new ReceiptProvider(store); } catch (err) { why = err instanceof Error ? err.message : String(err); }
+      return async (c) => {
+        if (provider === null) throw new Error(why ?? 'no provider store');
+        return provider.respond(c);
+      };
+    };
     if (p.remote !== undefined) {
       const base = new URL(p.remote);
       const token = base.searchParams.get('token') ?? '';
       via = `${base.protocol}//${base.host}`;
+      origin = via;
       const url = (path: string): string => `${via}${path}?token=${encodeURIComponent(token)}`;
-      if (p.export !== undefined) exp = p.export;
-      else {
-        if (p.messageId === undefined) throw new ReckonError('BAD_REQUEST', 'receipts.audit: a remote audit needs messageId or export.');
-        const res = await fetch(url(`/audit/receipt/${encodeURIComponent(p.messageId)}`));
-        if (!res.ok) throw new ReckonError(res.status === 404 ? 'RECEIPT_NOT_FOUND' : 'BAD_REQUEST', `The remote Reckon answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-        exp = (await res.json()) as ReceiptExport;
+      const messageId = p.export?.messageId ?? p.messageId;
+      if (messageId === undefined) throw new ReckonError('BAD_REQUEST', 'receipts.audit: a remote audit needs messageId or export.');
+      const res = await fetch(url(`/audit/receipt/${encodeURIComponent(messageId)}`));
+      let issuer: ReceiptExport | null = null;
+      if (res.ok) issuer = (await res.json()) as ReceiptExport;
+      else if (res.status !== 404 || p.export === undefined) {
+        throw new ReckonError(res.status === 404 ? 'RECEIPT_NOT_FOUND' : 'BAD_REQUEST', `The remote Reckon answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
       }
+      exp = p.export ?? issuer!;
+      remoteKey = typeof issuer?.receipt?.publicKey === 'string' ? issuer.receipt.publicKey.toLowerCase() : null;
+      // The issuer is asked what it signed for this message: a substituted or re-signed export differs from it.
+      issuerView = { receipt: issuer?.receipt, question: issuer?.question ?? '', answer: issuer?.answer ?? '', origin: via };
+      if (issuer === null) issuerView = null;
       respond = async (c) => {
-        const res = await fetch(url('/audit/challenge'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(c) });
-        if (!res.ok) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 200)}`);
-        return (await res.json()) as AuditResponse;
+        const r = await fetch(url('/audit/challenge'), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(c) });
+        if (!r.ok) throw new Error(`HTTP ${r.status}: ${(await r.text()).slice(0, 200)}`);
+        return (await r.json()) as AuditResponse;
       };
     } else if (p.export !== undefined) {
       exp = p.export;
       if (exp.store === undefined) throw new ReckonError('BAD_REQUEST', 'This receipt file has no provider store: audit it with --remote against the Reckon that issued it.');
-      const provider = new ReceiptProvider(exp.store);
-      respond = async (c) => provider.respond(c);
+      respond = providerOf(exp.store);
     } else if (p.messageId !== undefined) {
       exp = await this.#stored(p.messageId);
-      const provider = new ReceiptProvider((exp as StoredReceipt).store);
-      respond = async (c) => provider.respond(c);
-      pinned ??= await this.publicKey();
+      respond = providerOf((exp as StoredReceipt).store);
     } else {
       throw new ReckonError('BAD_REQUEST', 'receipts.audit: give messageId, export or remote.');
     }
     if (exp?.receipt === undefined || typeof exp.receipt !== 'object') throw new ReckonError('BAD_REQUEST', 'Not a Reckon receipt export.');
+    if (exp.store !== undefined && p.remote === undefined && exp.store.receipt.signature !== exp.receipt.signature) {
+      extra.push({ name: 'export', passed: false, detail: 'the provider store belongs to another receipt than the export' });
+    }
 
     // The auditor's own model: the registered model whose file hash the receipt names.
     const sha = String(exp.receipt.modelSha256 ?? '').toLowerCase();
@@ -207,7 +346,11 @@ export class ReceiptService {
     if (model === undefined) throw new ReckonError('MODEL_NOT_FOUND', `The receipt names model ${sha.slice(0, 16)}…; import that GGUF to audit it.`);
     const base = await this.#fetch(model, [], { texts: [exp.question, exp.answer], centre: true });
     const table = base.table;
-    await this.#fetch(model, base.tokens.flat().filter((id) => id < table.vocabSize), { table });
+    // The model's learned audit head, for questions in its domain (auditHead.ts headCovers): it was fitted to the
+    // model's own reasoning and flags honest replies to other questions, which get the embedding checks only.
+    const stored = await loadAuditHead(model);
+    const head = stored !== undefined && headCovers(stored, base.tokens[0] ?? []) ? stored : undefined;
+    await this.#fetch(model, [...base.tokens.flat(), ...(head?.support ?? [])].filter((id) => id < table.vocabSize), { table });
     const fetching = async (c: AuditChallenge): Promise<AuditResponse> => {
       const r = await respond(c);
       // Prefetch the rows of the opened tokens (the auditor reads them synchronously).
@@ -222,11 +365,30 @@ export class ReceiptService {
       if (ids.length > 0) await this.#fetch(model, ids, { table });
       return r;
     };
+    const trust = await this.#trustFor(p, origin, remoteKey);
     const verdict = await auditReceipt({
       receipt: exp.receipt, respond: fetching, table,
       questionTokens: base.tokens[0] ?? [], answerTokens: base.tokens[1] ?? [],
-      modelSha256: model.sha256, trustedPublicKey: pinned, centre: base.centre,
+      modelSha256: model.sha256, trustedKeys: trust.keys, centre: base.centre, head,
+      binding: { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer },
+      ...(issuerView !== undefined ? { issuer: issuerView } : {}),
+      tokenizerSha256: base.tokenizerSha256 ?? null,
+      tokenizer: {
+        canonical: async (ids) => {
+          const r = await this.engine.call('embeddingRows', { modelPath: model.path, ids: [], canonical: [[...ids]] });
+          return r.canonical?.[0] ?? [...ids];
+        },
+      },
     });
+    if (extra.length > 0) {
+      verdict.checks.splice(1, 0, ...extra);
+      if (extra.some((c) => !c.passed)) {
+        verdict.ok = false;
+        verdict.meaning = `FAILED (${verdict.checks.filter((c) => !c.passed).map((c) => c.name).join(', ')}): this export is not the receipt its issuer signed for this answer.`;
+      }
+    }
+    // Trust on first use: remembered once a remote issuer's receipt audits clean.
+    if (verdict.ok && origin !== null && trust.firstUse !== null) await this.#remember(origin, trust.firstUse);
     const summary: AuditSummary = {
       ok: verdict.ok, at: new Date().toISOString(), sampleSize: verdict.sampleSize, confidence: verdict.confidence,
       failed: verdict.checks.filter((c) => !c.passed).map((c) => c.name), via,

@@ -3,7 +3,9 @@
  * folder, created on first use. The public key (hex) is what settings shows and what auditors pin.
  * It lives in the host and never leaves it: the engine only sees hidden tokens, never the key.
  */
+import type { z } from 'zod';
 import { exportPublicKeyHex, generateReceiptKeyPair } from '../../common/receipts';
+import { trustedKeysFileSchema } from '../../common/schemas';
 import type { JsonDoc, Store } from './Store';
 import { stored, type StoredReceiptKey } from './shapes';
 
@@ -51,4 +53,27 @@ export async function loadOrCreateReceiptKey(store: Store): Promise<ReceiptKey> 
     publicJwk: await subtle.exportKey('jwk', keyPair.publicKey),
   }));
   return { keyPair, publicKeyHex: await exportPublicKeyHex(keyPair.publicKey), created: true };
+}
+
+/** The file of keys the user pinned and remote issuers trusted on first use. */
+export const TRUSTED_KEYS_FILE = 'trusted-keys.json';
+
+export type TrustedKeysFile = z.output<typeof trustedKeysFileSchema>;
+export type TrustedKeyEntry = TrustedKeysFile['keys'][number];
+
+/** Normalises a pasted key (hex, any case, spaces and colons allowed) to 64 lower-case hex; null when it is not one. */
+export function normalisePublicKey(text: string): string | null {
+  const hex = text.replace(/[\s:]/g, '').toLowerCase();
+  return /^[0-9a-f]{64}$/.test(hex) ? hex : null;
+}
+
+/** <userDataDir>/trusted-keys.json through the store (atomic; a corrupt file is set aside with a notice). */
+export function trustedKeysDoc(store: Store): JsonDoc<TrustedKeysFile> {
+  return store.json(TRUSTED_KEYS_FILE, {
+    parse: (raw) => trustedKeysFileSchema.parse(raw),
+    pretty: true,
+    describe: (file, aside) =>
+      `The trusted receipt keys ${file} were unreadable and were set aside (as ${aside}); pinned keys and remembered ` +
+      'remote issuers are forgotten until you trust them again (Settings, or `reckon keys trust`).',
+  });
 }
