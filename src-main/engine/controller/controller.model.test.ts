@@ -54,10 +54,11 @@ describe('controller on the bundled model', () => {
     }
   });
 
-  it('early exit: an impossible threshold rolls every trial back (overhead), threshold 0 commits the first trial', async () => {
-    const base = { question: 'What is 37+48?', difficulty: { difficulty: 'easy' as const, probabilities: null, expectedThinkingTokens: 10, source: 'fallback' as const, probeTokens: 0 } };
+  it('early exit: an unreachable threshold rolls every trial back (overhead), threshold 0 commits the first trial', async () => {
+    // Budgets stay inside what the API accepts (budgetFraction <= 10): 10 x 40 tokens is far above the long path.
+    const base = { question: 'What is 37+48?', difficulty: { difficulty: 'easy' as const, probabilities: null, expectedThinkingTokens: 40, source: 'fallback' as const, probeTokens: 0 } };
     const long = await gen({ ...base, strategy: 'long' });
-    const never = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 1.01, budgetFraction: 100 } }, earlyExit: { startFraction: 0 } }) });
+    const never = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 1, budgetFraction: 10 } }, earlyExit: { startFraction: 0 } }) });
     expect(never.earlyExit?.fired).toBe(false);
     expect(never.earlyExit?.trials).toBeGreaterThan(0);
     expect(never.ledger.overhead.trial).toBeGreaterThan(0);
@@ -65,7 +66,7 @@ describe('controller on the bundled model', () => {
     expect(never.thinking).toBe(long.thinking);
     expect(never.answer).toBe(long.answer);
     expect(ledgerAddsUp(never.ledger)).toBe(true);
-    const fire = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 0, budgetFraction: 100 } }, earlyExit: { startFraction: 0 } }) });
+    const fire = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 0, budgetFraction: 10 } }, earlyExit: { startFraction: 0 } }) });
     expect(fire.earlyExit?.fired).toBe(true);
     expect(fire.ledger.thinking).toBeLessThan(long.ledger.thinking);
     expect(fire.answer.length).toBeGreaterThan(0);
