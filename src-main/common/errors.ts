@@ -20,6 +20,7 @@ export const ErrorCodes = [
   'STORE_CORRUPT', // a store file could not be parsed; it was set aside
   'IO_ERROR',
   'INTERNAL',
+  'RATE_LIMITED', // the OpenAI-compatible API's queue is full; retry after the Retry-After header's seconds
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -12,6 +12,7 @@ import { RpcServer } from '../common/rpc/RpcServer';
 import type { SystemInfo } from '../common/types';
 import { appVersion, defaultUserDataDir, repoRoot } from './paths';
 import { createRouter } from './router';
+import { ApiKeyService } from './services/ApiKeyService';
 import { ChatService } from './services/ChatService';
 import { ConversationsService, summaryOf } from './services/ConversationsService';
 import { LoadedModel } from './services/LoadedModel';
@@ -75,6 +76,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     issueReceipt: (input) => receipts.issue(input),
   });
   const c = chat;
+  const apiKey = new ApiKeyService(store, opts.apiKey);
 
   const call = createRouter({
     'system.info': async (): Promise<SystemInfo> => ({
@@ -126,6 +128,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'receipts.get': async (p) => receipts.get(p.messageId, p.includeStore === true),
     'receipts.challenge': async (p) => receipts.challenge(p.messageId, p.challenge),
     'receipts.audit': async (p) => receipts.audit(p),
+    'api.key': async () => apiKey.get(),
+    'api.rotateKey': async () => apiKey.rotate(),
   });
 
   // Every door, the in-process one included, is a client of this one server: the same frames, the same router.
