@@ -58,7 +58,7 @@ async function stored(r: ReckonPart): Promise<Message> {
 describe('OpenAI-compatible API on the bundled model', () => {
   it('chat completions, not streamed: the answer, its reasoning and usage equal to the stored ledger; the receipt fetches with the key', async () => {
     const model = (await client.models.list()).data[0]!.id;
-    const r = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'What is 37+48?' }], reasoning_effort: 'auto', seed: 1 });
+    const r = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'What is 37+48?' }], seed: 1 });
     const reckon = (r as unknown as { reckon: ReckonPart }).reckon;
     const m = await stored(reckon);
     expect(r.choices[0]!.message.content).toBe(m.text);
@@ -78,7 +78,7 @@ describe('OpenAI-compatible API on the bundled model', () => {
   });
 
   it('chat completions, streamed: reasoning and content deltas add up to the stored message; include_usage sends the ledger\'s usage', async () => {
-    const stream = await client.chat.completions.create({ messages: [{ role: 'user', content: 'What is 12+29?' }], stream: true, stream_options: { include_usage: true }, seed: 1 });
+    const stream = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'What is 12+29?' }], stream: true, stream_options: { include_usage: true }, seed: 1 });
     let content = '', reasoning = '', finish: string | null = null;
     let usage: OpenAI.CompletionUsage | null | undefined;
     let reckon: ReckonPart | undefined;
@@ -119,15 +119,19 @@ describe('OpenAI-compatible API on the bundled model', () => {
   });
 
   it('reasoning_effort none answers without thinking (budget 0)', async () => {
-    const r = await client.chat.completions.create({ messages: [{ role: 'user', content: 'What is 5+6?' }], reasoning_effort: 'none' });
+    const r = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'What is 5+6?' }], reasoning_effort: 'none' });
     const m = await stored((r as unknown as { reckon: ReckonPart }).reckon);
     expect(m.plan?.thinkingBudget).toBe(0);
     expect(r.usage?.completion_tokens_details?.reasoning_tokens).toBe(m.ledger!.thinking);
+    // thinking_budget_tokens caps the plan's budget, whatever the effort asked for.
+    const capped = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'What is 66+77?' }], reasoning_effort: 'high', thinking_budget_tokens: 3 } as never);
+    const mc = await stored((capped as unknown as { reckon: ReckonPart }).reckon);
+    expect(mc.plan?.thinkingBudget).toBe(3);
   });
 
   it('a cancelled stream stops its turn at once: the stored message ends stopped', async () => {
     const ctrl = new AbortController();
-    const stream = await client.chat.completions.create({ messages: [{ role: 'user', content: 'What is 987+654?' }], stream: true, reasoning_effort: 'high' }, { signal: ctrl.signal });
+    const stream = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'What is 987+654?' }], stream: true, reasoning_effort: 'high' }, { signal: ctrl.signal });
     let conversationId = '';
     const done = new Promise<string>((resolve) => {
       const off = host.onTurnEvent((e) => {
@@ -148,7 +152,7 @@ describe('OpenAI-compatible API on the bundled model', () => {
     const bad = new OpenAI({ apiKey: 'wrong-key', baseURL: `http://127.0.0.1:${web.port}/v1`, maxRetries: 0 });
     await expect(bad.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }], model: 'x' }))
       .rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED', type: 'authentication_error' });
-    await expect(client.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }], temperature: 9 } as never))
+    await expect(client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'hi' }], temperature: 9 } as never))
       .rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST', message: expect.stringContaining('temperature') as string });
   });
 });

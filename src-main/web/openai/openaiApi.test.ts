@@ -85,6 +85,8 @@ describe('OpenAI-compatible API (fake engine)', () => {
     expect(conv.origin).toBe('api');
     expect(conv.messages.map((m) => m.text)).toEqual(['What is 2+2?', '4', 'What is 37+48?', 'The answer is 85.']);
     expect((await host!.call('conversations.list')).find((c) => c.id === conv.id)?.origin).toBe('api');
+    // A caller's history only starts a new conversation.
+    await expect(host!.call('chat.send', { conversationId: conv.id, text: 'q', history: [] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('refuses a wrong key, a foreign browser origin and bad bodies in OpenAI\'s error shape with the Reckon code', async () => {
@@ -100,9 +102,9 @@ describe('OpenAI-compatible API (fake engine)', () => {
     const client = new OpenAI({ apiKey: key, baseURL: base, maxRetries: 0 });
     await expect(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }] }))
       .rejects.toMatchObject({ status: 404, code: 'MODEL_NOT_FOUND' });
-    await expect(client.chat.completions.create({ messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'extreme' } as never))
+    await expect(client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'hi' }], reasoning_effort: 'extreme' } as never))
       .rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST', message: expect.stringContaining('reasoning_effort') as string });
-    await expect(client.chat.completions.create({ messages: [{ role: 'assistant', content: 'hi' }] } as never))
+    await expect(client.chat.completions.create({ model: 'reckon', messages: [{ role: 'assistant', content: 'hi' }] } as never))
       .rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST', message: expect.stringContaining("user's question") as string });
     const junk = await fetch(`${base}/chat/completions`, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: '{not json' });
     expect(junk.status).toBe(400);
@@ -116,21 +118,21 @@ describe('OpenAI-compatible API (fake engine)', () => {
   it('answers 429 with Retry-After when a turn runs and the queue is full, then serves again', async () => {
     engine.script.generate = scriptedGenerate(['one', ' two'], 'hold');
     const { client } = await start();
-    const first = client.chat.completions.create({ messages: [{ role: 'user', content: 'first' }] });
+    const first = client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'first' }] });
     await engine.gates.reached('hold');
-    const over = await client.chat.completions.create({ messages: [{ role: 'user', content: 'second' }] }).catch((e: unknown) => e);
+    const over = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'second' }] }).catch((e: unknown) => e);
     expect(over).toMatchObject({ status: 429, code: 'RATE_LIMITED', type: 'rate_limit_error' });
     expect(Number((over as { headers: Headers }).headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     engine.gates.open('hold');
     expect((await first).choices[0]!.message.content).toBe('one two');
-    const again = await client.chat.completions.create({ messages: [{ role: 'user', content: 'third' }] });
+    const again = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'third' }] });
     expect(again.choices[0]!.message.content).toBe('one two');
   });
 
   it('a stop sequence ends the answer before it and stops the turn', async () => {
     engine.script.generate = scriptedGenerate(['Sum: 8', '5. END', ' more'], 'hold');
     const { client } = await start();
-    const p = client.chat.completions.create({ messages: [{ role: 'user', content: 'q' }], stop: ['. E'] });
+    const p = client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'q' }], stop: ['. E'] });
     await engine.gates.reached('hold');
     engine.gates.open('hold');
     const r = await p;
@@ -142,7 +144,7 @@ describe('OpenAI-compatible API (fake engine)', () => {
     engine.script.generate = scriptedGenerate(['first', ' second'], 'hold');
     const { client } = await start();
     const ctrl = new AbortController();
-    const stream = await client.chat.completions.create({ messages: [{ role: 'user', content: 'q' }], stream: true }, { signal: ctrl.signal });
+    const stream = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'q' }], stream: true }, { signal: ctrl.signal });
     let conversationId = '';
     const done = new Promise<string>((resolve) => {
       const off = host!.onTurnEvent((e) => {

@@ -65,6 +65,8 @@ interface TurnOutcome {
 }
 
 interface TurnHooks {
+  /** The turn started on this model (its id). */
+  onStart?: (modelId: string) => void;
   onThought?: (text: string) => void;
   onAnswer?: (text: string) => void;
 }
@@ -93,7 +95,7 @@ export function createOpenAiApi(o: { host: Host }): OpenAiApi {
     };
     const onEvent = (e: TurnEvent): void => {
       switch (e.type) {
-        case 'start': modelId = e.modelId; break;
+        case 'start': modelId = e.modelId; hooks.onStart?.(e.modelId); break;
         case 'thought': hooks.onThought?.(e.text); break;
         case 'answer': {
           const out = filter.push(e.text);
@@ -161,22 +163,25 @@ export function createOpenAiApi(o: { host: Host }): OpenAiApi {
   };
 
   /** Model, params and a slot: everything a turn needs before it starts. */
-  const prepare = async (res: ServerResponse, build: (modelId: string | undefined) => SendParams, model: string | undefined): Promise<{ params: SendParams; release: () => void; signal: AbortSignal }> => {
+  const prepare = async (res: ServerResponse, build: (modelId: string | undefined) => SendParams, model: string | undefined): Promise<{ params: SendParams; release: () => void; signal: AbortSignal; modelId: string }> => {
     const models = await host.call('models.list');
     const m = resolveModel(models, model);
     const params = build(m?.id);
+    // The model a response names before its turn starts: the one asked for, else the default the host will pick.
+    const defaultId = (await host.call('settings.get')).modelId;
+    const modelId = m?.id ?? models.find((x) => x.id === defaultId)?.id ?? models.find((x) => x.bundled)?.id ?? '';
     const abort = new AbortController();
     // A response that closes before it was finished means the client went away.
     res.on('close', () => { if (!res.writableFinished) abort.abort(); });
     const release = await limiter.acquire(abort.signal);
-    return { params, release, signal: abort.signal };
+    return { params, release, signal: abort.signal, modelId };
   };
 
   const chatCompletions = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parsed = parseChatCompletionRequest(await readJsonBody(req));
     if (!parsed.ok) throw new HttpError(400, 'BAD_REQUEST', `Invalid request: ${parsed.message}.`);
     const r: ChatCompletionRequest = parsed.value;
-    const { params, release, signal } = await prepare(res, (id) => sendParamsForChat(r, id), r.model);
+    const { params, release, signal, modelId } = await prepare(res, (id) => sendParamsForChat(r, id), r.model);
     const stops = r.stop == null ? [] : typeof r.stop === 'string' ? [r.stop] : r.stop;
     const id = `chatcmpl-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
     const createdAt = now();
@@ -186,7 +191,7 @@ export function createOpenAiApi(o: { host: Host }): OpenAiApi {
         return sendJson(res, 200, chatCompletionOf({ id, created: createdAt, model: t.modelId, message: t.message, conversationId: t.conversationId, text: t.text, stoppedBySequence: t.stoppedBySequence }));
       }
       const out = sse(res);
-      let model = params.modelId ?? '';
+      let model = modelId;
       const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}): void =>
         out.send({ id, object: 'chat.completion.chunk', created: createdAt, model, choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...extra });
       let opened = false;
@@ -195,6 +200,7 @@ export function createOpenAiApi(o: { host: Host }): OpenAiApi {
       };
       try {
         const t = await runTurn(params, stops, {
+          onStart: (m) => { model = m; },
           onThought: (text) => { open(); chunk({ reasoning_content: text }); },
           onAnswer: (text) => { open(); chunk({ content: text }); },
         }, signal);
@@ -220,7 +226,7 @@ export function createOpenAiApi(o: { host: Host }): OpenAiApi {
     const parsed = parseResponsesRequest(await readJsonBody(req));
     if (!parsed.ok) throw new HttpError(400, 'BAD_REQUEST', `Invalid request: ${parsed.message}.`);
     const r: ResponsesRequest = parsed.value;
-    const { params, release, signal } = await prepare(res, (id) => sendParamsForResponses(r, id), r.model);
+    const { params, release, signal, modelId } = await prepare(res, (id) => sendParamsForResponses(r, id), r.model);
     const id = `resp_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
     const createdAt = now();
     try {
@@ -231,7 +237,7 @@ export function createOpenAiApi(o: { host: Host }): OpenAiApi {
       const out = sse(res);
       let seq = 0;
       const ev = (type: string, body: Record<string, unknown>): void => out.send({ type, sequence_number: seq++, ...body }, type);
-      const base = responseOf({ id, created: createdAt, model: params.modelId ?? '', message: null, conversationId: '', text: '', stoppedBySequence: false, request: r });
+      const base = responseOf({ id, created: createdAt, model: modelId, message: null, conversationId: '', text: '', stoppedBySequence: false, request: r });
       ev('response.created', { response: base });
       ev('response.in_progress', { response: base });
       // Output items in order: the reasoning item (when there is thinking), then the message.
