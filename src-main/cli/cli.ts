@@ -26,7 +26,10 @@ Usage:
                                 calibrate the model's DiffAdapt probe (Ctrl-C cancels)
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
-  reckon serve [--port N]       browser mode on 127.0.0.1 (prints the URL with its access token)
+  reckon serve [--port N] [--api-key KEY]
+                                browser mode on 127.0.0.1 (prints the URL with its access token) and the
+                                OpenAI-compatible API under /v1 (prints its base URL and key; the key is
+                                --api-key, else $RECKON_API_KEY, else one generated once and kept)
   reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--n N per tier] [--seed S] [--threads T] [--json] [--out DIR]
                                 compare controller strategies; writes report.md and pareto.svg to DIR
                                 (default: $RECKON_HOME/reports/eval-<time>/) and prints where
@@ -53,7 +56,7 @@ interface Args {
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
 const boolFlags = new Set(['json', 'help', 'label-free', 'audit']);
-valueFlags.add('remote').add('out').add('trust').add('label');
+valueFlags.add('remote').add('out').add('trust').add('label').add('api-key');
 
 class UsageError extends Error {}
 
@@ -356,10 +359,23 @@ async function cmdInfo(host: Host): Promise<number> {
   return 0;
 }
 
+/** The API key fixed for this run: --api-key, else $RECKON_API_KEY; absent = the stored (generated) one. */
+function apiKeyOf(a: Args): string | undefined {
+  const k = flag(a, 'api-key') ?? (process.env['RECKON_API_KEY'] || undefined);
+  if (k !== undefined && !/^[\x21-\x7e]{8,200}$/.test(k)) throw new UsageError('The API key must be 8..200 printable characters without spaces.');
+  return k;
+}
+
 async function cmdServe(host: Host, a: Args): Promise<number> {
   const port = intFlag(a, 'port') ?? 0;
   const srv = await startWebServer({ host, port, rendererDir: join(repoRoot(), 'out', 'renderer') });
-  process.stdout.write(`Reckon is running in browser mode. Open:\n  ${srv.url}\n(Ctrl-C stops it.)\n`);
+  const { key } = await host.call('api.key');
+  const api = (await host.call('settings.get')).api.enabled;
+  process.stdout.write(`Reckon is running in browser mode. Open:\n  ${srv.url}\n`);
+  process.stdout.write(api
+    ? `OpenAI-compatible API: http://127.0.0.1:${srv.port}/v1\nAPI key: ${key}\n`
+    : 'OpenAI-compatible API: off (turn it on in Settings)\n');
+  process.stdout.write('(Ctrl-C stops it.)\n');
   await new Promise<void>((resolve) => {
     const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
     process.on('SIGINT', stop);
@@ -407,7 +423,9 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
   }
   let host: Host | null = null;
   try {
-    host = await createHost(defaultHostOptions(a.cmd === 'serve' ? 'browser' : 'cli'));
+    const hostOptions = defaultHostOptions(a.cmd === 'serve' ? 'browser' : 'cli');
+    const apiKey = a.cmd === 'serve' ? apiKeyOf(a) : undefined;
+    host = await createHost(apiKey !== undefined ? { ...hostOptions, apiKey } : hostOptions);
     switch (a.cmd) {
       case 'ask': return await cmdAsk(host, a);
       case 'chat': return await cmdChat(host, a);

@@ -30,6 +30,20 @@ export interface SendParams {
   strategy?: StrategyName;
   /** Sampling seed for this turn (parallel drafts derive theirs from it); absent = random. */
   seed?: number;
+  /**
+   * Override settings.temperature for this turn. It samples the accepted path of strategy 'long'; the controller's
+   * strategies sample with their class strategy's temperature (docs/controller.md).
+   */
+  temperature?: number;
+  /** Cap on thinking tokens for this turn, on top of whatever budget the plan sets; absent = the plan's alone. */
+  thinkingBudget?: number;
+  /**
+   * Earlier exchanges given by the caller (the OpenAI-compatible API's messages), only for a new conversation:
+   * they are stored in it before the question and sent to the model as its history.
+   */
+  history?: { role: 'user' | 'assistant'; text: string }[];
+  /** Marks the new conversation as started by a client of the OpenAI-compatible API. */
+  origin?: 'api';
 }
 
 /** Parameters of a probe calibration (docs/probe.md); every field is optional. */
@@ -107,6 +121,14 @@ export interface ReckonApi {
   'receipts.trustKey'(p: { publicKey: string; label?: string }): Promise<TrustedKeyInfo>;
   /** Forgets a pinned or remote key (this install's own key cannot be untrusted). */
   'receipts.untrustKey'(p: { publicKey: string }): Promise<{ removed: boolean }>;
+
+  /**
+   * The OpenAI-compatible API's key (docs/api.md): `--api-key` / RECKON_API_KEY when given (`fixed`), else the one
+   * generated on first use and kept in the user-data folder.
+   */
+  'api.key'(): Promise<{ key: string; fixed: boolean }>;
+  /** Replaces the generated key (BAD_REQUEST when it is fixed by --api-key / RECKON_API_KEY); old keys stop working at once. */
+  'api.rotateKey'(): Promise<{ key: string; fixed: boolean }>;
 }
 
 export type ApiMethod = keyof ReckonApi;

@@ -22,6 +22,7 @@ export const ErrorCodes = [
   'INTERNAL',
   'GGUF_BAD_METADATA', // a GGUF whose metadata (hyperparameters, tokenizer) llama.cpp would refuse or crash on
   'GGUF_BAD_TENSOR', // a GGUF whose tensor infos (types, shapes, offsets) llama.cpp would refuse or crash on
+  'RATE_LIMITED', // the OpenAI-compatible API's queue is full; retry after the Retry-After header's seconds
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -68,7 +68,23 @@ export interface Settings {
   temperature: number;
   /** Adaptive reasoning controller: strategies per difficulty class and their knobs (docs/controller.md). */
   controller?: ControllerSettings;
+  /** The OpenAI-compatible API beside the UI (docs/api.md). */
+  api: ApiSettings;
 }
+
+/** The OpenAI-compatible local API (docs/api.md). It is served on the same 127.0.0.1 port as browser mode. */
+export interface ApiSettings {
+  /** Whether /v1 answers at all (off: 404). Defaults to true. */
+  enabled: boolean;
+  /** Browser origins (e.g. 'http://localhost:3000') whose pages may call the API; others get 403. Defaults to none. */
+  allowedOrigins: string[];
+  /** API turns run at once; more wait in the queue. Defaults to 1 (one model, one machine). */
+  maxConcurrent: number;
+  /** Requests that may wait for a turn; beyond them the API answers 429 with Retry-After. Defaults to 8. */
+  maxQueued: number;
+}
+
+export const defaultApiSettings: ApiSettings = { enabled: true, allowedOrigins: [], maxConcurrent: 1, maxQueued: 8 };
 
 export const defaultSettings: Settings = {
   modelId: null,
@@ -79,6 +95,7 @@ export const defaultSettings: Settings = {
   maxTokens: 1024,
   temperature: 0,
   controller: defaultControllerSettings,
+  api: defaultApiSettings,
 };
 
 export type MessageRole = 'user' | 'assistant';
@@ -112,6 +129,8 @@ export interface Message {
   audit?: AuditSummary;
   /** 'streaming' while being produced (a crash leaves it 'interrupted'), 'error' with error set. */
   status?: 'streaming' | 'done' | 'stopped' | 'interrupted' | 'error';
+  /** Why generation ended (the engine's word): end of its answer, the token limit, or a stop. Absent on older messages. */
+  stopReason?: 'eos' | 'maxTokens' | 'aborted';
   error?: ErrorPayload;
   /** Controller turns: the difficulty verdict, the plan, parallel drafts and what early exit did. */
   difficulty?: DifficultyInfo;
@@ -130,6 +149,8 @@ export interface ConversationSummary {
   createdAt: string;
   updatedAt: string;
   messageCount: number;
+  /** 'api': started by a client of the OpenAI-compatible API (docs/api.md); absent = the UI or the CLI. */
+  origin?: 'api';
 }
 
 export interface Conversation extends ConversationSummary {

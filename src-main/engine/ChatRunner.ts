@@ -104,6 +104,8 @@ export class ChatRunner {
     const probeTokens = probed?.tokens ?? [];
     const difficulty = p.difficulty ?? probed?.difficulty ?? fallbackDifficulty(this.thinkingAverage.count > 0 ? this.thinkingAverage : null, settings);
     let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings });
+    // A caller's thinking cap (the API's thinking_budget_tokens) bounds whatever budget the plan set.
+    if (p.thinkingBudget !== null) plan = { ...plan, thinkingBudget: Math.min(plan.thinkingBudget ?? p.thinkingBudget, p.thinkingBudget) };
     if (this.think === null && plan.strategy !== 'long') {
       // Without single-token think tags the controller cannot drive the sequence: LlamaChat with the budget only.
       plan = { ...plan, strategy: plan.thinkingBudget === null ? 'long' : 'budget', earlyExitThreshold: null, sampling: null, rounds: null, kappa: null };

@@ -12,6 +12,7 @@ import { RpcServer } from '../common/rpc/RpcServer';
 import type { SystemInfo } from '../common/types';
 import { appVersion, defaultUserDataDir, repoRoot } from './paths';
 import { createRouter } from './router';
+import { ApiKeyService } from './services/ApiKeyService';
 import { ChatService } from './services/ChatService';
 import { ConversationsService, summaryOf } from './services/ConversationsService';
 import { LoadedModel } from './services/LoadedModel';
@@ -75,6 +76,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     issueReceipt: (input) => receipts.issue(input),
   });
   const c = chat;
+  const apiKey = new ApiKeyService(store, opts.apiKey);
 
   const call = createRouter({
     'system.info': async (): Promise<SystemInfo> => ({
@@ -129,6 +131,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'receipts.trustedKeys': async () => receipts.trustedKeys(),
     'receipts.trustKey': async (p) => receipts.trustKey(p),
     'receipts.untrustKey': async (p) => receipts.untrustKey(p),
+    'api.key': async () => apiKey.get(),
+    'api.rotateKey': async () => apiKey.rotate(),
   });
 
   // Every door, the in-process one included, is a client of this one server: the same frames, the same router.

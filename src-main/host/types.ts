@@ -22,6 +22,8 @@ export interface HostOptions {
   shell: 'electron' | 'browser' | 'cli';
   /** Defaults to child_process.fork of the built engine (out/main/engine.js) with a clean environment. */
   spawnEngine?: EngineSpawner;
+  /** The OpenAI-compatible API's key fixed by the front door (--api-key, RECKON_API_KEY); absent = a generated, stored one. */
+  apiKey?: string;
 }
 
 /**

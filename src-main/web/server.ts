@@ -1,5 +1,6 @@
 /**
- * Browser mode: the built renderer over HTTP and the API over a WebSocket, on 127.0.0.1 only.
+ * Browser mode: the built renderer over HTTP, the API over a WebSocket and the OpenAI-compatible API under /v1
+ * (openai/, its own Bearer key), on 127.0.0.1 only.
  * Security: a random per-launch token is required on every request (query `?token=` or the HttpOnly cookie the
  * page gets on its first authorised load), WebSocket upgrades must carry the token in the query and, when an
  * Origin header is present, come from this server's own origin; Host headers other than 127.0.0.1/localhost
@@ -16,6 +17,7 @@ import type { ServerFrame } from '../common/api';
 import type { AuditChallenge } from '../common/receipts/types';
 import { ReckonError } from '../common/errors';
 import type { Host } from '../host/index';
+import { createOpenAiApi } from './openai/openaiApi';
 
 export interface WebServerOptions {
   host: Host;
@@ -80,7 +82,9 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
   const server = createServer((req, res) => {
     void (async () => {
       if (!allowedHosts().includes(req.headers.host ?? '')) return refuse(res, 421, 'Unexpected Host header.');
-      if ((req.url ?? '').startsWith('/audit/')) return auditRoute(req, res);
+      const path = req.url ?? '';
+      if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/v1?')) return openAi.handle(req, res);
+      if (path.startsWith('/audit/')) return auditRoute(req, res);
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
       const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
       const queryOk = sameToken(url.searchParams.get('token'), token);
@@ -116,14 +120,25 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     });
   });
 
+  const openAi = createOpenAiApi({ host: o.host });
+  /** An API client audits its receipts with the API key it already holds (docs/api.md). */
+  const bearerApiKey = async (req: IncomingMessage): Promise<boolean> => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+    if (m === null) return false;
+    const { key } = await o.host.call('api.key');
+    return sameToken(m[1], key);
+  };
+
   /**
-   * The audit endpoints (docs/audit-protocol.md), token required like everything else:
+   * The audit endpoints (docs/audit-protocol.md), the page token or the API key (Bearer) required:
    * GET /audit/receipt/<messageId> -> the receipt with its question and answer (no provider store);
    * POST /audit/challenge (AuditChallenge, turnId = the message id) -> AuditResponse.
    */
   const auditRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token)) return refuse(res, 401, 'Missing or wrong access token.');
+    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token) && !(await bearerApiKey(req))) {
+      return refuse(res, 401, 'Missing or wrong access token.');
+    }
     const json = (status: number, body: unknown): void => {
       res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'application/json' });
       res.end(JSON.stringify(body));

@@ -51,7 +51,12 @@ export const apiSchemas = {
     effort: effortSchema.optional(),
     strategy: strategySchema.optional(),
     seed: z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }).optional(),
-  }).refine(oneModel, oneModelError),
+    temperature: numIn(0, 5, 'must be a number 0..5').optional(),
+    thinkingBudget: intIn(0, 1_000_000, 'must be an integer 0..1000000').optional(),
+    history: z.array(z.strictObject({ role: z.enum(['user', 'assistant'], { error: 'must be user or assistant' }), text: text() })).max(1000).optional(),
+    origin: z.literal('api', { error: "must be 'api'" }).optional(),
+  }).refine(oneModel, oneModelError)
+    .refine((p) => p.history === undefined || p.conversationId === undefined, { error: 'history is only for a new conversation (no conversationId)' }),
   'chat.stop': z.strictObject({ turnId: id() }),
 
   'probe.calibrate': optional(z.strictObject({
@@ -78,6 +83,9 @@ export const apiSchemas = {
   'receipts.trustedKeys': optional(z.record(z.string(), z.never())),
   'receipts.trustKey': z.strictObject({ publicKey: publicKeyTextSchema, label: nonEmpty(200).optional() }),
   'receipts.untrustKey': z.strictObject({ publicKey: publicKeyTextSchema }),
+
+  'api.key': none,
+  'api.rotateKey': none,
 } satisfies { [M in keyof ReckonApi]: z.ZodType };
 
 /** Every method, in the table's order. */

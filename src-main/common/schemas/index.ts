@@ -9,3 +9,4 @@ export * from './stored';
 export * from './api';
 export * from './storedFiles';
 export * from './engineParams';
+export * from './openai';

@@ -19,6 +19,14 @@ export const settingsSchema = z.strictObject({
   temperature: numIn(0, 5, 'must be a number 0..5'),
   /** Kept as given (possibly partial); readers merge it over the defaults (mergeControllerSettings). */
   controller: controllerSettingsSchema.optional(),
+  api: z.strictObject({
+    enabled: z.boolean({ error: 'must be true or false' }),
+    allowedOrigins: z.array(
+      z.string().max(500).regex(/^https?:\/\/[^/\s]+$/, { error: "must be an origin such as 'http://localhost:3000'" }),
+    ).max(100),
+    maxConcurrent: intIn(1, 64, 'must be an integer 1..64'),
+    maxQueued: intIn(0, 1000, 'must be an integer 0..1000'),
+  }),
 });
 
 /** What settings.update takes: any subset of the settings, unknown keys rejected. */

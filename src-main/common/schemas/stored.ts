@@ -81,6 +81,7 @@ export const messageSchema = z.strictObject({
   drafts: z.array(draftRecordSchema).optional(),
   workspaces: z.array(z.strictObject({ round: z.number(), text: long(), tokens: z.number() })).optional(),
   earlyExit: earlyExitRecordSchema.optional(),
+  stopReason: z.enum(['eos', 'maxTokens', 'aborted']).optional(),
   latencyTokens: z.number().optional(),
 });
 
@@ -91,6 +92,7 @@ export const conversationSchema = z.strictObject({
   createdAt: iso(),
   updatedAt: iso(),
   messageCount: z.number(),
+  origin: z.literal('api').optional(),
   messages: z.array(messageSchema),
 });
 

@@ -82,15 +82,25 @@ export class ChatService {
       throw new ReckonError('BUSY', 'A turn is already running in this conversation; stop it or wait for it to finish.');
     }
     const model = p.modelPath !== undefined ? await models.byPath(p.modelPath) : await models.resolve(p.modelId);
-    const conv = p.conversationId !== undefined ? conversations.require(p.conversationId) : await conversations.create();
+    const conv = p.conversationId !== undefined ? conversations.require(p.conversationId) : await conversations.create(undefined, p.origin);
     // Checked again: the awaits above let another send for the same conversation through.
     if (this.#byConversation.has(conv.id)) throw new ReckonError('BUSY', 'A turn is already running in this conversation.');
 
-    const history = historyOf(conv, model.historyTurns ?? null);
     const now = new Date().toISOString();
+    const fresh = conv.messages.length === 0;
+    // A caller's own history (a new conversation only, the schema checks) is stored before the question.
+    if (p.history !== undefined && p.history.length > 0) {
+      conv.messages.push(...p.history.map((h): Message => ({
+        id: randomUUID(), role: h.role, text: h.text, createdAt: now, ...(h.role === 'assistant' ? { status: 'done' as const } : {}),
+      })));
+    }
+    const limit = model.historyTurns ?? null;
+    const history: HistoryItem[] = p.history !== undefined
+      ? (limit === null ? p.history : p.history.slice(Math.max(0, p.history.length - 2 * limit)))
+      : historyOf(conv, limit);
     const userMessage: Message = { id: randomUUID(), role: 'user', text: p.text, createdAt: now };
     const message: Message = { id: randomUUID(), role: 'assistant', text: '', thinking: '', createdAt: now, modelId: model.id, status: 'streaming' };
-    if (conv.messages.length === 0 && conv.title === defaultTitle) conv.title = titleFrom(p.text);
+    if (fresh && conv.title === defaultTitle) conv.title = titleFrom(p.history?.find((h) => h.role === 'user')?.text ?? p.text);
     conv.messages.push(userMessage, message);
     conv.updatedAt = now;
 
@@ -120,8 +130,8 @@ export class ChatService {
           history,
           question: p.text,
           maxTokens: p.maxTokens ?? s.maxTokens,
-          temperature: s.temperature,
-          thinkingBudget: null,
+          temperature: p.temperature ?? s.temperature,
+          thinkingBudget: p.thinkingBudget ?? null,
           // Every turn runs under the controller ('auto' unless the turn asks otherwise; 'long' = none).
           strategy,
           effort: p.effort ?? 'auto',
@@ -250,6 +260,7 @@ function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped',
     ...(r.latencyTokens !== undefined ? { latencyTokens: r.latencyTokens } : {}),
     ...receipt,
     status,
+    stopReason: r.stopReason,
   };
 }
 

@@ -17,7 +17,8 @@ export function titleFrom(text: string): string {
 }
 
 export function summaryOf(c: Conversation): ConversationSummary {
-  return { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt, messageCount: c.messages.length };
+  const s: ConversationSummary = { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt, messageCount: c.messages.length };
+  return c.origin === undefined ? s : { ...s, origin: c.origin };
 }
 
 export class ConversationsService {
@@ -60,9 +61,10 @@ export class ConversationsService {
     return structuredClone(this.require(id));
   }
 
-  async create(title?: string): Promise<Conversation> {
+  /** A new conversation; `origin` 'api' marks one an API client started. */
+  async create(title?: string, origin?: 'api'): Promise<Conversation> {
     const now = new Date().toISOString();
-    const c: Conversation = { id: randomUUID(), title: title?.trim() ? title.trim() : defaultTitle, createdAt: now, updatedAt: now, messageCount: 0, messages: [] };
+    const c: Conversation = { id: randomUUID(), title: title?.trim() ? title.trim() : defaultTitle, createdAt: now, updatedAt: now, messageCount: 0, messages: [], ...(origin !== undefined ? { origin } : {}) };
     this.#byId.set(c.id, c);
     await this.save(c);
     return c;
