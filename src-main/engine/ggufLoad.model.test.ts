@@ -3,25 +3,28 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReckonError } from '../common/errors';
+import { TestEngineClient } from '../host/testing/testEngineClient';
 import { GgufType } from './gguf/readGgufHeader';
 import { readGgufDocument, writeGguf } from './gguf/writeGguf';
-import { LlamaHost } from './LlamaHost';
 
 // llama.cpp's own reason for a refused file is often just "Failed to load model": the engine must say more.
 const stories = resolve(__dirname, '../../../shared/fixtures/gguf/stories260K.gguf');
 const tmp = mkdtempSync(join(tmpdir(), 'reckon-gguf-load-'));
-const host = new LlamaHost();
+// The real engine process, as the host drives it: a refused file must leave it running.
+let engine: TestEngineClient;
 
 beforeAll(async () => {
-  await host.init({ backend: 'cpu', threads: 1, cachedThreads: null });
+  engine = new TestEngineClient();
+  await engine.ready();
+  await engine.call('init', { backend: 'cpu', threads: 1, cachedThreads: null });
 });
 
 afterAll(async () => {
-  await host.dispose();
+  await engine?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('LlamaHost load failures', () => {
+describe('engine load failures', () => {
   it('names the file, the architecture and the likely cause when llama.cpp refuses a file the check passed', async () => {
     // stories260K relabelled as an architecture llama.cpp has never heard of: the generic checks pass it
     const doc = readGgufDocument(stories);
@@ -33,7 +36,7 @@ describe('LlamaHost load failures', () => {
     });
     const path = join(tmp, 'someday.gguf');
     writeFileSync(path, writeGguf(doc));
-    const err = await host.load(path, () => undefined).catch((e: unknown) => e);
+    const err = await engine.call('load', { modelPath: path }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ReckonError);
     const e = err as ReckonError;
     expect(e.code).toBe('MODEL_LOAD_FAILED');
@@ -42,6 +45,6 @@ describe('LlamaHost load failures', () => {
     expect(e.message).not.toContain(tmp); // the file's name, not the whole path
     expect(e.details?.path).toBe(path);
     // the engine keeps working: the real file still loads
-    await expect(host.load(stories, () => undefined)).resolves.toMatchObject({ active: 'cpu' });
+    await expect(engine.call('load', { modelPath: stories })).resolves.toMatchObject({ active: 'cpu' });
   });
 });

@@ -29,7 +29,9 @@ describe('attack suite on the bundled model (reduced)', () => {
       // copies placed in thinking are always caught; copies claimed as a discarded draft are exempt from the
       // duplicate check by design (parallel drafts of one question honestly repeat each other: docs/receipts.md)
       expect(r.detectionByPlacement.thinking['duplicate-blocks']![s]).toBe(1);
-      expect(r.detection['filler-random']![s]).toBeGreaterThanOrEqual(0.9);
+      // full run (docs/eval/audit.md, 2026-12-02): 94.4 % at 5 %, 98.1 % at 10 %, 100 % above; with 18 turns a
+      // cell this seed sees 16/18 at 10 % now that padding claimed as drafts gets the token checks only
+      expect(r.detection['filler-random']![s]).toBeGreaterThanOrEqual(0.85);
     }
     expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.4);
   }, 120_000);
