@@ -20,6 +20,11 @@ export const ErrorCodes = [
   'STORE_CORRUPT', // a store file could not be parsed; it was set aside
   'IO_ERROR',
   'INTERNAL',
+  'DOWNLOAD_NOT_FOUND', // the hub has no such repo or file (404), or the repo has no GGUF matching the request
+  'DOWNLOAD_UNAUTHORIZED', // the hub refused (401/403): a gated or private repo needs a user token
+  'DOWNLOAD_CHECKSUM', // the downloaded bytes do not match the hub's LFS sha256 (or size); they were discarded
+  'DOWNLOAD_NO_SPACE', // not enough free disk for the download (checked before starting, or the disk filled up)
+  'DOWNLOAD_NETWORK', // the connection failed and retries did not get through; resume continues where it stopped
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

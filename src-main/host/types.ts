@@ -1,6 +1,7 @@
 import type { ReckonClient, ServerFrame } from '../common/api';
 import type { EngineToHost, HostToEngine } from '../common/engineProtocol';
 import type { RpcPort } from '../common/rpc/types';
+import type { HubOptions } from './downloads/DownloadsService';
 
 /** One running engine process, as the host sees it (child_process.fork or Electron utilityProcess). */
 export interface EngineChannel {
@@ -20,6 +21,8 @@ export interface HostOptions {
   /** Bundled models (the repo's models/): every *.gguf in it is registered as bundled. */
   modelsDir: string;
   shell: 'electron' | 'browser' | 'cli';
+  /** Model downloads: hub endpoint and token (else hub.json, else huggingface.co), disk check, retries. */
+  hub?: HubOptions;
   /** Defaults to child_process.fork of the built engine (out/main/engine.js) with a clean environment. */
   spawnEngine?: EngineSpawner;
 }

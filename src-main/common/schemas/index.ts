@@ -8,3 +8,4 @@ export * from './receipts';
 export * from './stored';
 export * from './api';
 export * from './storedFiles';
+export * from './downloads';
