@@ -12,6 +12,7 @@ import type { Message, SystemInfo } from '../common/types';
 import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/index';
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
+import { cmdPull } from './pull';
 import { dim, humanBytes, ledgerLine, modelsTable } from './format';
 import { StrategyNames, type StrategyName } from '../common/controller/types';
 import type { ToolCommands } from './toolCommands';
@@ -24,6 +25,9 @@ Usage:
   reckon chat [--model <id|path.gguf>] [--system "..."] [--max-tokens N]
   reckon calibrate [--model <id|path.gguf>] [--per-question N] [--questions N] [--label-free] [--seed N] [--json]
                                 calibrate the model's DiffAdapt probe (Ctrl-C cancels)
+  reckon pull <owner/repo>[:<quant or file>] | <https URL> [--token T] [--json]
+                                download a GGUF from the hub (HF_ENDPOINT, default https://huggingface.co),
+                                check its sha256 and register it; Ctrl-C pauses, the same command resumes
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
   reckon serve [--port N]       browser mode on 127.0.0.1 (prints the URL with its access token)
@@ -50,7 +54,7 @@ interface Args {
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
 const boolFlags = new Set(['json', 'help', 'label-free', 'audit']);
-valueFlags.add('remote').add('out');
+valueFlags.add('remote').add('out').add('token');
 
 class UsageError extends Error {}
 
@@ -380,7 +384,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
     process.stdout.write(help);
     return a.cmd === undefined && !a.flags.has('help') ? 2 : 0;
   }
-  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate', 'eval', 'audit', 'receipt'].includes(a.cmd)) {
+  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate', 'eval', 'audit', 'receipt', 'pull'].includes(a.cmd)) {
     process.stderr.write(`reckon: unknown command '${a.cmd}'.\n\n${help}`);
     return 2;
   }
@@ -414,6 +418,11 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
         if (a.positional[0] === undefined) throw new UsageError('reckon audit needs a receipt file.');
         const remote = flag(a, 'remote');
         return await cmdAudit(host, { file: a.positional[0], json, ...(remote !== undefined ? { remote } : {}) });
+      }
+      case 'pull': {
+        if (a.positional[0] === undefined) throw new UsageError('reckon pull needs owner/repo[:quant or file] or an https URL.');
+        const token = flag(a, 'token');
+        return await cmdPull(host, { ref: a.positional[0], json, ...(token !== undefined ? { token } : {}) });
       }
       case 'receipt': {
         if (a.positional[0] === undefined) throw new UsageError('reckon receipt needs a message id.');

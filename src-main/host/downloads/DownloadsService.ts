@@ -379,7 +379,10 @@ export class DownloadsService {
     const first = this.#finalPath(job, job.rec.parts[0]!);
     let modelId: string;
     try {
-      modelId = (await this.#o.models.import(first)).id;
+      const model = await this.#o.models.import(first);
+      modelId = model.id;
+      // The same bytes were registered already (same sha256, another file): that entry stands, the copy goes.
+      if (model.path !== first) for (const part of job.rec.parts) await unlink(this.#finalPath(job, part)).catch(() => {});
     } catch (err) {
       // Not a model after all (or the engine refused it): nothing is registered and its files go.
       for (const part of job.rec.parts) {
