@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { startFakeHub, type FakeHub } from '../src-main/host/testing/fakeHub';
+import { SCREENSHOTS } from './helpers';
 import { startScriptedHost, type ScriptedHost } from './scripted/client';
 
 // The Get models view against the real host (scripted engine) with a fake hub as its HF_ENDPOINT: search, a
@@ -60,6 +62,7 @@ test('Get models: search, list files, download with progress, pause, resume, the
   await row.getByTestId('download-pause').click();
   await expect(row).toHaveAttribute('data-state', 'paused');
   await expect(row.getByTestId('download-progress')).toHaveText('98 KiB of 293 KiB · paused');
+  await page.screenshot({ path: join(SCREENSHOTS, 'get-models.png') });
 
   hub.release('tiny.Q4_K_M.gguf');
   await row.getByTestId('download-resume').click();

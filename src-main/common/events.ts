@@ -1,7 +1,8 @@
 /**
  * Typed stream events for one turn: deltas, never snapshots. One union serves both hops: the engine emits
  * every event but `start`, `done` and `error` (EngineTurnEvent, turnId = the generate request's id), the host
- * forwards them unchanged and adds those three, which carry what it owns (the stored messages).
+ * forwards them unchanged and adds those three, which carry what it owns (the stored messages). The host also
+ * sends `download` (a model download's progress, turnId '') on the same stream: it belongs to no turn.
  */
 import type { DownloadInfo } from './downloads';
 import type { ErrorPayload } from './errors';

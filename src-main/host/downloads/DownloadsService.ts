@@ -420,6 +420,7 @@ export class DownloadsService {
             await this.#save();
           },
           onSize: (size) => { part.sizeBytes = size; },
+          onHash: (h) => { job.hashes[i] = h; },
           onProgress: (bytes) => {
             job.bytes[i] = bytes;
             this.#emit(job, false);

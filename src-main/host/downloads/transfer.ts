@@ -28,6 +28,8 @@ export interface TransferParams {
   signal: AbortSignal;
   /** Kept across attempts so a resumed transfer does not read the whole prefix again. */
   hash: PartHash | null;
+  /** The running hash this attempt updates in place (also after a failure: the next attempt goes on from it). */
+  onHash?: (hash: PartHash) => void;
   /** A new validator (the first response's, or the file changed and started again). */
   onEtag: (etag: string | null) => Promise<void>;
   /** Bytes on disk now (after each chunk, and after a restart from zero). */
@@ -60,6 +62,11 @@ async function hashPrefix(path: string, bytes: number): Promise<PartHash> {
   return { hash, bytes };
 }
 
+/** Bytes gathered before one write to the partial file. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** A smaller batch is written once no bytes arrived for this long, ms. */
+const QUIET_FLUSH_MS = 50;
+
 const isStrong = (etag: string | null): etag is string => etag !== null && !etag.startsWith('W/');
 
 function noSpace(err: unknown, path: string): ReckonError | null {
@@ -81,6 +88,7 @@ export async function transferOnce(p: TransferParams): Promise<TransferResult> {
     have = 0;
   }
   let hash = p.hash !== null && p.hash.bytes === have ? p.hash : await hashPrefix(p.partPath, have);
+  p.onHash?.(hash);
   if (p.expectedSize !== null && have === p.expectedSize) return { bytes: have, sha256: hash.hash.copy().digest('hex'), hash };
 
   const h: Record<string, string> = {};
@@ -121,6 +129,7 @@ export async function transferOnce(p: TransferParams): Promise<TransferResult> {
     if (have > 0) await truncate(p.partPath, 0);
     have = 0;
     hash = { hash: createHash('sha256'), bytes: 0 };
+    p.onHash?.(hash);
     const len = Number(res.headers.get('content-length'));
     if (p.expectedSize === null && Number.isFinite(len) && len > 0) p.onSize?.(len);
   }
@@ -130,19 +139,50 @@ export async function transferOnce(p: TransferParams): Promise<TransferResult> {
 
   const fh = await open(p.partPath, have === 0 ? 'w' : 'a');
   let bytes = have;
+  // Chunks are written in batches (fewer, larger writes), and a batch also goes out once the stream has been quiet
+  // for a moment, so a stalled transfer still shows (and keeps) what it got. Writes are serialised; what is hashed
+  // and reported is only what was written.
+  let batch: Uint8Array[] = [];
+  let batched = 0;
+  let writing: Promise<void> = Promise.resolve();
+  let writeError: unknown = null;
+  let quiet: ReturnType<typeof setTimeout> | null = null;
+  const writeBatch = async (): Promise<void> => {
+    if (batched === 0) return;
+    const buf = Buffer.concat(batch, batched);
+    batch = [];
+    batched = 0;
+    try {
+      await fh.write(buf);
+    } catch (err) {
+      throw noSpace(err, p.partPath) ?? new ReckonError('IO_ERROR', `Cannot write ${p.partPath}: ${(err as Error).message}`);
+    }
+    hash.hash.update(buf);
+    bytes += buf.byteLength;
+    hash.bytes = bytes;
+    p.onProgress(bytes);
+  };
+  const flush = (): Promise<void> => {
+    if (quiet !== null) clearTimeout(quiet);
+    quiet = null;
+    writing = writing.then(writeBatch).catch((err: unknown) => { writeError ??= err; });
+    return writing;
+  };
   try {
     if (res.body === null) throw new ReckonError('DOWNLOAD_NETWORK', `The server sent no body for ${p.url}.`);
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      try {
-        await fh.write(chunk);
-      } catch (err) {
-        throw noSpace(err, p.partPath) ?? new ReckonError('IO_ERROR', `Cannot write ${p.partPath}: ${(err as Error).message}`);
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        if (writeError !== null) throw writeError;
+        batch.push(chunk);
+        batched += chunk.byteLength;
+        if (batched >= WRITE_BATCH_BYTES) await flush();
+        else if (quiet === null) quiet = setTimeout(() => void flush(), QUIET_FLUSH_MS);
       }
-      hash.hash.update(chunk);
-      bytes += chunk.byteLength;
-      hash.bytes = bytes;
-      p.onProgress(bytes);
+    } finally {
+      // The bytes that arrived before a drop or a pause are kept too: a resume asks only for the rest.
+      await flush();
     }
+    if (writeError !== null) throw writeError;
   } catch (err) {
     if (err instanceof ReckonError) throw err;
     if (p.signal.aborted) throw new TransferAborted();
