@@ -74,3 +74,25 @@ test('Get models: search, list files, download with progress, pause, resume, the
   await page.getByTestId('model-picker').click();
   await expect(page.getByTestId('model-panel')).toContainText('tiny.Q4_K_M');
 });
+
+test('browser mode: a .gguf uploaded by the file picker or dropped on the models panel is imported', async ({ page }) => {
+  await page.goto(host.url);
+  await page.getByTestId('model-picker').click();
+  const panel = page.getByTestId('model-panel');
+  await page.getByTestId('model-upload-input').setInputFiles({ name: 'picked-model.gguf', mimeType: 'application/octet-stream', buffer: Buffer.concat([Buffer.from('GGUF'), randomBytes(200_000)]) });
+  await expect(panel.getByRole('option').filter({ hasText: 'picked-model' })).toHaveCount(1);
+
+  const dropped = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new TextEncoder().encode('GGUF dropped stand-in bytes')], 'dropped-model.gguf'));
+    return dt;
+  });
+  await panel.dispatchEvent('dragover', { dataTransfer: dropped });
+  await panel.dispatchEvent('drop', { dataTransfer: dropped });
+  await expect(panel.getByRole('option').filter({ hasText: 'dropped-model' })).toHaveCount(1);
+
+  // Not a model: the engine's code is shown and nothing is added.
+  await page.getByTestId('model-upload-input').setInputFiles({ name: 'notes.gguf', mimeType: 'text/plain', buffer: Buffer.from('just some notes') });
+  await expect(panel.getByTestId('model-import-error')).toHaveAttribute('data-code', 'GGUF_INVALID');
+  await expect(panel.getByRole('option').filter({ hasText: 'notes' })).toHaveCount(0);
+});

@@ -159,6 +159,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     call: (method, ...params) => client.call(method, ...params),
     onTurnEvent: (listener) => client.onEvent(listener),
     serve: (port) => server.serve(port),
+    importUpload: (name, body, sizeBytes) => downloads.importUpload(name, body, sizeBytes),
     close: () => {
       closing ??= (async () => {
         await Promise.race([Promise.all([c.stopAll(), probes.stopAll(), downloads.close()]), new Promise((r) => setTimeout(r, 3000))]);

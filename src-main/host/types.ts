@@ -1,4 +1,5 @@
 import type { ReckonClient, ServerFrame } from '../common/api';
+import type { ModelInfo } from '../common/types';
 import type { EngineToHost, HostToEngine } from '../common/engineProtocol';
 import type { RpcPort } from '../common/rpc/types';
 import type { HubOptions } from './downloads/DownloadsService';
@@ -38,6 +39,12 @@ export interface Host extends ReckonClient {
    * bad params or malformed frames) and answered; every turn event goes out. Returns a function that stops serving.
    */
   serve(port: RpcPort<ServerFrame>): () => void;
+  /**
+   * Imports a .gguf whose bytes arrive as a stream (browser mode's upload): written to disk as they come, imported
+   * when complete (models.import), nothing kept otherwise. `sizeBytes`: the declared length (checked against the
+   * free disk first, and the body must match it), null when unknown. Not part of the RPC: bytes do not go as JSON.
+   */
+  importUpload(name: string, body: AsyncIterable<Uint8Array>, sizeBytes: number | null): Promise<ModelInfo>;
   /** Stops running turns, waits for pending writes, stops the engine. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -6,11 +6,12 @@
  * downloads.json through the Store, so a download that a dropped connection, a pause or a restart interrupted
  * continues from the bytes it had. Nothing is registered until every byte checked out.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, open as openFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { DownloadStartParams, HubConfigureParams } from '../../common/api';
 import type { DownloadInfo, DownloadState, HubConfig, HubModelFile, HubRepo } from '../../common/downloads';
+import type { ModelInfo } from '../../common/types';
 import { ReckonError, type ErrorPayload } from '../../common/errors';
 import { parseDownloadsFile, parseHubFile, type StoredDownload, type StoredDownloadPart } from '../../common/schemas/downloads';
 import type { ModelsService } from '../services/ModelsService';
@@ -224,6 +225,78 @@ export class DownloadsService {
     this.#jobs.delete(id);
     await this.#save();
     this.#o.emit({ ...this.#info(job), state: 'cancelled', bytesPerSecond: null, etaSeconds: null });
+  }
+
+  // ---- upload (browser mode) ----
+
+  /**
+   * A .gguf sent by a browser (POST /upload in browser mode): streamed to a partial file in downloads/, never held
+   * in memory, moved to <userData>/models/uploads/<name> once complete and imported (the engine inspects it). A
+   * body that ends short of `sizeBytes`, a client that goes away, or a file the engine refuses leaves nothing
+   * behind. `sizeBytes` (the Content-Length) is checked against the free disk first.
+   */
+  async importUpload(name: string, body: AsyncIterable<Uint8Array>, sizeBytes: number | null): Promise<ModelInfo> {
+    const base = safeSegment(basename(name.replace(/\\/g, '/')));
+    if (!/\.gguf$/i.test(base)) throw new ReckonError('BAD_REQUEST', `${name} is not a .gguf file.`);
+    await mkdir(this.downloadsDir, { recursive: true });
+    if (sizeBytes !== null) {
+      const free = await (this.#hub.freeBytes ?? diskFree)(this.downloadsDir);
+      if (free < sizeBytes + DISK_RESERVE_BYTES) {
+        throw new ReckonError('DOWNLOAD_NO_SPACE', `Not enough free disk for ${base}: it needs ${mib(sizeBytes)} (plus ${mib(DISK_RESERVE_BYTES)} to spare), ${mib(free)} is free.`,
+          { neededBytes: sizeBytes, freeBytes: free });
+      }
+    }
+    const tmp = join(this.downloadsDir, `upload-${randomUUID()}`);
+    await mkdir(tmp, { recursive: true });
+    const part = join(tmp, `${base}.part`);
+    let final: string | null = null;
+    try {
+      const fh = await openFile(part, 'w');
+      let bytes = 0;
+      try {
+        let batch: Uint8Array[] = [];
+        let batched = 0;
+        const flush = async (): Promise<void> => {
+          if (batched === 0) return;
+          const buf = Buffer.concat(batch, batched);
+          batch = [];
+          batched = 0;
+          await fh.write(buf).catch((err: unknown) => {
+            const code = (err as NodeJS.ErrnoException).code;
+            throw code === 'ENOSPC' || code === 'EDQUOT'
+              ? new ReckonError('DOWNLOAD_NO_SPACE', `The disk filled up while receiving ${base}.`)
+              : new ReckonError('IO_ERROR', `Cannot write ${part}: ${(err as Error).message}`);
+          });
+        };
+        for await (const chunk of body) {
+          bytes += chunk.byteLength;
+          if (sizeBytes !== null && bytes > sizeBytes) throw new ReckonError('BAD_REQUEST', `The upload of ${base} sent more than its ${sizeBytes} bytes.`);
+          batch.push(chunk);
+          batched += chunk.byteLength;
+          if (batched >= 1024 * 1024) await flush();
+        }
+        await flush();
+      } finally {
+        await fh.close().catch(() => {});
+      }
+      if (sizeBytes !== null && bytes !== sizeBytes) {
+        throw new ReckonError('IO_ERROR', `The upload of ${base} ended after ${bytes} of ${sizeBytes} bytes; nothing was imported.`, { bytes, sizeBytes });
+      }
+      const folder = join(this.#o.userDataDir, 'models', 'uploads');
+      await mkdir(folder, { recursive: true });
+      final = await freeName(folder, base);
+      await rename(part, final);
+      const model = await this.#o.models.import(final);
+      // The same bytes were registered already (same sha256): that entry stands, the copy goes.
+      if (model.path !== final) await unlink(final).catch(() => {});
+      final = null;
+      return model;
+    } catch (err) {
+      if (final !== null) await unlink(final).catch(() => {});
+      throw ReckonError.from(err, 'IO_ERROR');
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   }
 
   // ---- internals ----
@@ -504,6 +577,15 @@ function sameOrigin(a: string, b: string): boolean {
 function safeSegment(s: string): string {
   const out = s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^\.+/, '_').slice(0, 200);
   return out === '' ? '_' : out;
+}
+
+/** `name`, or `name-2.gguf`, `name-3.gguf`... when a file by that name is already there. */
+async function freeName(folder: string, name: string): Promise<string> {
+  const stem = name.replace(/\.gguf$/i, '');
+  for (let i = 1; ; i++) {
+    const candidate = join(folder, i === 1 ? name : `${stem}-${i}.gguf`);
+    if (!(await stat(candidate).catch(() => null))) return candidate;
+  }
 }
 
 function mib(n: number): string {

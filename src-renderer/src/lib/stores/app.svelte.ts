@@ -42,7 +42,7 @@ export class AppState {
     this.toasts = new ToastStore((id) => void system.dismissNotice(id).catch(() => {}));
     this.settings = new SettingsStore(new SettingsService(client));
     this.system = new SystemStore(system, this.toasts);
-    this.models = new ModelsStore(new ModelService(client, client.pickGguf), this.settings);
+    this.models = new ModelsStore(new ModelService(client, client.pickGguf, client.uploadGguf), this.settings);
     this.conversations = new ConversationsStore(convs);
     this.chat = new ChatStore(new ChatService(client), convs, this.conversations, () => {
       void this.system.refresh();
