@@ -45,7 +45,8 @@ const partSchema = z.strictObject({
 });
 
 export const storedDownloadSchema = z.strictObject({
-  id: text(100),
+  /** Also a folder name under downloads/: 16 hex digits only. */
+  id: z.string().regex(/^[0-9a-f]{16}$/),
   repo: text(200).nullable(),
   file: text(MAX_PATH),
   url: text(4000),
@@ -53,7 +54,7 @@ export const storedDownloadSchema = z.strictObject({
   state: z.enum(['downloading', 'paused', 'done', 'error']),
   parts: z.array(partSchema).min(1).max(1000),
   /** Where the verified model goes: a folder under <userData>/models/. */
-  folder: text(200),
+  folder: z.string().max(200).regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/),
   modelId: text(100).nullable(),
   error: errorPayloadSchema.nullable(),
   createdAt: text(100),

@@ -282,3 +282,16 @@ describe('downloads', () => {
     hub = await startFakeHub({ repos: [] }); // afterEach closes this one
   });
 });
+
+describe('stored state', () => {
+  it('a downloads.json whose folder would leave the data folder is set aside with a notice, not used', async () => {
+    await writeFile(join(dir, 'data', 'downloads.json'), JSON.stringify({ downloads: [{
+      id: '0123456789abcdef', repo: 'a/b', file: 'x.gguf', url: 'http://127.0.0.1:1/a/b/resolve/main/x.gguf', state: 'paused',
+      parts: [{ path: 'x.gguf', url: 'http://127.0.0.1:1/a/b/resolve/main/x.gguf', sizeBytes: 1, sha256: null, etag: null, done: false }],
+      folder: '../../escape', modelId: null, error: null, createdAt: '2026-01-01T00:00:00.000Z',
+    }] }));
+    const { host } = await open();
+    expect(await host.call('downloads.list')).toEqual([]);
+    expect((await host.call('system.notices')).some((n) => n.message.includes('downloads.json'))).toBe(true);
+  });
+});
