@@ -20,10 +20,14 @@ export interface ScriptedHost {
   close(): Promise<void>;
 }
 
-/** Starts main.ts under tsx with a fresh data folder and resolves once it printed its URLs. */
-export async function startScriptedHost(timeoutMs = 60_000): Promise<ScriptedHost> {
+/**
+ * Starts main.ts under tsx with a fresh data folder and resolves once it printed its URLs. `env` adds to the
+ * environment (HF_ENDPOINT: a fake hub).
+ */
+export async function startScriptedHost(timeoutMs = 60_000, env: Record<string, string> = {}): Promise<ScriptedHost> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join('e2e', 'scripted', 'main.ts')], {
     cwd: repoRoot,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

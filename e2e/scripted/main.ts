@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ErrorCodes, ReckonError, type ErrorCode } from '../../src-main/common/errors';
 import type { EngineMethod } from '../../src-main/common/engineProtocol';
-import { createHost } from '../../src-main/host/index';
+import { createHost, hubOptionsFromEnv } from '../../src-main/host/index';
 import { fakeEngine } from '../../src-main/host/testing/fakeEngine';
 import { startWebServer, type WebServer } from '../../src-main/web/server';
 import { scripts } from './scripts';
@@ -38,7 +38,8 @@ writeFileSync(join(userDataDir, 'conversations', 'abc.json'), '{"id": "abc", "ti
 const engine = fakeEngine();
 const s = scripts();
 engine.script = s.script;
-const host = await createHost({ userDataDir, modelsDir, shell: 'browser', spawnEngine: engine.spawner });
+// HF_ENDPOINT: a spec's fake hub (e2e/downloads.spec.ts).
+const host = await createHost({ userDataDir, modelsDir, shell: 'browser', spawnEngine: engine.spawner, hub: hubOptionsFromEnv() });
 let web: WebServer | null = await startWebServer({ host, rendererDir });
 const { port, token } = web;
 

@@ -12,6 +12,7 @@ import type { Message, SystemInfo } from '../common/types';
 import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/index';
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
+import { cmdPull } from './pull';
 import { dim, humanBytes, ledgerLine, modelsTable } from './format';
 import { StrategyNames, type StrategyName } from '../common/controller/types';
 import type { ToolCommands } from './toolCommands';
@@ -24,6 +25,9 @@ Usage:
   reckon chat [--model <id|path.gguf>] [--system "..."] [--max-tokens N]
   reckon calibrate [--model <id|path.gguf>] [--per-question N] [--questions N] [--label-free] [--seed N] [--json]
                                 calibrate the model's DiffAdapt probe (Ctrl-C cancels)
+  reckon pull <owner/repo>[:<quant or file>] | <https URL> [--token T] [--json]
+                                download a GGUF from the hub (HF_ENDPOINT, default https://huggingface.co),
+                                check its sha256 and register it; Ctrl-C pauses, the same command resumes
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
   reckon serve [--port N] [--api-key KEY]
@@ -56,7 +60,7 @@ interface Args {
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
 const boolFlags = new Set(['json', 'help', 'label-free', 'audit']);
-valueFlags.add('remote').add('out').add('trust').add('label').add('api-key');
+valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token');
 
 class UsageError extends Error {}
 
@@ -399,7 +403,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
     process.stdout.write(help);
     return a.cmd === undefined && !a.flags.has('help') ? 2 : 0;
   }
-  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate', 'eval', 'audit', 'receipt', 'keys'].includes(a.cmd)) {
+  if (!['ask', 'chat', 'models', 'info', 'serve', 'calibrate', 'eval', 'audit', 'receipt', 'keys', 'pull'].includes(a.cmd)) {
     process.stderr.write(`reckon: unknown command '${a.cmd}'.\n\n${help}`);
     return 2;
   }
@@ -440,6 +444,11 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
       case 'keys': {
         const label = flag(a, 'label');
         return await cmdKeys(host, { action: a.positional[0] ?? 'list', arg: a.positional[1], json, ...(label !== undefined ? { label } : {}) });
+      }
+      case 'pull': {
+        if (a.positional[0] === undefined) throw new UsageError('reckon pull needs owner/repo[:quant or file] or an https URL.');
+        const token = flag(a, 'token');
+        return await cmdPull(host, { ref: a.positional[0], json, ...(token !== undefined ? { token } : {}) });
       }
       case 'receipt': {
         if (a.positional[0] === undefined) throw new UsageError('reckon receipt needs a message id.');

@@ -3,6 +3,7 @@
  * Written once, implemented with `satisfies ReckonApi` by the host and by each client transport.
  * Every method is request/response; turns stream TurnEvents through `onTurnEvent`.
  */
+import type { DownloadInfo, HubConfig, HubModelFile, HubRepo } from './downloads';
 import type { TurnEvent } from './events';
 import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
@@ -72,6 +73,22 @@ export interface SettingsPatch extends Partial<Omit<Settings, 'controller'>> {
   controller?: ControllerSettingsPatch;
 }
 
+/** downloads.start: a hub repo (with a file path or a quantisation, else its one GGUF) or a plain URL. */
+export interface DownloadStartParams {
+  /** "owner/name" on the hub endpoint. */
+  repo?: string;
+  /** A GGUF's path in the repo, or a quantisation (Q4_K_M) naming one; absent: the repo must hold one GGUF model. */
+  file?: string;
+  /** A `.../<owner>/<name>/resolve/<rev>/<file>` URL (checked against that hub's metadata) or any https URL of a .gguf. */
+  url?: string;
+}
+
+/** hub.configure: null clears a stored value; an absent field keeps it. */
+export interface HubConfigureParams {
+  endpoint?: string | null;
+  token?: string | null;
+}
+
 export interface ReckonApi {
   'system.info'(): Promise<SystemInfo>;
   'system.notices'(): Promise<Notice[]>;
@@ -108,6 +125,28 @@ export interface ReckonApi {
   'probe.status'(p?: { modelId?: string; modelPath?: string }): Promise<ProbeStatus>;
   /** Cancels the running calibration, if any. */
   'probe.cancel'(p?: Record<string, never>): Promise<void>;
+
+  /** Searches the hub for GGUF repositories (`/api/models?search=...&filter=gguf`). */
+  'hub.search'(p: { query: string; limit?: number }): Promise<HubRepo[]>;
+  /** A repo's GGUF models with sizes, quantisation and LFS sha256; split GGUFs are one entry. */
+  'hub.files'(p: { repo: string }): Promise<HubModelFile[]>;
+  /** The endpoint in use and whether a token is set (the token itself never leaves the host). */
+  'hub.config'(): Promise<HubConfig>;
+  /** Stores an endpoint (mirror) and/or a user token for gated repos in <userData>/hub.json (mode 0600). */
+  'hub.configure'(p: HubConfigureParams): Promise<HubConfig>;
+
+  /**
+   * Starts (or resumes, when the same file is already known) a model download; resolves once the files are
+   * resolved and the free disk checked, with the download; progress arrives as `download` events. When the bytes
+   * match the hub's sha256 the model is imported (models.import) and the download is `done` with its modelId.
+   */
+  'downloads.start'(p: DownloadStartParams): Promise<DownloadInfo>;
+  'downloads.list'(): Promise<DownloadInfo[]>;
+  /** Stops the transfer, keeping the partial bytes; downloads.resume continues from them. */
+  'downloads.pause'(p: { id: string }): Promise<DownloadInfo>;
+  'downloads.resume'(p: { id: string }): Promise<DownloadInfo>;
+  /** Stops it and deletes its partial bytes (a finished one is only forgotten: its model stays registered). */
+  'downloads.cancel'(p: { id: string }): Promise<void>;
 
   /** A message's receipt with its question and answer; `includeStore` adds the provider store (local export only). */
   'receipts.get'(p: { messageId: string; includeStore?: boolean }): Promise<ReceiptExport>;

@@ -23,6 +23,11 @@ export const ErrorCodes = [
   'GGUF_BAD_METADATA', // a GGUF whose metadata (hyperparameters, tokenizer) llama.cpp would refuse or crash on
   'GGUF_BAD_TENSOR', // a GGUF whose tensor infos (types, shapes, offsets) llama.cpp would refuse or crash on
   'RATE_LIMITED', // the OpenAI-compatible API's queue is full; retry after the Retry-After header's seconds
+  'DOWNLOAD_NOT_FOUND', // the hub has no such repo or file (404), or the repo has no GGUF matching the request
+  'DOWNLOAD_UNAUTHORIZED', // the hub refused (401/403): a gated or private repo needs a user token
+  'DOWNLOAD_CHECKSUM', // the downloaded bytes do not match the hub's LFS sha256 (or size); they were discarded
+  'DOWNLOAD_NO_SPACE', // not enough free disk for the download (checked before starting, or the disk filled up)
+  'DOWNLOAD_NETWORK', // the connection failed and retries did not get through; resume continues where it stopped
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -1,8 +1,10 @@
 /**
  * Typed stream events for one turn: deltas, never snapshots. One union serves both hops: the engine emits
  * every event but `start`, `done` and `error` (EngineTurnEvent, turnId = the generate request's id), the host
- * forwards them unchanged and adds those three, which carry what it owns (the stored messages).
+ * forwards them unchanged and adds those three, which carry what it owns (the stored messages). The host also
+ * sends `download` (a model download's progress, turnId '') on the same stream: it belongs to no turn.
  */
+import type { DownloadInfo } from './downloads';
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { Message } from './types';
@@ -24,13 +26,18 @@ export type TurnEvent =
   /** The turn finished: status says how; `message` is the stored, authoritative assistant message. */
   | { type: 'done'; turnId: string; status: 'done' | 'stopped'; message: Message }
   | { type: 'error'; turnId: string; error: ErrorPayload; message?: Message }
+  /**
+   * Not a turn's: a model download changed (state, or progress at most a few times a second). turnId is always ''
+   * (like the load-progress of a plain models.load); the host emits it, never the engine.
+   */
+  | { type: 'download'; turnId: ''; download: DownloadInfo }
   /** Controller events: difficulty, plan, draft / draft-end, workspace, early-exit (common/controller/events.ts). */
   | ControllerTurnEvent;
 
 export type TurnEventType = TurnEvent['type'];
 
-/** The host's own events: it alone knows the stored messages. */
-export type HostTurnEventType = 'start' | 'done' | 'error';
+/** The host's own events: it alone knows the stored messages (and the downloads). */
+export type HostTurnEventType = 'start' | 'done' | 'error' | 'download';
 
 /** What the engine emits during a generate request. */
 export type EngineTurnEvent = Exclude<TurnEvent, { type: HostTurnEventType }>;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ServerFrame } from '../common/api';
 import { BridgeChannels } from '../common/bridge';
-import { createHost, repoRoot, type Host } from '../host/index';
+import { createHost, hubOptionsFromEnv, repoRoot, type Host } from '../host/index';
 import { utilityEngineSpawner } from './engineChannel';
 import { GGUF_FILTERS, isTrustedSenderUrl, navigationDecision, withCsp, type AppLocation } from './security';
 
@@ -130,6 +130,7 @@ async function start(): Promise<void> {
     userDataDir: app.getPath('userData'),
     modelsDir: join(root, 'models'),
     shell: 'electron',
+    hub: hubOptionsFromEnv(),
     spawnEngine: utilityEngineSpawner(join(__dirname, 'engine.js')),
   });
   const h = host;

@@ -11,6 +11,7 @@ import { RpcClient } from '../common/rpc/RpcClient';
 import { RpcServer } from '../common/rpc/RpcServer';
 import type { SystemInfo } from '../common/types';
 import { appVersion, defaultUserDataDir, repoRoot } from './paths';
+import { DownloadsService, hubOptionsFromEnv } from './downloads/DownloadsService';
 import { createRouter } from './router';
 import { ApiKeyService } from './services/ApiKeyService';
 import { ChatService } from './services/ChatService';
@@ -77,6 +78,12 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   });
   const c = chat;
   const apiKey = new ApiKeyService(store, opts.apiKey);
+  // Downloads go out on the event stream as turn-less events (turnId ''), like a plain models.load's progress.
+  const downloads = new DownloadsService({
+    store, models, userDataDir: opts.userDataDir, hub: opts.hub,
+    emit: (download) => c.emit({ type: 'download', turnId: '', download }),
+  });
+  await downloads.open();
 
   const call = createRouter({
     'system.info': async (): Promise<SystemInfo> => ({
@@ -125,6 +132,15 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'probe.calibrate': async (p) => probes.calibrate(p),
     'probe.status': async (p) => probes.status(p),
     'probe.cancel': async () => probes.cancel(),
+    'hub.search': async (p) => downloads.search(p.query, p.limit),
+    'hub.files': async (p) => downloads.files(p.repo),
+    'hub.config': async () => downloads.config(),
+    'hub.configure': async (p) => downloads.configure(p),
+    'downloads.start': async (p) => downloads.start(p),
+    'downloads.list': async () => downloads.list(),
+    'downloads.pause': async (p) => downloads.pause(p.id),
+    'downloads.resume': async (p) => downloads.resume(p.id),
+    'downloads.cancel': async (p) => downloads.cancel(p.id),
     'receipts.get': async (p) => receipts.get(p.messageId, p.includeStore === true),
     'receipts.challenge': async (p) => receipts.challenge(p.messageId, p.challenge),
     'receipts.audit': async (p) => receipts.audit(p),
@@ -150,9 +166,10 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     call: (method, ...params) => client.call(method, ...params),
     onTurnEvent: (listener) => client.onEvent(listener),
     serve: (port) => server.serve(port),
+    importUpload: (name, body, sizeBytes) => downloads.importUpload(name, body, sizeBytes),
     close: () => {
       closing ??= (async () => {
-        await Promise.race([Promise.all([c.stopAll(), probes.stopAll()]), new Promise((r) => setTimeout(r, 3000))]);
+        await Promise.race([Promise.all([c.stopAll(), probes.stopAll(), downloads.close()]), new Promise((r) => setTimeout(r, 3000))]);
         await store.flush();
         await engine.close();
       })();
@@ -161,7 +178,12 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   };
 }
 
-/** Host options for the node front doors (browser mode, CLI): $RECKON_HOME data, the repo's models/. */
+/**
+ * Host options for the node front doors (browser mode, CLI): $RECKON_HOME data, the repo's models/, HF_ENDPOINT
+ * and HF_TOKEN for downloads (the CLI resumes only the download it is asked for).
+ */
 export function defaultHostOptions(shell: HostOptions['shell']): HostOptions {
-  return { userDataDir: defaultUserDataDir(), modelsDir: join(repoRoot(), 'models'), shell };
+  return { userDataDir: defaultUserDataDir(), modelsDir: join(repoRoot(), 'models'), shell, hub: { ...hubOptionsFromEnv(), autoResume: shell !== 'cli' } };
 }
+
+export { hubOptionsFromEnv } from './downloads/DownloadsService';

@@ -1,6 +1,8 @@
 import type { ReckonClient, ServerFrame } from '../common/api';
+import type { ModelInfo } from '../common/types';
 import type { EngineToHost, HostToEngine } from '../common/engineProtocol';
 import type { RpcPort } from '../common/rpc/types';
+import type { HubOptions } from './downloads/DownloadsService';
 
 /** One running engine process, as the host sees it (child_process.fork or Electron utilityProcess). */
 export interface EngineChannel {
@@ -20,6 +22,8 @@ export interface HostOptions {
   /** Bundled models (the repo's models/): every *.gguf in it is registered as bundled. */
   modelsDir: string;
   shell: 'electron' | 'browser' | 'cli';
+  /** Model downloads: hub endpoint and token (else hub.json, else huggingface.co), disk check, retries. */
+  hub?: HubOptions;
   /** Defaults to child_process.fork of the built engine (out/main/engine.js) with a clean environment. */
   spawnEngine?: EngineSpawner;
   /** The OpenAI-compatible API's key fixed by the front door (--api-key, RECKON_API_KEY); absent = a generated, stored one. */
@@ -37,6 +41,12 @@ export interface Host extends ReckonClient {
    * bad params or malformed frames) and answered; every turn event goes out. Returns a function that stops serving.
    */
   serve(port: RpcPort<ServerFrame>): () => void;
+  /**
+   * Imports a .gguf whose bytes arrive as a stream (browser mode's upload): written to disk as they come, imported
+   * when complete (models.import), nothing kept otherwise. `sizeBytes`: the declared length (checked against the
+   * free disk first, and the body must match it), null when unknown. Not part of the RPC: bytes do not go as JSON.
+   */
+  importUpload(name: string, body: AsyncIterable<Uint8Array>, sizeBytes: number | null): Promise<ModelInfo>;
   /** Stops running turns, waits for pending writes, stops the engine. Safe to call twice. */
   close(): Promise<void>;
 }

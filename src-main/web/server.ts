@@ -85,6 +85,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       const path = req.url ?? '';
       if (path === '/v1' || path.startsWith('/v1/') || path.startsWith('/v1?')) return openAi.handle(req, res);
       if (path.startsWith('/audit/')) return auditRoute(req, res);
+      if (path.startsWith('/upload')) return uploadRoute(req, res);
       if (req.method !== 'GET' && req.method !== 'HEAD') return refuse(res, 405, 'Method not allowed.');
       const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
       const queryOk = sameToken(url.searchParams.get('token'), token);
@@ -127,6 +128,33 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     if (m === null) return false;
     const { key } = await o.host.call('api.key');
     return sameToken(m[1], key);
+  };
+
+  /**
+   * Browser mode's model upload (docs/downloads.md): POST /upload?name=<file.gguf> with the file as the body,
+   * token required like everything else and, as a page may be another site's, a foreign Origin refused. The body is
+   * streamed to disk by the host (host.importUpload) and imported; the answer is the ModelInfo or {error}.
+   */
+  const uploadRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token)) return refuse(res, 401, 'Missing or wrong access token.');
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().includes(origin)) return refuse(res, 403, 'Foreign origin.');
+    if (url.pathname !== '/upload') return refuse(res, 404, 'Not found.');
+    if (req.method !== 'POST') return refuse(res, 405, 'Method not allowed.');
+    const answer = (status: number, body: unknown): void => {
+      res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    const len = req.headers['content-length'];
+    const size = len !== undefined && /^\d+$/.test(len) ? Number(len) : null;
+    try {
+      answer(200, await o.host.importUpload(url.searchParams.get('name') ?? '', req, size));
+    } catch (err) {
+      const e = ReckonError.from(err);
+      // The client may be gone (it aborted): there is no one to answer.
+      if (!res.destroyed) answer(e.code === 'BAD_REQUEST' ? 400 : e.code === 'DOWNLOAD_NO_SPACE' ? 507 : e.code.startsWith('GGUF_') ? 422 : 500, { error: e.toPayload() });
+    }
   };
 
   /**

@@ -7,6 +7,7 @@ import type { ApiMethod, ApiParams, ReckonApi } from '../api';
 import { defaultJsonLimits, type JsonLimits } from './limits';
 import { safeParseJson, type ParseResult } from './parse';
 import { effortSchema, filePath, id, intIn, nonEmpty, numIn, strategySchema, text } from './primitives';
+import { downloadsStartParams, hubConfigureParams, hubFilesParams, hubSearchParams } from './downloads';
 import { auditChallengeSchema, publicKeyTextSchema, receiptExportSchema } from './receipts';
 import { settingsPatchSchema } from './settings';
 
@@ -70,6 +71,16 @@ export const apiSchemas = {
   }).refine(oneModel, oneModelError)),
   'probe.status': optional(z.strictObject({ modelId: id().optional(), modelPath: filePath().optional() })),
   'probe.cancel': optional(z.record(z.string(), z.never())),
+
+  'hub.search': hubSearchParams,
+  'hub.files': hubFilesParams,
+  'hub.config': none,
+  'hub.configure': hubConfigureParams,
+  'downloads.start': downloadsStartParams,
+  'downloads.list': none,
+  'downloads.pause': byId,
+  'downloads.resume': byId,
+  'downloads.cancel': byId,
 
   'receipts.get': z.strictObject({ messageId: nonEmpty(100), includeStore: z.boolean().optional() }),
   'receipts.challenge': z.strictObject({ messageId: nonEmpty(100), challenge: auditChallengeSchema }),

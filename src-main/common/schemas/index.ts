@@ -10,3 +10,4 @@ export * from './api';
 export * from './storedFiles';
 export * from './engineParams';
 export * from './openai';
+export * from './downloads';

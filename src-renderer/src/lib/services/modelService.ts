@@ -1,11 +1,14 @@
 import type { ReckonClient } from '$common/api';
 import type { BackendInfo, ModelInfo } from '$common/types';
+import type { UploadProgress } from '../transport/upload';
 
 export class ModelService {
   constructor(
     private readonly client: ReckonClient,
     /** Native file dialog (desktop only). */
     readonly pickFile: (() => Promise<string | null>) | null,
+    /** Upload to the host (browser mode only). */
+    readonly uploadFile: ((file: File, onProgress: UploadProgress) => Promise<ModelInfo>) | null = null,
   ) {}
   list(): Promise<ModelInfo[]> {
     return this.client.call('models.list');

@@ -1,6 +1,7 @@
 import { getContext, setContext } from 'svelte';
 import { ChatService } from '../services/chatService';
 import { ConversationService } from '../services/conversationService';
+import { DownloadsService } from '../services/downloadsService';
 import { ModelService } from '../services/modelService';
 import { ProbeService } from '../services/probeService';
 import { ReceiptService } from '../services/receiptService';
@@ -11,6 +12,7 @@ import { AuditStore } from './audit.svelte';
 import { ChatStore } from './chat.svelte';
 import { ConnectionStore } from './connection.svelte';
 import { ConversationsStore } from './conversations.svelte';
+import { DownloadsStore } from './downloads.svelte';
 import { ModelsStore } from './models.svelte';
 import { ProbeStore } from './probe.svelte';
 import { SettingsStore } from './settings.svelte';
@@ -29,6 +31,8 @@ export class AppState {
   readonly audit: AuditStore;
   /** The difficulty probe of the current model (Settings → Calibrate difficulty probe). */
   readonly probe: ProbeStore;
+  /** The "Get models" view (hub search and downloads), opened from the model picker. */
+  readonly downloads: DownloadsStore;
   settingsOpen = $state(false);
   private timer: ReturnType<typeof setInterval> | null = null;
 
@@ -38,7 +42,7 @@ export class AppState {
     this.toasts = new ToastStore((id) => void system.dismissNotice(id).catch(() => {}));
     this.settings = new SettingsStore(new SettingsService(client));
     this.system = new SystemStore(system, this.toasts);
-    this.models = new ModelsStore(new ModelService(client, client.pickGguf), this.settings);
+    this.models = new ModelsStore(new ModelService(client, client.pickGguf, client.uploadGguf), this.settings);
     this.conversations = new ConversationsStore(convs);
     this.chat = new ChatStore(new ChatService(client), convs, this.conversations, () => {
       void this.system.refresh();
@@ -46,6 +50,7 @@ export class AppState {
     });
     this.audit = new AuditStore(new ReceiptService(client), () => this.chat.messages);
     this.probe = new ProbeStore(new ProbeService(client));
+    this.downloads = new DownloadsStore(new DownloadsService(client), () => void this.models.refresh());
     this.connection = new ConnectionStore(client, () => void this.reload());
   }
 

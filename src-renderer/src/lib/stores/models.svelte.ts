@@ -7,6 +7,8 @@ export class ModelsStore {
   items = $state<ModelInfo[]>([]);
   importing = $state(false);
   importError = $state<ReckonError | null>(null);
+  /** The file being uploaded (browser mode) and how far it is. */
+  upload = $state<{ name: string; sent: number; total: number } | null>(null);
 
   constructor(
     private readonly service: ModelService,
@@ -15,6 +17,34 @@ export class ModelsStore {
 
   get canPickFile(): boolean {
     return this.service.pickFile !== null;
+  }
+
+  get canUpload(): boolean {
+    return this.service.uploadFile !== null;
+  }
+
+  /** Browser mode: sends a .gguf (file picker or drop) to the host, which streams it to disk and imports it. */
+  async uploadFile(file: File): Promise<ModelInfo | null> {
+    const send = this.service.uploadFile;
+    if (!send || this.upload !== null) return null;
+    this.importError = null;
+    if (!/\.gguf$/i.test(file.name)) {
+      this.importError = new ReckonError('BAD_REQUEST', `${file.name} is not a .gguf file.`);
+      return null;
+    }
+    this.upload = { name: file.name, sent: 0, total: file.size };
+    try {
+      const m = await send(file, (sent, total) => {
+        this.upload = { name: file.name, sent, total };
+      });
+      await this.refresh();
+      return m;
+    } catch (err) {
+      this.importError = ReckonError.from(err);
+      return null;
+    } finally {
+      this.upload = null;
+    }
   }
 
   /** The model new turns use: the chosen one, else the first bundled one. */

@@ -8,6 +8,8 @@ import type { AppClient, ConnectionState } from './types';
 export class ElectronClient implements AppClient {
   readonly kind = 'electron' as const;
   readonly pickGguf: () => Promise<string | null>;
+  /** The desktop app imports by path (its file dialog): no upload. */
+  readonly uploadGguf = null;
   private readonly rpc = new RpcClient<ReckonApi, TurnEvent>({
     onListenerError: (err) => console.error('turn event listener failed', err),
   });

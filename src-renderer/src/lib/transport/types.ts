@@ -1,4 +1,6 @@
 import type { ReckonClient } from '$common/api';
+import type { ModelInfo } from '$common/types';
+import type { UploadProgress } from './upload';
 
 /** Connection state of a transport; Electron IPC is always 'open'. */
 export type ConnectionState =
@@ -13,5 +15,7 @@ export interface AppClient extends ReckonClient {
   onConnectionChange(listener: (s: ConnectionState) => void): () => void;
   /** Native .gguf picker (desktop only); null in the browser, where a path is typed. */
   readonly pickGguf: (() => Promise<string | null>) | null;
+  /** Uploads a .gguf from the browser to the host, which streams it to disk and imports it (browser mode only). */
+  readonly uploadGguf: ((file: File, onProgress: UploadProgress) => Promise<ModelInfo>) | null;
   close(): void;
 }

@@ -1,9 +1,11 @@
 import type { ApiMethod, ApiResult, ReckonApi } from '$common/api';
 import { ReckonError } from '$common/errors';
 import type { TurnEvent } from '$common/events';
+import type { ModelInfo } from '$common/types';
 import { RpcClient } from '$common/rpc/RpcClient';
 import { backoffDelay } from './backoff';
 import type { AppClient, ConnectionState } from './types';
+import { uploadGguf, type UploadProgress } from './upload';
 
 /** WebSocket.OPEN, spelled out so the module loads where no global WebSocket exists (unit tests on Node 20). */
 const OPEN = 1;
@@ -23,6 +25,8 @@ export interface WsClientOptions {
 export class WsClient implements AppClient {
   readonly kind = 'websocket' as const;
   readonly pickGguf = null;
+  readonly uploadGguf = (file: File, onProgress: UploadProgress): Promise<ModelInfo> =>
+    uploadGguf(file, new URL(this.opts.url).searchParams.get('token'), onProgress);
   private readonly rpc = new RpcClient<ReckonApi, TurnEvent>({
     queueWhileDisconnected: true,
     onListenerError: (err) => console.error('turn event listener failed', err),

@@ -21,6 +21,11 @@ const sentences: Partial<Record<ErrorPayload['code'], string>> = {
   IO_ERROR: 'A file or connection error occurred.',
   BAD_REQUEST: 'The request was not understood.',
   INTERNAL: 'Something went wrong inside Reckon.',
+  DOWNLOAD_NOT_FOUND: 'The hub has no such model or file.',
+  DOWNLOAD_UNAUTHORIZED: 'The hub refused access: this repo needs a token with access to it.',
+  DOWNLOAD_CHECKSUM: 'The downloaded file did not match the hub\'s checksum and was discarded.',
+  DOWNLOAD_NO_SPACE: 'There is not enough free disk space for this download.',
+  DOWNLOAD_NETWORK: 'The download could not reach the hub. Resume to continue where it stopped.',
 };
 
 export function errorSentence(e: Pick<ErrorPayload, 'code'>): string {
