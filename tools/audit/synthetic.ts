@@ -5,18 +5,10 @@
  */
 import type { EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
 import { flatEmbeddingTable } from '../../src-main/common/receipts';
+import { mulberry32 } from '../../src-main/common/probe/rng';
 
-/** Deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, common/probe/rng.ts): the same seed always gives the same sequence. */
+export const seededRandom = mulberry32;
 
 function gaussian(rnd: () => number): number {
   return Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());

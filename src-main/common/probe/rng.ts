@@ -10,15 +10,20 @@ export interface Rng {
   shuffle<T>(items: T[]): T[];
 }
 
-export function createRng(seed: string | number): Rng {
-  let s = hashString(String(seed));
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = s;
+/** mulberry32: uniform in [0, 1) from a 32-bit state; the same seed gives the same sequence everywhere. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+export function createRng(seed: string | number): Rng {
+  const next = mulberry32(hashString(String(seed)));
   const int = (lo: number, hi: number): number => lo + Math.floor(next() * (hi - lo + 1));
   return {
     next,

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { GgufType, type GgufArray, type GgufScalar } from './readGgufHeader';
 import { readGgufDocument, scalar, writeGguf, type GgufDocument, type GgufKvEntry } from './writeGguf';
+import { mulberry32 } from '../../common/probe/rng';
 
 /** One damaged copy of a model, built on demand (a corpus of hundreds of copies would not fit in memory). */
 export interface DamagedVariant {
@@ -13,17 +14,8 @@ export interface DamagedVariant {
 export type VariantKind = 'truncated' | 'header' | 'metadata' | 'missing-key' | 'extra-key' | 'array' | 'string'
   | 'tensor-type' | 'tensor-shape' | 'tensor-offset' | 'tensor-name' | 'deep-array' | 'byte-flip';
 
-/** Deterministic PRNG (mulberry32): the same seed always gives the same corpus. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, common/probe/rng.ts): the same seed always gives the same sequence. */
+export const seededRandom = mulberry32;
 
 const U32_VALUES: [string, number][] = [['0', 0], ['1', 1], ['63', 63], ['1000', 1000], ['2^31', 2 ** 31], ['-1', 0xffffffff]];
 const F32_VALUES: [string, number][] = [['0', 0], ['-1', -1], ['NaN', Number.NaN], ['Infinity', Number.POSITIVE_INFINITY], ['1e30', 1e30]];
