@@ -6,7 +6,7 @@
 import type { TurnEvent } from './events';
 import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
-import type { BackendInfo, Conversation, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
+import type { BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
@@ -29,6 +29,24 @@ export interface SendParams {
   /** Controller strategy; absent = 'auto' (docs/controller.md). 'long' = no controller. */
   strategy?: StrategyName;
   /** Sampling seed for this turn (parallel drafts derive theirs from it); absent = random. */
+  seed?: number;
+  /**
+   * Edit-and-resend: the message the new question follows (an assistant message of this conversation, or null =
+   * the conversation's start). The question becomes a new branch there; the old one stays reachable. Absent =
+   * the end of the branch shown.
+   */
+  parentId?: string | null;
+}
+
+/** chat.regenerate: answer a question again, as a new variant beside the old answer. */
+export interface RegenerateParams {
+  conversationId: string;
+  /** The assistant message to answer again (a failed or interrupted one is replaced, a finished one kept). */
+  messageId: string;
+  modelId?: string;
+  maxTokens?: number;
+  effort?: Effort;
+  strategy?: StrategyName;
   seed?: number;
 }
 
@@ -78,11 +96,19 @@ export interface ReckonApi {
   'conversations.create'(p?: { title?: string }): Promise<ConversationSummary>;
   'conversations.rename'(p: { id: string; title: string }): Promise<ConversationSummary>;
   'conversations.delete'(p: { id: string }): Promise<void>;
+  /** Deletes a message and everything below it in its branch; the branch shown moves to a sibling or the parent. */
+  'conversations.deleteMessage'(p: { id: string; messageId: string }): Promise<Conversation>;
+  /** Shows the branch through a message (the newest path below it): the "< 1/2 >" switch. */
+  'conversations.switchBranch'(p: { id: string; messageId: string }): Promise<Conversation>;
+  /** The conversation as a file: Markdown (the branch shown, thinking folded) or JSON (every branch, as stored). */
+  'conversations.export'(p: { id: string; format: 'markdown' | 'json' }): Promise<ConversationExport>;
 
   /** Starts a turn; resolves with its id at once; events follow. */
   'chat.send'(p: SendParams): Promise<{ turnId: string; conversationId: string }>;
   /** Stops a running turn; the sequence is freed at once. */
   'chat.stop'(p: { turnId: string }): Promise<void>;
+  /** Answers a question again (another strategy, effort or seed); resolves with the new turn's id at once. */
+  'chat.regenerate'(p: RegenerateParams): Promise<{ turnId: string; conversationId: string }>;
 
   /**
    * Calibrates the DiffAdapt probe of a model (one run at a time; BUSY otherwise) and stores it in

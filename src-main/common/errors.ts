@@ -20,6 +20,7 @@ export const ErrorCodes = [
   'STORE_CORRUPT', // a store file could not be parsed; it was set aside
   'IO_ERROR',
   'INTERNAL',
+  'MESSAGE_NOT_FOUND', // no message with that id in the conversation
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

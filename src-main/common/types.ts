@@ -95,6 +95,11 @@ export interface Segment {
 export interface Message {
   id: string;
   role: MessageRole;
+  /**
+   * The message this one follows (common/branches.ts): null = the first of the conversation; absent (files from
+   * before branches) = the message before it in the array. Regenerate and edit-and-resend add siblings.
+   */
+  parentId?: string | null;
   /** Visible text (for the assistant: the answer). */
   text: string;
   /** Hidden reasoning text, for the assistant. */
@@ -133,7 +138,17 @@ export interface ConversationSummary {
 }
 
 export interface Conversation extends ConversationSummary {
+  /** Every message of every branch, in the order they were added (a parent always before its children). */
   messages: Message[];
+  /** The last message of the branch shown (common/branches.ts); absent = the last message of the array. */
+  leafId?: string;
+}
+
+/** A conversation written out for the user (conversations.export). */
+export interface ConversationExport {
+  filename: string;
+  mimeType: 'text/markdown' | 'application/json';
+  text: string;
 }
 
 /** A notice the host wants the user to see once (e.g. a corrupt file set aside). */

@@ -17,6 +17,8 @@ const none = z.strictObject({}).nullable().optional().transform(() => undefined)
 const optional = <T extends z.ZodType>(s: T) => s.nullable().optional().transform((v) => v ?? undefined);
 
 const byId = z.strictObject({ id: id() });
+const seedSchema = z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' });
+const maxTokensSchema = intIn(1, 1_000_000, 'must be an integer 1..1000000');
 
 /** modelId or modelPath, never both (chat.send, probe.*). */
 const oneModel = (o: { modelId?: string; modelPath?: string }): boolean => o.modelId === undefined || o.modelPath === undefined;
@@ -40,6 +42,9 @@ export const apiSchemas = {
   'conversations.create': optional(z.strictObject({ title: text(500).optional() })),
   'conversations.rename': z.strictObject({ id: id(), title: text(500) }),
   'conversations.delete': byId,
+  'conversations.deleteMessage': z.strictObject({ id: id(), messageId: id() }),
+  'conversations.switchBranch': z.strictObject({ id: id(), messageId: id() }),
+  'conversations.export': z.strictObject({ id: id(), format: z.enum(['markdown', 'json'], { error: "must be 'markdown' or 'json'" }) }),
 
   'chat.send': z.strictObject({
     conversationId: id().optional(),
@@ -47,12 +52,22 @@ export const apiSchemas = {
     modelId: id().optional(),
     modelPath: filePath().optional(),
     systemPrompt: text().optional(),
-    maxTokens: intIn(1, 1_000_000, 'must be an integer 1..1000000').optional(),
+    maxTokens: maxTokensSchema.optional(),
     effort: effortSchema.optional(),
     strategy: strategySchema.optional(),
-    seed: z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }).optional(),
+    seed: seedSchema.optional(),
+    parentId: id().nullable().optional(),
   }).refine(oneModel, oneModelError),
   'chat.stop': z.strictObject({ turnId: id() }),
+  'chat.regenerate': z.strictObject({
+    conversationId: id(),
+    messageId: id(),
+    modelId: id().optional(),
+    maxTokens: maxTokensSchema.optional(),
+    effort: effortSchema.optional(),
+    strategy: strategySchema.optional(),
+    seed: seedSchema.optional(),
+  }),
 
   'probe.calibrate': optional(z.strictObject({
     modelId: id().optional(),

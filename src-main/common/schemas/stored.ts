@@ -65,6 +65,7 @@ export const earlyExitRecordSchema = z.strictObject({
 export const messageSchema = z.strictObject({
   id: text(MAX_ID),
   role: z.enum(['user', 'assistant']),
+  parentId: text(MAX_ID).nullable().optional(),
   text: long(),
   thinking: long().optional(),
   thinkingMs: z.number().optional(),
@@ -92,6 +93,7 @@ export const conversationSchema = z.strictObject({
   updatedAt: iso(),
   messageCount: z.number(),
   messages: z.array(messageSchema),
+  leafId: text(MAX_ID).optional(),
 });
 
 /** One entry of models.json: ModelInfo plus whether the user hid it and, for bundled files, their mtime. */
