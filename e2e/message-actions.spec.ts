@@ -138,4 +138,29 @@ test.describe('message actions in slow motion (scripted engine)', () => {
     await expect(page.getByTestId('message-assistant')).toHaveCount(1);
     await expect(page.getByTestId('message-assistant').getByTestId('variants')).toHaveCount(0);
   });
+
+  test('"Answer now" closes the thinking where it is and the budget bar says so', async ({ page }) => {
+    await page.goto(host.url);
+    await page.getByTestId('composer-input').fill('Please think long about this');
+    await page.getByTestId('composer-input').press('Enter');
+    await host.reached('thinking');
+    const msg = page.getByTestId('message-assistant').last();
+    const bar = msg.getByTestId('budget-bar');
+    await expect(bar).toHaveAttribute('data-outcome', 'thinking');
+    const button = msg.getByTestId('answer-now');
+    await expect(button).toBeVisible();
+    await button.click();
+    await expect(button).toBeDisabled();
+    await host.open('thinking');
+    await expect(msg).toHaveAttribute('data-status', 'done');
+    await expect(msg.getByTestId('answer')).toContainText('It depends on the case.');
+    await expect(msg.getByTestId('answer-now')).toHaveCount(0);
+    await expect(bar).toHaveAttribute('data-outcome', 'answer-now');
+    await expect(msg.getByTestId('budget-outcome')).toHaveText('answered now @ 30');
+    await expect(msg.getByTestId('budget-mark-answer-now')).toHaveAttribute('data-at', '30');
+    // billed honestly: the 32 thinking tokens (tags included) the turn spent are on the ledger
+    await expect(msg.getByTestId('ledger')).toHaveAttribute('data-thinking', '32');
+    await page.reload();
+    await expect(page.getByTestId('message-assistant').last().getByTestId('budget-outcome')).toHaveText('answered now @ 30');
+  });
 });

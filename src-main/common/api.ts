@@ -107,6 +107,11 @@ export interface ReckonApi {
   'chat.send'(p: SendParams): Promise<{ turnId: string; conversationId: string }>;
   /** Stops a running turn; the sequence is freed at once. */
   'chat.stop'(p: { turnId: string }): Promise<void>;
+  /**
+   * "Answer now": closes the running turn's thinking where it is and lets the model answer (the tokens so far
+   * stay billed). applied = false when the turn is not running or cannot close its thought (strategy 'long').
+   */
+  'chat.answerNow'(p: { turnId: string }): Promise<{ applied: boolean }>;
   /** Answers a question again (another strategy, effort or seed); resolves with the new turn's id at once. */
   'chat.regenerate'(p: RegenerateParams): Promise<{ turnId: string; conversationId: string }>;
 

@@ -181,6 +181,13 @@ export interface EngineMethods {
   generate(p: GenerateParams & { requestId: string }): GenerateResult;
   /** Aborts a running generate; it then resolves with stopReason 'aborted'. */
   abort(p: { requestId: string }): void;
+  /**
+   * "Answer now": closes the running generate's thought where it is (the thought suffix is injected as budget
+   * forcing does; an 'answer-now' event says where). A turn still loading keeps the request until it thinks.
+   * applied = false when the request is not running or runs plain LlamaChat generation (strategy 'long', models
+   * without single-token think tags), which cannot close it.
+   */
+  answerNow(p: { requestId: string }): { applied: boolean };
   /** Runs a calibration; 'calibrate-progress' events arrive meanwhile; `abort` with its requestId cancels it (TURN_ABORTED). */
   calibrate(p: CalibrateParams): CalibrateResult;
   info(): BackendInfo | null;

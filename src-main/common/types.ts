@@ -127,6 +127,8 @@ export interface Message {
   earlyExit?: EarlyExitRecord;
   /** Tokens decoded one after another (parallel drafts once per round). */
   latencyTokens?: number;
+  /** The user's "Answer now" closed the thinking after this many thinking content tokens. */
+  answeredNow?: { atThinkingTokens: number };
 }
 
 export interface ConversationSummary {

@@ -20,6 +20,8 @@ export class EngineService {
   private readonly host: LlamaHost;
   /** One controller per generate request, from the moment it arrives (an abort may come while the model loads). */
   private readonly requests = new Map<string, AbortController>();
+  /** "Answer now" requests of the running generates, by requestId (ChatRunner polls them). */
+  private readonly answerNow = new Map<string, { requested: boolean; plain: boolean }>();
   /** DiffAdapt probe passes and calibration runs on the loaded model's weights. */
   private readonly probes: ProbeEngine;
   /** Fingerprints and embedding rows for receipts (token_embd.weight read once per model). */
@@ -40,13 +42,15 @@ export class EngineService {
         if (this.requests.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
         const controller = new AbortController();
         this.requests.set(p.requestId, controller);
+        const answerNow = { requested: false, plain: false };
+        this.answerNow.set(p.requestId, answerNow);
         try {
           const turnId = p.requestId;
           const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', turnId, progress }));
           // The whole turn runs here: probe -> plan -> generate, then the receipt's fingerprints.
           const probePath = p.probePath ?? null;
           const r = await runner.generate({
-            params: p, emit, signal: controller.signal,
+            params: p, emit, signal: controller.signal, answerNow,
             probe: probePath === null ? undefined
               : () => this.probes.difficultyOf({ modelPath: p.modelPath, question: p.question, systemPrompt: p.systemPrompt, probePath }),
           });
@@ -54,7 +58,14 @@ export class EngineService {
           return p.receipt != null ? { ...r, ...(await this.fingerprintsOf(p.modelPath, p.receipt.modelSha256, r)) } : r;
         } finally {
           this.requests.delete(p.requestId);
+          this.answerNow.delete(p.requestId);
         }
+      },
+      answerNow: async (p) => {
+        const a = this.answerNow.get(p.requestId);
+        // A turn still loading or probing keeps the request: its thought closes as soon as it opens.
+        if (a) a.requested = true;
+        return { applied: a !== undefined && !a.plain };
       },
       abort: async (p) => {
         // Unknown or finished ids are fine: the turn ended on its own before the stop arrived.
@@ -128,6 +139,7 @@ function validate(method: EngineMethod, params: unknown): unknown {
     case 'inspect': str('path'); return o;
     case 'load': str('modelPath'); return o;
     case 'abort': str('requestId'); return o;
+    case 'answerNow': str('requestId'); return o;
     case 'embeddingRows': {
       str('modelPath');
       if (!Array.isArray(o.ids) || !o.ids.every((x) => Number.isInteger(x) && (x as number) >= 0)) throw bad(method, 'ids must be a list of token ids');

@@ -1,4 +1,4 @@
-/** Message actions on the host: regenerate, edit-and-resend (branches), switch, delete and export. */
+/** Message actions on the host: regenerate, edit-and-resend (branches), switch, delete, export, answer now. */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,5 +189,28 @@ describe('message actions', () => {
     expect(parsed).toMatchObject({ format: 'reckon.conversation', version: 1 });
     expect(parsed.conversation.messages).toHaveLength(3);
     await expect(h.call('conversations.export', { id: t.conversationId, format: 'pdf' as 'json' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('answer now', () => {
+  it('closes the thought of the running turn; the message records where; a finished turn answers applied false', async () => {
+    const h = await open();
+    engine.stepMs = 15;
+    engine.thought = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    let asked: Promise<{ applied: boolean }> | null = null;
+    const off = h.onTurnEvent((e) => { if (e.type === 'thought' && asked === null) asked = h.call('chat.answerNow', { turnId: e.turnId }); });
+    const t = await run(h, () => h.call('chat.send', { text: 'What is 1+1?' }));
+    off();
+    expect(await asked).toEqual({ applied: true });
+    const at = t.events.find((e) => e.type === 'answer-now');
+    expect(at).toBeDefined();
+    const types = t.events.map((e) => e.type);
+    expect(types.indexOf('answer-now')).toBeLessThan(types.indexOf('thought-end'));
+    const c = await h.call('conversations.get', { id: t.conversationId });
+    const m = activePath(c)[1]!;
+    expect(m.answeredNow).toEqual({ atThinkingTokens: m.thinking!.length });
+    expect(m.thinking!.length).toBeLessThan(8);
+    expect(m).toMatchObject({ status: 'done', text: 'The answer is 85.' });
+    expect(await h.call('chat.answerNow', { turnId: t.turnId })).toEqual({ applied: false });
   });
 });

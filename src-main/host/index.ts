@@ -133,6 +133,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'chat.send': async (p) => c.send(p),
     'chat.regenerate': async (p) => c.regenerate(p),
     'chat.stop': async (p) => c.stop(p.turnId),
+    'chat.answerNow': async (p) => c.answerNow(p.turnId),
     'probe.calibrate': async (p) => probes.calibrate(p),
     'probe.status': async (p) => probes.status(p),
     'probe.cancel': async () => probes.cancel(),

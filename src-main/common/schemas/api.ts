@@ -59,6 +59,7 @@ export const apiSchemas = {
     parentId: id().nullable().optional(),
   }).refine(oneModel, oneModelError),
   'chat.stop': z.strictObject({ turnId: id() }),
+  'chat.answerNow': z.strictObject({ turnId: id() }),
   'chat.regenerate': z.strictObject({
     conversationId: id(),
     messageId: id(),

@@ -83,6 +83,7 @@ export const messageSchema = z.strictObject({
   workspaces: z.array(z.strictObject({ round: z.number(), text: long(), tokens: z.number() })).optional(),
   earlyExit: earlyExitRecordSchema.optional(),
   latencyTokens: z.number().optional(),
+  answeredNow: z.strictObject({ atThinkingTokens: z.number() }).optional(),
 });
 
 /** conversations/<id>.json (messageCount is refreshed on every save). */

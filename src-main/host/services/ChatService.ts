@@ -202,6 +202,12 @@ export class ChatService {
     this.o.engine.tryCall('abort', { requestId: turnId });
   }
 
+  /** "Answer now": asks the engine to close the running turn's thought. */
+  async answerNow(turnId: string): Promise<{ applied: boolean }> {
+    if (!this.#turns.has(turnId)) return { applied: false };
+    return this.o.engine.call('answerNow', { requestId: turnId });
+  }
+
   /** Stops every running turn and waits for them to end (host.close). */
   async stopAll(): Promise<void> {
     const turns = [...this.#turns.values()];

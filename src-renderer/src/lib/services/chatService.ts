@@ -9,6 +9,9 @@ export class ChatService {
   regenerate(p: RegenerateParams): Promise<{ turnId: string; conversationId: string }> {
     return this.client.call('chat.regenerate', p);
   }
+  answerNow(turnId: string): Promise<{ applied: boolean }> {
+    return this.client.call('chat.answerNow', { turnId });
+  }
   stop(turnId: string): Promise<void> {
     return this.client.call('chat.stop', { turnId });
   }

@@ -237,6 +237,20 @@ export class ChatStore {
     }
   }
 
+  /**
+   * "Answer now": the running turn closes its thinking where it is and answers. False when the engine could not
+   * (the turn ended meanwhile, or strategy Long, which runs without the controller).
+   */
+  async answerNow(): Promise<boolean> {
+    const t = this.activeTurnId;
+    if (!t) return false;
+    try {
+      return (await this.chat.answerNow(t)).applied;
+    } catch {
+      return false; // the turn may have just finished
+    }
+  }
+
   /** After a reconnect: the stream may have gaps, so take the stored state again. */
   async resync(): Promise<void> {
     if (this.activeId) await this.open(this.activeId).catch(() => {});

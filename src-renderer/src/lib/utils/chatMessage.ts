@@ -35,6 +35,8 @@ export interface ChatMessage {
   difficulty?: DifficultyInfo;
   plan?: Plan;
   earlyExit?: EarlyExitRecord;
+  /** The user's "Answer now" closed the thinking here. */
+  answeredNow?: { atThinkingTokens: number };
   /** Parallel drafts seen (short-m@k, PDR). */
   drafts?: number;
   /** The drafts view (rounds x drafts), live from draft events, rebuilt from Message.drafts after a reload. */
@@ -73,6 +75,7 @@ function controllerFields(m: Message): Partial<ChatMessage> {
   if (m.difficulty) out.difficulty = m.difficulty;
   if (m.plan) out.plan = m.plan;
   if (m.earlyExit) out.earlyExit = m.earlyExit;
+  if (m.answeredNow) out.answeredNow = m.answeredNow;
   if (m.drafts?.length) {
     out.drafts = m.drafts.length;
     out.draftsGrid = gridFromRecords(m.drafts, m.plan, m.workspaces);
@@ -116,6 +119,7 @@ function showRecord(v: ChatMessage, m: Message, settled: boolean): void {
     if (m.difficulty) v.difficulty = m.difficulty;
     if (m.plan) v.plan = m.plan;
     if (m.earlyExit) v.earlyExit = m.earlyExit;
+    if (m.answeredNow) v.answeredNow = m.answeredNow;
     return;
   }
   // Keep the live drafts view (its thinking text and exact workspaces): merge the stored records into it.
