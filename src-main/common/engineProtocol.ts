@@ -4,7 +4,7 @@
  * and one context with a few sequences; the host tells it what to do.
  */
 import type { Ledger } from './ledger';
-import type { BackendChoice, BackendInfo, ModelInfo } from './types';
+import type { BackendChoice, BackendInfo, ModelInfo, TurnTimings } from './types';
 import type { EngineTurnEvent } from './events';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Effort, Plan, StrategyName } from './controller/types';
 import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile } from './probe/types';
@@ -98,6 +98,8 @@ export interface GenerateResult {
   fingerprints?: TurnFingerprints;
   /** Why `fingerprints` is absent although asked for (e.g. the model has no token_embd.weight). */
   fingerprintError?: string;
+  /** How fast the turn ran (the engine's clock). */
+  timings?: TurnTimings;
 }
 
 /**

@@ -92,6 +92,18 @@ export interface Segment {
   tokens?: number;
 }
 
+/** How fast a turn ran, measured by the engine (wall clock). */
+export interface TurnTimings {
+  /** Loading the model first (0 when it was loaded), ms. */
+  loadMs: number;
+  /** From the start of the turn on a loaded model (probe and prompt included) to its first streamed token, ms. */
+  timeToFirstTokenMs: number;
+  /** From the first streamed token to the end, ms. */
+  decodeMs: number;
+  /** Tokens decoded after the first one (thinking, answer, drafts, trials), per second of decodeMs; parallel drafts add up. */
+  tokensPerSecond: number;
+}
+
 export interface Message {
   id: string;
   role: MessageRole;
@@ -129,6 +141,8 @@ export interface Message {
   latencyTokens?: number;
   /** The user's "Answer now" closed the thinking after this many thinking content tokens. */
   answeredNow?: { atThinkingTokens: number };
+  /** Speed of this turn (the engine's clock); absent on turns from before it was kept. */
+  timings?: TurnTimings;
 }
 
 export interface ConversationSummary {
@@ -170,6 +184,11 @@ export interface SystemInfo {
   model: ModelInfo | null;
   engine: { state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number };
   userDataDir: string;
+  /**
+   * The thread count llama.cpp measured as fastest on this machine (threads-cache.json), with the tokens/s of
+   * each count it tried; null until a model loads in Auto. Shown beside the threads override in Settings.
+   */
+  measuredThreads?: { threads: number; tokensPerSecond: Record<string, number>; measuredAt: string } | null;
   /** This install's receipt signing key (Ed25519, hex); auditors pin it. */
   receiptPublicKey?: string;
 }

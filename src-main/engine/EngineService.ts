@@ -3,6 +3,7 @@ import { ReckonError } from '../common/errors';
 import type { BackendChoice } from '../common/types';
 import { StrategyNames } from '../common/controller/types';
 import { inspectModel } from './inspectModel';
+import { timingsOf } from './turnTimings';
 import { LlamaHost } from './LlamaHost';
 import { ProbeEngine } from './probe/ProbeEngine';
 import { ReceiptRows } from './receipts/ReceiptRows';
@@ -46,14 +47,23 @@ export class EngineService {
         this.answerNow.set(p.requestId, answerNow);
         try {
           const turnId = p.requestId;
+          const asked = Date.now();
           const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', turnId, progress }));
+          // Timings on the engine's clock: load, first streamed token, decoding after it.
+          const started = Date.now();
+          let first: number | null = null;
+          const timed = (e: EngineEvent): void => {
+            if (first === null && (e.type === 'thought' || e.type === 'answer' || e.type === 'draft')) first = Date.now();
+            emit(e);
+          };
           // The whole turn runs here: probe -> plan -> generate, then the receipt's fingerprints.
           const probePath = p.probePath ?? null;
-          const r = await runner.generate({
-            params: p, emit, signal: controller.signal, answerNow,
+          const generated = await runner.generate({
+            params: p, emit: timed, signal: controller.signal, answerNow,
             probe: probePath === null ? undefined
               : () => this.probes.difficultyOf({ modelPath: p.modelPath, question: p.question, systemPrompt: p.systemPrompt, probePath }),
           });
+          const r = { ...generated, timings: timingsOf(generated, asked, started, first, Date.now()) };
           emit({ type: 'ledger', turnId, ledger: r.ledger });
           return p.receipt != null ? { ...r, ...(await this.fingerprintsOf(p.modelPath, p.receipt.modelSha256, r)) } : r;
         } finally {

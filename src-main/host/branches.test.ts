@@ -214,3 +214,19 @@ describe('answer now', () => {
     expect(await h.call('chat.answerNow', { turnId: t.turnId })).toEqual({ applied: false });
   });
 });
+
+describe('status', () => {
+  it('system.info names the thread count measured on this machine (null until measured)', async () => {
+    await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: null }));
+    engine.measuredThreads = 3;
+    const h = await open();
+    expect((await h.call('system.info')).measuredThreads).toBeNull();
+    await run(h, () => h.call('chat.send', { text: 'What is 1+1?' }));
+    await expect.poll(async () => (await h.call('system.info')).measuredThreads?.threads).toBe(3);
+    // a fixed override keeps the measurement beside it
+    await h.call('settings.update', { threads: 1 });
+    const info = await h.call('system.info');
+    expect(info.measuredThreads).toMatchObject({ threads: 3, tokensPerSecond: { 1: 10, 3: 20 } });
+    expect(info.backend).toMatchObject({ threads: 1, threadsSource: 'settings' });
+  });
+});

@@ -86,6 +86,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts },
       userDataDir: opts.userDataDir,
       receiptPublicKey: await receipts.publicKey(),
+      measuredThreads: threadCache.entry(),
     }),
     'system.notices': async () => store.notices(),
     'system.dismissNotice': async (p) => store.dismissNotice(p.id),

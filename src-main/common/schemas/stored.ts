@@ -84,6 +84,7 @@ export const messageSchema = z.strictObject({
   earlyExit: earlyExitRecordSchema.optional(),
   latencyTokens: z.number().optional(),
   answeredNow: z.strictObject({ atThinkingTokens: z.number() }).optional(),
+  timings: z.strictObject({ loadMs: z.number(), timeToFirstTokenMs: z.number(), decodeMs: z.number(), tokensPerSecond: z.number() }).optional(),
 });
 
 /** conversations/<id>.json (messageCount is refreshed on every save). */

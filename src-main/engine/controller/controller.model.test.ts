@@ -132,6 +132,10 @@ describe('answer now on the bundled model', () => {
     const difficulty = { difficulty: 'normal' as const, probabilities: null, expectedThinkingTokens: 200, source: 'fallback' as const, probeTokens: 0 };
     const full = await gen({ strategy: 'budget', question, difficulty });
     expect(full.ledger.thinking).toBeGreaterThan(4);
+    // the engine's own clock: a speed and a time to first token on every turn
+    expect(full.timings!.tokensPerSecond).toBeGreaterThan(0);
+    expect(full.timings!.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+    expect(full.timings!.decodeMs).toBeGreaterThan(0);
     const requestId = `ctl-${n++}`;
     const running = engine.call('generate', {
       requestId, chatKey: requestId, modelPath: bundled, systemPrompt: '', history: [], question,

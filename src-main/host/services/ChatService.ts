@@ -311,6 +311,7 @@ function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped',
     ...(r.drafts !== undefined ? { drafts: r.drafts } : {}),
     ...(r.earlyExit !== undefined ? { earlyExit: r.earlyExit } : {}),
     ...(r.latencyTokens !== undefined ? { latencyTokens: r.latencyTokens } : {}),
+    ...(r.timings !== undefined ? { timings: r.timings } : {}),
     ...receipt,
     status,
   };
