@@ -163,4 +163,26 @@ test.describe('message actions in slow motion (scripted engine)', () => {
     await page.reload();
     await expect(page.getByTestId('message-assistant').last().getByTestId('budget-outcome')).toHaveText('answered now @ 30');
   });
+
+  test('the crash card: one message naming the model, Retry, and true about restarts', async ({ page }) => {
+    await page.goto(host.url);
+    await page.getByTestId('composer-input').fill('please crash');
+    await page.getByTestId('composer-input').press('Enter');
+    await host.reached('crash');
+    await host.open('crash');
+    const card = page.getByTestId('message-assistant').last().getByTestId('message-error');
+    await expect(card).toHaveAttribute('data-code', 'ENGINE_CRASHED');
+    const text = card.getByTestId('crash-text');
+    await expect(text).toHaveText('The engine stopped unexpectedly while scripted was answering (signal SIGABRT). It was restarted and your conversation is safe; Retry asks again.');
+    expect((await card.innerText()).split('stopped unexpectedly').length).toBe(2);
+    // the gate stays open: every retry crashes again at once; the fifth crash in a minute is not restarted
+    for (let crash = 2; crash <= 5; crash++) {
+      const before = await page.getByTestId('message-assistant').last().getAttribute('data-id');
+      await card.getByTestId('retry').click();
+      await expect(page.getByTestId('message-assistant').last()).not.toHaveAttribute('data-id', before!);
+      await expect(page.getByTestId('message-assistant').last()).toHaveAttribute('data-status', 'error');
+    }
+    await expect(text).toContainText('It was not restarted: it kept stopping.');
+    await expect(page.getByTestId('message-assistant')).toHaveCount(1);
+  });
 });
