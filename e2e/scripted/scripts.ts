@@ -8,6 +8,7 @@
  *   fires at 30, gate `answer`, then the answer.
  * - "drafts": PDR rounds [3, 1], budget 40 per draft; round 0 drafts thinking, gate `round-0`, their answers, the
  *   workspace and round 1 thinking, gate `round-1`, then the winner and the answer.
+ * - "think long": budget 400, two thoughts, gate `thinking`; asked to answer now there, it closes at 30 tokens.
  * - anything else: "37+48" with four thoughts, gate `thinking`, then the answer.
  * The backend override `cuda` falls back to CPU with a reason; `failNext` makes a method's next call fail.
  */
@@ -90,6 +91,9 @@ class Turn {
   gate(name: string): Promise<void> {
     return this.io.gate(name);
   }
+  answerNowRequested(): boolean {
+    return this.io.answerNowRequested();
+  }
   /** The turn's result; hidden tokens follow the ledger, with their fingerprint leaves when a receipt is asked for. */
   result(r: Omit<GenerateResult, 'answer' | 'thinking' | 'stopReason' | 'hidden'>): GenerateResult {
     this.io.emit({ type: 'ledger', ledger: r.ledger });
@@ -133,6 +137,27 @@ const sum = (t: Turn): Promise<GenerateResult> => (async () => {
   t.answerPart('37 + 48 ');
   t.answerPart('= **85**');
   return t.result({ thinkingMs: 1000, ledger: makeLedger({ visible: 8, thinking: 42, prompt: 25, cached: 0 }), difficulty: easy });
+})();
+
+/** A long think under a budget of 400: two steps, gate `thinking`; "Answer now" there closes it at 30 tokens. */
+const thinkLong = (t: Turn): Promise<GenerateResult> => (async () => {
+  const p = plan({ strategy: 'budget', thinkingBudget: 400, expectedThinkingTokens: 400, earlyExitThreshold: null, difficulty: 'hard' });
+  t.emit({ type: 'difficulty', difficulty: normal });
+  t.emit({ type: 'plan', plan: p });
+  t.thought('Let me consider every case.\n');
+  t.thought('Case one: small numbers\n');
+  await t.gate('thinking');
+  let thinking = 30;
+  if (t.answerNowRequested()) {
+    t.emit({ type: 'answer-now', atThinkingTokens: thinking });
+  } else {
+    t.thought('Case two: large numbers, and so on at length\n');
+    thinking = 400;
+  }
+  // the closing tag is billed as thinking, as budget forcing bills it
+  t.emit({ type: 'thought-end', ms: 800, tokens: thinking + 2 });
+  t.answerPart('It depends on the case.');
+  return t.result({ thinkingMs: 800, ledger: makeLedger({ visible: 6, thinking: thinking + 2, prompt: 25, cached: 0, overhead: { probe: 25 } }), difficulty: normal, plan: p });
 })();
 
 const crash = (t: Turn, io: ScriptIO): Promise<GenerateResult> => (async () => {
@@ -221,6 +246,7 @@ export function scripts(): Scripts {
       if (/crash/i.test(g.question)) return scriptedTurn(io, g, (t) => crash(t, io));
       if (/early exit/i.test(g.question)) return scriptedTurn(io, g, earlyExit);
       if (/drafts/i.test(g.question)) return scriptedTurn(io, g, pdr);
+      if (/think long/i.test(g.question)) return scriptedTurn(io, g, thinkLong);
       return scriptedTurn(io, g, sum);
     },
   };

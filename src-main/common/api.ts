@@ -7,7 +7,7 @@ import type { DownloadInfo, HubConfig, HubModelFile, HubRepo } from './downloads
 import type { TurnEvent } from './events';
 import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
-import type { BackendInfo, Conversation, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
+import type { BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport, TrustedKeyInfo } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
@@ -45,6 +45,24 @@ export interface SendParams {
   history?: { role: 'user' | 'assistant'; text: string }[];
   /** Marks the new conversation as started by a client of the OpenAI-compatible API. */
   origin?: 'api';
+  /**
+   * Edit-and-resend: the message the new question follows (an assistant message of this conversation, or null =
+   * the conversation's start). The question becomes a new branch there; the old one stays reachable. Absent =
+   * the end of the branch shown.
+   */
+  parentId?: string | null;
+}
+
+/** chat.regenerate: answer a question again, as a new variant beside the old answer. */
+export interface RegenerateParams {
+  conversationId: string;
+  /** The assistant message to answer again (a failed or interrupted one is replaced, a finished one kept). */
+  messageId: string;
+  modelId?: string;
+  maxTokens?: number;
+  effort?: Effort;
+  strategy?: StrategyName;
+  seed?: number;
 }
 
 /** Parameters of a probe calibration (docs/probe.md); every field is optional. */
@@ -109,11 +127,24 @@ export interface ReckonApi {
   'conversations.create'(p?: { title?: string }): Promise<ConversationSummary>;
   'conversations.rename'(p: { id: string; title: string }): Promise<ConversationSummary>;
   'conversations.delete'(p: { id: string }): Promise<void>;
+  /** Deletes a message and everything below it in its branch; the branch shown moves to a sibling or the parent. */
+  'conversations.deleteMessage'(p: { id: string; messageId: string }): Promise<Conversation>;
+  /** Shows the branch through a message (the newest path below it): the "< 1/2 >" switch. */
+  'conversations.switchBranch'(p: { id: string; messageId: string }): Promise<Conversation>;
+  /** The conversation as a file: Markdown (the branch shown, thinking folded) or JSON (every branch, as stored). */
+  'conversations.export'(p: { id: string; format: 'markdown' | 'json' }): Promise<ConversationExport>;
 
   /** Starts a turn; resolves with its id at once; events follow. */
   'chat.send'(p: SendParams): Promise<{ turnId: string; conversationId: string }>;
   /** Stops a running turn; the sequence is freed at once. */
   'chat.stop'(p: { turnId: string }): Promise<void>;
+  /**
+   * "Answer now": closes the running turn's thinking where it is and lets the model answer (the tokens so far
+   * stay billed). applied = false when the turn is not running or cannot close its thought (strategy 'long').
+   */
+  'chat.answerNow'(p: { turnId: string }): Promise<{ applied: boolean }>;
+  /** Answers a question again (another strategy, effort or seed); resolves with the new turn's id at once. */
+  'chat.regenerate'(p: RegenerateParams): Promise<{ turnId: string; conversationId: string }>;
 
   /**
    * Calibrates the DiffAdapt probe of a model (one run at a time; BUSY otherwise) and stores it in

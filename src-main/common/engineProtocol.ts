@@ -4,7 +4,7 @@
  * and one context with a few sequences; the host tells it what to do.
  */
 import type { Ledger } from './ledger';
-import type { BackendChoice, BackendInfo, ModelInfo } from './types';
+import type { BackendChoice, BackendInfo, ModelInfo, TurnTimings } from './types';
 import type { EngineTurnEvent } from './events';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Effort, Plan, StrategyName } from './controller/types';
 import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile } from './probe/types';
@@ -98,6 +98,8 @@ export interface GenerateResult {
   fingerprints?: TurnFingerprints;
   /** Why `fingerprints` is absent although asked for (e.g. the model has no token_embd.weight). */
   fingerprintError?: string;
+  /** How fast the turn ran (the engine's clock). */
+  timings?: TurnTimings;
 }
 
 /**
@@ -189,6 +191,13 @@ export interface EngineMethods {
   generate(p: GenerateParams & { requestId: string }): GenerateResult;
   /** Aborts a running generate; it then resolves with stopReason 'aborted'. */
   abort(p: { requestId: string }): void;
+  /**
+   * "Answer now": closes the running generate's thought where it is (the thought suffix is injected as budget
+   * forcing does; an 'answer-now' event says where). A turn still loading keeps the request until it thinks.
+   * applied = false when the request is not running or runs plain LlamaChat generation (strategy 'long', models
+   * without single-token think tags), which cannot close it.
+   */
+  answerNow(p: { requestId: string }): { applied: boolean };
   /** Runs a calibration; 'calibrate-progress' events arrive meanwhile; `abort` with its requestId cancels it (TURN_ABORTED). */
   calibrate(p: CalibrateParams): CalibrateResult;
   info(): BackendInfo | null;

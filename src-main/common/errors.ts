@@ -28,6 +28,7 @@ export const ErrorCodes = [
   'DOWNLOAD_CHECKSUM', // the downloaded bytes do not match the hub's LFS sha256 (or size); they were discarded
   'DOWNLOAD_NO_SPACE', // not enough free disk for the download (checked before starting, or the disk filled up)
   'DOWNLOAD_NETWORK', // the connection failed and retries did not get through; resume continues where it stopped
+  'MESSAGE_NOT_FOUND', // no message with that id in the conversation
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

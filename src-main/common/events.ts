@@ -19,6 +19,8 @@ export type TurnEvent =
   | { type: 'thought'; turnId: string; text: string }
   /** A piece of the visible answer. */
   | { type: 'answer'; turnId: string; text: string }
+  /** The user's "Answer now" closed the thought after this many thinking content tokens (thought-end follows). */
+  | { type: 'answer-now'; turnId: string; atThinkingTokens: number }
   /** Thinking ended (closed by the model or by a budget). */
   | { type: 'thought-end'; turnId: string; ms: number; tokens: number }
   /** The turn's ledger (the engine sends it when generation ends). */

@@ -109,9 +109,26 @@ export interface Segment {
   tokens?: number;
 }
 
+/** How fast a turn ran, measured by the engine (wall clock). */
+export interface TurnTimings {
+  /** Loading the model first (0 when it was loaded), ms. */
+  loadMs: number;
+  /** From the start of the turn on a loaded model (probe and prompt included) to its first streamed token, ms. */
+  timeToFirstTokenMs: number;
+  /** From the first streamed token to the end, ms. */
+  decodeMs: number;
+  /** Tokens decoded after the first one (thinking, answer, drafts, trials), per second of decodeMs; parallel drafts add up. */
+  tokensPerSecond: number;
+}
+
 export interface Message {
   id: string;
   role: MessageRole;
+  /**
+   * The message this one follows (common/branches.ts): null = the first of the conversation; absent (files from
+   * before branches) = the message before it in the array. Regenerate and edit-and-resend add siblings.
+   */
+  parentId?: string | null;
   /** Visible text (for the assistant: the answer). */
   text: string;
   /** Hidden reasoning text, for the assistant. */
@@ -141,6 +158,10 @@ export interface Message {
   earlyExit?: EarlyExitRecord;
   /** Tokens decoded one after another (parallel drafts once per round). */
   latencyTokens?: number;
+  /** The user's "Answer now" closed the thinking after this many thinking content tokens. */
+  answeredNow?: { atThinkingTokens: number };
+  /** Speed of this turn (the engine's clock); absent on turns from before it was kept. */
+  timings?: TurnTimings;
 }
 
 export interface ConversationSummary {
@@ -154,7 +175,17 @@ export interface ConversationSummary {
 }
 
 export interface Conversation extends ConversationSummary {
+  /** Every message of every branch, in the order they were added (a parent always before its children). */
   messages: Message[];
+  /** The last message of the branch shown (common/branches.ts); absent = the last message of the array. */
+  leafId?: string;
+}
+
+/** A conversation written out for the user (conversations.export). */
+export interface ConversationExport {
+  filename: string;
+  mimeType: 'text/markdown' | 'application/json';
+  text: string;
 }
 
 /** A notice the host wants the user to see once (e.g. a corrupt file set aside). */
@@ -174,6 +205,11 @@ export interface SystemInfo {
   model: ModelInfo | null;
   engine: { state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number };
   userDataDir: string;
+  /**
+   * The thread count llama.cpp measured as fastest on this machine (threads-cache.json), with the tokens/s of
+   * each count it tried; null until a model loads in Auto. Shown beside the threads override in Settings.
+   */
+  measuredThreads?: { threads: number; tokensPerSecond: Record<string, number>; measuredAt: string } | null;
   /** This install's receipt signing key (Ed25519, hex); auditors pin it. */
   receiptPublicKey?: string;
 }

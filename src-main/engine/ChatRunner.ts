@@ -42,6 +42,11 @@ export interface TurnRequest {
    * Not run for strategy 'long', for plain (strategy-less) turns, or when params.difficulty pins a verdict.
    */
   probe?: () => Promise<{ difficulty: DifficultyInfo; tokens: number[] } | null>;
+  /**
+   * "Answer now": polled per thinking token on the controller's own decoding; true closes the thought there.
+   * The runner sets `plain` when the turn runs plain LlamaChat generation, which cannot close it.
+   */
+  answerNow?: { requested: boolean; plain: boolean };
 }
 
 interface ChatEntry {
@@ -87,7 +92,10 @@ export class ChatRunner {
 
   /** Runs one turn, streaming its events; resolves when it ends or is aborted. */
   async generate(t: TurnRequest): Promise<GenerateResult> {
-    if (t.params.strategy === undefined) return this.generatePlain(t.params, t.emit, t.signal);
+    if (t.params.strategy === undefined) {
+      if (t.answerNow) t.answerNow.plain = true;
+      return this.generatePlain(t.params, t.emit, t.signal);
+    }
     return this.generateControlled(t);
   }
 
@@ -97,7 +105,7 @@ export class ChatRunner {
    * thinking budget (strategy 'long', or models without single-token think tags) or the controller's own
    * decoding (budget forcing, early exit, short-m@k, PDR). See docs/controller.md.
    */
-  private async generateControlled({ params: p, emit, signal, probe }: TurnRequest): Promise<GenerateResult> {
+  private async generateControlled({ params: p, emit, signal, probe, answerNow }: TurnRequest): Promise<GenerateResult> {
     const { requestId } = p;
     const settings = p.controller ?? defaultControllerSettings;
     const probed = p.difficulty === undefined && probe !== undefined && p.strategy !== 'long' ? await probe() : null;
@@ -113,6 +121,7 @@ export class ChatRunner {
     emit({ type: 'difficulty', turnId: requestId, difficulty });
     emit({ type: 'plan', turnId: requestId, plan });
     if (plan.strategy === 'long' || this.think === null) {
+      if (answerNow) answerNow.plain = true;
       const plain = await this.generatePlain({
         ...p,
         thinkingBudget: plan.thinkingBudget,
@@ -137,6 +146,7 @@ export class ChatRunner {
           sequence: entry.chat.sequence, draftSequences: (n) => this.draftSequences(n),
         },
         params: p, plan, difficulty, emit, signal: controller.signal,
+        answerNow: answerNow ? () => answerNow.requested : undefined,
       });
       if (!r.budgetForced && r.earlyExit?.fired !== true && r.stopReason === 'eos' && r.drafts === undefined) {
         this.thinkingAverage.add(r.ledger.thinking);

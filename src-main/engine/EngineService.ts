@@ -2,6 +2,7 @@ import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, Genera
 import { ReckonError } from '../common/errors';
 import { engineSchemas, safeParseJson } from '../common/schemas';
 import { inspectModel } from './inspectModel';
+import { timingsOf } from './turnTimings';
 import { LlamaHost } from './LlamaHost';
 import { ProbeEngine } from './probe/ProbeEngine';
 import { ReceiptRows } from './receipts/ReceiptRows';
@@ -17,6 +18,8 @@ export class EngineService {
   private readonly host: LlamaHost;
   /** One controller per generate request, from the moment it arrives (an abort may come while the model loads). */
   private readonly requests = new Map<string, AbortController>();
+  /** "Answer now" requests of the running generates, by requestId (ChatRunner polls them). */
+  private readonly answerNow = new Map<string, { requested: boolean; plain: boolean }>();
   /** DiffAdapt probe passes and calibration runs on the loaded model's weights. */
   private readonly probes: ProbeEngine;
   /** Fingerprints and embedding rows for receipts (token_embd.weight read once per model). */
@@ -37,21 +40,39 @@ export class EngineService {
         if (this.requests.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
         const controller = new AbortController();
         this.requests.set(p.requestId, controller);
+        const answerNow = { requested: false, plain: false };
+        this.answerNow.set(p.requestId, answerNow);
         try {
           const turnId = p.requestId;
+          const asked = Date.now();
           const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', turnId, progress }));
+          // Timings on the engine's clock: load, first streamed token, decoding after it.
+          const started = Date.now();
+          let first: number | null = null;
+          const timed = (e: EngineEvent): void => {
+            if (first === null && (e.type === 'thought' || e.type === 'answer' || e.type === 'draft')) first = Date.now();
+            emit(e);
+          };
           // The whole turn runs here: probe -> plan -> generate, then the receipt's fingerprints.
           const probePath = p.probePath ?? null;
-          const r = await runner.generate({
-            params: p, emit, signal: controller.signal,
+          const generated = await runner.generate({
+            params: p, emit: timed, signal: controller.signal, answerNow,
             probe: probePath === null ? undefined
               : () => this.probes.difficultyOf({ modelPath: p.modelPath, question: p.question, systemPrompt: p.systemPrompt, probePath }),
           });
+          const r = { ...generated, timings: timingsOf(generated, asked, started, first, Date.now()) };
           emit({ type: 'ledger', turnId, ledger: r.ledger });
           return p.receipt != null ? { ...r, ...(await this.fingerprintsOf(p.modelPath, p.receipt.modelSha256, r)) } : r;
         } finally {
           this.requests.delete(p.requestId);
+          this.answerNow.delete(p.requestId);
         }
+      },
+      answerNow: async (p) => {
+        const a = this.answerNow.get(p.requestId);
+        // A turn still loading or probing keeps the request: its thought closes as soon as it opens.
+        if (a) a.requested = true;
+        return { applied: a !== undefined && !a.plain };
       },
       abort: async (p) => {
         // Unknown or finished ids are fine: the turn ended on its own before the stop arrived.

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientFrame, ReckonApi, ServerFrame } from '../common/api';
 import type { TurnEvent } from '../common/events';
+import { ReckonError } from '../common/errors';
 import { createPortPair } from '../common/rpc/createPortPair';
 import { RpcClient } from '../common/rpc/RpcClient';
 import { RpcServer } from '../common/rpc/RpcServer';
@@ -94,6 +95,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts },
       userDataDir: opts.userDataDir,
       receiptPublicKey: await receipts.publicKey(),
+      measuredThreads: threadCache.entry(),
     }),
     'system.notices': async () => store.notices(),
     'system.dismissNotice': async (p) => store.dismissNotice(p.id),
@@ -127,8 +129,21 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       await c.stopConversation(p.id);
       await conversations.delete(p.id);
     },
+    'conversations.deleteMessage': async (p) => {
+      conversations.require(p.id);
+      if (c.isRunning(p.id)) throw new ReckonError('BUSY', 'A turn is running in this conversation; stop it or wait for it to finish.');
+      return conversations.deleteMessage(p.id, p.messageId);
+    },
+    'conversations.switchBranch': async (p) => {
+      conversations.require(p.id);
+      if (c.isRunning(p.id)) throw new ReckonError('BUSY', 'A turn is running in this conversation; stop it or wait for it to finish.');
+      return conversations.switchBranch(p.id, p.messageId);
+    },
+    'conversations.export': async (p) => conversations.export(p.id, p.format),
     'chat.send': async (p) => c.send(p),
+    'chat.regenerate': async (p) => c.regenerate(p),
     'chat.stop': async (p) => c.stop(p.turnId),
+    'chat.answerNow': async (p) => c.answerNow(p.turnId),
     'probe.calibrate': async (p) => probes.calibrate(p),
     'probe.status': async (p) => probes.status(p),
     'probe.cancel': async () => probes.cancel(),

@@ -18,6 +18,8 @@ const none = z.strictObject({}).nullable().optional().transform(() => undefined)
 const optional = <T extends z.ZodType>(s: T) => s.nullable().optional().transform((v) => v ?? undefined);
 
 const byId = z.strictObject({ id: id() });
+const seedSchema = z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' });
+const maxTokensSchema = intIn(1, 1_000_000, 'must be an integer 1..1000000');
 
 /** modelId or modelPath, never both (chat.send, probe.*). */
 const oneModel = (o: { modelId?: string; modelPath?: string }): boolean => o.modelId === undefined || o.modelPath === undefined;
@@ -41,6 +43,9 @@ export const apiSchemas = {
   'conversations.create': optional(z.strictObject({ title: text(500).optional() })),
   'conversations.rename': z.strictObject({ id: id(), title: text(500) }),
   'conversations.delete': byId,
+  'conversations.deleteMessage': z.strictObject({ id: id(), messageId: id() }),
+  'conversations.switchBranch': z.strictObject({ id: id(), messageId: id() }),
+  'conversations.export': z.strictObject({ id: id(), format: z.enum(['markdown', 'json'], { error: "must be 'markdown' or 'json'" }) }),
 
   'chat.send': z.strictObject({
     conversationId: id().optional(),
@@ -48,17 +53,28 @@ export const apiSchemas = {
     modelId: id().optional(),
     modelPath: filePath().optional(),
     systemPrompt: text().optional(),
-    maxTokens: intIn(1, 1_000_000, 'must be an integer 1..1000000').optional(),
+    maxTokens: maxTokensSchema.optional(),
     effort: effortSchema.optional(),
     strategy: strategySchema.optional(),
-    seed: z.int({ error: 'must be a non-negative integer' }).min(0, { error: 'must be a non-negative integer' }).optional(),
+    seed: seedSchema.optional(),
     temperature: numIn(0, 5, 'must be a number 0..5').optional(),
     thinkingBudget: intIn(0, 1_000_000, 'must be an integer 0..1000000').optional(),
     history: z.array(z.strictObject({ role: z.enum(['user', 'assistant'], { error: 'must be user or assistant' }), text: text() })).max(1000).optional(),
     origin: z.literal('api', { error: "must be 'api'" }).optional(),
+    parentId: id().nullable().optional(),
   }).refine(oneModel, oneModelError)
     .refine((p) => p.history === undefined || p.conversationId === undefined, { error: 'history is only for a new conversation (no conversationId)' }),
   'chat.stop': z.strictObject({ turnId: id() }),
+  'chat.answerNow': z.strictObject({ turnId: id() }),
+  'chat.regenerate': z.strictObject({
+    conversationId: id(),
+    messageId: id(),
+    modelId: id().optional(),
+    maxTokens: maxTokensSchema.optional(),
+    effort: effortSchema.optional(),
+    strategy: strategySchema.optional(),
+    seed: seedSchema.optional(),
+  }),
 
   'probe.calibrate': optional(z.strictObject({
     modelId: id().optional(),

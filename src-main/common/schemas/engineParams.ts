@@ -65,6 +65,7 @@ export const engineSchemas = {
   load: z.looseObject({ modelPath: filePath() }),
   generate,
   abort: z.looseObject({ requestId: id() }),
+  answerNow: z.looseObject({ requestId: id() }),
   calibrate,
   info: none,
   embeddingRows: z.looseObject({

@@ -41,7 +41,7 @@ describe('JSON limits', () => {
 describe('API schema table', () => {
   it('has a schema for every method, and the method list is the table', () => {
     expect(ApiMethods).toEqual(Object.keys(apiSchemas));
-    expect(ApiMethods).toHaveLength(36);
+    expect(ApiMethods).toHaveLength(41);
     for (const m of ApiMethods) {
       expect(isApiMethod(m)).toBe(true);
       // Every method rejects an unknown parameter by name (settings.update calls it a setting).
@@ -82,6 +82,16 @@ describe('API schema table', () => {
     expect(bad('chat.send', { text: 'hi', modelId: 'a', modelPath: '/m.gguf' })).toBe('chat.send: give modelId or modelPath, not both.');
     expect(bad('chat.send', { text: 'x'.repeat(1_000_001) })).toMatch(/^chat\.send: text is too long/);
     expect(bad('chat.send', 'hi')).toBe('chat.send: must be an object.');
+  });
+
+  it('message actions: parentId, chat.regenerate and conversations.export name the bad field', () => {
+    expect(parseApiParams('chat.send', { text: 'hi', parentId: null })).toEqual({ ok: true, value: { text: 'hi', parentId: null } });
+    expect(bad('chat.send', { text: 'hi', parentId: 3 })).toMatch(/^chat\.send: parentId /);
+    expect(parseApiParams('chat.regenerate', { conversationId: 'c', messageId: 'm', strategy: 'pdr', effort: 0.2 }).ok).toBe(true);
+    expect(bad('chat.regenerate', { conversationId: 'c' })).toBe('chat.regenerate: messageId is required.');
+    expect(bad('chat.regenerate', { conversationId: 'c', messageId: 'm', strategy: 'fast' })).toMatch(/^chat\.regenerate: strategy must be one of/);
+    expect(bad('conversations.export', { id: 'c', format: 'pdf' })).toBe("conversations.export: format must be 'markdown' or 'json'.");
+    expect(bad('conversations.deleteMessage', { id: 'c', messageId: '' })).toBe('conversations.deleteMessage: messageId must not be empty.');
   });
 
   it('probe.calibrate and receipts keep their ranges', () => {

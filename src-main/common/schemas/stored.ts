@@ -65,6 +65,7 @@ export const earlyExitRecordSchema = z.strictObject({
 export const messageSchema = z.strictObject({
   id: text(MAX_ID),
   role: z.enum(['user', 'assistant']),
+  parentId: text(MAX_ID).nullable().optional(),
   text: long(),
   thinking: long().optional(),
   thinkingMs: z.number().optional(),
@@ -83,6 +84,8 @@ export const messageSchema = z.strictObject({
   earlyExit: earlyExitRecordSchema.optional(),
   stopReason: z.enum(['eos', 'maxTokens', 'aborted']).optional(),
   latencyTokens: z.number().optional(),
+  answeredNow: z.strictObject({ atThinkingTokens: z.number() }).optional(),
+  timings: z.strictObject({ loadMs: z.number(), timeToFirstTokenMs: z.number(), decodeMs: z.number(), tokensPerSecond: z.number() }).optional(),
 });
 
 /** conversations/<id>.json (messageCount is refreshed on every save). */
@@ -94,6 +97,7 @@ export const conversationSchema = z.strictObject({
   messageCount: z.number(),
   origin: z.literal('api').optional(),
   messages: z.array(messageSchema),
+  leafId: text(MAX_ID).optional(),
 });
 
 /** One entry of models.json: ModelInfo plus whether the user hid it and, for bundled files, their mtime. */

@@ -15,6 +15,8 @@ export function applyTurnEvent(message: Message, e: TurnEvent): Message {
       return e.text === '' ? message : { ...message, thinking: (message.thinking ?? '') + e.text };
     case 'answer':
       return e.text === '' ? message : { ...message, text: message.text + e.text };
+    case 'answer-now':
+      return { ...message, answeredNow: { atThinkingTokens: e.atThinkingTokens } };
     case 'thought-end':
       return { ...message, thinkingMs: e.ms };
     case 'ledger':

@@ -126,3 +126,33 @@ describe('controller on the bundled model', () => {
     expect(hiddenCount).toBe(summary.ledger.thinking + (o.trial ?? 0) + (o.draft ?? 0) + (o.distill ?? 0) + (o.probe ?? 0));
   });
 });
+
+describe('answer now on the bundled model', () => {
+  it('closes the thought where it is: asked before the first thought, it closes at once; billed and evented', async () => {
+    const question = 'What is 4821+3977?';
+    const difficulty = { difficulty: 'normal' as const, probabilities: null, expectedThinkingTokens: 200, source: 'fallback' as const, probeTokens: 0 };
+    const full = await gen({ strategy: 'budget', question, difficulty });
+    expect(full.ledger.thinking).toBeGreaterThan(4);
+    // the engine's own clock: a speed and a time to first token on every turn
+    expect(full.timings!.tokensPerSecond).toBeGreaterThan(0);
+    expect(full.timings!.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+    expect(full.timings!.decodeMs).toBeGreaterThan(0);
+    const requestId = `ctl-${n++}`;
+    const running = engine.call('generate', {
+      requestId, chatKey: requestId, modelPath: bundled, systemPrompt: '', history: [], question,
+      maxTokens: 300, temperature: 0, thinkingBudget: null, seed: 7, strategy: 'budget', difficulty,
+    });
+    // The engine handles its calls in order: the request is registered before this arrives, the thought not yet open.
+    expect(await engine.call('answerNow', { requestId })).toEqual({ applied: true });
+    const r = await running;
+    const ev = eventsOf(requestId);
+    expect(ev.find((e) => e.type === 'answer-now')).toMatchObject({ atThinkingTokens: 0 });
+    // <think> and the injected </think>: billed as thinking, nothing in between
+    expect(r.ledger.thinking).toBe(2);
+    expect(r.answer.length).toBeGreaterThan(0);
+    expect(ledgerAddsUp(r.ledger)).toBe(true);
+    const types = ev.map((e) => e.type);
+    expect(types.indexOf('answer-now')).toBeLessThan(types.indexOf('thought-end'));
+    expect(await engine.call('answerNow', { requestId })).toEqual({ applied: false });
+  });
+});

@@ -43,6 +43,10 @@ export interface PathSpec {
   signal?: AbortSignal;
   /** Polled per token: true stops the path (parallel drafting when enough drafts finished). */
   shouldStop?: () => boolean;
+  /** Polled per thinking token: true closes the thought there, as budget forcing does (the user's "Answer now"). */
+  answerNow?: () => boolean;
+  /** The thought was closed on request, after this many thinking content tokens. */
+  onAnswerNow?: (atThinkingTokens: number) => void;
   onThought?: (text: string) => void;
   onAnswer?: (text: string) => void;
   onThoughtEnd?: (ms: number, tokens: number) => void;
@@ -175,7 +179,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
           hidden.add('thinking', token);
           endThinking();
           break outer;
-        } else if (s.budget !== null && out.thinkingContent >= s.budget) {
+        } else if ((s.budget !== null && out.thinkingContent >= s.budget) || s.answerNow?.() === true) {
           generated--; // replaced, not kept
           action = { kind: 'close' };
           break;
@@ -195,7 +199,9 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     }
     if (action === null) break; // the iterator ended on its own (context full)
     if (action.kind === 'close') {
-      out.budgetForced = true;
+      // Asked to answer now before the budget ran out: not budget forcing, though the closing is the same.
+      if (s.budget === null || out.thinkingContent < s.budget) s.onAnswerNow?.(out.thinkingContent);
+      else out.budgetForced = true;
       addThought(think.close);
       phase = 'answer';
       endThinking();

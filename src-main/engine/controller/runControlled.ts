@@ -58,6 +58,8 @@ export interface ControlledTurn {
   emit: (e: EngineTurnEvent) => void;
   /** Aborts the turn; it then resolves with stopReason 'aborted'. */
   signal: AbortSignal;
+  /** Polled per thinking token: true closes every open thought at once ("Answer now"). */
+  answerNow?: () => boolean;
 }
 
 /**
@@ -84,6 +86,8 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
       onAnswer: (x) => { const d = answerTrim.push(x); if (d !== '') emit({ type: 'answer', turnId, text: d }); },
       onThoughtEnd: (ms, tokens) => emit({ type: 'thought-end', turnId, ms, tokens }),
       onEarlyExit: (r) => emit({ type: 'early-exit', turnId, ...r }),
+      answerNow: turn.answerNow,
+      onAnswerNow: (at) => emit({ type: 'answer-now', turnId, atThinkingTokens: at }),
     });
     const ledger = makeLedger({ cached: o.cached, prompt: o.prompt, thinking: o.thinking, visible: o.visible, overhead: { probe, trial: o.trial } });
     return {
@@ -107,6 +111,7 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
   const hidden = new HiddenLog();
   let winner: { o: PathOutcome; rec: DraftRecord; distillPart: number } | null = null;
   let aborted = false;
+  let answeredNow = false;
   for (let r = 0; r < rounds.length && !aborted; r++) {
     const n = rounds[r]!;
     const seqs = await t.draftSequences(n);
@@ -121,6 +126,12 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
         temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens,
         budget: plan.thinkingBudget, earlyExit: null, signal, answerConfidence: true,
         shouldStop: () => finishOrder.length >= m,
+        answerNow: turn.answerNow,
+        onAnswerNow: (at) => {
+          if (answeredNow) return;
+          answeredNow = true;
+          emit({ type: 'answer-now', turnId, atThinkingTokens: at });
+        },
         onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', turnId, round: r, index, part: 'thought', text: d }); },
         onAnswer: (x) => emit({ type: 'draft', turnId, round: r, index, part: 'answer', text: x }),
       }).then((o) => {

@@ -8,7 +8,8 @@
  * at the end. One turn at a time per conversation.
  */
 import { randomUUID } from 'node:crypto';
-import type { SendParams } from '../../common/api';
+import type { RegenerateParams, SendParams } from '../../common/api';
+import { activeLeaf, activePath, childrenOf, parentOf, withExplicitParents } from '../../common/branches';
 import { ReckonError } from '../../common/errors';
 import type { EngineEvent, GenerateParams, GenerateResult, HistoryItem } from '../../common/engineProtocol';
 import type { TurnEvent } from '../../common/events';
@@ -40,6 +41,16 @@ export interface ChatServiceOptions {
   probePathFor: (model: ModelInfo) => Promise<{ path: string } | null>;
   /** Builds and signs the receipt of a finished turn from the engine's leaves and stores it (ReceiptService.issue); never throws. */
   issueReceipt: (input: IssueReceiptInput) => Promise<IssuedReceiptFields>;
+}
+
+/** What a turn may override (chat.send and chat.regenerate). */
+type TurnOptions = Pick<SendParams, 'systemPrompt' | 'maxTokens' | 'effort' | 'strategy' | 'seed' | 'temperature' | 'thinkingBudget'>;
+
+/** A message of the conversation, or MESSAGE_NOT_FOUND. */
+function messageIn(c: Conversation, id: string): Message {
+  const m = c.messages.find((x) => x.id === id);
+  if (!m) throw new ReckonError('MESSAGE_NOT_FOUND', `No message with id '${id}' in this conversation.`);
+  return m;
 }
 
 interface ActiveTurn {
@@ -78,30 +89,70 @@ export class ChatService {
 
   async send(p: SendParams): Promise<{ turnId: string; conversationId: string }> {
     const { models, conversations } = this.o;
-    if (p.conversationId !== undefined && this.#byConversation.has(p.conversationId)) {
-      throw new ReckonError('BUSY', 'A turn is already running in this conversation; stop it or wait for it to finish.');
-    }
+    this.#notBusy(p.conversationId);
     const model = p.modelPath !== undefined ? await models.byPath(p.modelPath) : await models.resolve(p.modelId);
     const conv = p.conversationId !== undefined ? conversations.require(p.conversationId) : await conversations.create(undefined, p.origin);
     // Checked again: the awaits above let another send for the same conversation through.
-    if (this.#byConversation.has(conv.id)) throw new ReckonError('BUSY', 'A turn is already running in this conversation.');
+    this.#notBusy(conv.id);
+    if (p.parentId != null) messageIn(conv, p.parentId);
+    const parentId = p.parentId === undefined ? activeLeaf(conv) : p.parentId;
 
     const now = new Date().toISOString();
     const fresh = conv.messages.length === 0;
-    // A caller's own history (a new conversation only, the schema checks) is stored before the question.
-    if (p.history !== undefined && p.history.length > 0) {
-      conv.messages.push(...p.history.map((h): Message => ({
-        id: randomUUID(), role: h.role, text: h.text, createdAt: now, ...(h.role === 'assistant' ? { status: 'done' as const } : {}),
-      })));
+    // A caller's own history (a new conversation only, the schema checks) is stored before the question, as the
+    // branch it follows: the model's history is then read from the branch like any other turn's.
+    let above = parentId;
+    for (const h of p.history ?? []) {
+      const earlier: Message = { id: randomUUID(), role: h.role, parentId: above, text: h.text, createdAt: now, ...(h.role === 'assistant' ? { status: 'done' as const } : {}) };
+      conv.messages.push(earlier);
+      above = earlier.id;
     }
-    const limit = model.historyTurns ?? null;
-    const history: HistoryItem[] = p.history !== undefined
-      ? (limit === null ? p.history : p.history.slice(Math.max(0, p.history.length - 2 * limit)))
-      : historyOf(conv, limit);
-    const userMessage: Message = { id: randomUUID(), role: 'user', text: p.text, createdAt: now };
-    const message: Message = { id: randomUUID(), role: 'assistant', text: '', thinking: '', createdAt: now, modelId: model.id, status: 'streaming' };
+    const userMessage: Message = { id: randomUUID(), role: 'user', parentId: above, text: p.text, createdAt: now };
     if (fresh && conv.title === defaultTitle) conv.title = titleFrom(p.history?.find((h) => h.role === 'user')?.text ?? p.text);
-    conv.messages.push(userMessage, message);
+    conv.messages.push(userMessage);
+    return this.#startTurn(conv, model, userMessage, p);
+  }
+
+  /**
+   * Answers a question again as a new variant beside the old answer (that one stays reachable); a failed or
+   * interrupted answer with nothing below it is replaced instead, so retrying leaves no dead variants behind.
+   */
+  async regenerate(p: RegenerateParams): Promise<{ turnId: string; conversationId: string }> {
+    const { models, conversations } = this.o;
+    this.#notBusy(p.conversationId);
+    const model = await models.resolve(p.modelId);
+    const conv = conversations.require(p.conversationId);
+    this.#notBusy(conv.id);
+    const old = messageIn(conv, p.messageId);
+    if (old.role !== 'assistant') throw new ReckonError('BAD_REQUEST', 'chat.regenerate: messageId must name an answer (an assistant message).');
+    const i = conv.messages.indexOf(old);
+    const questionId = parentOf(conv.messages, i);
+    const question = questionId === null ? undefined : conv.messages.find((m) => m.id === questionId);
+    if (!question || question.role !== 'user') throw new ReckonError('BAD_REQUEST', 'chat.regenerate: that answer follows no question.');
+    const failed = old.status === 'error' || old.status === 'interrupted';
+    if (failed && childrenOf(conv.messages, old.id).length === 0) {
+      conv.messages = withExplicitParents(conv.messages).filter((m) => m.id !== old.id);
+    }
+    return this.#startTurn(conv, model, question, p);
+  }
+
+  #notBusy(conversationId: string | undefined): void {
+    if (conversationId !== undefined && this.#byConversation.has(conversationId)) {
+      throw new ReckonError('BUSY', 'A turn is already running in this conversation; stop it or wait for it to finish.');
+    }
+  }
+
+  /**
+   * Runs a turn that answers `question` (already in the conversation) with a new assistant message below it,
+   * shown as the conversation's branch. The history is the branch above the question.
+   */
+  async #startTurn(conv: Conversation, model: ModelInfo, question: Message, p: TurnOptions): Promise<{ turnId: string; conversationId: string }> {
+    const above = question.parentId === undefined ? parentOf(conv.messages, conv.messages.indexOf(question)) : question.parentId;
+    const history = above === null ? [] : historyOf(activePath({ messages: conv.messages, leafId: above }), model.historyTurns ?? null);
+    const now = new Date().toISOString();
+    const message: Message = { id: randomUUID(), role: 'assistant', parentId: question.id, text: '', thinking: '', createdAt: now, modelId: model.id, status: 'streaming' };
+    conv.messages.push(message);
+    conv.leafId = message.id;
     conv.updatedAt = now;
 
     const turnId = randomUUID();
@@ -109,7 +160,7 @@ export class ChatService {
     this.#turns.set(turnId, turn);
     this.#byConversation.set(conv.id, turnId);
     try {
-      await conversations.save(conv);
+      await this.o.conversations.save(conv);
     } catch (err) {
       this.#finish(turn);
       throw err;
@@ -120,7 +171,7 @@ export class ChatService {
     // Run after this call has answered, so a client learns the turnId before the first event.
     turn.done = new Promise<void>((resolveDone) => {
       setImmediate(async () => {
-        this.emit({ type: 'start', turnId, conversationId: conv.id, userMessage: { ...userMessage }, assistantMessageId: message.id, modelId: model.id });
+        this.emit({ type: 'start', turnId, conversationId: conv.id, userMessage: { ...question }, assistantMessageId: message.id, modelId: model.id });
         // The engine runs the probe itself; a probe file that cannot be found means the fallback plan.
         const probe = strategy === 'long' ? null : await this.o.probePathFor(model).catch(() => null);
         void this.#run(turn, {
@@ -128,7 +179,7 @@ export class ChatService {
           modelPath: model.path,
           systemPrompt: p.systemPrompt ?? s.systemPrompt,
           history,
-          question: p.text,
+          question: question.text,
           maxTokens: p.maxTokens ?? s.maxTokens,
           temperature: p.temperature ?? s.temperature,
           thinkingBudget: p.thinkingBudget ?? null,
@@ -147,12 +198,23 @@ export class ChatService {
     return { turnId, conversationId: conv.id };
   }
 
+  /** Whether a turn is running in a conversation (message edits wait for it). */
+  isRunning(conversationId: string): boolean {
+    return this.#byConversation.has(conversationId);
+  }
+
   /** Stops a running turn (no-op when it already ended). */
   async stop(turnId: string): Promise<void> {
     const turn = this.#turns.get(turnId);
     if (!turn) return;
     turn.stopRequested = true;
     this.o.engine.tryCall('abort', { requestId: turnId });
+  }
+
+  /** "Answer now": asks the engine to close the running turn's thought. */
+  async answerNow(turnId: string): Promise<{ applied: boolean }> {
+    if (!this.#turns.has(turnId)) return { applied: false };
+    return this.o.engine.call('answerNow', { requestId: turnId });
   }
 
   /** Stops every running turn and waits for them to end (host.close). */
@@ -258,6 +320,7 @@ function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped',
     ...(r.drafts !== undefined ? { drafts: r.drafts } : {}),
     ...(r.earlyExit !== undefined ? { earlyExit: r.earlyExit } : {}),
     ...(r.latencyTokens !== undefined ? { latencyTokens: r.latencyTokens } : {}),
+    ...(r.timings !== undefined ? { timings: r.timings } : {}),
     ...receipt,
     status,
     stopReason: r.stopReason,
@@ -265,15 +328,15 @@ function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped',
 }
 
 /**
- * Prior turns as the engine needs them: questions, and answers without their thinking; the last `limit`
+ * Prior turns of a branch (root first) as the engine needs them: questions, and answers without their thinking; the last `limit`
  * exchanges only when the model's manifest bounds them (null = all).
  */
-export function historyOf(c: Conversation, limit: number | null = null): HistoryItem[] {
+export function historyOf(path: readonly Message[], limit: number | null = null): HistoryItem[] {
   const out: HistoryItem[] = [];
-  for (let i = 0; i < c.messages.length; i++) {
-    const m = c.messages[i]!;
+  for (let i = 0; i < path.length; i++) {
+    const m = path[i]!;
     if (m.role !== 'user') continue;
-    const next = c.messages[i + 1];
+    const next = path[i + 1];
     // A question whose answer failed, is empty or was cut short (stopped, interrupted) is left out: the model
     // would otherwise continue from a dangling or half-finished turn.
     if (!next || next.role !== 'assistant' || next.text.trim() === '') continue;

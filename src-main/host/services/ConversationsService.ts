@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ReckonError } from '../../common/errors';
-import type { Conversation, ConversationSummary } from '../../common/types';
+import { activePath, leafUnder, parentOf, subtreeOf, withExplicitParents } from '../../common/branches';
+import type { Conversation, ConversationExport, ConversationSummary } from '../../common/types';
+import { exportJson, exportMarkdown } from './conversationExport';
 import type { Store } from '../store/Store';
 
 export const defaultTitle = 'New conversation';
@@ -82,6 +84,46 @@ export class ConversationsService {
     this.require(id);
     this.#byId.delete(id);
     await this.store.deleteConversation(id);
+  }
+
+  /**
+   * Deletes a message and everything below it. The branch shown moves to the newest remaining sibling's branch,
+   * else to the parent. The caller makes sure no turn is running in the conversation.
+   */
+  async deleteMessage(id: string, messageId: string): Promise<Conversation> {
+    const c = this.require(id);
+    const i = c.messages.findIndex((m) => m.id === messageId);
+    if (i < 0) throw new ReckonError('MESSAGE_NOT_FOUND', `No message with id '${messageId}' in this conversation.`);
+    const parent = parentOf(c.messages, i);
+    const shown = new Set(activePath(c).map((m) => m.id));
+    const gone = subtreeOf(c.messages, messageId);
+    // Parents made explicit first: removing a message must not re-parent the one after it in the array.
+    const kept = withExplicitParents(c.messages).filter((m) => !gone.has(m.id));
+    c.messages = kept;
+    if (shown.has(messageId)) {
+      const siblings = kept.filter((m) => m.parentId === parent);
+      const next = siblings.at(-1);
+      const leaf = next ? leafUnder(kept, next.id) : parent;
+      if (leaf === null) delete c.leafId;
+      else c.leafId = leaf;
+    }
+    c.updatedAt = new Date().toISOString();
+    await this.save(c);
+    return this.get(id);
+  }
+
+  /** Shows the newest branch through a message (the "< 1/2 >" switch). */
+  async switchBranch(id: string, messageId: string): Promise<Conversation> {
+    const c = this.require(id);
+    if (!c.messages.some((m) => m.id === messageId)) throw new ReckonError('MESSAGE_NOT_FOUND', `No message with id '${messageId}' in this conversation.`);
+    c.leafId = leafUnder(c.messages, messageId);
+    await this.save(c);
+    return this.get(id);
+  }
+
+  export(id: string, format: 'markdown' | 'json'): ConversationExport {
+    const c = this.get(id);
+    return format === 'json' ? exportJson(c) : exportMarkdown(c);
   }
 
   /** Writes a conversation; one deleted meanwhile (a turn still streaming into it) is not written back. */

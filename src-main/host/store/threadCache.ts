@@ -35,6 +35,12 @@ export class ThreadCache {
     return this.#all[this.key]?.threads ?? null;
   }
 
+  /** This machine's last measurement (threads and tokens/s per count tried), or null. */
+  entry(): ThreadCacheEntry | null {
+    const e = this.#all[this.key];
+    return e ? structuredClone(e) : null;
+  }
+
   /** Keeps a measurement in memory at once (a restarting engine gets it) and on disk. */
   record(measured: ThreadCacheEntry): Promise<void> {
     // What the engine sends (an event: more keys than an entry) is checked like what the file holds.

@@ -4,6 +4,7 @@ import type { EngineEvent } from '../../common/engineProtocol';
 import { EngineSupervisor } from './EngineSupervisor';
 import { forkEngineSpawner } from './forkEngine';
 import type { EngineChannel } from '../types';
+import { fakeEngine } from '../testing/fakeEngine';
 
 const fakeEntry = join(__dirname, '..', 'testing', 'fakeEngineProcess.mjs');
 const init = () => ({ backend: 'cpu' as const, threads: 1, cachedThreads: null });
@@ -57,6 +58,24 @@ describe('EngineSupervisor with a forked process', () => {
   it('reports a missing engine build clearly', async () => {
     const sup = new EngineSupervisor({ spawn: forkEngineSpawner('/nonexistent/engine.js'), initParams: init });
     await expect(sup.call('info')).rejects.toMatchObject({ code: 'ENGINE_UNAVAILABLE', message: expect.stringContaining('npm run build') });
+    await sup.close();
+  });
+
+  it('says whether it restarted: yes after one crash, no once the crash-loop guard gives up; the next call starts afresh', async () => {
+    const engine = fakeEngine();
+    engine.stepMs = 20;
+    const sup = new EngineSupervisor({ spawn: engine.spawner, initParams: init, backoffMs: 1, maxRestarts: 1 });
+    const crashMidTurn = (requestId: string): Promise<unknown> =>
+      sup.call('generate', { requestId, chatKey: 'c', modelPath: '/m.gguf', systemPrompt: '', history: [], question: 'q', maxTokens: 5, temperature: 0, thinkingBudget: null } as never,
+        { requestId, onEvent: () => engine.crash() });
+    await sup.start();
+    await expect(crashMidTurn('a')).rejects.toMatchObject({ code: 'ENGINE_CRASHED', details: { restarted: true, how: 'signal SIGABRT' }, message: expect.stringContaining('it has been restarted') });
+    await sup.call('info');
+    await expect(crashMidTurn('b')).rejects.toMatchObject({ code: 'ENGINE_CRASHED', details: { restarted: false }, message: expect.stringContaining('it was not restarted again') });
+    expect(sup.state).toBe('stopped');
+    // the next call asks for a fresh start
+    await expect(sup.call('info')).resolves.toBeTruthy();
+    expect(sup.state).toBe('ready');
     await sup.close();
   });
 });

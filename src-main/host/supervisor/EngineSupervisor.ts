@@ -244,21 +244,29 @@ export class EngineSupervisor {
     this.#pid = null;
     this.#state = 'crashed';
     this.#restarts++;
-    const message = `The engine stopped unexpectedly (${how}); it has been restarted. Your conversation is safe - ask again.`;
-    this.opts.onCrash?.(reason ? `${message} (${reason})` : message);
-    this.#rpc.disconnect(new ReckonError('ENGINE_CRASHED', message, reason ? { reason } : undefined));
-    this.#eventRoutes.clear();
-    if (this.#closed) return;
     // An engine that keeps dying on its own is not restarted forever: after maxRestarts crashes within a
-    // minute the supervisor gives up until the next call asks for a fresh start.
+    // minute the supervisor gives up until the next call asks for a fresh start. Decided first, so the
+    // message (and details.restarted) says what really happens; at shutdown nothing restarts.
     const now = Date.now();
-    this.#recentCrashes = [...this.#recentCrashes.filter((t) => now - t < 60_000), now];
-    if (this.#recentCrashes.length > (this.opts.maxRestarts ?? 4)) {
+    const closing = this.#closed;
+    if (!closing) this.#recentCrashes = [...this.#recentCrashes.filter((t) => now - t < 60_000), now];
+    const giveUp = !closing && this.#recentCrashes.length > (this.opts.maxRestarts ?? 4);
+    const restarted = !closing && !giveUp;
+    const message = restarted
+      ? `The engine stopped unexpectedly (${how}); it has been restarted. Your conversation is safe - ask again.`
+      : closing
+        ? `The engine stopped (${how}) while Reckon was closing; it was not restarted.`
+        : `The engine keeps stopping (${how}); it was not restarted again. Your conversation is safe - the next question starts it afresh.`;
+    this.opts.onCrash?.(reason ? `${message} (${reason})` : message);
+    this.#rpc.disconnect(new ReckonError('ENGINE_CRASHED', message, { restarted, how, ...(reason ? { reason } : {}) }));
+    this.#eventRoutes.clear();
+    if (closing) return;
+    if (giveUp) {
       this.#recentCrashes = [];
       this.#state = 'stopped';
       this.#lastError = new ReckonError('ENGINE_UNAVAILABLE', `The engine keeps stopping (${how}); it was not restarted again.`);
-      this.#ready = Promise.reject(this.#lastError);
-      this.#ready.catch(() => undefined);
+      // Nothing runs until asked: the next call (the user's Retry, the next question) starts a fresh engine.
+      this.#ready = null;
       return;
     }
     this.#ready = this.#startLoop(0);

@@ -30,6 +30,8 @@ export interface ScriptIO {
   signal: AbortSignal;
   /** Kills this engine as a native abort would (SIGABRT), e.g. mid-turn. */
   crash(): void;
+  /** Whether the host asked this call to answer now (engine method answerNow). */
+  answerNowRequested(): boolean;
 }
 
 /** Answers one engine call: its return value (or promise) is the result, a throw the error (ReckonError code kept). */
@@ -95,6 +97,8 @@ export function fakeEngine(): FakeEngineControl {
       let dead = false;
       const timers = new Set<NodeJS.Timeout>();
       const aborted = new Set<string>();
+      const answerNow = new Set<string>();
+      const running = new Set<string>();
       const scripted = new Map<string, AbortController>();
       const later = (ms: number, f: () => void): void => {
         const t = setTimeout(() => { timers.delete(t); if (!dead) f(); }, ms);
@@ -123,6 +127,7 @@ export function fakeEngine(): FakeEngineControl {
           gate: (name) => delivered().then(() => ctl.gates.wait(name, ctrl.signal)),
           signal: ctrl.signal,
           crash: () => later(0, () => exit('SIGABRT')),
+          answerNowRequested: () => answerNow.has(rid),
         };
         Promise.resolve()
           .then(() => run(msg.params, io))
@@ -162,6 +167,13 @@ export function fakeEngine(): FakeEngineControl {
             case 'load': measureOnLoad(); post({ kind: 'result', id: msg.id, result: info }); break;
             case 'crash': exit('SIGABRT'); break;
             case 'abort': aborted.add(String(p['requestId'])); break;
+            case 'answerNow': {
+              // Built-in turns and scripts alike can close their thought; a finished request cannot.
+              const rid = String(p['requestId']);
+              answerNow.add(rid);
+              post({ kind: 'result', id: msg.id, result: { applied: running.has(rid) || scripted.has(rid) } });
+              break;
+            }
             case 'inspect': {
               const path = String(p['path']);
               let buf: Buffer;
@@ -181,11 +193,21 @@ export function fakeEngine(): FakeEngineControl {
               measureOnLoad();
               const g = p as unknown as GenerateParams & { requestId: string };
               const rid = g.requestId;
+              running.add(rid);
               const pieces = [...ctl.thought.map((t) => ({ k: 'thought' as const, t })), { k: 'end' as const, t: '' }, ...ctl.answer.map((t) => ({ k: 'answer' as const, t }))];
               let thinking = '', answer = '', i = 0;
               const step = (): void => {
                 const piece = pieces[i++];
+                if (piece?.k === 'thought' && answerNow.has(rid)) {
+                  // Answer now: the rest of the thought is skipped; the end closes it where it is.
+                  i--;
+                  while (pieces[i]?.k === 'thought') i++;
+                  ev({ type: 'answer-now', turnId: rid, atThinkingTokens: thinking.length });
+                  later(0, step);
+                  return;
+                }
                 if (aborted.has(rid) || !piece) {
+                  running.delete(rid);
                   const stopReason = aborted.has(rid) ? 'aborted' : 'eos';
                   const ledger = makeLedger({ visible: answer.length, thinking: thinking.length, prompt: g.question.length, cached: 0 });
                   const hidden = fakeHiddenTokens(thinking);

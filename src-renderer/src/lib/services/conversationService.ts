@@ -1,5 +1,5 @@
 import type { ReckonClient } from '$common/api';
-import type { Conversation, ConversationSummary } from '$common/types';
+import type { Conversation, ConversationExport, ConversationSummary } from '$common/types';
 
 export class ConversationService {
   constructor(private readonly client: ReckonClient) {}
@@ -14,6 +14,15 @@ export class ConversationService {
   }
   rename(id: string, title: string): Promise<ConversationSummary> {
     return this.client.call('conversations.rename', { id, title });
+  }
+  deleteMessage(id: string, messageId: string): Promise<Conversation> {
+    return this.client.call('conversations.deleteMessage', { id, messageId });
+  }
+  switchBranch(id: string, messageId: string): Promise<Conversation> {
+    return this.client.call('conversations.switchBranch', { id, messageId });
+  }
+  export(id: string, format: 'markdown' | 'json'): Promise<ConversationExport> {
+    return this.client.call('conversations.export', { id, format });
   }
   remove(id: string): Promise<void> {
     return this.client.call('conversations.delete', { id });

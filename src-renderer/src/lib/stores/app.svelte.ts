@@ -18,6 +18,7 @@ import { ProbeStore } from './probe.svelte';
 import { SettingsStore } from './settings.svelte';
 import { SystemStore } from './system.svelte';
 import { ToastStore } from './toasts.svelte';
+import { readUiState, writeUiState } from './uiState';
 
 /** Wires services to stores once; components reach the stores through context, never the client. */
 export class AppState {
@@ -34,6 +35,8 @@ export class AppState {
   /** The "Get models" view (hub search and downloads), opened from the model picker. */
   readonly downloads: DownloadsStore;
   settingsOpen = $state(false);
+  /** The keyboard-shortcut sheet (`?`). */
+  shortcutsOpen = $state(false);
   private timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(client: AppClient) {
@@ -54,7 +57,25 @@ export class AppState {
     this.connection = new ConnectionStore(client, () => void this.reload());
   }
 
+  /** Brings back the open chat and the composer's choices from the last visit, then keeps them saved. */
+  private restoreUi(): void {
+    const saved = readUiState();
+    if (saved.strategy) this.chat.strategy = saved.strategy;
+    if (saved.effort !== undefined) this.chat.effort = saved.effort;
+    if (saved.activeId) {
+      void this.chat.open(saved.activeId).catch(() => {
+        // gone (deleted elsewhere) or the host is not reachable yet: a new chat, as on a first visit
+      });
+    }
+    $effect.root(() => {
+      $effect(() => {
+        writeUiState({ activeId: this.chat.activeId, strategy: this.chat.strategy, effort: this.chat.effort });
+      });
+    });
+  }
+
   async start(): Promise<void> {
+    this.restoreUi();
     await this.reload();
     // Engine state and notices change on the host's side (restarts, corrupt files): poll gently.
     this.timer ??= setInterval(() => {

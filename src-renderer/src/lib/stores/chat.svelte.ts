@@ -2,9 +2,12 @@ import { ReckonError } from '$common/errors';
 import type { Effort, StrategyName } from '$common/controller/types';
 import type { TurnEvent } from '$common/events';
 import { sumLedgers, type Ledger } from '$common/ledger';
+import { activePath, childrenOf, variantsOf, type Variants } from '$common/branches';
+import type { Conversation, ConversationExport, Message } from '$common/types';
 import type { ChatService } from '../services/chatService';
 import type { ConversationService } from '../services/conversationService';
 import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from '../utils/chatMessage';
+import { nowIso } from '../utils/dates';
 import type { ConversationsStore } from './conversations.svelte';
 
 /**
@@ -13,7 +16,10 @@ import type { ConversationsStore } from './conversations.svelte';
  */
 export class ChatStore {
   activeId = $state<string | null>(null);
+  /** The branch shown (root first), as the view shows it. */
   messages = $state<ChatMessage[]>([]);
+  /** Every stored message of the open conversation, all branches (for the "< 1/2 >" variant switches). */
+  tree = $state.raw<Message[]>([]);
   loading = $state(false);
   /** conversationId -> running turnId */
   running = $state<Record<string, string>>({});
@@ -54,6 +60,22 @@ export class ChatStore {
     this.loadSeq++;
     this.activeId = null;
     this.messages = [];
+    this.tree = [];
+  }
+
+  /** Where a message stands among its variants (one entry = no switch shown). */
+  variants(id: string): Variants {
+    return variantsOf(this.tree, id);
+  }
+
+  /** Shows a conversation as the host returned it (after a branch switch or a delete). */
+  private show(c: Conversation): void {
+    this.tree = c.messages;
+    const msgs = activePath(c).map(fromMessage);
+    const turnId = this.running[c.id];
+    const live = [...msgs].reverse().find((m) => m.role === 'assistant' && m.status === 'streaming');
+    if (turnId && live) live.turnId = turnId;
+    this.messages = msgs;
   }
 
   async open(id: string): Promise<void> {
@@ -64,7 +86,8 @@ export class ChatStore {
     try {
       const c = await this.conversations.get(id);
       if (seq !== this.loadSeq) return;
-      const msgs = c.messages.map(fromMessage);
+      this.tree = c.messages;
+      const msgs = activePath(c).map(fromMessage);
       const turnId = this.running[id];
       const live = [...msgs].reverse().find((m) => m.role === 'assistant' && m.status === 'streaming');
       if (turnId && live) live.turnId = turnId;
@@ -86,9 +109,18 @@ export class ChatStore {
     }
   }
 
-  async send(text: string): Promise<void> {
+  /**
+   * Sends a question. `parentId` (edit-and-resend) is the message it follows: the view is cut back to it first
+   * and the question starts a new branch there; absent = after the last message shown.
+   */
+  async send(text: string, parentId?: string | null): Promise<void> {
     const body = text.trim();
     if (!body || this.generating) return;
+    if (parentId !== undefined) {
+      const at = parentId === null ? 0 : this.messages.findIndex((m) => m.id === parentId) + 1;
+      if (at === 0 && parentId !== null) return;
+      this.messages.splice(at);
+    }
     let id = this.activeId;
     if (!id) {
       const c = await this.list.create();
@@ -99,25 +131,104 @@ export class ChatStore {
     }
     this.messages.push(pendingUserMessage(body));
     try {
-      const r = await this.chat.send({ conversationId: id, text: body, effort: this.effort, strategy: this.strategy });
-      this.turnConversation.set(r.turnId, r.conversationId);
-      if (!this.finished.has(r.turnId)) this.running = { ...this.running, [r.conversationId]: r.turnId };
+      const r = await this.chat.send({ conversationId: id, text: body, effort: this.effort, strategy: this.strategy, ...(parentId !== undefined ? { parentId } : {}) });
+      this.started(r);
     } catch (err) {
-      const e = ReckonError.from(err);
-      if (this.activeId === id) {
-        this.messages.push({
-          id: 'local-error-' + Date.now(),
-          role: 'assistant',
-          text: '',
-          thinking: '',
-          phase: 'final',
-          status: 'error',
-          error: e.toPayload(),
-          // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a timestamp string, not reactive state
-          createdAt: new Date().toISOString(),
-        });
-      }
+      this.failedLocally(id, err);
     }
+  }
+
+  private started(r: { turnId: string; conversationId: string }): void {
+    this.turnConversation.set(r.turnId, r.conversationId);
+    if (!this.finished.has(r.turnId)) this.running = { ...this.running, [r.conversationId]: r.turnId };
+  }
+
+  /** A turn the host refused (or could not be reached for): an error card the user can retry from. */
+  private failedLocally(conversationId: string, err: unknown): void {
+    if (this.activeId !== conversationId) return;
+    this.messages.push({
+      id: 'local-error-' + Date.now(),
+      role: 'assistant',
+      text: '',
+      thinking: '',
+      phase: 'final',
+      status: 'error',
+      error: ReckonError.from(err).toPayload(),
+      createdAt: nowIso(),
+    });
+  }
+
+  /**
+   * Answers the question above an assistant message again, as a new variant (a failed one is replaced).
+   * Strategy and effort default to the composer's.
+   */
+  async regenerate(messageId: string, opts: { strategy?: StrategyName; effort?: Effort } = {}): Promise<void> {
+    const id = this.activeId;
+    if (!id || this.generating) return;
+    const at = this.messages.findIndex((m) => m.id === messageId);
+    if (at < 1 || this.messages[at]!.role !== 'assistant') return;
+    const old = this.messages[at]!;
+    this.messages.splice(at);
+    if ((old.status === 'error' || old.status === 'interrupted') && childrenOf(this.tree, old.id).length === 0) {
+      this.tree = this.tree.filter((m) => m.id !== old.id);
+    }
+    try {
+      const r = await this.chat.regenerate({ conversationId: id, messageId, effort: opts.effort ?? this.effort, strategy: opts.strategy ?? this.strategy });
+      this.started(r);
+    } catch (err) {
+      this.failedLocally(id, err);
+    }
+  }
+
+  /**
+   * Retry after an error: a failed answer the host stored is answered again; a send the host never took (a
+   * local error card) is sent again.
+   */
+  async retry(messageId: string): Promise<void> {
+    const at = this.messages.findIndex((m) => m.id === messageId);
+    if (at < 0) return;
+    if (!messageId.startsWith('local-error-')) return this.regenerate(messageId);
+    const question = this.messages[at - 1];
+    this.messages.splice(Math.max(0, at - 1));
+    if (question?.role === 'user') await this.send(question.text, question.record?.parentId);
+  }
+
+  /** Edit-and-resend: the edited question becomes a new branch beside the old one. */
+  async edit(messageId: string, text: string): Promise<void> {
+    const at = this.messages.findIndex((m) => m.id === messageId);
+    const m = this.messages[at];
+    if (!m || m.role !== 'user') return;
+    const parentId = m.record?.parentId !== undefined ? m.record.parentId : at === 0 ? null : this.messages[at - 1]!.id;
+    await this.send(text, parentId);
+  }
+
+  /** Shows the previous (-1) or next (+1) variant of a message. */
+  async switchVariant(messageId: string, step: -1 | 1): Promise<void> {
+    const id = this.activeId;
+    if (!id || this.generating) return;
+    const v = this.variants(messageId);
+    const target = v.ids[v.index + step];
+    if (target === undefined) return;
+    const c = await this.conversations.switchBranch(id, target);
+    if (this.activeId === id) this.show(c);
+  }
+
+  /** Deletes a message and what follows it (local error cards only leave the view). */
+  async deleteMessage(messageId: string): Promise<void> {
+    const id = this.activeId;
+    if (!id || this.generating) return;
+    if (messageId.startsWith('local-error-') || messageId.startsWith('pending-')) {
+      this.messages = this.messages.filter((m) => m.id !== messageId);
+      return;
+    }
+    const c = await this.conversations.deleteMessage(id, messageId);
+    if (this.activeId === id) this.show(c);
+    void this.list.refresh();
+  }
+
+  /** The open conversation as a file (Markdown: the branch shown; JSON: every branch). */
+  async exportAs(format: 'markdown' | 'json'): Promise<ConversationExport | null> {
+    return this.activeId ? this.conversations.export(this.activeId, format) : null;
   }
 
   async stop(): Promise<void> {
@@ -130,9 +241,38 @@ export class ChatStore {
     }
   }
 
+  /**
+   * "Answer now": the running turn closes its thinking where it is and answers. False when the engine could not
+   * (the turn ended meanwhile, or strategy Long, which runs without the controller).
+   */
+  async answerNow(): Promise<boolean> {
+    const t = this.activeTurnId;
+    if (!t) return false;
+    try {
+      return (await this.chat.answerNow(t)).applied;
+    } catch {
+      return false; // the turn may have just finished
+    }
+  }
+
   /** After a reconnect: the stream may have gaps, so take the stored state again. */
   async resync(): Promise<void> {
     if (this.activeId) await this.open(this.activeId).catch(() => {});
+  }
+
+  /** Keeps the tree in step with the turn streaming into the open conversation (variant counts stay true). */
+  private track(e: TurnEvent): void {
+    if (e.type === 'start') {
+      const add: Message[] = [];
+      if (!this.tree.some((m) => m.id === e.userMessage.id)) add.push(e.userMessage);
+      if (!this.tree.some((m) => m.id === e.assistantMessageId)) {
+        add.push({ id: e.assistantMessageId, role: 'assistant', parentId: e.userMessage.id, text: '', createdAt: nowIso(), status: 'streaming' });
+      }
+      if (add.length) this.tree = [...this.tree, ...add];
+    } else if ((e.type === 'done' || e.type === 'error') && e.message) {
+      const final = e.message;
+      this.tree = this.tree.map((m) => (m.id === final.id ? final : m));
+    }
   }
 
   private onEvent(e: TurnEvent): void {
@@ -143,7 +283,10 @@ export class ChatStore {
       void this.list.refresh();
     }
     const conv = this.turnConversation.get(e.turnId);
-    if (conv !== undefined && conv === this.activeId) applyChatEvent(this.messages, e);
+    if (conv !== undefined && conv === this.activeId) {
+      applyChatEvent(this.messages, e);
+      this.track(e);
+    }
     if (e.type === 'done' || e.type === 'error') {
       this.finished.add(e.turnId);
       if (conv !== undefined && this.running[conv] === e.turnId) {

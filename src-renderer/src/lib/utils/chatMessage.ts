@@ -4,7 +4,7 @@ import { applyTurnEvent, startedAssistantMessage } from '$common/turn/applyTurnE
 import type { Ledger } from '$common/ledger';
 import type { DifficultyInfo, EarlyExitRecord, Plan } from '$common/controller/types';
 import type { AuditSummary } from '$common/receiptApi';
-import type { Message } from '$common/types';
+import type { Message, TurnTimings } from '$common/types';
 import { applyDraftEvent, gridFromPlan, gridFromRecords, isParallelPlan, mergeDraftRecords, settleGrid, type DraftsGrid } from './draftsGrid';
 import { thoughtDeltaTokens } from './thinkingBudget';
 
@@ -35,6 +35,15 @@ export interface ChatMessage {
   difficulty?: DifficultyInfo;
   plan?: Plan;
   earlyExit?: EarlyExitRecord;
+  /** Speed of the finished turn (the engine's clock). */
+  timings?: TurnTimings;
+  /** Client clock: when the turn started and when its first token arrived (the live speed). */
+  liveStartedAt?: number;
+  liveFirstTokenAt?: number;
+  /** Tokens estimated from every delta so far (thinking, answer, drafts): the live tokens/s. */
+  liveTokens?: number;
+  /** The user's "Answer now" closed the thinking here. */
+  answeredNow?: { atThinkingTokens: number };
   /** Parallel drafts seen (short-m@k, PDR). */
   drafts?: number;
   /** The drafts view (rounds x drafts), live from draft events, rebuilt from Message.drafts after a reload. */
@@ -73,6 +82,8 @@ function controllerFields(m: Message): Partial<ChatMessage> {
   if (m.difficulty) out.difficulty = m.difficulty;
   if (m.plan) out.plan = m.plan;
   if (m.earlyExit) out.earlyExit = m.earlyExit;
+  if (m.answeredNow) out.answeredNow = m.answeredNow;
+  if (m.timings) out.timings = m.timings;
   if (m.drafts?.length) {
     out.drafts = m.drafts.length;
     out.draftsGrid = gridFromRecords(m.drafts, m.plan, m.workspaces);
@@ -116,6 +127,7 @@ function showRecord(v: ChatMessage, m: Message, settled: boolean): void {
     if (m.difficulty) v.difficulty = m.difficulty;
     if (m.plan) v.plan = m.plan;
     if (m.earlyExit) v.earlyExit = m.earlyExit;
+    if (m.answeredNow) v.answeredNow = m.answeredNow;
     return;
   }
   // Keep the live drafts view (its thinking text and exact workspaces): merge the stored records into it.
@@ -129,6 +141,10 @@ function showRecord(v: ChatMessage, m: Message, settled: boolean): void {
  * token estimate and the drafts grid. Runs before the record is shown (it reads the text seen so far).
  */
 function trackLive(v: ChatMessage, e: TurnEvent, now: number): void {
+  if ((e.type === 'thought' || e.type === 'answer' || e.type === 'draft') && e.text !== '') {
+    v.liveFirstTokenAt ??= now;
+    v.liveTokens = (v.liveTokens ?? 0) + thoughtDeltaTokens(e.text, v.liveTokens === undefined);
+  }
   switch (e.type) {
     case 'load-progress':
       v.loadProgress = e.progress;
@@ -187,7 +203,7 @@ export function applyChatEvent(messages: ChatMessage[], e: TurnEvent, now: numbe
     const pending = messages.findIndex((m) => m.id.startsWith('pending-') && m.role === 'user');
     if (pending >= 0) messages[pending] = user;
     else if (!messages.some((m) => m.id === user.id)) messages.push(user);
-    messages.push({ ...fromMessage(startedAssistantMessage(e, new Date(now).toISOString())), turnId: e.turnId });
+    messages.push({ ...fromMessage(startedAssistantMessage(e, new Date(now).toISOString())), turnId: e.turnId, liveStartedAt: now });
     return true;
   }
   const msg = messages.find((m) => m.turnId === e.turnId);

@@ -29,3 +29,8 @@ export function formatParams(n: number | null): string | null {
   if (n >= 1e3) return Math.round(n / 1e3) + 'K';
   return String(n);
 }
+
+/** The current time as an ISO string (a timestamp, never reactive state). */
+export function nowIso(): string {
+  return new Date().toISOString();
+}

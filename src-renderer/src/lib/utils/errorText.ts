@@ -38,3 +38,18 @@ export function errorDetail(e: ErrorPayload): string | null {
   if (!m || m === errorSentence(e)) return null;
   return m;
 }
+
+/**
+ * The crash card's one message: which model was answering, how the engine stopped, and whether it was really
+ * restarted (the host's details say; the crash-loop guard and shutdown do not restart it).
+ */
+export function crashText(e: ErrorPayload, modelName: string | null): string {
+  const d = (e.details ?? {}) as { restarted?: unknown; how?: unknown };
+  const how = typeof d.how === 'string' ? ` (${d.how})` : '';
+  const who = modelName ? `while ${modelName} was answering` : 'while answering';
+  const after =
+    d.restarted === false
+      ? 'It was not restarted: it kept stopping. Your conversation is safe; Retry starts it afresh.'
+      : 'It was restarted and your conversation is safe; Retry asks again.';
+  return `The engine stopped unexpectedly ${who}${how}. ${after}`;
+}

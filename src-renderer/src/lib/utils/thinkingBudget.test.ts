@@ -41,6 +41,13 @@ describe('budgetBar', () => {
     expect(budgetBar({ plan: plan(), liveTokens: 55, final: false })!.fraction).toBe(1);
   });
 
+  it('"Answer now" is its own outcome with a mark where the user closed the thinking, not budget forcing', () => {
+    const b = budgetBar({ plan: plan({ thinkingBudget: 400 }), thinkingTokens: 32, answeredNow: { atThinkingTokens: 30 }, final: true })!;
+    expect(b.outcome).toBe('answer-now');
+    expect(b.marks).toContainEqual(expect.objectContaining({ kind: 'answer-now', at: 30, fraction: 30 / 400 }));
+    expect(b.summary).toContain('you closed the thinking at 30');
+  });
+
   it('marks budget forcing when the exact count reaches the budget', () => {
     const b = budgetBar({ plan: plan(), liveTokens: 38, thinkingTokens: 42, final: false })!;
     expect(b).toMatchObject({ spent: 40, exact: true, outcome: 'forced', fraction: 1 });

@@ -26,7 +26,7 @@ export function thinkingContentTokens(thinkingTokens: number): number {
   return Math.max(0, thinkingTokens - 2);
 }
 
-export type BudgetMarkKind = 'trials-start' | 'early-exit' | 'forced';
+export type BudgetMarkKind = 'trials-start' | 'early-exit' | 'forced' | 'answer-now';
 
 export interface BudgetMark {
   kind: BudgetMarkKind;
@@ -46,7 +46,7 @@ export interface BudgetBar {
   /** Whether `spent` is the exact count (thinking closed) rather than the live estimate. */
   exact: boolean;
   /** How the thinking ended: still running, closed by the model, by budget forcing, or by early exit. */
-  outcome: 'thinking' | 'natural' | 'forced' | 'early-exit' | 'none';
+  outcome: 'thinking' | 'natural' | 'forced' | 'early-exit' | 'answer-now' | 'none';
   marks: BudgetMark[];
   /** "31 / 48", the bar's readout. */
   readout: string;
@@ -61,6 +61,8 @@ export interface BudgetBarInput {
   /** Exact thinking tokens once thinking closed (thought-end / ledger), `<think>` and `</think>` included. */
   thinkingTokens?: number;
   earlyExit?: EarlyExitRecord;
+  /** The user's "Answer now" closed the thinking after this many content tokens. */
+  answeredNow?: { atThinkingTokens: number };
   /** True once the message is settled (done / stopped / error). */
   final: boolean;
 }
@@ -90,6 +92,10 @@ export function budgetBar(i: BudgetBarInput): BudgetBar | null {
     outcome = 'early-exit';
     const at = Math.min(ee.atThinkingTokens, budget);
     marks.push({ kind: 'early-exit', at, fraction: clamp01(at / budget), label: `early exit @ ${ee.atThinkingTokens} (confidence ${ee.confidence.toFixed(2)})` });
+  } else if (i.answeredNow) {
+    outcome = 'answer-now';
+    const at = Math.min(i.answeredNow.atThinkingTokens, budget);
+    marks.push({ kind: 'answer-now', at, fraction: clamp01(at / budget), label: `answered now @ ${i.answeredNow.atThinkingTokens}` });
   } else if (exact) {
     if (spent >= budget) {
       outcome = 'forced';
@@ -106,6 +112,7 @@ export function budgetBar(i: BudgetBarInput): BudgetBar | null {
       : `${exact ? '' : '≈'}${spent} of ${budget} thinking tokens${perDraft}` +
         (outcome === 'early-exit' ? `; early exit fired at ${ee!.atThinkingTokens} (confidence ${ee!.confidence.toFixed(2)})` : '') +
         (outcome === 'forced' ? '; budget forcing closed the thinking' : '') +
+        (outcome === 'answer-now' ? `; you closed the thinking at ${i.answeredNow!.atThinkingTokens} ("Answer now"), every token so far billed` : '') +
         (outcome === 'natural' ? '; the model closed its thinking on its own' : '') +
         trials;
   return { budget, spent, fraction, exact, outcome, marks, readout, summary };
