@@ -6,17 +6,19 @@
  * Questions come from models/golden/heldout.jsonl: line index % 3 = 0 for evaluation, the rest train the audit
  * head (models/audit/), so the head never sees an evaluation question.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { AuditHead, EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
-import { isAuditHead, judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../../src-main/common/receipts';
+import { judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../../src-main/common/receipts';
 import { TokenEmbeddings } from '../../src-main/engine/receipts/TokenEmbeddings';
 import { canonicalIds } from '../../src-main/engine/receipts/ReceiptRows';
 import { sha256File } from '../../src-main/engine/sha256File';
 import type { SuiteResult, SuiteTurn } from './attackSuite';
 import { runAttackSuite } from './attackSuite';
 import { seededRandom } from './synthetic';
+// The host's own head lookup (beside the model: <dir>/audit/<name>.audit-head.json), so suite and app audit alike.
+import { loadAuditHead } from '../../src-main/host/services/ReceiptService';
 
 export interface HeldoutItem { question: string; answer: number; tier: string; line: number }
 
@@ -125,19 +127,6 @@ export function reasoningOf(m: Pick<RealModel, 'thinkOpen' | 'thinkClose'>, thin
   return thinking.slice(a, b);
 }
 
-export function headPath(root: string, modelPath: string): string {
-  const name = modelPath.replace(/^.*[\\/]/, '').replace(/\.gguf$/i, '');
-  return join(root, 'models', 'audit', `${name}.audit-head.json`);
-}
-
-/** The stored head for this model file, when its sha256 matches. */
-export function loadHead(root: string, modelPath: string, sha256: string): AuditHead | undefined {
-  const p = headPath(root, modelPath);
-  if (!existsSync(p)) return undefined;
-  const h = JSON.parse(readFileSync(p, 'utf8')) as unknown;
-  return isAuditHead(h) && h.modelSha256 === sha256 ? h : undefined;
-}
-
 /**
  * Trains a head on honest traces of training questions: the support is every token they use; each threshold sits
  * a fixed margin above the most extreme honest block (residual x1.5, repetition +0.05, foreign numbers +0.5,
@@ -210,7 +199,7 @@ export async function runRealSuite(o: RealSuiteOptions): Promise<RealSuiteResult
   const t0 = performance.now();
   const m = await openModel(o.modelPath, o.threads);
   try {
-    const head = o.head === null ? undefined : o.head ?? loadHead(o.root, o.modelPath, m.sha256);
+    const head = o.head === null ? undefined : o.head ?? (await loadAuditHead({ path: o.modelPath, sha256: m.sha256 }));
     const qs = questionSplit(readQuestions(o.root), 'eval', o.perTier, o.seed);
     const newline = m.tokenize('\n')[0]!;
     const rnd = seededRandom(o.seed * 7919 + 1);

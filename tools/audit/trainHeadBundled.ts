@@ -6,7 +6,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { headPath, openModel, questionSplit, readQuestions, trainHead } from './realModel';
+import { auditHeadPath } from '../../src-main/host/services/ReceiptService';
+import { openModel, questionSplit, readQuestions, trainHead } from './realModel';
 
 const root = resolve(import.meta.dirname, '../..');
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
@@ -17,7 +18,7 @@ try {
   const traces = [];
   for (const q of qs) traces.push(await m.trace(q.question));
   const head = trainHead({ traces, table: m.table, sha256: m.sha256, modelName: modelPath.replace(/^.*[\\/]/, '').replace(/\.gguf$/i, ''), tokenize: m.tokenize });
-  const out = headPath(root, modelPath);
+  const out = auditHeadPath(modelPath);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(head, null, 1)}\n`);
   process.stdout.write(`${out}: ${JSON.stringify(head.thresholds)} from ${traces.length} traces\n`);
