@@ -15,7 +15,8 @@ import type { Conversation, Notice, Settings } from '../../common/types';
 import { defaultSettings } from '../../common/types';
 import { Low, type Adapter } from 'lowdb';
 import { AtomicWriter, readJson } from './atomicJson';
-import { settingsFrom, stored, type ModelRecord } from './shapes';
+import { settingsFromFile } from '../../common/schemas';
+import { stored, type ModelRecord } from './shapes';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
 /** One path segment of a document: letters, digits and . _ - (no leading dot, so never a temp or hidden file). */
@@ -163,7 +164,7 @@ export class Store {
     return this.json('settings.json', {
       // Lenient on purpose: valid fields survive, invalid ones fall back to their defaults.
       parse: (v) => {
-        const s = settingsFrom(v);
+        const s = settingsFromFile(v);
         if (s === null) throw new Error('not an object');
         return s;
       },

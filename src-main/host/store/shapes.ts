@@ -4,8 +4,7 @@
  * aside, never half-used.
  */
 import type { z } from 'zod';
-import { parseStored, settingsFromFile, threadCacheEntrySchema, type ModelRecord, type StoredKind, type StoredValue } from '../../common/schemas';
-import type { Settings } from '../../common/types';
+import { parseStored, threadCacheEntrySchema, type ModelRecord, type StoredKind, type StoredValue } from '../../common/schemas';
 
 export type { ModelRecord };
 
@@ -26,9 +25,4 @@ export function stored<K extends StoredKind>(kind: K): (raw: unknown) => StoredV
 /** A measurement the engine sent, checked like what the cache file holds. */
 export function isThreadCacheEntry(v: unknown): v is ThreadCacheEntry {
   return threadCacheEntrySchema.safeParse(v).success;
-}
-
-/** Settings from a parsed file: known valid fields are kept, anything else falls back to the default. */
-export function settingsFrom(v: unknown): Settings | null {
-  return settingsFromFile(v);
 }
