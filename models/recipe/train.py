@@ -9,11 +9,12 @@ import torch
 import torch.nn.functional as F
 
 import datagen
+import datagen2
 import tokenizer as tk
 from model import CONFIG, TinyLlama
 
 
-def batch_for(step, seed, rows, ctx, verify="flat"):
+def batch_for(step, seed, rows, ctx, verify="flat", data="v1"):
     """Packs whole examples into `rows` rows of ctx tokens. Each example keeps its own positions (reset to 0)
     and attends only within itself (block-diagonal causal mask), so packing changes nothing but speed."""
     rng = random.Random(seed * 1_000_003 + step)
@@ -26,7 +27,7 @@ def batch_for(step, seed, rows, ctx, verify="flat"):
         used, n = 0, 0
         while True:
             if pending is None:
-                prompt, completion = datagen.sample_example(rng, verify=verify)
+                prompt, completion = (datagen2 if data == "v2" else datagen).sample_example(rng, verify=verify)
                 p, c = tk.encode(prompt), tk.encode(completion, bos=False)
                 if len(p) + len(c) > ctx:
                     continue
@@ -60,8 +61,12 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--out", default="work/ckpt.pt")
     ap.add_argument("--save-every", type=int, default=250)
+    ap.add_argument("--stop-at", type=int, default=None,
+                    help="end after this many steps of a --steps schedule (the schedule, hence the weights, unchanged)")
     ap.add_argument("--verify", default="flat", choices=sorted(datagen.VERIFY_SHARES),
                     help="share of re-check traces per tier (datagen.VERIFY_SHARES)")
+    ap.add_argument("--data", default="v1", choices=["v1", "v2"],
+                    help="v1: datagen.py (phases 1-3); v2: datagen2.py (phase 4: effort levels, phrasings, follow-ups)")
     ap.add_argument("--init", default=None,
                     help="phase 2: start from this checkpoint's weights (fresh optimiser, own seed and schedule)")
     args = ap.parse_args()
@@ -85,10 +90,10 @@ def main():
             print(f"resumed at step {start}", flush=True)
     print(f"params {sum(p.numel() for p in model.parameters())} config {CONFIG}", flush=True)
     t0, ema = time.time(), None
-    for step in range(start, args.steps):
+    for step in range(start, min(args.steps, args.stop_at or args.steps)):
         for g in opt.param_groups:
             g["lr"] = lr_at(step, args.steps, args.lr)
-        x, y, pos, mask = batch_for(step, args.seed, args.rows, CONFIG["ctx"], args.verify)
+        x, y, pos, mask = batch_for(step, args.seed, args.rows, CONFIG["ctx"], args.verify, args.data)
         model.train()
         logits = model(x, pos=pos, mask=mask)
         loss = F.cross_entropy(logits.view(-1, logits.size(-1)), y.view(-1), ignore_index=-100)
@@ -101,7 +106,7 @@ def main():
             el = time.time() - t0
             print(f"step {step} loss {loss.item():.4f} ema {ema:.4f} lr {lr_at(step, args.steps, args.lr):.2e} "
                   f"tok {int((y != -100).sum())} elapsed {el:.0f}s ({el / (step - start + 1):.2f}s/step)", flush=True)
-        if (step + 1) % args.save_every == 0 or step == args.steps - 1:
+        if (step + 1) % args.save_every == 0 or step + 1 in (args.steps, args.stop_at):
             ck = dict(model=model.state_dict(), opt=opt.state_dict(), step=step + 1, args=vars(args),
                       torch_rng=torch.get_rng_state(), config=CONFIG)
             torch.save(ck, args.out + ".tmp")
