@@ -36,6 +36,11 @@ export interface SendParams {
    * strategies sample with their class strategy's temperature (docs/controller.md).
    */
   temperature?: number;
+  /**
+   * Nucleus sampling for this turn: sample only from the most likely tokens whose probabilities add up to topP
+   * (0..1; 1 = no cut). Absent = 1. Greedy decoding (temperature 0) is unaffected by it.
+   */
+  topP?: number;
   /** Cap on thinking tokens for this turn, on top of whatever budget the plan sets; absent = the plan's alone. */
   thinkingBudget?: number;
   /**

@@ -31,8 +31,10 @@ export interface BackendInfo {
 export interface ModelInfo {
   /** Stable id: first 16 hex of the file's sha256. */
   id: string;
-  /** Display name: general.name or the file name. */
+  /** Display name: the file's name without `.gguf` (and without a split GGUF's `-00001-of-0000N`). */
   name: string;
+  /** The GGUF's own general.name when it differs from the file name; null (or absent) = none. */
+  metadataName?: string | null;
   path: string;
   /** True for models shipped in models/ (cannot be removed from disk, only hidden). */
   bundled: boolean;
