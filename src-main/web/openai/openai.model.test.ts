@@ -15,7 +15,7 @@ import type { ReceiptExport } from '../../common/receiptApi';
 import type { Message } from '../../common/types';
 import { createHost, engineEntryPath, repoRoot, type Host } from '../../host/index';
 import { startWebServer, type WebServer } from '../server';
-import { usageOf } from './mapping';
+import { usageOf } from '../../host/openai/mapping';
 
 let dir: string;
 let host: Host;
