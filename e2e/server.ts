@@ -13,10 +13,10 @@ export interface RunningServer {
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Starts `reckon serve --port 0` with a fresh RECKON_HOME and resolves with the printed page URL. */
+/** Starts `reckon serve --port 0 --api-port 0` (free ports, never the fixed default) with a fresh RECKON_HOME and resolves with the printed page URL. */
 export async function startServer(timeoutMs = 60_000): Promise<RunningServer> {
   const home = mkdtempSync(join(tmpdir(), 'reckon-e2e-'));
-  const child = spawn(process.execPath, ['bin/reckon.mjs', 'serve', '--port', '0'], {
+  const child = spawn(process.execPath, ['bin/reckon.mjs', 'serve', '--port', '0', '--api-port', '0'], {
     cwd: repoRoot,
     env: { ...process.env, RECKON_HOME: home },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,7 +39,8 @@ const engine = fakeEngine();
 const s = scripts();
 engine.script = s.script;
 // HF_ENDPOINT: a spec's fake hub (e2e/downloads.spec.ts).
-const host = await createHost({ userDataDir, modelsDir, shell: 'browser', spawnEngine: engine.spawner, hub: hubOptionsFromEnv() });
+// serveApi: the API's own port as `reckon serve` opens it (a free one, never the fixed default).
+const host = await createHost({ userDataDir, modelsDir, shell: 'browser', spawnEngine: engine.spawner, hub: hubOptionsFromEnv(), serveApi: { port: 0 } });
 let web: WebServer | null = await startWebServer({ host, rendererDir });
 const { port, token } = web;
 

@@ -30,10 +30,12 @@ Usage:
                                 check its sha256 and register it; Ctrl-C pauses, the same command resumes
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
-  reckon serve [--port N] [--api-key KEY]
+  reckon serve [--port N] [--api-port N] [--api-key KEY]
                                 browser mode on 127.0.0.1 (prints the URL with its access token) and the
-                                OpenAI-compatible API under /v1 (prints its base URL and key; the key is
-                                --api-key, else $RECKON_API_KEY, else one generated once and kept)
+                                OpenAI-compatible API on its own port (Settings, default 8147; --api-port
+                                overrides it, 0 = any free port) and under /v1 of the page's port; prints
+                                its base URL and key (--api-key, else $RECKON_API_KEY, else one generated
+                                once and kept)
   reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--n N per tier] [--seed S] [--threads T] [--json] [--out DIR]
                                 compare controller strategies; writes report.md and pareto.svg to DIR
                                 (default: $RECKON_HOME/reports/eval-<time>/) and prints where
@@ -60,7 +62,7 @@ interface Args {
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
 const boolFlags = new Set(['json', 'help', 'label-free', 'audit']);
-valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token');
+valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token').add('api-port');
 
 class UsageError extends Error {}
 
@@ -374,11 +376,13 @@ async function cmdServe(host: Host, a: Args): Promise<number> {
   const port = intFlag(a, 'port') ?? 0;
   const srv = await startWebServer({ host, port, rendererDir: join(repoRoot(), 'out', 'renderer') });
   const { key } = await host.call('api.key');
-  const api = (await host.call('settings.get')).api.enabled;
+  const api = await host.call('api.status');
   process.stdout.write(`Reckon is running in browser mode. Open:\n  ${srv.url}\n`);
-  process.stdout.write(api
-    ? `OpenAI-compatible API: http://127.0.0.1:${srv.port}/v1\nAPI key: ${key}\n`
-    : 'OpenAI-compatible API: off (turn it on in Settings)\n');
+  // The API's own port when it opened; when another program holds it, /v1 beside the page still answers.
+  if (api.state === 'error') process.stderr.write(`reckon: ${api.error?.message ?? 'the API port could not be opened'}\n`);
+  process.stdout.write(api.state === 'off'
+    ? 'OpenAI-compatible API: off (turn it on in Settings)\n'
+    : `OpenAI-compatible API: ${api.baseUrl ?? `http://127.0.0.1:${srv.port}/v1`}\nAPI key: ${key}\n`);
   process.stdout.write('(Ctrl-C stops it.)\n');
   await new Promise<void>((resolve) => {
     const stop = (): void => { process.off('SIGINT', stop); process.off('SIGTERM', stop); resolve(); };
@@ -429,7 +433,14 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
   try {
     const hostOptions = defaultHostOptions(a.cmd === 'serve' ? 'browser' : 'cli');
     const apiKey = a.cmd === 'serve' ? apiKeyOf(a) : undefined;
-    host = await createHost(apiKey !== undefined ? { ...hostOptions, apiKey } : hostOptions);
+    const apiPort = a.cmd === 'serve' ? intFlag(a, 'api-port') : undefined;
+    if (apiPort !== undefined && (apiPort < 0 || apiPort > 65535)) throw new UsageError('--api-port must be 0..65535 (0 = any free port).');
+    host = await createHost({
+      ...hostOptions,
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      // browser mode opens the API's own port like the desktop app (Settings > API: on/off, port).
+      ...(a.cmd === 'serve' ? { serveApi: apiPort !== undefined ? { port: apiPort } : {} } : {}),
+    });
     switch (a.cmd) {
       case 'ask': return await cmdAsk(host, a);
       case 'chat': return await cmdChat(host, a);

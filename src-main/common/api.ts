@@ -7,7 +7,7 @@ import type { DownloadInfo, HubConfig, HubModelFile, HubRepo } from './downloads
 import type { TurnEvent } from './events';
 import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
-import type { BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
+import type { ApiServerStatus, BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport, TrustedKeyInfo } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
@@ -36,6 +36,11 @@ export interface SendParams {
    * strategies sample with their class strategy's temperature (docs/controller.md).
    */
   temperature?: number;
+  /**
+   * Nucleus sampling for this turn: sample only from the most likely tokens whose probabilities add up to topP
+   * (0..1; 1 = no cut). Absent = 1. Greedy decoding (temperature 0) is unaffected by it.
+   */
+  topP?: number;
   /** Cap on thinking tokens for this turn, on top of whatever budget the plan sets; absent = the plan's alone. */
   thinkingBudget?: number;
   /**
@@ -199,6 +204,8 @@ export interface ReckonApi {
   'api.key'(): Promise<{ key: string; fixed: boolean }>;
   /** Replaces the generated key (BAD_REQUEST when it is fixed by --api-key / RECKON_API_KEY); old keys stop working at once. */
   'api.rotateKey'(): Promise<{ key: string; fixed: boolean }>;
+  /** Where the API's own 127.0.0.1 port stands (desktop app, `reckon serve`): listening, off, or why it could not open. */
+  'api.status'(): Promise<ApiServerStatus>;
 }
 
 export type ApiMethod = keyof ReckonApi;

@@ -46,6 +46,8 @@ export interface GenerateParams {
   question: string;
   maxTokens: number;
   temperature: number;
+  /** Nucleus sampling (0..1, node-llama-cpp's topP); absent = 1, no cut. Applies to every sampled path of the turn. */
+  topP?: number;
   /** Cap on thinking tokens (budget forcing closes </think>); null = no cap. */
   thinkingBudget: number | null;
   seed?: number;

@@ -29,6 +29,7 @@ export const ErrorCodes = [
   'DOWNLOAD_NO_SPACE', // not enough free disk for the download (checked before starting, or the disk filled up)
   'DOWNLOAD_NETWORK', // the connection failed and retries did not get through; resume continues where it stopped
   'MESSAGE_NOT_FOUND', // no message with that id in the conversation
+  'API_PORT_IN_USE', // the OpenAI-compatible API's port (settings.api.port) is taken by another program
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -1,5 +1,5 @@
 /** Domain types shared by host, engine, front doors and the renderer. Pure data, JSON-safe. */
-import type { ErrorPayload } from './errors';
+import type { ErrorCode, ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { Receipt } from './receipts/types';
 import type { AuditSummary } from './receiptApi';
@@ -31,8 +31,10 @@ export interface BackendInfo {
 export interface ModelInfo {
   /** Stable id: first 16 hex of the file's sha256. */
   id: string;
-  /** Display name: general.name or the file name. */
+  /** Display name: the file's name without `.gguf` (and without a split GGUF's `-00001-of-0000N`). */
   name: string;
+  /** The GGUF's own general.name when it differs from the file name; null (or absent) = none. */
+  metadataName?: string | null;
   path: string;
   /** True for models shipped in models/ (cannot be removed from disk, only hidden). */
   bundled: boolean;
@@ -72,10 +74,15 @@ export interface Settings {
   api: ApiSettings;
 }
 
-/** The OpenAI-compatible local API (docs/api.md). It is served on the same 127.0.0.1 port as browser mode. */
+/**
+ * The OpenAI-compatible local API (docs/api.md): on its own 127.0.0.1 port (`port`) in the desktop app and
+ * `reckon serve`, and under /v1 of browser mode's page port too.
+ */
 export interface ApiSettings {
-  /** Whether /v1 answers at all (off: 404). Defaults to true. */
+  /** Whether the API answers at all (off: its port closes, /v1 beside the page answers 404). Defaults to true. */
   enabled: boolean;
+  /** The API's own port on 127.0.0.1, 1024..65535. Defaults to 8147 (defaultApiPort). */
+  port: number;
   /** Browser origins (e.g. 'http://localhost:3000') whose pages may call the API; others get 403. Defaults to none. */
   allowedOrigins: string[];
   /** API turns run at once; more wait in the queue. Defaults to 1 (one model, one machine). */
@@ -84,7 +91,25 @@ export interface ApiSettings {
   maxQueued: number;
 }
 
-export const defaultApiSettings: ApiSettings = { enabled: true, allowedOrigins: [], maxConcurrent: 1, maxQueued: 8 };
+/** The API's default port: fixed, so a client's base URL stays the same across restarts. */
+export const defaultApiPort = 8147;
+
+export const defaultApiSettings: ApiSettings = { enabled: true, port: defaultApiPort, allowedOrigins: [], maxConcurrent: 1, maxQueued: 8 };
+
+/** api.status: where the API's own port stands (ApiListener). */
+export interface ApiServerStatus {
+  /**
+   * 'listening': answering at baseUrl; 'off': settings.api.enabled is false; 'error': the port could not be opened
+   * (`error` says why: API_PORT_IN_USE when another program has it); 'unserved': this front door opens no API port
+   * of its own (the terminal, tests; browser mode's page port still serves /v1 while enabled).
+   */
+  state: 'listening' | 'off' | 'error' | 'unserved';
+  /** The port listened on (or tried); null when none. */
+  port: number | null;
+  /** http://127.0.0.1:PORT/v1 while listening, else null. */
+  baseUrl: string | null;
+  error: { code: ErrorCode; message: string } | null;
+}
 
 export const defaultSettings: Settings = {
   modelId: null,

@@ -132,6 +132,8 @@ async function start(): Promise<void> {
     shell: 'electron',
     hub: hubOptionsFromEnv(),
     spawnEngine: utilityEngineSpawner(join(__dirname, 'engine.js')),
+    // The OpenAI-compatible API on 127.0.0.1:settings.api.port beside the window, while Settings has it on.
+    serveApi: {},
   });
   const h = host;
   registerIpc();

@@ -247,6 +247,7 @@ export class ChatRunner {
         stopOnAbortSignal: true,
         maxTokens: p.maxTokens,
         temperature: p.temperature,
+        ...(p.topP !== undefined ? { topP: p.topP } : {}),
         seed: p.seed,
         budgets: p.thinkingBudget === null ? undefined : { thoughtTokens: p.thinkingBudget },
       });

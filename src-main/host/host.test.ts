@@ -157,6 +157,38 @@ describe('models', () => {
     expect(await h2.call('models.list')).toMatchObject([{ bundled: true }]);
   });
 
+  it('an imported model is named after its file; the GGUF\'s general.name is kept as metadataName', async () => {
+    // The engine reports general.name as `name` (the file name when there is none).
+    const builtIn = { ...engine.script };
+    engine.script = {
+      inspect: async (params) => {
+        const path = String((params as { path: string }).path);
+        const buf = await readFile(path);
+        const sha = createHash('sha256').update(buf).digest('hex');
+        return {
+          id: sha.slice(0, 16), name: path.endsWith('nameless.gguf') ? 'nameless' : 'Qwen3 8B', path, sizeBytes: buf.length, sha256: sha,
+          architecture: 'qwen3', parameters: 1000, quantization: 'Q4_K_M', contextLength: 256, chatTemplate: 'chatml-think', thinking: true,
+        };
+      },
+    };
+    const h = await open();
+    const q4 = join(dir, 'Qwen3-8B-Q4_K_M.gguf');
+    await writeFile(q4, 'GGUF-q4');
+    const split = join(dir, 'Qwen3-8B-Q8_0-00001-of-00002.gguf');
+    await writeFile(split, 'GGUF-q8-part-1');
+    const nameless = join(dir, 'nameless.gguf');
+    await writeFile(nameless, 'GGUF-nameless');
+    expect(await h.call('models.import', { path: q4 })).toMatchObject({ name: 'Qwen3-8B-Q4_K_M', metadataName: 'Qwen3 8B' });
+    expect(await h.call('models.import', { path: split })).toMatchObject({ name: 'Qwen3-8B-Q8_0', metadataName: 'Qwen3 8B' });
+    expect(await h.call('models.import', { path: nameless })).toMatchObject({ name: 'nameless', metadataName: null });
+    // The same after a restart (models.json keeps what inspect read; the name comes from the path).
+    await h.close();
+    engine.script = builtIn;
+    const h2 = await open();
+    const names = (await h2.call('models.list')).map((m) => [m.name, m.metadataName]);
+    expect(names).toEqual(expect.arrayContaining([['Qwen3-8B-Q4_K_M', 'Qwen3 8B'], ['Qwen3-8B-Q8_0', 'Qwen3 8B'], ['nameless', null]]));
+  });
+
   it('re-inspects a bundled model replaced by a file of the same size (new weights, new sha256)', async () => {
     const h = await open();
     const [before] = await h.call('models.list');

@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ClientFrame, ReckonApi, ServerFrame } from '../common/api';
+import type { ClientFrame, ReckonApi, ReckonClient, ServerFrame } from '../common/api';
 import type { TurnEvent } from '../common/events';
 import { ReckonError } from '../common/errors';
 import { createPortPair } from '../common/rpc/createPortPair';
@@ -13,6 +13,8 @@ import { RpcServer } from '../common/rpc/RpcServer';
 import type { SystemInfo } from '../common/types';
 import { appVersion, defaultUserDataDir, repoRoot } from './paths';
 import { DownloadsService, hubOptionsFromEnv } from './downloads/DownloadsService';
+import { ApiListener } from './openai/ApiListener';
+import { createOpenAiApi } from './openai/openaiApi';
 import { createRouter } from './router';
 import { ApiKeyService } from './services/ApiKeyService';
 import { ChatService } from './services/ChatService';
@@ -86,6 +88,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   });
   await downloads.open();
 
+  /** The API's own port, when this front door opens one (opts.serveApi); created once the client exists. */
+  let listener: ApiListener | null = null;
   const call = createRouter({
     'system.info': async (): Promise<SystemInfo> => ({
       version: appVersion(),
@@ -103,6 +107,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'settings.update': async (p) => {
       const before = settings.get();
       const after = await settings.update(p);
+      // The API's port follows at once: opened, moved or closed before the update answers.
+      await listener?.sync(after.api);
       if (after.backend !== before.backend || after.threads !== before.threads) {
         // The running engine picks the new backend / thread count up at once (a restart would too).
         await engine.reinit().catch((err: unknown) => {
@@ -164,6 +170,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'receipts.untrustKey': async (p) => receipts.untrustKey(p),
     'api.key': async () => apiKey.get(),
     'api.rotateKey': async () => apiKey.rotate(),
+    'api.status': async () => listener?.status() ?? { state: 'unserved', port: null, baseUrl: null, error: null },
   });
 
   // Every door, the in-process one included, is a client of this one server: the same frames, the same router.
@@ -176,14 +183,29 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   });
   client.connect(link.a);
 
+  const front: ReckonClient = {
+    call: (method, ...params) => client.call(method, ...params),
+    onTurnEvent: (l) => client.onEvent(l),
+  };
+  const openAi = createOpenAiApi({ host: front });
+  if (opts.serveApi !== undefined) {
+    listener = new ApiListener({
+      host: front, openAi,
+      ...(opts.serveApi.port !== undefined ? { portOverride: opts.serveApi.port } : {}),
+      onError: (e) => void store.addNotice('warning', e.message).catch(() => undefined),
+    });
+    await listener.sync(settings.get().api);
+  }
+
   let closing: Promise<void> | null = null;
   return {
-    call: (method, ...params) => client.call(method, ...params),
-    onTurnEvent: (listener) => client.onEvent(listener),
+    ...front,
+    openAi,
     serve: (port) => server.serve(port),
     importUpload: (name, body, sizeBytes) => downloads.importUpload(name, body, sizeBytes),
     close: () => {
       closing ??= (async () => {
+        await listener?.close();
         await Promise.race([Promise.all([c.stopAll(), probes.stopAll(), downloads.close()]), new Promise((r) => setTimeout(r, 3000))]);
         await store.flush();
         await engine.close();

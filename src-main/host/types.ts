@@ -3,6 +3,7 @@ import type { ModelInfo } from '../common/types';
 import type { EngineToHost, HostToEngine } from '../common/engineProtocol';
 import type { RpcPort } from '../common/rpc/types';
 import type { HubOptions } from './downloads/DownloadsService';
+import type { OpenAiApi } from './openai/openaiApi';
 
 /** One running engine process, as the host sees it (child_process.fork or Electron utilityProcess). */
 export interface EngineChannel {
@@ -28,6 +29,12 @@ export interface HostOptions {
   spawnEngine?: EngineSpawner;
   /** The OpenAI-compatible API's key fixed by the front door (--api-key, RECKON_API_KEY); absent = a generated, stored one. */
   apiKey?: string;
+  /**
+   * Open the OpenAI-compatible API on its own 127.0.0.1 port while settings.api.enabled (openai/ApiListener.ts): the
+   * desktop app and `reckon serve`. `port` overrides settings.api.port (0 = any free port). Absent = no port of its
+   * own (the terminal, tests); api.status then says 'unserved'.
+   */
+  serveApi?: { port?: number };
 }
 
 /**
@@ -47,6 +54,8 @@ export interface Host extends ReckonClient {
    * free disk first, and the body must match it), null when unknown. Not part of the RPC: bytes do not go as JSON.
    */
   importUpload(name: string, body: AsyncIterable<Uint8Array>, sizeBytes: number | null): Promise<ModelInfo>;
+  /** The /v1 handler (one queue for every door that serves it: browser mode's page port, the API's own port). */
+  readonly openAi: OpenAiApi;
   /** Stops running turns, waits for pending writes, stops the engine. Safe to call twice. */
   close(): Promise<void>;
 }

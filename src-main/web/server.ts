@@ -1,6 +1,6 @@
 /**
  * Browser mode: the built renderer over HTTP, the API over a WebSocket and the OpenAI-compatible API under /v1
- * (openai/, its own Bearer key), on 127.0.0.1 only.
+ * (host/openai/, its own Bearer key), on 127.0.0.1 only.
  * Security: a random per-launch token is required on every request (query `?token=` or the HttpOnly cookie the
  * page gets on its first authorised load), WebSocket upgrades must carry the token in the query and, when an
  * Origin header is present, come from this server's own origin; Host headers other than 127.0.0.1/localhost
@@ -14,10 +14,10 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerFrame } from '../common/api';
-import type { AuditChallenge } from '../common/receipts/types';
 import { ReckonError } from '../common/errors';
 import type { Host } from '../host/index';
-import { createOpenAiApi } from './openai/openaiApi';
+import { createAuditRoute } from '../host/openai/auditRoute';
+import { hasApiKey } from '../host/openai/openaiApi';
 
 export interface WebServerOptions {
   host: Host;
@@ -121,15 +121,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     });
   });
 
-  const openAi = createOpenAiApi({ host: o.host });
-  /** An API client audits its receipts with the API key it already holds (docs/api.md). */
-  const bearerApiKey = async (req: IncomingMessage): Promise<boolean> => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-    if (m === null) return false;
-    const { key } = await o.host.call('api.key');
-    return sameToken(m[1], key);
-  };
-
+  const openAi = o.host.openAi;
   /**
    * Browser mode's model upload (docs/downloads.md): POST /upload?name=<file.gguf> with the file as the body,
    * token required like everything else and, as a page may be another site's, a foreign Origin refused. The body is
@@ -157,48 +149,14 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     }
   };
 
-  /**
-   * The audit endpoints (docs/audit-protocol.md), the page token or the API key (Bearer) required:
-   * GET /audit/receipt/<messageId> -> the receipt with its question and answer (no provider store);
-   * POST /audit/challenge (AuditChallenge, turnId = the message id) -> AuditResponse.
-   */
+  /** The audit endpoints (docs/audit-protocol.md), the page token or the API key (Bearer) required. */
+  const audit = createAuditRoute({ host: o.host, headers: securityHeaders });
   const auditRoute = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token) && !(await bearerApiKey(req))) {
+    if (!sameToken(url.searchParams.get('token'), token) && !sameToken(cookieToken(req), token) && !(await hasApiKey(o.host, req))) {
       return refuse(res, 401, 'Missing or wrong access token.');
     }
-    const json = (status: number, body: unknown): void => {
-      res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(body));
-    };
-    const fail = (err: unknown): void => {
-      const e = ReckonError.from(err);
-      json(e.code === 'RECEIPT_NOT_FOUND' || e.code === 'CONVERSATION_NOT_FOUND' ? 404 : e.code === 'BAD_REQUEST' ? 400 : 500, { error: e.toPayload() });
-    };
-    const m = /^\/audit\/receipt\/([A-Za-z0-9-]{1,100})$/.exec(url.pathname);
-    if (m !== null && req.method === 'GET') {
-      return o.host.call('receipts.get', { messageId: m[1] ?? '' }).then((r) => json(200, r), fail);
-    }
-    if (url.pathname === '/audit/challenge' && req.method === 'POST') {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const c of req as AsyncIterable<Buffer>) {
-        size += c.length;
-        if (size > 256 * 1024) return refuse(res, 413, 'Challenge too large.');
-        chunks.push(c);
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        return json(400, { error: { code: 'BAD_REQUEST', message: 'The body must be a JSON audit challenge.' } });
-      }
-      const turnId = (body as { turnId?: unknown } | null)?.turnId;
-      if (typeof turnId !== 'string') return json(400, { error: { code: 'BAD_REQUEST', message: 'The challenge needs a turnId.' } });
-      // The body is only known to be JSON here: the router checks its shape (BAD_REQUEST) like any call's params.
-      return o.host.call('receipts.challenge', { messageId: turnId, challenge: body as AuditChallenge }).then((r) => json(200, r), fail);
-    }
-    return refuse(res, m !== null || url.pathname === '/audit/challenge' ? 405 : 404, 'Not found.');
+    return audit(req, res, url);
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });

@@ -58,6 +58,7 @@ export const apiSchemas = {
     strategy: strategySchema.optional(),
     seed: seedSchema.optional(),
     temperature: numIn(0, 5, 'must be a number 0..5').optional(),
+    topP: numIn(0, 1, 'must be a number 0..1').optional(),
     thinkingBudget: intIn(0, 1_000_000, 'must be an integer 0..1000000').optional(),
     history: z.array(z.strictObject({ role: z.enum(['user', 'assistant'], { error: 'must be user or assistant' }), text: text() })).max(1000).optional(),
     origin: z.literal('api', { error: "must be 'api'" }).optional(),
@@ -113,6 +114,7 @@ export const apiSchemas = {
 
   'api.key': none,
   'api.rotateKey': none,
+  'api.status': none,
 } satisfies { [M in keyof ReckonApi]: z.ZodType };
 
 /** Every method, in the table's order. */

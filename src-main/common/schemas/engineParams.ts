@@ -24,6 +24,7 @@ const generate = z.looseObject({
   question: text(),
   maxTokens: intIn(1, 1_000_000),
   temperature: numIn(0, 5),
+  topP: numIn(0, 1).optional(),
   thinkingBudget: z.int().min(0).nullable().optional(),
   seed: z.int().min(0).optional(),
   strategy: strategySchema.optional(),

@@ -3,7 +3,7 @@
  * settings.json as read back (field by field: an invalid field falls back to its default).
  */
 import { z } from 'zod';
-import { defaultSettings, type Settings } from '../types';
+import { defaultApiSettings, defaultSettings, type Settings } from '../types';
 import { controllerSettingsSchema } from './controller';
 import { storedJsonLimits } from './limits';
 import { safeParseJson, type ParseResult } from './parse';
@@ -21,6 +21,7 @@ export const settingsSchema = z.strictObject({
   controller: controllerSettingsSchema.optional(),
   api: z.strictObject({
     enabled: z.boolean({ error: 'must be true or false' }),
+    port: intIn(1024, 65535, 'must be an integer 1024..65535'),
     allowedOrigins: z.array(
       z.string().max(500).regex(/^https?:\/\/[^/\s]+$/, { error: "must be an origin such as 'http://localhost:3000'" }),
     ).max(100),
@@ -50,8 +51,14 @@ export function settingsFromFile(v: unknown): Settings | null {
   const out: Record<string, unknown> = { ...defaultSettings };
   for (const [key, field] of Object.entries(settingsSchema.shape)) {
     if (!Object.hasOwn(raw, key)) continue;
-    const r = safeParseJson(field, raw[key], { limits: storedJsonLimits });
+    // An api object written before a field existed (port) gets that field's default, not the whole default object.
+    const value = key === 'api' && isPlainObject(raw[key]) ? { ...defaultApiSettings, ...raw[key] } : raw[key];
+    const r = safeParseJson(field, value, { limits: storedJsonLimits });
     if (r.ok && r.value !== undefined) out[key] = r.value;
   }
   return asSettings(out as SettingsValue);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

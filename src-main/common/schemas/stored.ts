@@ -103,7 +103,9 @@ export const conversationSchema = z.strictObject({
 /** One entry of models.json: ModelInfo plus whether the user hid it and, for bundled files, their mtime. */
 export const modelRecordSchema = z.strictObject({
   id: text(MAX_ID),
+  /** As the engine's inspect read it: general.name, else the file name. models.list names a model after its file. */
   name: long(),
+  metadataName: long().nullable().optional(),
   path: text(MAX_PATH),
   bundled: z.boolean(),
   sizeBytes: z.number(),

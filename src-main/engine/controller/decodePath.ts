@@ -21,6 +21,8 @@ export interface PathSpec {
   /** The whole formatted prompt (BOS included); a matching prefix already in the sequence is reused. */
   prompt: Token[];
   temperature: number;
+  /** Nucleus sampling (0..1); absent = 1, no cut. */
+  topP?: number;
   seed?: number;
   /** Cap on generated tokens on the accepted path (thinking + answer). */
   maxTokens: number;
@@ -147,7 +149,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   };
 
   let pending: Token[] = s.prompt.slice(keep);
-  const sampling = { temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? 40 : undefined };
+  const sampling = { temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? 40 : undefined, ...(s.topP !== undefined ? { topP: s.topP } : {}) };
   outer: for (;;) {
     let action: { kind: 'close' } | { kind: 'trial'; token: Token } | null = null;
     const it = seq.evaluateWithMetadata(pending, { confidence: s.answerConfidence === true }, sampling);

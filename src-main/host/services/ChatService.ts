@@ -44,7 +44,7 @@ export interface ChatServiceOptions {
 }
 
 /** What a turn may override (chat.send and chat.regenerate). */
-type TurnOptions = Pick<SendParams, 'systemPrompt' | 'maxTokens' | 'effort' | 'strategy' | 'seed' | 'temperature' | 'thinkingBudget'>;
+type TurnOptions = Pick<SendParams, 'systemPrompt' | 'maxTokens' | 'effort' | 'strategy' | 'seed' | 'temperature' | 'topP' | 'thinkingBudget'>;
 
 /** A message of the conversation, or MESSAGE_NOT_FOUND. */
 function messageIn(c: Conversation, id: string): Message {
@@ -182,6 +182,7 @@ export class ChatService {
           question: question.text,
           maxTokens: p.maxTokens ?? s.maxTokens,
           temperature: p.temperature ?? s.temperature,
+          ...(p.topP !== undefined ? { topP: p.topP } : {}),
           thinkingBudget: p.thinkingBudget ?? null,
           // Every turn runs under the controller ('auto' unless the turn asks otherwise; 'long' = none).
           strategy,

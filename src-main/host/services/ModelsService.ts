@@ -16,10 +16,22 @@ import { readModelManifest } from './modelManifest';
 /** Preferred default among bundled models. */
 const preferredBundled = 'reckon-arith.gguf';
 
+/** A model's name: its file's, without `.gguf` and a split GGUF's `-00001-of-00003` part. */
+export function modelFileName(path: string): string {
+  return basename(path).replace(/\.gguf$/i, '').replace(/-\d{5}-of-\d{5}$/, '') || basename(path);
+}
+
+/**
+ * The record as the API shows it: named after its file (a downloaded `Qwen3-8B-Q4_K_M.gguf` stays told apart from
+ * its other quantisations, which share one general.name); the stored name (the GGUF's general.name, which the
+ * engine's inspect falls back to the file name for) becomes `metadataName` when it says something else.
+ */
 function publicInfo(r: ModelRecord | ModelInfo): ModelInfo {
   const { hidden: _hidden, mtimeMs: _mtime, ...info } = r as ModelRecord;
   const manifest = readModelManifest(r.path);
-  return { ...info, historyTurns: manifest.historyTurns, pdrWorkspace: manifest.pdrWorkspace };
+  const name = modelFileName(r.path);
+  const metadataName = r.name !== name && r.name !== basename(r.path).replace(/\.gguf$/i, '') ? r.name : null;
+  return { ...info, name, metadataName, historyTurns: manifest.historyTurns, pdrWorkspace: manifest.pdrWorkspace };
 }
 
 export class ModelsService {

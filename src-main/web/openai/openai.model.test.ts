@@ -2,7 +2,7 @@
  * The OpenAI-compatible API on the bundled model (build first: `npx electron-vite build`), called with the official
  * `openai` client over real HTTP against the same host + web server `reckon serve` runs: chat completions and
  * Responses, streamed and not, usage equal to the stored message's ledger, the receipt fetched with the API key,
- * a cancelled stream that stops its turn, and errors in OpenAI's shape.
+ * top_p reaching the sampler, a cancelled stream that stops its turn, and errors in OpenAI's shape.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import type { ReceiptExport } from '../../common/receiptApi';
 import type { Message } from '../../common/types';
 import { createHost, engineEntryPath, repoRoot, type Host } from '../../host/index';
 import { startWebServer, type WebServer } from '../server';
-import { usageOf } from './mapping';
+import { usageOf } from '../../host/openai/mapping';
 
 let dir: string;
 let host: Host;
@@ -127,6 +127,20 @@ describe('OpenAI-compatible API on the bundled model', () => {
     const capped = await client.chat.completions.create({ model: 'reckon', messages: [{ role: 'user', content: 'What is 66+77?' }], reasoning_effort: 'high', thinking_budget_tokens: 3 } as never);
     const mc = await stored((capped as unknown as { reckon: ReckonPart }).reckon);
     expect(mc.plan?.thinkingBudget).toBe(3);
+  });
+
+  it('top_p is applied: nothing changes under greedy, and a nucleus that keeps one token makes a hot sampler greedy', async () => {
+    const ask = async (extra: Record<string, unknown>): Promise<string> => {
+      const r = await client.chat.completions.create({
+        model: 'reckon', messages: [{ role: 'user', content: 'What is 23+58?' }], max_tokens: 40, seed: 5, reckon: { strategy: 'long' }, ...extra,
+      } as never) as unknown as OpenAI.ChatCompletion;
+      const msg = r.choices[0]!.message as { content: string | null; reasoning_content?: string };
+      return `${msg.reasoning_content ?? ''}|${msg.content ?? ''}`;
+    };
+    const greedy = await ask({ temperature: 0 });
+    expect(await ask({ temperature: 0, top_p: 0.5 })).toBe(greedy);
+    // At temperature 1.5 only a top_p that reaches the sampler keeps it on the most likely token each step.
+    expect(await ask({ temperature: 1.5, top_p: 1e-6 })).toBe(greedy);
   });
 
   it('a cancelled stream stops its turn at once: the stored message ends stopped', async () => {

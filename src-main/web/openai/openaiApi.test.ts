@@ -71,6 +71,8 @@ describe('OpenAI-compatible API (fake engine)', () => {
       model: models.data[0]!.id,
       messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'What is 2+2?' }, { role: 'assistant', content: '4' }, { role: 'user', content: 'What is 37+48?' }],
       reasoning_effort: 'low',
+      top_p: 0.9,
+      seed: 7,
     });
     expect(r.choices[0]!.message.content).toBe('The answer is 85.');
     expect((r.choices[0]!.message as unknown as { reasoning_content: string }).reasoning_content).toBe('37+48: 7+8=15 carry 1; 3+4+1=8');
@@ -81,6 +83,9 @@ describe('OpenAI-compatible API (fake engine)', () => {
     expect(gen.systemPrompt).toBe('Be brief.');
     expect(gen.history).toEqual([{ role: 'user', text: 'What is 2+2?' }, { role: 'assistant', text: '4' }]);
     expect(gen.effort).toBe(0.25);
+    // Sampling reaches the engine's generate: top_p as node-llama-cpp's topP, and the seed.
+    expect(gen.topP).toBe(0.9);
+    expect(gen.seed).toBe(7);
     const conv = await host!.call('conversations.get', { id: reckon.conversation_id });
     expect(conv.origin).toBe('api');
     expect(conv.messages.map((m) => m.text)).toEqual(['What is 2+2?', '4', 'What is 37+48?', 'The answer is 85.']);

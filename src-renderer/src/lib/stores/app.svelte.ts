@@ -1,4 +1,5 @@
 import { getContext, setContext } from 'svelte';
+import { ApiService } from '../services/apiService';
 import { ChatService } from '../services/chatService';
 import { ConversationService } from '../services/conversationService';
 import { DownloadsService } from '../services/downloadsService';
@@ -8,6 +9,7 @@ import { ReceiptService } from '../services/receiptService';
 import { SettingsService } from '../services/settingsService';
 import { SystemService } from '../services/systemService';
 import type { AppClient } from '../transport/types';
+import { ApiStore } from './api.svelte';
 import { AuditStore } from './audit.svelte';
 import { ChatStore } from './chat.svelte';
 import { ConnectionStore } from './connection.svelte';
@@ -34,6 +36,8 @@ export class AppState {
   readonly probe: ProbeStore;
   /** The "Get models" view (hub search and downloads), opened from the model picker. */
   readonly downloads: DownloadsStore;
+  /** Settings > API: the OpenAI-compatible API's key, port status and settings. */
+  readonly api: ApiStore;
   settingsOpen = $state(false);
   /** The keyboard-shortcut sheet (`?`). */
   shortcutsOpen = $state(false);
@@ -54,6 +58,7 @@ export class AppState {
     this.audit = new AuditStore(new ReceiptService(client), () => this.chat.messages);
     this.probe = new ProbeStore(new ProbeService(client));
     this.downloads = new DownloadsStore(new DownloadsService(client), () => void this.models.refresh());
+    this.api = new ApiStore(new ApiService(client), this.settings);
     this.connection = new ConnectionStore(client, () => void this.reload());
   }
 

@@ -26,6 +26,7 @@ const sentences: Partial<Record<ErrorPayload['code'], string>> = {
   DOWNLOAD_CHECKSUM: 'The downloaded file did not match the hub\'s checksum and was discarded.',
   DOWNLOAD_NO_SPACE: 'There is not enough free disk space for this download.',
   DOWNLOAD_NETWORK: 'The download could not reach the hub. Resume to continue where it stopped.',
+  API_PORT_IN_USE: 'Another program is using the API\'s port. Choose another port.',
 };
 
 export function errorSentence(e: Pick<ErrorPayload, 'code'>): string {

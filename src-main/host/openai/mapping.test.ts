@@ -29,10 +29,10 @@ describe('OpenAI mapping', () => {
   });
 
   it('builds chat.send params from both request kinds', () => {
-    const chat = parseChatCompletionRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 50, max_completion_tokens: 60, seed: 3, temperature: 0.5, reasoning_effort: 'none', thinking_budget_tokens: 9, reckon: { strategy: 'pdr' }, user: 'dropped' });
+    const chat = parseChatCompletionRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], max_tokens: 50, max_completion_tokens: 60, seed: 3, temperature: 0.5, top_p: 0.8, reasoning_effort: 'none', thinking_budget_tokens: 9, reckon: { strategy: 'pdr' }, user: 'dropped' });
     expect(chat.ok).toBe(true);
     if (!chat.ok) return;
-    expect(sendParamsForChat(chat.value, 'id1')).toEqual({ text: 'hi', modelId: 'id1', origin: 'api', effort: 0, strategy: 'pdr', seed: 3, temperature: 0.5, thinkingBudget: 9, maxTokens: 60 });
+    expect(sendParamsForChat(chat.value, 'id1')).toEqual({ text: 'hi', modelId: 'id1', origin: 'api', effort: 0, strategy: 'pdr', seed: 3, temperature: 0.5, topP: 0.8, thinkingBudget: 9, maxTokens: 60 });
     const resp = parseResponsesRequest({ input: 'hello', instructions: 'Be terse.', reasoning: { effort: 'high' }, max_output_tokens: 12 });
     expect(resp.ok).toBe(true);
     if (!resp.ok) return;

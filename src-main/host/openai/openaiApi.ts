@@ -1,5 +1,6 @@
 /**
- * The OpenAI-compatible API (docs/api.md) under /v1 of the loopback web server: GET /v1/models,
+ * The OpenAI-compatible API (docs/api.md) under /v1 of a loopback server (browser mode's, and the API's own port,
+ * ApiListener.ts): GET /v1/models,
  * POST /v1/chat/completions and POST /v1/responses, streamed over SSE or not. Each request is one chat.send on the
  * host - a new conversation marked as the API's, stored like any other so its receipt can be fetched and
  * challenged - and its answer, thinking, usage (from the ledger) and `reckon` object come from that same turn.
@@ -8,14 +9,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SendParams } from '../../common/api';
+import type { ReckonClient, SendParams } from '../../common/api';
 import { ReckonError, type ErrorCode } from '../../common/errors';
 import type { TurnEvent } from '../../common/events';
 import {
   OPENAI_MAX_BODY_BYTES, parseChatCompletionRequest, parseResponsesRequest, type ChatCompletionRequest, type ResponsesRequest,
 } from '../../common/schemas/openai';
 import type { Message } from '../../common/types';
-import type { Host } from '../../host/index';
 import { Limiter } from './Limiter';
 import {
   chatCompletionOf, chatUsage, errorBody, httpErrorOf, MappingError, reckonObject, resolveModel, responseOf,
@@ -37,6 +37,13 @@ class HttpError extends Error {
 function sameKey(given: string, key: string): boolean {
   const a = Buffer.from(given), b = Buffer.from(key);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Whether a request carries the API key as `Authorization: Bearer <key>` (the audit endpoints take it too). */
+export async function hasApiKey(host: ReckonClient, req: IncomingMessage): Promise<boolean> {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (m === null) return false;
+  return sameKey(m[1] ?? '', (await host.call('api.key')).key);
 }
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -72,7 +79,7 @@ interface TurnHooks {
 }
 
 /** The /v1 handler over a host; limits and the key are read from it on every request, so Settings apply at once. */
-export function createOpenAiApi(o: { host: Host }): OpenAiApi {
+export function createOpenAiApi(o: { host: ReckonClient }): OpenAiApi {
   const { host } = o;
   let lastLimits = { maxConcurrent: 1, maxQueued: 8 };
   const limiter = new Limiter(() => lastLimits);

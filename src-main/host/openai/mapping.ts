@@ -77,13 +77,14 @@ export function resolveModel(models: readonly ModelInfo[], name: string | undefi
   return hit;
 }
 
-function sampling(r: ChatCompletionRequest | ResponsesRequest): Pick<SendParams, 'effort' | 'strategy' | 'seed' | 'temperature' | 'thinkingBudget'> {
+function sampling(r: ChatCompletionRequest | ResponsesRequest): Pick<SendParams, 'effort' | 'strategy' | 'seed' | 'temperature' | 'topP' | 'thinkingBudget'> {
   const effort = 'reasoning' in r && r.reasoning?.effort != null ? r.reasoning.effort : r.reasoning_effort;
   return {
     effort: effortFor(effort),
     ...(r.reckon?.strategy !== undefined ? { strategy: r.reckon.strategy } : {}),
     ...(r.seed != null ? { seed: r.seed } : {}),
     ...(r.temperature != null ? { temperature: r.temperature } : {}),
+    ...(r.top_p != null ? { topP: r.top_p } : {}),
     ...(r.thinking_budget_tokens != null ? { thinkingBudget: r.thinking_budget_tokens } : {}),
   };
 }
