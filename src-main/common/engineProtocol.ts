@@ -180,6 +180,8 @@ export interface TeacherForceResult {
   ranks: number[];
   /** Length of the formatted prompt, tokens (BOS included). */
   promptTokens: number;
+  /** `</think>`'s id, which the controller may force in place of the model's choice; null = no single-token tag. */
+  closeToken: number | null;
 }
 
 /** A calibration run: sample every question several times, label, train, report (docs/probe.md). */

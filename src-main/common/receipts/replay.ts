@@ -55,11 +55,16 @@ export interface Divergence {
   divergent: number;
 }
 
-export function divergenceOf(ranks: readonly number[]): Divergence {
+/**
+ * Divergence of teacher-forced ranks. `forcedClose`: the committed run ends with `</think>`, which the controller
+ * may put in place of the model's choice (budget forcing, an accepted early-exit trial, "answer now"); only that
+ * last position is exempt, so padding cannot hide behind extra closing tags.
+ */
+export function divergenceOf(ranks: readonly number[], o: { forcedClose?: boolean } = {}): Divergence {
   let first: number | null = null;
   let divergent = 0;
   ranks.forEach((r, i) => {
-    if (r >= 0) return;
+    if (r >= 0 || (o.forcedClose === true && i === ranks.length - 1)) return;
     divergent++;
     first ??= i;
   });

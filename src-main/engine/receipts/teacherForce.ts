@@ -5,7 +5,7 @@
  */
 import type { LlamaModel, ChatWrapper, Token, ControlledEvaluateInputItem } from 'node-llama-cpp';
 import type { TeacherForceParams, TeacherForceResult } from '../../common/engineProtocol';
-import { promptTokens } from '../controller/runControlled';
+import { promptTokens, thinkTokensOf } from '../controller/runControlled';
 
 /** What teacherForce needs of the loaded model. */
 export interface TeacherForceTarget {
@@ -17,7 +17,8 @@ export interface TeacherForceTarget {
 export async function teacherForce(t: TeacherForceTarget, p: TeacherForceParams): Promise<TeacherForceResult> {
   const prompt = promptTokens(t, { ...p, chatKey: '', modelPath: p.modelPath, maxTokens: 1, temperature: 0, thinkingBudget: null }, p.systemPrompt, p.question);
   const tokens = p.tokens as Token[];
-  if (tokens.length === 0) return { ranks: [], promptTokens: prompt.length };
+  const closeToken = thinkTokensOf(t.model, t.chatWrapper)?.close ?? null;
+  if (tokens.length === 0) return { ranks: [], promptTokens: prompt.length, closeToken };
   const topK = Math.max(1, p.topK);
   const context = await t.model.createContext({ contextSize: prompt.length + tokens.length + 8, sequences: 1, threads: t.threads });
   try {
@@ -41,7 +42,7 @@ export async function teacherForce(t: TeacherForceTarget, p: TeacherForceParams)
       for (const v of logits.values()) if (v > mine) above++;
       return above < topK ? above : -1;
     });
-    return { ranks, promptTokens: prompt.length };
+    return { ranks, promptTokens: prompt.length, closeToken };
   } finally {
     await context.dispose();
   }

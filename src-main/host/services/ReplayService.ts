@@ -145,7 +145,7 @@ export class ReplayService {
           modelPath: model.path, systemPrompt, history: ctx?.history ?? [], question: exp.question, tokens: thinking,
           topK: greedy ? 1 : SAMPLER_TOP_K,
         });
-        forced = divergenceOf(tf.ranks);
+        forced = divergenceOf(tf.ranks, { forcedClose: tf.closeToken !== null && thinking.at(-1) === tf.closeToken });
       }
       if (forcedSkipped !== undefined) notes.push(`not teacher-forced: ${forcedSkipped}`);
     }
