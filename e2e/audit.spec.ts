@@ -78,6 +78,14 @@ test.describe('receipt audit with the bundled model', () => {
     const exp2 = JSON.parse(await readFile((await withStore.path())!, 'utf8')) as ReceiptExport;
     expect(exp2.store?.receipt.root).toBe(root);
 
+    // Verify by replay: the host re-runs the committed (greedy) plan and gets the identical tree
+    await panel.getByTestId('audit-replay').click();
+    const replay = panel.getByTestId('replay-verdict');
+    await expect(replay).toHaveAttribute('data-outcome', 'identical', { timeout: 90_000 });
+    await expect(replay).toHaveAttribute('data-ok', 'true');
+    await expect(panel.getByTestId('replay-meaning')).toHaveText(/^PASSED: re-running the committed plan with this model produced the identical tree/);
+    await expect(panel.getByTestId('replay-progress')).toHaveCount(0);
+
     // close: the ledger shows the audited badge
     await panel.getByTestId('audit-close').click();
     await expect(panel).toBeHidden();

@@ -1,6 +1,6 @@
 /** `reckon audit` and `reckon receipt` (docs/receipts.md, docs/audit-protocol.md). */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { AuditReport, ReceiptExport } from '../common/receiptApi';
+import type { AuditReport, ReceiptExport, ReplayReport } from '../common/receiptApi';
 import type { Receipt } from '../common/receipts/types';
 import { ReckonError } from '../common/errors';
 import type { Host } from '../host/index';
@@ -35,6 +35,40 @@ export async function cmdAudit(host: Host, o: { file: string; remote?: string; t
     export: exp, ...(o.remote !== undefined ? { remote: o.remote } : {}), ...(o.trust !== undefined ? { trust: o.trust } : {}),
   });
   process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : `${formatAudit(report)}\n`);
+  return report.ok ? 0 : 1;
+}
+
+/** Human lines of a replay report. */
+export function formatReplay(r: ReplayReport): string {
+  const lines = [`replay ${r.outcome.toUpperCase()}  (message ${r.messageId}, ${r.via}, ${r.ms} ms)`, `  ${r.meaning}`];
+  lines.push(`  committed  root ${r.committed.root.slice(0, 16)}…  ${r.committed.treeSize} hidden tokens${r.committed.valid ? '' : `  INVALID: ${r.committed.problem ?? ''}`}`);
+  if (r.reexecuted !== null) {
+    lines.push(`  replayed   root ${r.reexecuted.root.slice(0, 16)}…  ${r.reexecuted.treeSize} hidden tokens  ${r.reexecuted.rootMatches ? 'identical' : 'differs'}${r.reexecuted.answerMatches ? '' : ', answer differs'}`);
+    for (const d of r.reexecuted.countDiffs) lines.push(`    ${d}`);
+  }
+  if (r.teacherForced !== null) {
+    const t = r.teacherForced;
+    lines.push(`  teacher-forced ${t.positions} thinking tokens (${t.criterion}): ${t.firstDivergence === null ? 'no divergence' : `first divergence at token ${t.firstDivergence + 1}, ${t.divergent} the model would not produce`}`);
+  }
+  lines.push(`  inputs     ${r.inputs.context}, ${r.inputs.historyItems} history items, strategy ${r.inputs.strategy}, effort ${r.inputs.effort}, seed ${r.inputs.seed ?? 'none'}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+/** `reckon audit --replay`: a receipt file (an export, with or without its store) or a local message id. */
+export async function cmdReplay(host: Host, o: { target: string; remote?: string; json: boolean }): Promise<number> {
+  let exp: ReceiptExport | undefined;
+  try {
+    exp = JSON.parse(await readFile(o.target, 'utf8')) as ReceiptExport;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Not a file: a message id of this install (or of the remote issuer).
+    if (code !== 'ENOENT' || !/^[A-Za-z0-9-]{1,100}$/.test(o.target)) throw new ReckonError('BAD_REQUEST', `Cannot read ${o.target}: ${(err as Error).message}`);
+  }
+  const report = await host.call('receipts.replay', {
+    ...(exp !== undefined ? { export: exp } : { messageId: o.target }), ...(o.remote !== undefined ? { remote: o.remote } : {}),
+  });
+  process.stdout.write(o.json ? `${JSON.stringify(report)}\n` : `${formatReplay(report)}\n`);
   return report.ok ? 0 : 1;
 }
 

@@ -16,7 +16,7 @@ import { cmdPull } from './pull';
 import { dim, humanBytes, ledgerLine, modelsTable } from './format';
 import { StrategyNames, type StrategyName } from '../common/controller/types';
 import type { ToolCommands } from './toolCommands';
-import { cmdAudit, cmdKeys, cmdReceipt, receiptSummary } from './auditCommands';
+import { cmdAudit, cmdKeys, cmdReceipt, cmdReplay, receiptSummary } from './auditCommands';
 
 const help = `reckon - offline reasoning assistant
 
@@ -45,6 +45,10 @@ Usage:
   reckon audit <receipt.json> [--remote http://127.0.0.1:PORT/?token=...] [--trust KEY[,KEY]] [--json]
                                 audit a hidden-token receipt (its own store, or challenge the issuer over HTTP);
                                 --trust: issuer keys (hex) to trust for this audit besides this install's and pinned ones
+  reckon audit --replay <receipt.json|messageId> [--remote http://127.0.0.1:PORT/?token=...] [--json]
+                                replay audit: re-run the committed plan with the same model file and compare the tree
+                                with the committed root; where it differs, teacher-force the committed tokens and
+                                name the first divergent position (exit 0 only when the replay verifies)
   reckon keys list|export|import <file>|trust <key> [--label L]|untrust <key> [--json]
                                 receipt keys: this install's own (export), pinned and first-use remote issuers
   reckon receipt <messageId> [--out file.json]
@@ -61,7 +65,7 @@ interface Args {
 }
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
-const boolFlags = new Set(['json', 'help', 'label-free', 'audit']);
+const boolFlags = new Set(['json', 'help', 'label-free', 'audit', 'replay']);
 valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token').add('api-port');
 
 class UsageError extends Error {}
@@ -447,8 +451,9 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
       case 'models': return await cmdModels(host);
       case 'info': return await cmdInfo(host);
       case 'audit': {
-        if (a.positional[0] === undefined) throw new UsageError('reckon audit needs a receipt file.');
+        if (a.positional[0] === undefined) throw new UsageError(`reckon audit needs a receipt file${a.flags.has('replay') ? ' or a message id' : ''}.`);
         const remote = flag(a, 'remote');
+        if (a.flags.has('replay')) return await cmdReplay(host, { target: a.positional[0], json, ...(remote !== undefined ? { remote } : {}) });
         const trust = flag(a, 'trust')?.split(',').map((k) => k.trim()).filter((k) => k !== '');
         return await cmdAudit(host, { file: a.positional[0], json, ...(remote !== undefined ? { remote } : {}), ...(trust !== undefined ? { trust } : {}) });
       }

@@ -9,7 +9,7 @@ import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
 import type { ApiServerStatus, BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
-import type { AuditReport, ReceiptAuditParams, ReceiptExport, TrustedKeyInfo } from './receiptApi';
+import type { AuditReport, ReceiptAuditParams, ReceiptExport, ReceiptReplayParams, ReplayReport, TrustedKeyInfo } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
 import type { RpcCallFrame, RpcServerFrame } from './rpc/types';
 
@@ -190,6 +190,12 @@ export interface ReckonApi {
   'receipts.challenge'(p: { messageId: string; challenge: AuditChallenge }): Promise<AuditResponse>;
   /** Audits a receipt (local store, an export, or a remote Reckon over HTTP); stores a summary on a local message. */
   'receipts.audit'(p: ReceiptAuditParams): Promise<AuditReport>;
+  /**
+   * Replay audit: re-executes the receipt's committed plan (greedy or its seed) with the same model file and compares
+   * the tree with the committed root; where it differs, teacher-forces the committed tokens and names the first
+   * divergent position and how many the model would not have produced.
+   */
+  'receipts.replay'(p: ReceiptReplayParams): Promise<ReplayReport>;
   /** Keys this install trusts for audits: its own signing key first, then pinned and first-use remote keys. */
   'receipts.trustedKeys'(p?: Record<string, never>): Promise<TrustedKeyInfo[]>;
   /** Pins a public key (hex) as trusted, with an optional label; answers the stored entry. */

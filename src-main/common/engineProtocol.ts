@@ -159,6 +159,33 @@ export interface EmbeddingRowsResult {
   tokenizerSha256?: string;
 }
 
+/**
+ * Teacher-forced scoring for the replay audit: the turn's prompt (formatted as a controlled turn formats it), then
+ * `tokens` fed one by one; at each position the model's next-token logits rank the committed token.
+ */
+export interface TeacherForceParams {
+  modelPath: string;
+  systemPrompt: string;
+  history: HistoryItem[];
+  question: string;
+  /** The committed accepted-path tokens (`<think>` ... `</think>` of a single-path turn), in order (at most 262,144). */
+  tokens: number[];
+  /**
+   * How many of the model's best tokens a sampler could have picked at a position: 1 for a greedy turn, the
+   * engine's top-k (40) for a sampled one. Positions whose committed token ranks lower are reported as -1.
+   */
+  topK: number;
+}
+
+export interface TeacherForceResult {
+  /** Per committed token: its rank among the next-token logits (0 = the greedy choice), -1 = outside the top `topK`. */
+  ranks: number[];
+  /** Length of the formatted prompt, tokens (BOS included). */
+  promptTokens: number;
+  /** `</think>`'s id, which the controller may force in place of the model's choice; null = no single-token tag. */
+  closeToken: number | null;
+}
+
 /** A calibration run: sample every question several times, label, train, report (docs/probe.md). */
 export interface CalibrateParams {
   requestId: string;
@@ -205,6 +232,8 @@ export interface EngineMethods {
   info(): BackendInfo | null;
   /** Embedding rows of a model's token_embd.weight (read once per model), tokenised texts and the audit centre (audits). */
   embeddingRows(p: EmbeddingRowsParams): EmbeddingRowsResult;
+  /** Ranks committed tokens under teacher forcing (replay audit, docs/receipts.md); its own context, no cache reuse. */
+  teacherForce(p: TeacherForceParams): TeacherForceResult;
   /** Test hook: crashes the engine natively-alike (process.abort) to exercise supervision. */
   crash(): void;
 }

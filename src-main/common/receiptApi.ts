@@ -73,3 +73,43 @@ export interface AuditReport extends AuditVerdict {
   /** Wall time of the audit (challenge, response, verification), ms. */
   ms: number;
 }
+
+/** `receipts.replay`: re-execute a receipt's committed plan with the same model file (docs/receipts.md "Replay audit"). */
+export interface ReceiptReplayParams {
+  /** Replay a stored message's receipt (its conversation gives the history above the question). */
+  messageId?: string;
+  /**
+   * Replay an exported receipt: with its provider `store`, the committed tokens are also teacher-forced; the history
+   * is the local conversation's when this install holds it, else none (the receipt does not bind it).
+   */
+  export?: ReceiptExport;
+  /**
+   * Ask a remote Reckon (its page URL with `?token=`) for its receipt of `messageId` (GET /audit/receipt/<id>) and
+   * re-execute it here. The issuer never serves token ids, so only the identical-root check runs.
+   */
+  remote?: string;
+}
+
+/** What `receipts.replay` returns. */
+export interface ReplayReport {
+  messageId: string;
+  /** identical | model-consistent | diverged | unverifiable (common/receipts/replay.ts decideReplay). */
+  outcome: 'identical' | 'model-consistent' | 'diverged' | 'unverifiable';
+  ok: boolean;
+  /** One sentence: what this verdict proves and what it cannot. */
+  meaning: string;
+  /** The committed side: root, counts and whether the store's leaves build that root under a valid signature. */
+  committed: { root: string; treeSize: number; counts: Receipt['counts']; valid: boolean; problem?: string };
+  /** The re-execution: null when it could not run (`why`). */
+  reexecuted: { root: string; treeSize: number; counts: Receipt['counts']; rootMatches: boolean; answerMatches: boolean; countDiffs: string[] } | null;
+  /** Teacher forcing of the committed thinking tokens; null when it did not run (`forcedSkipped`). */
+  teacherForced: { positions: number; firstDivergence: number | null; divergent: number; criterion: 'greedy' | 'top-k' } | null;
+  /** Why a step did not run. */
+  notes: string[];
+  /** What the replay ran with: history turns, seed, strategy, where the context came from. */
+  inputs: { historyItems: number; seed: number | null; strategy: string; effort: string | number; context: 'conversation' | 'question only' };
+  /** 'local' or the remote origin. */
+  via: string;
+  /** Wall time, ms. */
+  ms: number;
+}

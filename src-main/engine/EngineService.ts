@@ -6,6 +6,7 @@ import { timingsOf } from './turnTimings';
 import { LlamaHost } from './LlamaHost';
 import { ProbeEngine } from './probe/ProbeEngine';
 import { ReceiptRows } from './receipts/ReceiptRows';
+import { teacherForce } from './receipts/teacherForce';
 
 type Async<M> = { [K in keyof M]: M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
 
@@ -90,6 +91,7 @@ export class EngineService {
       },
       info: () => host.info(),
       embeddingRows: (p) => this.receiptRows.rows(p),
+      teacherForce: async (p) => teacherForce(await host.modelFor(p.modelPath, () => {}), p),
       crash: async () => {
         // Test hook: die the way a native fault does (no cleanup, no reply), so the host's supervision is exercised.
         process.abort();

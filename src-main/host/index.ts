@@ -23,6 +23,7 @@ import { LoadedModel } from './services/LoadedModel';
 import { ModelsService } from './services/ModelsService';
 import { ProbeService } from './services/ProbeService';
 import { ReceiptService } from './services/ReceiptService';
+import { ReplayService } from './services/ReplayService';
 import { SettingsService } from './services/SettingsService';
 import { Store } from './store/Store';
 import { ThreadCache } from './store/threadCache';
@@ -80,6 +81,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     issueReceipt: (input) => receipts.issue(input),
   });
   const c = chat;
+  const replays = new ReplayService({ engine, conversations, models, settings, receipts, probePathFor: (model) => probes.probePathFor(model) });
   const apiKey = new ApiKeyService(store, opts.apiKey);
   // Downloads go out on the event stream as turn-less events (turnId ''), like a plain models.load's progress.
   const downloads = new DownloadsService({
@@ -165,6 +167,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'receipts.get': async (p) => receipts.get(p.messageId, p.includeStore === true),
     'receipts.challenge': async (p) => receipts.challenge(p.messageId, p.challenge),
     'receipts.audit': async (p) => receipts.audit(p),
+    'receipts.replay': async (p) => replays.replay(p),
     'receipts.trustedKeys': async () => receipts.trustedKeys(),
     'receipts.trustKey': async (p) => receipts.trustKey(p),
     'receipts.untrustKey': async (p) => receipts.untrustKey(p),

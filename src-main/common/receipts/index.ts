@@ -5,6 +5,7 @@ export * from './merkle';
 export * from './receipt';
 export * from './challenge';
 export * from './auditor';
+export * from './replay';
 export { canonicalJson } from './canonicalJson';
 export { blockSketch, hamming } from './sketch';
 export { sha256, Sha256 } from './sha256';

@@ -108,6 +108,11 @@ export const apiSchemas = {
     publicKey: nonEmpty(200).optional(),
     trust: z.array(publicKeyTextSchema).max(100).optional(),
   }).refine((p) => p.messageId !== undefined || p.export !== undefined, { error: 'give messageId or export' }),
+  'receipts.replay': z.strictObject({
+    messageId: nonEmpty(100).optional(),
+    export: receiptExportSchema.optional(),
+    remote: nonEmpty(2000).regex(/^https?:\/\//, { error: 'must be an http(s) URL' }).optional(),
+  }).refine((p) => p.messageId !== undefined || p.export !== undefined, { error: 'give messageId or export' }),
   'receipts.trustedKeys': optional(z.record(z.string(), z.never())),
   'receipts.trustKey': z.strictObject({ publicKey: publicKeyTextSchema, label: nonEmpty(200).optional() }),
   'receipts.untrustKey': z.strictObject({ publicKey: publicKeyTextSchema }),
@@ -130,6 +135,7 @@ export function isApiMethod(m: unknown): m is ApiMethod {
  */
 export const apiLimits: { readonly [M in ApiMethod]?: Readonly<JsonLimits> } = {
   'receipts.audit': { ...defaultJsonLimits, maxString: 2 ** 29, maxTotalString: 2 ** 30 },
+  'receipts.replay': { ...defaultJsonLimits, maxString: 2 ** 29, maxTotalString: 2 ** 30 },
 };
 
 /** Parses one call's params; the message starts with the method ("settings.update: threads must be ..."). */

@@ -75,5 +75,13 @@ export const engineSchemas = {
     texts: z.array(text()).max(64).optional(),
     centre: z.boolean().optional(),
   }),
+  teacherForce: z.looseObject({
+    modelPath: filePath(),
+    systemPrompt: text(),
+    history: z.array(historyItem).max(10_000),
+    question: text(),
+    tokens: z.array(z.int().min(0)).max(262_144),
+    topK: intIn(1, 1000),
+  }),
   crash: none,
 } satisfies { [M in EngineMethod]: z.ZodType };

@@ -41,7 +41,7 @@ describe('JSON limits', () => {
 describe('API schema table', () => {
   it('has a schema for every method, and the method list is the table', () => {
     expect(ApiMethods).toEqual(Object.keys(apiSchemas));
-    expect(ApiMethods).toHaveLength(42);
+    expect(ApiMethods).toHaveLength(43);
     for (const m of ApiMethods) {
       expect(isApiMethod(m)).toBe(true);
       // Every method rejects an unknown parameter by name (settings.update calls it a setting).
@@ -107,6 +107,7 @@ describe('API schema table', () => {
     expect(bad('receipts.audit', {})).toBe('receipts.audit: give messageId or export.');
     expect(bad('receipts.audit', { messageId: 'm', remote: 'ftp://x' })).toBe('receipts.audit: remote must be an http(s) URL.');
     expect(bad('receipts.audit', { export: { receipt: {} } })).toMatch(/^receipts\.audit: export\./);
+    expect(bad('receipts.replay', {})).toBe('receipts.replay: give messageId or export.');
   });
 
   it('settings.update: strict patch, today\'s ranges, the field named in the message', () => {

@@ -20,6 +20,7 @@ import { ProbeStore } from './probe.svelte';
 import { SettingsStore } from './settings.svelte';
 import { SystemStore } from './system.svelte';
 import { ToastStore } from './toasts.svelte';
+import { TrustedKeysStore } from './trustedKeys.svelte';
 import { readUiState, writeUiState } from './uiState';
 
 /** Wires services to stores once; components reach the stores through context, never the client. */
@@ -32,6 +33,8 @@ export class AppState {
   readonly conversations: ConversationsStore;
   readonly chat: ChatStore;
   readonly audit: AuditStore;
+  /** Settings > Trusted keys. */
+  readonly keys: TrustedKeysStore;
   /** The difficulty probe of the current model (Settings → Calibrate difficulty probe). */
   readonly probe: ProbeStore;
   /** The "Get models" view (hub search and downloads), opened from the model picker. */
@@ -55,7 +58,9 @@ export class AppState {
       void this.system.refresh();
       void this.system.refreshNotices();
     });
-    this.audit = new AuditStore(new ReceiptService(client), () => this.chat.messages);
+    const receipts = new ReceiptService(client);
+    this.audit = new AuditStore(receipts, () => this.chat.messages);
+    this.keys = new TrustedKeysStore(receipts);
     this.probe = new ProbeStore(new ProbeService(client));
     this.downloads = new DownloadsStore(new DownloadsService(client), () => void this.models.refresh());
     this.api = new ApiStore(new ApiService(client), this.settings);

@@ -1,5 +1,5 @@
 import { ReckonError, type ErrorPayload } from '$common/errors';
-import type { AuditReport, ReceiptExport } from '$common/receiptApi';
+import type { AuditReport, ReceiptExport, ReplayReport } from '$common/receiptApi';
 import type { ReceiptService } from '../services/receiptService';
 import { exportFilename, exportJson } from '../utils/auditFormat';
 import type { ChatMessage } from '../utils/chatMessage';
@@ -17,9 +17,15 @@ export class AuditStore {
   error = $state<ErrorPayload | null>(null);
   /** Why the message has no receipt (set by the host when issuing failed). */
   receiptError = $state<string | null>(null);
+  /** The replay audit ("Verify by replay"): idle until asked, it re-runs the turn on the engine. */
+  replayStatus = $state<'idle' | 'replaying' | 'done' | 'error'>('idle');
+  replay = $state<ReplayReport | null>(null);
+  replayError = $state<ErrorPayload | null>(null);
   exporting = $state(false);
   exportError = $state<string | null>(null);
   private seq = 0;
+  /** Replays have their own counter: auditing again does not drop a replay that is running. */
+  private replaySeq = 0;
 
   constructor(
     private readonly service: ReceiptService,
@@ -37,6 +43,10 @@ export class AuditStore {
     this.receipt = null;
     this.error = null;
     this.exportError = null;
+    this.replay = null;
+    this.replayError = null;
+    this.replayStatus = 'idle';
+    this.replaySeq++;
     this.receiptError = message.receipt ? null : (message.receiptError ?? 'This answer has no receipt.');
     if (this.receiptError !== null) {
       this.seq++;
@@ -73,8 +83,28 @@ export class AuditStore {
     }
   }
 
+  /** Verifies the receipt by replay (the host re-executes the committed plan). */
+  async runReplay(): Promise<void> {
+    const id = this.messageId;
+    if (id === null) return;
+    const seq = ++this.replaySeq;
+    this.replayStatus = 'replaying';
+    this.replayError = null;
+    try {
+      const r = await this.service.replay(id);
+      if (seq !== this.replaySeq) return;
+      this.replay = r;
+      this.replayStatus = 'done';
+    } catch (err) {
+      if (seq !== this.replaySeq) return;
+      this.replayError = ReckonError.from(err).toPayload();
+      this.replayStatus = 'error';
+    }
+  }
+
   close(): void {
     this.seq++;
+    this.replaySeq++;
     this.messageId = null;
     this.status = 'idle';
   }
