@@ -18,6 +18,9 @@ export default defineConfig({
           include: ['src-main/**/*.test.ts', 'src-renderer/**/*.test.ts', 'tools/**/*.test.ts'],
           exclude: ['**/*.model.test.ts', 'node_modules/**'],
           environment: 'node',
+          // CPU-bound cases (MLP training, Merkle sizes) take ~1 s alone; a generous limit keeps them green on a
+          // machine whose cores are busy with other work (no test here measures time).
+          testTimeout: 60_000,
         },
       },
       {
