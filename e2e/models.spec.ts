@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openApp } from './helpers';
@@ -29,6 +29,12 @@ test('a bad .gguf shows the stable error; a good one is listed with its badges a
   const row = panel.getByTestId('model-row').filter({ hasText: 'llama' }).filter({ hasNot: page.getByText('bundled') });
   await expect(row.first()).toBeVisible();
   await expect(row.first()).toContainText('llama');
+  // file size and the estimated memory: the weights, a KV cache from the header's dims, 512 MiB head-room
+  await expect(row.first().getByTestId('model-size')).toHaveText(/^\d+(\.\d+)? (KB|MB)$/);
+  await expect(row.first().getByTestId('model-memory')).toHaveText(/^· ~\d+(\.\d+)? MB memory$/);
+  const memory = Number(await row.first().getByTestId('model-memory').getAttribute('data-bytes'));
+  expect(memory).toBeGreaterThan(statSync(fixture).size + 512 * 1024 ** 2);
+  await expect(row.first().getByTestId('model-memory')).toHaveAttribute('title', /KV cache of 4 sequences of [\d,]+ tokens/);
 
   await row.first().getByTestId('model-remove').click();
   await row.first().getByTestId('model-remove-yes').click();

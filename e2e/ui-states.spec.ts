@@ -42,6 +42,13 @@ test('thinking streams open, collapses when the answer starts; notices show as t
   await expect(msg.getByTestId('ledger')).toHaveAttribute('data-billed', '75');
   await expect(msg.getByTestId('turn-difficulty')).toHaveText('easy');
   await expect(msg.getByTestId('turn-receipt')).toHaveText('receipt');
+  // the context meter: the turn's prompt (25) and answer (8) of the scripted model's 256-token window
+  const meter = page.getByTestId('context-meter');
+  await expect(meter).toHaveAttribute('data-used', '33');
+  await expect(meter).toHaveAttribute('data-window', '256');
+  await expect(meter).toHaveAttribute('data-level', 'ok');
+  await expect(meter).toContainText('33 / 256 tokens');
+  await expect(meter).toHaveAttribute('title', /peaked at 75 with its thinking/);
 });
 
 test('an engine crash shows inline on the message and the app stays usable', async ({ page }) => {

@@ -46,6 +46,11 @@ export interface ModelInfo {
   /** Quantisation / file type, e.g. 'F16', 'Q4_K_M'. */
   quantization: string;
   contextLength: number | null;
+  /**
+   * KV cache bytes per token of context (F16 keys and values over every layer), from the GGUF header; absent when
+   * the header lacks the dimensions (or the record is from before it was kept). estimateModelMemory uses it.
+   */
+  kvBytesPerToken?: number;
   /** 'chatml-think' | 'chatml' | 'qwen' | 'deepseek-r1' | 'gpt-oss' | 'llama' | 'none' ... */
   chatTemplate: string;
   /** Whether the model's template / tokens support a thinking segment. */

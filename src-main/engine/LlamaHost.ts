@@ -1,5 +1,6 @@
 import { basename, resolve } from 'node:path';
 import { InsufficientMemoryError, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
+import { ENGINE_MAX_CONTEXT, ENGINE_SEQUENCES } from '../common/contextWindow';
 import type { EngineInitParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import type { BackendChoice, BackendInfo } from '../common/types';
@@ -14,9 +15,9 @@ import { resolveBackend } from './resolveBackend';
 import { ThreadTuner, type ThreadMeasurement } from './threadTuner';
 
 /** Largest context the engine creates, in tokens per sequence (tiny models train on far less anyway). */
-const MAX_CONTEXT = 4096;
+const MAX_CONTEXT = ENGINE_MAX_CONTEXT;
 /** Sequences in the one context: a few conversations keep their KV prefix at once. */
-const SEQUENCES = 4;
+const SEQUENCES = ENGINE_SEQUENCES;
 
 interface Backend {
   llama: Llama;

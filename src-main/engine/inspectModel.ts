@@ -6,6 +6,7 @@ import type { ModelInfo } from '../common/types';
 import { classifyChatTemplate } from './classifyChatTemplate';
 import { printable } from './gguf/printable';
 import { checkGguf } from './ggufCheck';
+import { kvBytesPerToken, type ArchMetadata } from './kvBytesPerToken';
 import { sha256File } from './sha256File';
 
 /**
@@ -34,7 +35,8 @@ export async function inspectModel(path: string): Promise<Omit<ModelInfo, 'bundl
     resolved = null; // an unparsable template still leaves the model usable with a plain wrapper
   }
   const cls = classifyChatTemplate(template, vocabulary, resolved);
-  const arch = info.architectureMetadata as { context_length?: number } | undefined;
+  const arch = info.architectureMetadata as ArchMetadata | undefined;
+  const kv = kvBytesPerToken(arch);
   return {
     id: sha256.slice(0, 16),
     name: nonEmpty(meta.general?.name) ?? basename(path).replace(/\.gguf$/i, ''),
@@ -45,6 +47,7 @@ export async function inspectModel(path: string): Promise<Omit<ModelInfo, 'bundl
     parameters: countParameters(info),
     quantization: quantizationName(info),
     contextLength: typeof arch?.context_length === 'number' ? arch.context_length : null,
+    ...(kv !== null ? { kvBytesPerToken: kv } : {}),
     chatTemplate: cls.family,
     thinking: cls.thinking,
   };

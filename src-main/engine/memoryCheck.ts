@@ -1,9 +1,7 @@
 import { freemem } from 'node:os';
 import { basename } from 'node:path';
+import { MEMORY_MARGIN_BYTES as MARGIN_BYTES } from '../common/contextWindow';
 import { ReckonError } from '../common/errors';
-
-/** Head-room kept free beyond the weights: KV cache, compute buffers, the rest of the app. Bytes. */
-const MARGIN_BYTES = 512 * 1024 ** 2;
 
 /**
  * Refuses a model whose weights cannot fit in the memory this machine has free, before llama.cpp

@@ -114,6 +114,7 @@ export const modelRecordSchema = z.strictObject({
   parameters: z.number().nullable(),
   quantization: long(),
   contextLength: z.number().nullable(),
+  kvBytesPerToken: z.number().optional(),
   chatTemplate: long(),
   thinking: z.boolean(),
   addedAt: iso(),

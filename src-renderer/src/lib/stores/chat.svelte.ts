@@ -33,6 +33,9 @@ export class ChatStore {
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
   private readonly finished = new Set<string>();
   private loadSeq = 0;
+  /** Delta events waiting for the next frame (see onEvent). */
+  private queued: TurnEvent[] = [];
+  private flushScheduled = false;
 
   constructor(
     private readonly chat: ChatService,
@@ -40,7 +43,35 @@ export class ChatStore {
     private readonly list: ConversationsStore,
     private readonly onTurnSettled: () => void,
   ) {
-    chat.onEvent((e) => this.onEvent(e));
+    chat.onEvent((e) => this.receive(e));
+  }
+
+  /**
+   * Streamed deltas (thought, answer, draft) are applied once per frame, in order, not one render per event: a
+   * model at 2,000 tokens/s sends an event every half millisecond, far more often than the screen can show them.
+   * Any other event first applies what is queued, then itself, at once.
+   */
+  private receive(e: TurnEvent): void {
+    if (e.type === 'thought' || e.type === 'answer' || e.type === 'draft') {
+      this.queued.push(e);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        // A hidden tab gets no frames: the timer keeps the stream moving there (and bounds the wait anyway).
+        const t = setTimeout(() => this.flush(), 100);
+        requestAnimationFrame(() => { clearTimeout(t); this.flush(); });
+      }
+      return;
+    }
+    this.flush();
+    this.onEvent(e);
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queued;
+    if (batch.length === 0) return;
+    this.queued = [];
+    for (const e of batch) this.onEvent(e);
   }
 
   get activeTurnId(): string | null {
