@@ -19,7 +19,7 @@ const preferredBundled = 'reckon-arith.gguf';
 function publicInfo(r: ModelRecord | ModelInfo): ModelInfo {
   const { hidden: _hidden, mtimeMs: _mtime, ...info } = r as ModelRecord;
   const manifest = readModelManifest(r.path);
-  return { ...info, historyTurns: manifest.historyTurns, pdrWorkspace: manifest.pdrWorkspace };
+  return { ...info, historyTurns: manifest.historyTurns, pdrWorkspace: manifest.pdrWorkspace, effort: manifest.effort };
 }
 
 export class ModelsService {

@@ -80,7 +80,7 @@ describe('OpenAI-compatible API (fake engine)', () => {
     const gen = engine.calls.find((c) => c.method === 'generate')!.params as GenerateParams;
     expect(gen.systemPrompt).toBe('Be brief.');
     expect(gen.history).toEqual([{ role: 'user', text: 'What is 2+2?' }, { role: 'assistant', text: '4' }]);
-    expect(gen.effort).toBe(0.25);
+    expect(gen.effort).toBe('low');
     const conv = await host!.call('conversations.get', { id: reckon.conversation_id });
     expect(conv.origin).toBe('api');
     expect(conv.messages.map((m) => m.text)).toEqual(['What is 2+2?', '4', 'What is 37+48?', 'The answer is 85.']);
