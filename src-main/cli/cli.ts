@@ -13,7 +13,7 @@ import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/ind
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
 import { cmdPull } from './pull';
-import { dim, humanBytes, ledgerLine, modelsTable } from './format';
+import { dim, humanBytes, ledgerLine, modelsTable, planLine } from './format';
 import { StrategyNames, type Effort, type StrategyName } from '../common/controller/types';
 import { parseEffort } from '../common/controller/effort';
 import type { ToolCommands } from './toolCommands';
@@ -258,6 +258,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
       })}\n`);
     } else {
       process.stdout.write('\n');
+      const plan = r.message?.plan;
+      if (plan !== undefined) process.stderr.write(`${dim(planLine(plan, r.message?.difficulty), process.stderr.isTTY === true)}\n`);
       if (r.ledger) process.stderr.write(`${dim(ledgerLine(r.ledger, (Date.now() - started) / 1000), process.stderr.isTTY === true)}\n`);
     }
     return interrupted ? 130 : 0;
@@ -315,7 +317,11 @@ async function cmdChat(host: Host, a: Args): Promise<number> {
         conversationId = r.conversationId;
         process.stdout.write('\n');
         if (r.status === 'error') process.stdout.write(`reckon: ${r.error?.message ?? 'The turn failed.'} (${r.error?.code ?? 'INTERNAL'})\n`);
-        else if (r.ledger) process.stdout.write(`${dim(`${r.status === 'stopped' ? '[stopped] ' : ''}${ledgerLine(r.ledger, (Date.now() - started) / 1000)}`, tty)}\n`);
+        else if (r.ledger) {
+          const plan = r.message?.plan;
+          const head = plan !== undefined ? `${planLine(plan, r.message?.difficulty)} | ` : '';
+          process.stdout.write(`${dim(`${r.status === 'stopped' ? '[stopped] ' : ''}${head}${ledgerLine(r.ledger, (Date.now() - started) / 1000)}`, tty)}\n`);
+        }
       } catch (err) {
         const e = ReckonError.from(err);
         process.stdout.write(`reckon: ${e.message} (${e.code})\n`);

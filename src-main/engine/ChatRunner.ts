@@ -15,9 +15,9 @@ import { ReckonError } from '../common/errors';
 import { makeLedger } from '../common/ledger';
 import { defaultControllerSettings } from '../common/controller/defaults';
 import { fallbackDifficulty, makePlan, RunningAverage } from '../common/controller/plan';
-import { applyEffortPrompt, effortControlFor } from '../common/controller/effort';
+import { effortControlFor } from '../common/controller/effort';
 import type { TemplateClass } from './classifyChatTemplate';
-import { withReasoningEffort } from './withReasoningEffort';
+import { effortTurn } from './effortTurn';
 import type { LlamaContextSequence } from 'node-llama-cpp';
 import { countTurnTokens } from './countTurnTokens';
 import { DeltaTrimmer } from './DeltaTrimmer';
@@ -133,11 +133,11 @@ export class ChatRunner {
     emit({ type: 'difficulty', turnId: requestId, difficulty });
     emit({ type: 'plan', turnId: requestId, plan });
     // The level's prompt: the manifest's system line, gpt-oss's wrapper setting, Qwen3's switch (common/controller/effort.ts).
-    const asked = applyEffortPrompt(control, plan.effortLevel, {
-      systemPrompt: plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt,
-      question: p.question,
+    const asked = effortTurn({
+      chatWrapper: this.opts.chatWrapper, control, level: plan.effortLevel,
+      systemPrompt: plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt, question: p.question,
     });
-    const chatWrapper = asked.reasoningEffort === null ? this.opts.chatWrapper : withReasoningEffort(this.opts.chatWrapper, asked.reasoningEffort);
+    const chatWrapper = asked.chatWrapper;
     if (plan.strategy === 'long' || this.think === null) {
       if (answerNow) answerNow.plain = true;
       const plain = await this.generatePlain({
