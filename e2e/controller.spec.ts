@@ -180,6 +180,7 @@ test.describe('Settings: strategies and the difficulty probe', () => {
     const defaults = defaultControllerSettings.strategies;
     await expect(table.getByTestId('strategy-normal-budget')).toHaveValue(String(defaults.normal.budgetFraction));
     await expect(table.getByTestId('strategy-easy-threshold')).toHaveValue(String(defaults.easy.earlyExitThreshold));
+    await expect(table.getByTestId('strategy-easy-effort')).toHaveValue(defaults.easy.effortLevel);
 
     // an out-of-range value: the host's message, the field marked
     const temp = table.getByTestId('strategy-easy-temperature');
@@ -196,16 +197,18 @@ test.describe('Settings: strategies and the difficulty probe', () => {
     await budget.fill('1.2');
     await budget.press('Enter');
     await table.getByTestId('strategy-hard-parallel').selectOption('pdr');
+    await table.getByTestId('strategy-easy-effort').selectOption('medium');
     await expect(table.getByTestId('strategy-saved')).toBeVisible();
     await expect
       .poll(async () => (await api(serverUrl(), 'settings.get')).controller?.strategies)
-      .toMatchObject({ easy: { temperature: 0.2 }, normal: { budgetFraction: 1.2 }, hard: { parallel: 'pdr' } });
+      .toMatchObject({ easy: { temperature: 0.2, effortLevel: 'medium' }, normal: { budgetFraction: 1.2 }, hard: { parallel: 'pdr' } });
 
     // persisted: reopen the dialog after a reload
     await page.reload();
     await page.getByTestId('open-settings').click();
     await expect(table.getByTestId('strategy-normal-budget')).toHaveValue('1.2');
     await expect(table.getByTestId('strategy-hard-parallel')).toHaveValue('pdr');
+    await expect(table.getByTestId('strategy-easy-effort')).toHaveValue('medium');
     await page.getByTestId('settings-dialog').getByTestId('calibration').evaluate((e) => e.scrollIntoView({ block: 'end' }));
     await page.waitForTimeout(200);
     await page.screenshot({ path: join(SCREENSHOTS, 'settings-controller.png') });

@@ -124,7 +124,7 @@ const sumThoughts = ['Add column by column.\n', 'ones: 7 + 8 = 15, write 5, carr
 
 function plan(p: Partial<Plan>): Plan {
   return {
-    requested: 'auto', strategy: 'early-exit', difficulty: 'normal', effort: 'auto', expectedThinkingTokens: 48, thinkingBudget: 48,
+    requested: 'auto', strategy: 'early-exit', difficulty: 'normal', effort: 'auto', effortLevel: null, effortControl: null, expectedThinkingTokens: 48, thinkingBudget: 48,
     systemPrompt: '', temperature: 0, earlyExitThreshold: 0.9, trialTokens: 48, earlyExitStart: 24, sampling: null, rounds: null, kappa: null, ...p,
   };
 }

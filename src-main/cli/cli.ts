@@ -13,16 +13,20 @@ import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/ind
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
 import { cmdPull } from './pull';
-import { dim, humanBytes, ledgerLine, modelsTable } from './format';
-import { StrategyNames, type StrategyName } from '../common/controller/types';
+import { dim, humanBytes, ledgerLine, modelsTable, planLine } from './format';
+import { StrategyNames, type Effort, type StrategyName } from '../common/controller/types';
+import { parseEffort } from '../common/controller/effort';
 import type { ToolCommands } from './toolCommands';
 import { cmdAudit, cmdKeys, cmdReceipt, cmdReplay, receiptSummary } from './auditCommands';
 
 const help = `reckon - offline reasoning assistant
 
 Usage:
-  reckon ask "<question>" [--effort auto|0..1] [--strategy auto|long|budget|early-exit|short-m@k|pdr] [--model <id|path.gguf>] [--json] [--system "..."] [--max-tokens N]
-  reckon chat [--model <id|path.gguf>] [--system "..."] [--max-tokens N]
+  reckon ask "<question>" [--effort auto|low|medium|high|0..1] [--strategy auto|long|budget|early-exit|short-m@k|pdr] [--model <id|path.gguf>] [--json] [--system "..."] [--max-tokens N]
+  reckon chat [--effort auto|low|medium|high|0..1] [--strategy ...] [--model <id|path.gguf>] [--system "..."] [--max-tokens N]
+                                --effort: auto (the difficulty class picks), a level the model is asked for
+                                (low: shortest reasoning, medium: no re-check, high: its full trace), or a
+                                fraction of the expected thinking at high effort (50% or 0.5; a level + a budget)
   reckon calibrate [--model <id|path.gguf>] [--per-question N] [--questions N] [--label-free] [--seed N] [--json]
                                 calibrate the model's DiffAdapt probe (Ctrl-C cancels)
   reckon pull <owner/repo>[:<quant or file>] | <https URL> [--token T] [--json]
@@ -36,7 +40,7 @@ Usage:
                                 overrides it, 0 = any free port) and under /v1 of the page's port; prints
                                 its base URL and key (--api-key, else $RECKON_API_KEY, else one generated
                                 once and kept)
-  reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--n N per tier] [--seed S] [--threads T] [--json] [--out DIR]
+  reckon eval [--set file.jsonl] [--strategy long,budget,auto,early-exit,short-m@k,pdr|all] [--effort E[,E...]] [--n N per tier] [--seed S] [--threads T] [--json] [--out DIR]
                                 compare controller strategies; writes report.md and pareto.svg to DIR
                                 (default: $RECKON_HOME/reports/eval-<time>/) and prints where
   reckon eval --audit [--n N per tier] [--seed S] [--threads T] [--model file.gguf] [--json] [--out DIR]
@@ -116,15 +120,20 @@ function modelParams(a: Args): Pick<SendParams, 'modelId' | 'modelPath'> {
   return /\.gguf$/i.test(m) || m.includes('/') || m.includes('\\') ? { modelPath: m } : { modelId: m };
 }
 
-/** --effort auto|0..1 and --strategy auto|long|budget|early-exit|short-m@k|pdr (docs/controller.md). */
+const effortUsage = '--effort must be auto, low, medium, high or a fraction 0..1 (or 0%..100%).';
+
+/** --effort auto|low|medium|high|0..1|0%..100% (docs/controller.md); exported for the tests. */
+export function effortFlag(value: string): Effort {
+  const v = parseEffort(value);
+  if (v === null) throw new UsageError(effortUsage);
+  return v;
+}
+
+/** --effort and --strategy auto|long|budget|early-exit|short-m@k|pdr (docs/controller.md). */
 function controllerParams(a: Args): Pick<SendParams, 'effort' | 'strategy'> {
   const p: Pick<SendParams, 'effort' | 'strategy'> = {};
   const effort = flag(a, 'effort');
-  if (effort !== undefined) {
-    const v = effort === 'auto' ? 'auto' : Number(effort.endsWith('%') ? Number(effort.slice(0, -1)) / 100 : effort);
-    if (v !== 'auto' && !(Number.isFinite(v) && v >= 0 && v <= 1)) throw new UsageError('--effort must be auto or a number 0..1 (or 0%..100%).');
-    p.effort = v;
-  }
+  if (effort !== undefined) p.effort = effortFlag(effort);
   const strategy = flag(a, 'strategy');
   if (strategy !== undefined) {
     if (!(StrategyNames as readonly string[]).includes(strategy)) throw new UsageError(`--strategy must be one of ${StrategyNames.join(', ')}.`);
@@ -255,6 +264,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
       })}\n`);
     } else {
       process.stdout.write('\n');
+      const plan = r.message?.plan;
+      if (plan !== undefined) process.stderr.write(`${dim(planLine(plan, r.message?.difficulty), process.stderr.isTTY === true)}\n`);
       if (r.ledger) process.stderr.write(`${dim(ledgerLine(r.ledger, (Date.now() - started) / 1000), process.stderr.isTTY === true)}\n`);
     }
     return interrupted ? 130 : 0;
@@ -312,7 +323,11 @@ async function cmdChat(host: Host, a: Args): Promise<number> {
         conversationId = r.conversationId;
         process.stdout.write('\n');
         if (r.status === 'error') process.stdout.write(`reckon: ${r.error?.message ?? 'The turn failed.'} (${r.error?.code ?? 'INTERNAL'})\n`);
-        else if (r.ledger) process.stdout.write(`${dim(`${r.status === 'stopped' ? '[stopped] ' : ''}${ledgerLine(r.ledger, (Date.now() - started) / 1000)}`, tty)}\n`);
+        else if (r.ledger) {
+          const plan = r.message?.plan;
+          const head = plan !== undefined ? `${planLine(plan, r.message?.difficulty)} | ` : '';
+          process.stdout.write(`${dim(`${r.status === 'stopped' ? '[stopped] ' : ''}${head}${ledgerLine(r.ledger, (Date.now() - started) / 1000)}`, tty)}\n`);
+        }
       } catch (err) {
         const e = ReckonError.from(err);
         process.stdout.write(`reckon: ${e.message} (${e.code})\n`);
@@ -421,7 +436,9 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
       const model = flag(a, 'model');
       const out = flag(a, 'out');
       if (tools.eval === undefined) throw new ReckonError('INTERNAL', 'reckon eval is not part of this build (out/main/eval.js is missing): run `npm run build`.');
+      const efforts = flag(a, 'effort')?.split(',').map(effortFlag);
       return await tools.eval({
+        ...(efforts !== undefined ? { efforts } : {}),
         set: flag(a, 'set'), strategy: flag(a, 'strategy'), n: intFlag(a, 'n'), seed: intFlag(a, 'seed'), json,
         threads: intFlag(a, 'threads'), maxTokens: intFlag(a, 'max-tokens'), ...(model !== undefined ? { modelPath: model } : {}),
         ...(a.flags.has('audit') ? { audit: true } : {}), ...(out !== undefined ? { outDir: out } : {}),

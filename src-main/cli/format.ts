@@ -2,6 +2,8 @@
 import type { Ledger } from '../common/ledger';
 import { overheadTotal } from '../common/ledger';
 import type { ModelInfo } from '../common/types';
+import type { DifficultyInfo, Plan } from '../common/controller/types';
+import { formatEffort } from '../common/controller/effort';
 
 export const dim = (s: string, on: boolean): string => (on ? `\x1b[2m${s}\x1b[22m` : s);
 
@@ -35,6 +37,17 @@ export function modelsTable(models: ModelInfo[]): string {
 }
 
 /** "visible 12 · thinking 40 · prompt 30 (+10 cached) · overhead 0 · billed 82 · sequential 82" */
+/** The turn's plan in one line: class, strategy, the effort asked and the level used, the budget. */
+export function planLine(plan: Plan, difficulty?: DifficultyInfo): string {
+  const parts = [
+    ...(difficulty !== undefined ? [`${difficulty.difficulty}${difficulty.source === 'fallback' ? ' (fallback)' : ''}`] : []),
+    plan.strategy,
+    `effort ${formatEffort(plan.effort)}${plan.effortLevel !== null ? ` -> level ${plan.effortLevel}` : ''}`,
+    plan.thinkingBudget !== null ? `budget ${plan.thinkingBudget}` : 'no budget',
+  ];
+  return parts.join(' · ');
+}
+
 export function ledgerLine(l: Ledger, seconds?: number): string {
   const parts = [`visible ${l.visible}`, `thinking ${l.thinking}`,
     `prompt ${l.prompt}${l.cached ? ` (+${l.cached} cached)` : ''}`, `overhead ${overheadTotal(l)}`,

@@ -2,12 +2,15 @@
  * Commands the CLI offers but whose code lives in tools/ (research harnesses that drive the engine directly).
  * Runtime code never imports tools/: bin/reckon.mjs loads the built tools entry and passes it to `main`.
  */
+import type { Effort } from '../common/controller/types';
 
 export interface EvalCommandOptions {
   /** JSONL set; default: models/golden/heldout.jsonl (or a generated stand-in). */
   set?: string;
   /** Comma-separated strategies (long, budget, auto, early-exit, short-m@k, pdr) or all. Defaults to all. */
   strategy?: string;
+  /** Run every arm at each of these efforts (one row per arm and effort) instead of the arms' own. */
+  efforts?: Effort[];
   /** Questions per tier. Defaults to 3 (12 with `audit`). */
   n?: number;
   seed?: number;

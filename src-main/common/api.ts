@@ -25,7 +25,10 @@ export interface SendParams {
   systemPrompt?: string;
   /** Override settings.maxTokens for this turn. */
   maxTokens?: number;
-  /** Effort knob: 'auto' (the probe decides) or 0..1 of the expected thinking length. Defaults to 'auto'. */
+  /**
+   * Effort knob: 'auto' (the probe decides), a level the model is asked for ('low' | 'medium' | 'high'), or 0..1 of
+   * the expected thinking length at high effort (docs/controller.md, "Effort levels"). Defaults to 'auto'.
+   */
   effort?: Effort;
   /** Controller strategy; absent = 'auto' (docs/controller.md). 'long' = no controller. */
   strategy?: StrategyName;

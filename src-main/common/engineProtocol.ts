@@ -4,6 +4,7 @@
  * and one context with a few sequences; the host tells it what to do.
  */
 import type { Ledger } from './ledger';
+import type { ManifestEffort } from './controller/effort';
 import type { BackendChoice, BackendInfo, ModelInfo, TurnTimings } from './types';
 import type { EngineTurnEvent } from './events';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Effort, Plan, StrategyName } from './controller/types';
@@ -53,7 +54,7 @@ export interface GenerateParams {
   seed?: number;
   /** Controller strategy (docs/controller.md); absent = plain generation as before (thinkingBudget applies). */
   strategy?: StrategyName;
-  /** Effort knob: 'auto' or 0..1 of the expected thinking length. Defaults to 'auto'. */
+  /** Effort knob: 'auto', a level, or 0..1 of the expected thinking length at high effort. Defaults to 'auto'. */
   effort?: Effort;
   /** Controller settings (merged over the defaults by the host). */
   controller?: ControllerSettings;
@@ -78,6 +79,11 @@ export interface GenerateParams {
    * writes the workspace). Absent = `summary`. Set by the host from the model's manifest.
    */
   pdrWorkspace?: 'candidates' | 'summary';
+  /**
+   * The effort levels the model's manifest declares (how to ask for each); absent/null = none, and the engine uses
+   * the template family's native control, if any. Set by the host from the model's manifest.
+   */
+  manifestEffort?: ManifestEffort | null;
 }
 
 export interface GenerateResult {

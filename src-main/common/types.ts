@@ -4,6 +4,7 @@ import type { Ledger } from './ledger';
 import type { Receipt } from './receipts/types';
 import type { AuditSummary } from './receiptApi';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Plan } from './controller/types';
+import type { ManifestEffort } from './controller/effort';
 import { defaultControllerSettings } from './controller/defaults';
 
 export type BackendChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
@@ -60,6 +61,8 @@ export interface ModelInfo {
   historyTurns?: number | null;
   /** How PDR distils drafts for this model (its manifest; default `summary`). Not stored. */
   pdrWorkspace?: 'candidates' | 'summary';
+  /** The effort levels the model's manifest declares; null = none (a native control may still apply). Not stored. */
+  effort?: ManifestEffort | null;
 }
 
 export interface Settings {

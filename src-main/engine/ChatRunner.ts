@@ -15,6 +15,9 @@ import { ReckonError } from '../common/errors';
 import { makeLedger } from '../common/ledger';
 import { defaultControllerSettings } from '../common/controller/defaults';
 import { fallbackDifficulty, makePlan, RunningAverage } from '../common/controller/plan';
+import { effortControlFor } from '../common/controller/effort';
+import type { TemplateClass } from './classifyChatTemplate';
+import { effortTurn } from './effortTurn';
 import type { LlamaContextSequence } from 'node-llama-cpp';
 import { countTurnTokens } from './countTurnTokens';
 import { DeltaTrimmer } from './DeltaTrimmer';
@@ -27,6 +30,8 @@ export interface ChatRunnerOptions {
   model: LlamaModel;
   context: LlamaContext;
   chatWrapper: ChatWrapper;
+  /** The model's template family: which native effort control it has (gpt-oss, Qwen3). Defaults to none. */
+  template?: TemplateClass;
 }
 
 /** One turn for ChatRunner.generate. */
@@ -85,6 +90,11 @@ export class ChatRunner {
     return this.think !== null;
   }
 
+  /** The model's template family, as classified at load. */
+  get template(): TemplateClass | undefined {
+    return this.opts.template;
+  }
+
   /** The wrapper formatting prompts for this model. */
   get chatWrapper(): ChatWrapper {
     return this.opts.chatWrapper;
@@ -111,7 +121,9 @@ export class ChatRunner {
     const probed = p.difficulty === undefined && probe !== undefined && p.strategy !== 'long' ? await probe() : null;
     const probeTokens = probed?.tokens ?? [];
     const difficulty = p.difficulty ?? probed?.difficulty ?? fallbackDifficulty(this.thinkingAverage.count > 0 ? this.thinkingAverage : null, settings);
-    let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings });
+    const template = this.opts.template ?? { family: 'none', thinking: false };
+    const control = effortControlFor(p.manifestEffort, template.family, template.thinking);
+    let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings, control });
     // A caller's thinking cap (the API's thinking_budget_tokens) bounds whatever budget the plan set.
     if (p.thinkingBudget !== null) plan = { ...plan, thinkingBudget: Math.min(plan.thinkingBudget ?? p.thinkingBudget, p.thinkingBudget) };
     if (this.think === null && plan.strategy !== 'long') {
@@ -120,14 +132,21 @@ export class ChatRunner {
     }
     emit({ type: 'difficulty', turnId: requestId, difficulty });
     emit({ type: 'plan', turnId: requestId, plan });
+    // The level's prompt: the manifest's system line, gpt-oss's wrapper setting, Qwen3's switch (common/controller/effort.ts).
+    const asked = effortTurn({
+      chatWrapper: this.opts.chatWrapper, control, level: plan.effortLevel,
+      systemPrompt: plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt, question: p.question,
+    });
+    const chatWrapper = asked.chatWrapper;
     if (plan.strategy === 'long' || this.think === null) {
       if (answerNow) answerNow.plain = true;
       const plain = await this.generatePlain({
         ...p,
         thinkingBudget: plan.thinkingBudget,
         temperature: plan.strategy === 'long' ? p.temperature : plan.temperature,
-        systemPrompt: plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt,
-      }, emit, signal);
+        systemPrompt: asked.systemPrompt,
+        question: asked.question,
+      }, emit, signal, chatWrapper);
       if (plan.thinkingBudget === null && plain.stopReason === 'eos' && plain.ledger.thinking > 0) this.thinkingAverage.add(plain.ledger.thinking);
       const overhead = { ...plain.ledger.overhead, probe: difficulty.probeTokens };
       const ledger = makeLedger({ ...plain.ledger, overhead });
@@ -142,10 +161,11 @@ export class ChatRunner {
     try {
       const r = await runControlled({
         target: {
-          model: this.opts.model, chatWrapper: this.opts.chatWrapper, think: this.think,
+          model: this.opts.model, chatWrapper, think: this.think,
           sequence: entry.chat.sequence, draftSequences: (n) => this.draftSequences(n),
         },
-        params: p, plan, difficulty, emit, signal: controller.signal,
+        params: { ...p, question: asked.question }, plan, difficulty, emit, signal: controller.signal,
+        systemPrompt: asked.systemPrompt,
         answerNow: answerNow ? () => answerNow.requested : undefined,
       });
       if (!r.budgetForced && r.earlyExit?.fired !== true && r.stopReason === 'eos' && r.drafts === undefined) {
@@ -192,12 +212,13 @@ export class ChatRunner {
     p: GenerateParams & { requestId: string },
     emit: (e: EngineTurnEvent) => void,
     signal?: AbortSignal,
+    chatWrapper: ChatWrapper = this.opts.chatWrapper,
   ): Promise<GenerateResult> {
     if (this.running.has(p.requestId)) throw new ReckonError('BAD_REQUEST', `Request ${p.requestId} is already running.`);
     const history = toChatHistory(p);
-    const promptLength = this.opts.chatWrapper.generateContextState({ chatHistory: history })
+    const promptLength = chatWrapper.generateContextState({ chatHistory: history })
       .contextText.tokenize(this.opts.model.tokenizer).length;
-    const entry = this.acquire(p.chatKey);
+    const entry = this.acquire(p.chatKey, chatWrapper);
     const controller = new AbortController();
     if (signal?.aborted) controller.abort(signal.reason);
     signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
@@ -313,13 +334,22 @@ export class ChatRunner {
     void this.disposeDrafts();
   }
 
-  private acquire(chatKey: string): ChatEntry {
+  /**
+   * The conversation's chat, busy. A LlamaChat formats with one wrapper: a turn at another gpt-oss reasoning effort
+   * gets a new LlamaChat on the same sequence (which still reuses the KV prefix up to where the prompts differ).
+   */
+  private acquire(chatKey: string, chatWrapper: ChatWrapper = this.opts.chatWrapper): ChatEntry {
     const existing = this.chats.get(chatKey);
     if (existing !== undefined) {
       if (existing.busy) throw new ReckonError('BUSY', 'Another turn is running in this conversation.', { chatKey });
       this.chats.delete(chatKey);
       this.chats.set(chatKey, existing);
       existing.busy = true;
+      if (existing.chat.chatWrapper !== chatWrapper) {
+        const sequence = existing.chat.sequence;
+        existing.chat.dispose({ disposeSequence: false });
+        existing.chat = new LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: true });
+      }
       return existing;
     }
     if (this.opts.context.sequencesLeft === 0) {
@@ -330,7 +360,7 @@ export class ChatRunner {
     }
     const chat = new LlamaChat({
       contextSequence: this.opts.context.getSequence(),
-      chatWrapper: this.opts.chatWrapper,
+      chatWrapper,
       autoDisposeSequence: true,
     });
     const entry: ChatEntry = { chat, busy: true };

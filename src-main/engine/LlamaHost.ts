@@ -123,7 +123,7 @@ export class LlamaHost {
       l.runner.dispose();
       await l.context.dispose();
       l.context = await createContext(l.model, threads);
-      l.runner = new ChatRunner({ model: l.model, context: l.context, chatWrapper: l.runner.chatWrapper });
+      l.runner = new ChatRunner({ model: l.model, context: l.context, chatWrapper: l.runner.chatWrapper, template: l.template });
     }
   }
 
@@ -167,7 +167,7 @@ export class LlamaHost {
       const context = await createContext(model, threads);
       this.loaded = {
         path, sizeBytes: header.fileSize, model, context, template,
-        runner: new ChatRunner({ model, context, chatWrapper }),
+        runner: new ChatRunner({ model, context, chatWrapper, template }),
       };
       onProgress(1);
       // Reported once the model is usable, so the measurement never interleaves with its load progress.

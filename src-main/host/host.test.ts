@@ -325,6 +325,38 @@ describe('chat', () => {
     expect(lastParams()['pdrWorkspace']).toBe('summary');
   });
 
+  it("a manifest's effort levels reach the engine with every turn; a malformed effort block is dropped alone", async () => {
+    const manifest = join(modelsDir, 'reckon-arith.reckon.json');
+    const effort = {
+      levels: { low: { systemLine: 'Reasoning effort: low' }, medium: { systemLine: 'Reasoning effort: medium' }, high: { systemLine: 'Reasoning effort: high' } },
+      default: 'high',
+      thinkingShare: { low: 0.3, medium: 0.55, high: 1.0 },
+    };
+    await writeFile(manifest, JSON.stringify({ historyTurns: 2, pdrWorkspace: 'candidates', effort }));
+    const h = await open();
+    const [bundled] = await h.call('models.list');
+    expect(bundled!.effort).toEqual(effort);
+    await turn(h, { text: 'What is 1+1?', effort: 'low' });
+    const lastParams = (): Record<string, unknown> => engine.calls.filter((c) => c.method === 'generate').at(-1)!.params as Record<string, unknown>;
+    expect(lastParams()).toMatchObject({ manifestEffort: effort, effort: 'low' });
+
+    const warnings: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((m: string) => { warnings.push(String(m)); return true; }) as typeof process.stderr.write;
+    try {
+      await writeFile(manifest, JSON.stringify({ historyTurns: 2, effort: { ...effort, default: 'extreme' } }));
+      await utimes(manifest, new Date(), new Date(Date.now() + 5000));
+      const [again] = await h.call('models.list');
+      expect(again!.effort).toBeNull();
+      expect(again!.historyTurns).toBe(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(warnings.join('')).toMatch(/effort\.default must be one of low, medium, high; ignored/);
+    await turn(h, { text: 'What is 2+2?' });
+    expect(lastParams()['manifestEffort']).toBeNull();
+  });
+
   it('persists streamed text while streaming (at most every 500 ms) and marks leftovers interrupted on start', async () => {
     const h = await open();
     engine.stepMs = 150;

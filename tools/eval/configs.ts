@@ -1,3 +1,4 @@
+import { formatEffort } from '../../src-main/common/controller/effort';
 import type { Effort, StrategyName } from '../../src-main/common/controller/types';
 
 /** One arm of the comparison. */
@@ -19,8 +20,21 @@ export const defaultConfigs: EvalConfig[] = [
   { label: 'PDR', strategy: 'pdr', effort: 'auto' },
 ];
 
-/** Configs for `--strategy a,b` (names from StrategyName; 'budget' expands to the three fixed budgets). */
-export function configsFor(list: string | undefined): EvalConfig[] {
+/**
+ * Configs for `--strategy a,b` (names from StrategyName; 'budget' expands to the three fixed budgets). With
+ * `efforts` (`--effort low,medium,high`), one arm per strategy and effort instead: the effort curve.
+ */
+export function configsFor(list: string | undefined, efforts?: readonly Effort[]): EvalConfig[] {
+  if (efforts !== undefined && efforts.length > 0) {
+    const names = list === undefined || list === 'all' ? ['long', 'budget', 'auto'] : list.split(',').map((s) => s.trim()).filter(Boolean);
+    const label: Record<string, string> = { long: 'long CoT', budget: 'budget', auto: 'Auto', 'early-exit': 'early exit', 'short-m@k': 'short-m@k', pdr: 'PDR' };
+    const out: EvalConfig[] = [];
+    for (const n of names) {
+      if (label[n] === undefined) throw new Error(`unknown strategy '${n}' (long, budget, auto, early-exit, short-m@k, pdr, all)`);
+      for (const e of efforts) out.push({ label: `${label[n]} @ ${formatEffort(e)}`, strategy: n as StrategyName, effort: e });
+    }
+    return out;
+  }
   if (list === undefined || list === 'all') return defaultConfigs;
   const names = list.split(',').map((s) => s.trim()).filter(Boolean);
   const out: EvalConfig[] = [];

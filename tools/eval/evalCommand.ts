@@ -28,7 +28,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const outDir = reportDir('eval', o.outDir);
   const seed = o.seed ?? 1;
   const n = o.n ?? 3;
-  const configs = configsFor(o.strategy);
+  const configs = configsFor(o.strategy, o.efforts);
   const picked = o.set !== undefined
     ? { questions: takePerTier(readEvalSet(o.set), n), source: o.set }
     : builtinSet(join(root, 'models', 'golden', 'heldout.jsonl'), n, seed);

@@ -12,12 +12,14 @@ import type { ControllerSettings } from './types';
  * expressions, whose re-check is one line, 100 -> 75 %); with these caps 83 % at 15 % fewer billed tokens.
  * Early exit does the cutting, at step boundaries where the trial answer is already certain.
  * Parallel drafting is opt-in per class (`parallel`), since it multiplies billed tokens.
+ * Effort levels (models that have them, common/controller/effort.ts): Easy asks for low, Normal for medium, Hard
+ * for high - DiffAdapt's per-class prompt; each class's budget is then a fraction of that level's expected length.
  */
 export const defaultControllerSettings: ControllerSettings = {
   strategies: {
-    easy: { systemPrompt: '', temperature: 0, budgetFraction: 1.0, earlyExitThreshold: 0.85, parallel: 'none' },
-    normal: { systemPrompt: '', temperature: 0, budgetFraction: 1.25, earlyExitThreshold: 0.9, parallel: 'none' },
-    hard: { systemPrompt: '', temperature: 0, budgetFraction: 1.5, earlyExitThreshold: 0.97, parallel: 'none' },
+    easy: { systemPrompt: '', temperature: 0, budgetFraction: 1.0, earlyExitThreshold: 0.85, parallel: 'none', effortLevel: 'low' },
+    normal: { systemPrompt: '', temperature: 0, budgetFraction: 1.25, earlyExitThreshold: 0.9, parallel: 'none', effortLevel: 'medium' },
+    hard: { systemPrompt: '', temperature: 0, budgetFraction: 1.5, earlyExitThreshold: 0.97, parallel: 'none', effortLevel: 'high' },
   },
   fallbackExpectedThinking: 64,
   minBudget: 4,

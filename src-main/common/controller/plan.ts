@@ -1,4 +1,8 @@
 import { defaultControllerSettings } from './defaults';
+import {
+  autoSteers, defaultLevelOf, levelForFraction, levelFractionWithoutControl, nearestLevel, shareForBudget,
+  type EffortControl, type EffortLevel,
+} from './effort';
 import type { ControllerSettings, DifficultyInfo, Effort, Plan, StrategyName } from './types';
 
 /**
@@ -16,23 +20,51 @@ export interface PlanInput {
   effort: Effort;
   strategy: StrategyName;
   settings?: ControllerSettings;
+  /** How the model takes effort levels (effortControlFor); null/absent = it has none (the budget only). */
+  control?: EffortControl | null;
+}
+
+/**
+ * The effort level and thinking budget of a turn. 100 % is the same length everywhere: the expected thinking at
+ * high effort (the probe's length), and a level's expected thinking is its share of that.
+ * - 'auto': the class's level (Qwen3's switch is left on, see autoSteers), budget = budgetFraction x the level's length;
+ * - a level: that level (the next higher one the model offers), budget as Auto's; without levels it is the fraction
+ *   levelFractionWithoutControl of the expected length;
+ * - a fraction f: the smallest level whose share is >= f, budget = f x the expected length (the hard cap).
+ */
+function effortOf(i: PlanInput, s: ControllerSettings, full: number): { level: EffortLevel | null; budget: number | null; expected: number } {
+  const control = i.control ?? null;
+  const cls = s.strategies[i.difficulty.difficulty];
+  const classBudget = (level: EffortLevel | null): { level: EffortLevel | null; budget: number | null; expected: number } => {
+    const expected = Math.round(shareForBudget(control, level) * full);
+    return { level, expected, budget: cls.budgetFraction === null ? null : Math.max(s.minBudget, Math.round(cls.budgetFraction * expected)) };
+  };
+  if (i.effort === 'auto') {
+    return classBudget(control === null ? null : autoSteers(control) ? nearestLevel(control, cls.effortLevel) : defaultLevelOf(control));
+  }
+  if (typeof i.effort === 'string') {
+    if (control === null) return { level: null, expected: full, budget: budgetForEffort(levelFractionWithoutControl[i.effort], full, s.minBudget) };
+    return classBudget(nearestLevel(control, i.effort));
+  }
+  const level = control === null ? null : levelForFraction(control, i.effort);
+  return { level, expected: Math.round(shareForBudget(control, level) * full), budget: budgetForEffort(i.effort, full, s.minBudget) };
 }
 
 /**
  * The plan of one turn: the class strategy (prompt, temperature, budget fraction, early-exit threshold,
- * parallel drafts) adjusted by the effort knob and an explicit strategy.
- * - effort 'auto': budget = class budgetFraction x expected length; a number p: budget = p x expected length.
- * - strategy 'long': no controller (no budget, no early exit, one path); 'budget': budget only;
- *   'early-exit': budget + early exit; 'short-m@k' / 'pdr': parallel drafting (each draft under the budget);
- *   'auto': the class strategy as configured.
+ * parallel drafts, effort level) adjusted by the effort knob (effortOf) and an explicit strategy.
+ * - strategy 'long': no controller (no budget, no early exit, one path) at the level asked for, else the model's
+ *   default level; 'budget': budget only; 'early-exit': budget + early exit; 'short-m@k' / 'pdr': parallel
+ *   drafting (each draft under the budget); 'auto': the class strategy as configured.
  */
 export function makePlan(i: PlanInput): Plan {
   const s = i.settings ?? defaultControllerSettings;
   const cls = s.strategies[i.difficulty.difficulty];
-  const expected = Math.max(0, Math.round(i.difficulty.expectedThinkingTokens));
-  const budget = i.effort === 'auto'
-    ? (cls.budgetFraction === null ? null : Math.max(s.minBudget, Math.round(cls.budgetFraction * expected)))
-    : budgetForEffort(i.effort, expected, s.minBudget);
+  const control = i.control ?? null;
+  const full = Math.max(0, Math.round(i.difficulty.expectedThinkingTokens));
+  const chosen = effortOf(i, s, full);
+  const budget = chosen.budget;
+  let { level, expected } = chosen;
   let strategy: Plan['strategy'];
   if (i.strategy === 'auto') {
     strategy = cls.parallel === 'short-m@k' ? 'short-m@k' : cls.parallel === 'pdr' ? 'pdr'
@@ -40,11 +72,18 @@ export function makePlan(i: PlanInput): Plan {
   } else {
     strategy = i.strategy;
   }
+  if (strategy === 'long' && control !== null && (i.effort === 'auto' || typeof i.effort === 'number')) {
+    // Long CoT is the model's own default, whatever fraction or Auto would have picked.
+    level = defaultLevelOf(control);
+    expected = Math.round(shareForBudget(control, level) * full);
+  }
   const base: Plan = {
     requested: i.strategy,
     strategy,
     difficulty: i.difficulty.difficulty,
     effort: i.effort,
+    effortLevel: level,
+    effortControl: level === null ? null : control?.source ?? null,
     expectedThinkingTokens: expected,
     thinkingBudget: strategy === 'long' ? null : budget,
     systemPrompt: strategy === 'long' ? '' : cls.systemPrompt,

@@ -3,8 +3,9 @@
  * turn runs under, and what parallel drafting and early exit report. Pure data, JSON-safe (docs/controller.md).
  */
 import type { Difficulty } from '../probe/types';
+import type { EffortControl, EffortLevel } from './effort';
 
-export type { Difficulty };
+export type { Difficulty, EffortLevel };
 
 /**
  * How a turn thinks. `auto` = the difficulty class's strategy; `long` = no controller (plain generation);
@@ -14,8 +15,12 @@ export type { Difficulty };
 export type StrategyName = 'auto' | 'long' | 'budget' | 'early-exit' | 'short-m@k' | 'pdr';
 export const StrategyNames: readonly StrategyName[] = ['auto', 'long', 'budget', 'early-exit', 'short-m@k', 'pdr'] as const;
 
-/** 'auto' (the class strategy's budget fraction) or 0..1 = that fraction of the expected thinking length. */
-export type Effort = 'auto' | number;
+/**
+ * The effort knob (docs/controller.md): 'auto' (the class strategy's level and budget), a level the model is asked
+ * for ('low' | 'medium' | 'high'), or 0..1 = that fraction of the expected thinking length at high effort (the
+ * smallest level that thinks at least that much, capped by the budget).
+ */
+export type Effort = 'auto' | EffortLevel | number;
 
 /** Parallel drafting of a class strategy. */
 export type ParallelMode = 'none' | 'short-m@k' | 'pdr';
@@ -32,6 +37,11 @@ export interface ClassStrategy {
   earlyExitThreshold: number | null;
   /** Parallel drafting for this class. */
   parallel: ParallelMode;
+  /**
+   * The effort level Auto asks the model for (when it has levels: its manifest's, gpt-oss's); the budget is then
+   * budgetFraction x that level's expected thinking.
+   */
+  effortLevel: EffortLevel;
 }
 
 /** Everything the controller is tuned with; `defaultControllerSettings` documents the defaults. */
@@ -78,6 +88,11 @@ export interface Plan {
   strategy: Exclude<StrategyName, 'auto'>;
   difficulty: Difficulty;
   effort: Effort;
+  /** The effort level the model was asked for; null = the model has no levels (the budget is the only knob). */
+  effortLevel: EffortLevel | null;
+  /** Where the level's prompt came from: the model's manifest or its family's native control; null = none. */
+  effortControl: EffortControl['source'] | null;
+  /** Expected thinking at the level used, tokens (the probe's length at high effort x the level's share). */
   expectedThinkingTokens: number;
   /** Thinking budget per path, tokens; null = none. */
   thinkingBudget: number | null;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { mergeControllerSettings } from '../controller/defaults';
 import type { ControllerSettingsPatch } from '../controller/defaults';
 import { safeParseJson } from './parse';
-import { intIn, numIn, text } from './primitives';
+import { effortLevelSchema, intIn, numIn, text } from './primitives';
 
 const temperature = numIn(0, 5, 'must be 0..5');
 const fraction = numIn(0, 1, 'must be 0..1');
@@ -17,6 +17,7 @@ export const classStrategySchema = z.strictObject({
   budgetFraction: numIn(0, 10, 'must be null or 0..10').nullable(),
   earlyExitThreshold: numIn(0, 1, 'must be null or 0..1').nullable(),
   parallel: z.enum(['none', 'short-m@k', 'pdr'], { error: 'must be none, short-m@k or pdr' }),
+  effortLevel: effortLevelSchema,
 }).partial();
 
 const positive = z.int({ error: 'must be a positive integer' }).min(1, { error: 'must be a positive integer' });

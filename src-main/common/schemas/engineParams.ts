@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { EngineMethod } from '../engineProtocol';
 import { controllerSettingsSchema } from './controller';
 import { effortSchema, filePath, id, intIn, numIn, strategySchema, text } from './primitives';
-import { difficultyInfoSchema } from './stored';
+import { difficultyInfoSchema, manifestEffortSchema } from './stored';
 
 const backend = z.enum(['auto', 'cpu', 'cuda', 'vulkan', 'metal']);
 const threads = z.int().min(1).max(1024).nullable();
@@ -32,6 +32,7 @@ const generate = z.looseObject({
   controller: controllerSettingsSchema.optional(),
   difficulty: difficultyInfoSchema.nullable().optional(),
   pdrWorkspace: z.enum(['candidates', 'summary']).optional(),
+  manifestEffort: manifestEffortSchema.nullable().optional(),
   probePath: filePath().nullable().optional(),
   receipt: z.looseObject({ modelSha256: sha256 }).nullable().optional(),
 });

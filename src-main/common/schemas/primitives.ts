@@ -1,5 +1,6 @@
 /** Building blocks shared by the API and stored-shape schemas. Strings are always bounded. */
 import { z } from 'zod';
+import { EffortLevels, type EffortLevel } from '../controller/effort';
 import { StrategyNames, type StrategyName } from '../controller/types';
 
 /** Longest free text a request may carry (a question, a system prompt), characters. */
@@ -30,9 +31,14 @@ export const numIn = (lo: number, hi: number, message = `must be a number ${lo}.
 /** A finite number >= 0 (counts, times). */
 export const count = () => z.number().min(0);
 
-/** The effort knob (docs/controller.md): 'auto' or a fraction 0..1 of the expected thinking length. */
-const effortError = "must be 'auto' or a number 0..1";
-export const effortSchema = z.union([z.literal('auto'), numIn(0, 1, effortError)], { error: effortError });
+/** An effort level a model can be asked for (common/controller/effort.ts). */
+export const effortLevelSchema = z.enum(EffortLevels as readonly EffortLevel[] as [EffortLevel, ...EffortLevel[]], {
+  error: `must be one of ${EffortLevels.join(', ')}`,
+});
+
+/** The effort knob (docs/controller.md): 'auto', a level, or a fraction 0..1 of the expected thinking length. */
+const effortError = "must be 'auto', 'low', 'medium', 'high' or a number 0..1";
+export const effortSchema = z.union([z.literal('auto'), effortLevelSchema, numIn(0, 1, effortError)], { error: effortError });
 
 /** How a turn thinks; the list is StrategyNames (controller/types.ts). */
 export const strategySchema = z.enum(StrategyNames as readonly StrategyName[] as [StrategyName, ...StrategyName[]], {

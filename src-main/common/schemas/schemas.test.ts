@@ -73,8 +73,9 @@ describe('API schema table', () => {
     expect(bad('chat.send', { text: 42 })).toBe('chat.send: text must be a string.');
     expect(bad('chat.send', { text: '   ' })).toBe('chat.send: text must not be empty.');
     expect(bad('chat.send', { text: 'hi', extra: 1 })).toBe("chat.send: unknown parameter 'extra'.");
-    expect(bad('chat.send', { text: 'hi', effort: 2 })).toBe("chat.send: effort must be 'auto' or a number 0..1.");
-    expect(bad('chat.send', { text: 'hi', effort: 'lots' })).toBe("chat.send: effort must be 'auto' or a number 0..1.");
+    expect(bad('chat.send', { text: 'hi', effort: 2 })).toBe("chat.send: effort must be 'auto', 'low', 'medium', 'high' or a number 0..1.");
+    expect(bad('chat.send', { text: 'hi', effort: 'lots' })).toBe("chat.send: effort must be 'auto', 'low', 'medium', 'high' or a number 0..1.");
+    expect(parseApiParams('chat.send', { text: 'hi', effort: 'medium' }).ok).toBe(true);
     expect(bad('chat.send', { text: 'hi', strategy: 'fast' })).toBe('chat.send: strategy must be one of auto, long, budget, early-exit, short-m@k, pdr.');
     expect(bad('chat.send', { text: 'hi', seed: -1 })).toBe('chat.send: seed must be a non-negative integer.');
     expect(bad('chat.send', { text: 'hi', seed: 1.5 })).toBe('chat.send: seed must be a non-negative integer.');

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ErrorCodes } from '../errors';
 import { DIFFICULTIES, type Difficulty } from '../probe/types';
 import { auditSummarySchema, overheadCountsSchema, receiptSchema } from './receipts';
-import { count, detailsSchema, effortSchema, MAX_ID, MAX_PATH, text } from './primitives';
+import { count, detailsSchema, effortLevelSchema, effortSchema, MAX_ID, MAX_PATH, nonEmpty, numIn, text } from './primitives';
 
 /** Stored text is whatever the model wrote (up to maxTokens); the stored-file JSON limits bound it. */
 const long = () => z.string();
@@ -36,11 +36,31 @@ export const difficultyInfoSchema = z.strictObject({
 
 const concreteStrategy = z.enum(['long', 'budget', 'early-exit', 'short-m@k', 'pdr']);
 
+/**
+ * A model manifest's `effort` (common/controller/effort.ts ManifestEffort): the levels it honours, how to ask for
+ * each, its default level and each level's thinking share of high's.
+ */
+export const manifestEffortSchema = z.strictObject({
+  levels: z.strictObject({
+    low: z.strictObject({ systemLine: nonEmpty(1000) }),
+    medium: z.strictObject({ systemLine: nonEmpty(1000) }),
+    high: z.strictObject({ systemLine: nonEmpty(1000) }),
+  }).partial().refine((l) => Object.keys(l).length > 0, { error: 'must declare at least one of low, medium, high' }),
+  default: effortLevelSchema,
+  thinkingShare: z.strictObject({
+    low: numIn(0, 1, 'must be 0..1'), medium: numIn(0, 1, 'must be 0..1'), high: numIn(0, 1, 'must be 0..1'),
+  }).partial(),
+}).refine((e) => e.levels[e.default] !== undefined, { error: 'must be one of the declared levels', path: ['default'] })
+  .refine((e) => Object.keys(e.thinkingShare).every((k) => k in e.levels), { error: 'names a level that is not declared', path: ['thinkingShare'] });
+
 export const planSchema = z.strictObject({
   requested: z.enum(['auto', 'long', 'budget', 'early-exit', 'short-m@k', 'pdr']),
   strategy: concreteStrategy,
   difficulty,
   effort: effortSchema,
+  // Conversations stored before effort levels have neither field: the turn ran without a level.
+  effortLevel: effortLevelSchema.nullable().default(null),
+  effortControl: z.enum(['manifest', 'gpt-oss', 'qwen3']).nullable().default(null),
   expectedThinkingTokens: z.number(),
   thinkingBudget: z.number().nullable(),
   systemPrompt: long(),
@@ -120,6 +140,7 @@ export const modelRecordSchema = z.strictObject({
   addedAt: iso(),
   historyTurns: z.number().nullable().optional(),
   pdrWorkspace: z.enum(['candidates', 'summary']).optional(),
+  effort: manifestEffortSchema.nullable().optional(),
   hidden: z.boolean().optional(),
   mtimeMs: z.number().optional(),
 });

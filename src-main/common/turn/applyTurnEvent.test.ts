@@ -8,7 +8,7 @@ import { applyTurnEvent, startedAssistantMessage } from './applyTurnEvent';
 const t = 't1';
 const streaming = (): Message => ({ id: 'a1', role: 'assistant', text: '', thinking: '', createdAt: '2024-01-01T00:00:00Z', modelId: 'm', status: 'streaming' });
 const plan: Plan = {
-  requested: 'auto', strategy: 'early-exit', difficulty: 'normal', effort: 'auto', expectedThinkingTokens: 60, thinkingBudget: 48, systemPrompt: '',
+  requested: 'auto', strategy: 'early-exit', difficulty: 'normal', effort: 'auto', effortLevel: null, effortControl: null, expectedThinkingTokens: 60, thinkingBudget: 48, systemPrompt: '',
   temperature: 0.6, earlyExitThreshold: 0.9, trialTokens: 8, earlyExitStart: 16, sampling: null, rounds: null, kappa: null,
 };
 const difficulty = { difficulty: 'easy', probabilities: { easy: 0.9, normal: 0.08, hard: 0.02 }, expectedThinkingTokens: 40, source: 'probe', probeTokens: 20 } as const;

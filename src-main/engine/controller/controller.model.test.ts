@@ -54,6 +54,25 @@ describe('controller on the bundled model', () => {
     }
   });
 
+  it("a manifest's effort level is decoded as the system message's line, on the controller's path and on long CoT", async () => {
+    const manifestEffort = {
+      levels: { low: { systemLine: 'Reasoning effort: low' }, high: { systemLine: 'Reasoning effort: high' } },
+      default: 'high' as const,
+      thinkingShare: { low: 0.3, high: 1 },
+    };
+    const line = 'Reasoning effort: low'.length; // a character-level vocabulary: one token per character at least
+    const difficulty = { difficulty: 'normal' as const, probabilities: null, expectedThinkingTokens: 40, source: 'fallback' as const, probeTokens: 0 };
+    const bare = await gen({ strategy: 'budget', effort: 0.25, difficulty });
+    const low = await gen({ strategy: 'budget', effort: 0.25, difficulty, manifestEffort });
+    expect(bare.plan).toMatchObject({ effortLevel: null, thinkingBudget: 10 });
+    expect(low.plan).toMatchObject({ effortLevel: 'low', effortControl: 'manifest', thinkingBudget: 10 });
+    expect(low.ledger.prompt - bare.ledger.prompt).toBeGreaterThanOrEqual(line);
+    const longBare = await gen({ strategy: 'long', difficulty });
+    const longHigh = await gen({ strategy: 'long', difficulty, manifestEffort });
+    expect(longHigh.plan).toMatchObject({ effortLevel: 'high', thinkingBudget: null });
+    expect(longHigh.ledger.prompt - longBare.ledger.prompt).toBeGreaterThanOrEqual('Reasoning effort: high'.length);
+  });
+
   it('early exit: an unreachable threshold rolls every trial back (overhead), threshold 0 commits the first trial', async () => {
     // Budgets stay inside what the API accepts (budgetFraction <= 10): 10 x 40 tokens is far above the long path.
     const base = { question: 'What is 37+48?', difficulty: { difficulty: 'easy' as const, probabilities: null, expectedThinkingTokens: 40, source: 'fallback' as const, probeTokens: 0 } };

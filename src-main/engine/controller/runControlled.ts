@@ -60,6 +60,11 @@ export interface ControlledTurn {
   signal: AbortSignal;
   /** Polled per thinking token: true closes every open thought at once ("Answer now"). */
   answerNow?: () => boolean;
+  /**
+   * The system message the turn's prompt carries (the plan's or the turn's, with the effort level's line).
+   * Absent = the plan's system prompt, else the turn's.
+   */
+  systemPrompt?: string;
 }
 
 /**
@@ -69,7 +74,7 @@ export interface ControlledTurn {
 export async function runControlled(turn: ControlledTurn): Promise<ControlledResult> {
   const { target: t, params: p, plan, difficulty, emit, signal } = turn;
   const turnId = p.requestId;
-  const systemPrompt = plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt;
+  const systemPrompt = turn.systemPrompt ?? (plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt);
   const probe = difficulty.probeTokens;
   if (plan.strategy !== 'short-m@k' && plan.strategy !== 'pdr') {
     const thoughtTrim = new DeltaTrimmer();

@@ -9,7 +9,7 @@ const ledger = makeLedger({ visible: 10, thinking: 40, prompt: 20, cached: 5, ov
 
 describe('OpenAI mapping', () => {
   it('maps reasoning_effort onto the effort knob; none is a zero budget, auto the default', () => {
-    expect([effortFor('none'), effortFor('low'), effortFor('medium'), effortFor('high'), effortFor('auto'), effortFor(undefined)]).toEqual([0, 0.25, 0.5, 1, 'auto', 'auto']);
+    expect([effortFor('none'), effortFor('low'), effortFor('medium'), effortFor('high'), effortFor('auto'), effortFor(undefined)]).toEqual([0, 'low', 'medium', 'high', 'auto', 'auto']);
   });
 
   it('usage comes from the ledger: probe as input, generated overhead as output, reasoning = thinking, total = billed + cached', () => {
@@ -36,7 +36,7 @@ describe('OpenAI mapping', () => {
     const resp = parseResponsesRequest({ input: 'hello', instructions: 'Be terse.', reasoning: { effort: 'high' }, max_output_tokens: 12 });
     expect(resp.ok).toBe(true);
     if (!resp.ok) return;
-    expect(sendParamsForResponses(resp.value, undefined)).toEqual({ text: 'hello', systemPrompt: 'Be terse.', origin: 'api', effort: 1, maxTokens: 12 });
+    expect(sendParamsForResponses(resp.value, undefined)).toEqual({ text: 'hello', systemPrompt: 'Be terse.', origin: 'api', effort: 'high', maxTokens: 12 });
   });
 
   it('refuses what it cannot honour, naming the field', () => {

@@ -12,11 +12,12 @@ import type { ChatCompletionRequest, ReasoningEffort, ResponsesRequest } from '.
 import type { Message, ModelInfo } from '../../common/types';
 
 /**
- * reasoning_effort onto the effort knob (a fraction of the expected thinking length, docs/controller.md):
- * none = 0 (no thinking: a budget of 0 tokens), low = 0.25, medium = 0.5, high = 1, auto (the default) = the
- * DiffAdapt controller picks the budget from the question's difficulty.
+ * reasoning_effort onto the effort knob (docs/controller.md): low / medium / high are the model's effort levels (its
+ * manifest's, or its family's native control such as gpt-oss's; a model without levels gets 25 % / 50 % / 100 % of
+ * the expected thinking as a budget), none = 0 (no thinking: a budget of 0 tokens), auto (the default) = the
+ * DiffAdapt controller picks the level and budget from the question's difficulty.
  */
-export const effortByReasoningEffort: Readonly<Record<ReasoningEffort, Effort>> = { none: 0, low: 0.25, medium: 0.5, high: 1, auto: 'auto' };
+export const effortByReasoningEffort: Readonly<Record<ReasoningEffort, Effort>> = { none: 0, low: 'low', medium: 'medium', high: 'high', auto: 'auto' };
 
 export function effortFor(e: ReasoningEffort | null | undefined): Effort {
   return effortByReasoningEffort[e ?? 'auto'];

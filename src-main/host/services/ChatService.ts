@@ -190,6 +190,7 @@ export class ChatService {
           ...(p.seed !== undefined ? { seed: p.seed } : {}),
           controller: mergeControllerSettings(s.controller),
           pdrWorkspace: model.pdrWorkspace ?? 'summary',
+          manifestEffort: model.effort ?? null,
           probePath: probe?.path ?? null,
           receipt: { modelSha256: model.sha256 },
           requestId: turnId,

@@ -31,7 +31,7 @@ function publicInfo(r: ModelRecord | ModelInfo): ModelInfo {
   const manifest = readModelManifest(r.path);
   const name = modelFileName(r.path);
   const metadataName = r.name !== name && r.name !== basename(r.path).replace(/\.gguf$/i, '') ? r.name : null;
-  return { ...info, name, metadataName, historyTurns: manifest.historyTurns, pdrWorkspace: manifest.pdrWorkspace };
+  return { ...info, name, metadataName, historyTurns: manifest.historyTurns, pdrWorkspace: manifest.pdrWorkspace, effort: manifest.effort };
 }
 
 export class ModelsService {

@@ -1,15 +1,20 @@
 /**
  * What a GGUF cannot say about how it wants to be used, in a small JSON file beside it: `<name>.reckon.json`
  * next to `<name>.gguf`. Fields:
- * - `historyTurns`: how many earlier exchanges a turn may send. The bundled model was trained on single questions
- *   (an earlier exchange in 5 % of its examples); with two or three earlier turns in its prompt it misreads the new
- *   numbers, so its manifest says 0 and each question is answered on its own.
+ * - `historyTurns`: how many earlier exchanges a turn may send (null = all).
  * - `pdrWorkspace`: how PDR distils a round into the next round's workspace: `candidates` (the answers ranked by
  *   votes and confidence, the line the bundled model was trained to read) or `summary` (the model writes one).
- * No manifest, or a field missing: every earlier turn is sent and PDR asks the model for a summary, as for any
- * chat model.
+ * - `effort`: the effort levels the model honours (common/controller/effort.ts ManifestEffort): per level the system
+ *   line that asks for it, the default level, each level's thinking share of high's.
+ * No manifest, or a field missing: every earlier turn is sent, PDR asks the model for a summary and effort uses the
+ * template family's native control, if any, as for any chat model. A malformed field is reported and ignored; the
+ * others still apply.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { z } from 'zod';
+import type { ManifestEffort } from '../../common/controller/effort';
+import { manifestEffortSchema } from '../../common/schemas/stored';
+import { safeParseJson } from '../../common/schemas/parse';
 
 export type PdrWorkspaceMode = 'candidates' | 'summary';
 
@@ -18,13 +23,35 @@ export interface ModelManifest {
   historyTurns: number | null;
   /** PDR's distillation for this model. */
   pdrWorkspace: PdrWorkspaceMode;
+  /** The model's effort levels; null = none declared. */
+  effort: ManifestEffort | null;
 }
 
-const none: ModelManifest = { historyTurns: null, pdrWorkspace: 'summary' };
+const none: ModelManifest = { historyTurns: null, pdrWorkspace: 'summary', effort: null };
 const cache = new Map<string, { mtimeMs: number; manifest: ModelManifest }>();
+
+/** One schema per field, so a bad field is dropped alone. */
+const fieldSchemas = {
+  historyTurns: z.int({ error: 'must be a whole number >= 0 or null' }).min(0, { error: 'must be a whole number >= 0 or null' }).nullable(),
+  pdrWorkspace: z.enum(['candidates', 'summary'], { error: 'must be "candidates" or "summary"' }),
+  effort: manifestEffortSchema,
+};
 
 export function manifestPath(ggufPath: string): string {
   return ggufPath.replace(/\.gguf$/i, '') + '.reckon.json';
+}
+
+/** Parses a manifest's JSON value: the fields that are valid, a warning for each one that is not. */
+export function parseModelManifest(v: unknown, warn: (msg: string) => void): ModelManifest {
+  const fields = typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const manifest: ModelManifest = { ...none };
+  for (const key of Object.keys(fieldSchemas) as (keyof typeof fieldSchemas)[]) {
+    if (fields[key] === undefined) continue;
+    const r = safeParseJson(fieldSchemas[key] as z.ZodType, fields[key], { at: [key] });
+    if (r.ok) (manifest as unknown as Record<string, unknown>)[key] = r.value;
+    else warn(`${r.message}; ignored`);
+  }
+  return manifest;
 }
 
 /** Reads (and caches by mtime) the manifest beside a model. A malformed one is reported once and ignored. */
@@ -40,15 +67,7 @@ export function readModelManifest(ggufPath: string, warn: (msg: string) => void 
   if (hit && hit.mtimeMs === mtimeMs) return hit.manifest;
   let manifest = none;
   try {
-    const v = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-    const fields = typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : {};
-    const turns = fields['historyTurns'];
-    const workspace = fields['pdrWorkspace'];
-    manifest = { ...none };
-    if (typeof turns === 'number' && Number.isInteger(turns) && turns >= 0) manifest.historyTurns = turns;
-    else if (turns !== undefined && turns !== null) warn(`${path}: historyTurns must be a whole number >= 0 or null; ignored`);
-    if (workspace === 'candidates' || workspace === 'summary') manifest.pdrWorkspace = workspace;
-    else if (workspace !== undefined) warn(`${path}: pdrWorkspace must be "candidates" or "summary"; ignored`);
+    manifest = parseModelManifest(JSON.parse(readFileSync(path, 'utf8')) as unknown, (m) => warn(`${path}: ${m}`));
   } catch (err) {
     warn(`${path} is not valid JSON (${(err as Error).message}); ignored`);
   }

@@ -82,7 +82,7 @@ describe('OpenAI-compatible API (fake engine)', () => {
     const gen = engine.calls.find((c) => c.method === 'generate')!.params as GenerateParams;
     expect(gen.systemPrompt).toBe('Be brief.');
     expect(gen.history).toEqual([{ role: 'user', text: 'What is 2+2?' }, { role: 'assistant', text: '4' }]);
-    expect(gen.effort).toBe(0.25);
+    expect(gen.effort).toBe('low');
     // Sampling reaches the engine's generate: top_p as node-llama-cpp's topP, and the seed.
     expect(gen.topP).toBe(0.9);
     expect(gen.seed).toBe(7);

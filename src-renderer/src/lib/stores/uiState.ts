@@ -32,7 +32,7 @@ export function readUiState(): Partial<UiState> {
     if (typeof v['activeId'] === 'string' && v['activeId'].length <= 1000) out.activeId = v['activeId'];
     if (typeof v['strategy'] === 'string' && (StrategyNames as readonly string[]).includes(v['strategy'])) out.strategy = v['strategy'] as StrategyName;
     const e = v['effort'];
-    if (e === 'auto' || (typeof e === 'number' && e >= 0 && e <= 1)) out.effort = e;
+    if (e === 'auto' || e === 'low' || e === 'medium' || e === 'high' || (typeof e === 'number' && e >= 0 && e <= 1)) out.effort = e;
     return out;
   } catch {
     return {};

@@ -78,7 +78,7 @@ describe('applyChatEvent', () => {
     applyChatEvent(msgs, { type: 'thought', turnId: 't1', text: '7' });
     applyChatEvent(msgs, { type: 'thought', turnId: 't1', text: '\n8' });
     expect(a.liveThinkingTokens).toBe(3);
-    const plan = { requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', expectedThinkingTokens: 60, thinkingBudget: 60, systemPrompt: '',
+    const plan = { requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', effortLevel: null, effortControl: null, expectedThinkingTokens: 60, thinkingBudget: 60, systemPrompt: '',
       temperature: 0.7, earlyExitThreshold: null, trialTokens: 48, earlyExitStart: 30, sampling: null, rounds: [2, 1], kappa: 64 } as const;
     applyChatEvent(msgs, { type: 'plan', turnId: 't1', plan: { ...plan, rounds: [2, 1] } });
     expect(a.draftsGrid?.rounds.map((r) => r.drafts.length)).toEqual([2, 1]);

@@ -4,7 +4,7 @@ import type { DraftRecord, Plan } from '$common/controller/types';
 import { applyDraftEvent, gridFromPlan, gridFromRecords, gridProgress, mergeDraftRecords, settleGrid } from './draftsGrid';
 
 const pdr: Plan & { strategy: 'pdr' } = {
-  requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', expectedThinkingTokens: 60, thinkingBudget: 60,
+  requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', effortLevel: null, effortControl: null, expectedThinkingTokens: 60, thinkingBudget: 60,
   systemPrompt: '', temperature: 0.7, earlyExitThreshold: null, trialTokens: 48, earlyExitStart: 30, sampling: null, rounds: [4, 2, 1], kappa: 64,
 };
 const mk: Plan & { strategy: 'short-m@k' } = { ...pdr, requested: 'short-m@k', strategy: 'short-m@k', rounds: null, kappa: null, sampling: { k: 3, m: 2 } };

@@ -4,7 +4,7 @@ import { budgetBar, thinkingContentTokens, thoughtDeltaTokens } from './thinking
 
 function plan(p: Partial<Plan> = {}): Plan {
   return {
-    requested: 'auto', strategy: 'budget', difficulty: 'normal', effort: 0.25, expectedThinkingTokens: 160,
+    requested: 'auto', strategy: 'budget', difficulty: 'normal', effort: 0.25, effortLevel: null, effortControl: null, expectedThinkingTokens: 160,
     thinkingBudget: 40, systemPrompt: '', temperature: 0, earlyExitThreshold: null, trialTokens: 48, earlyExitStart: 80,
     sampling: null, rounds: null, kappa: null, ...p,
   };

@@ -1,4 +1,5 @@
 /** The strategy and effort choices a turn offers (the composer and the regenerate picker). */
+import { effortLevelHints, parseEffort } from '$common/controller/effort';
 import type { Effort, StrategyName } from '$common/controller/types';
 
 export const strategyNames: Record<StrategyName, string> = {
@@ -19,15 +20,26 @@ export const strategyHints: Record<StrategyName, string> = {
   pdr: 'PDR: rounds of parallel drafts, each round conditioned on the last one’s answers',
 };
 
-/** The effort menu: value (as the <select> holds it) and label. */
-export const effortOptions: readonly { value: string; label: string }[] = [
-  { value: 'auto', label: 'Auto' },
-  { value: '0', label: 'none' },
-  { value: '0.25', label: '25%' },
-  { value: '0.5', label: '50%' },
-  { value: '1', label: '100%' },
+/**
+ * The effort menu: value (as the <select> holds it), label and what it does. Percentages are of the expected thinking
+ * at high effort (the probe's length), the same 100 % Auto's class budgets are fractions of (docs/controller.md).
+ */
+export const effortOptions: readonly { value: string; label: string; hint: string }[] = [
+  { value: 'auto', label: 'Auto', hint: 'Auto: the difficulty probe picks the level and budget (Easy → low, Normal → medium, Hard → high; Settings → Reasoning strategies)' },
+  { value: 'low', label: 'low', hint: `${effortLevelHints.low}; a model without levels gets 25 % of its expected thinking` },
+  { value: 'medium', label: 'medium', hint: `${effortLevelHints.medium}; a model without levels gets 50 %` },
+  { value: 'high', label: 'high', hint: `${effortLevelHints.high}; a model without levels gets 100 %` },
+  { value: '0', label: 'none', hint: 'None: answer at once, no thinking (a budget of 0 tokens)' },
+  { value: '0.25', label: '25%', hint: '25 %: the smallest level that thinks about a quarter of high, cut at 25 % of the expected thinking' },
+  { value: '0.5', label: '50%', hint: '50 %: the smallest level that thinks about half of high, cut at 50 % of the expected thinking' },
+  { value: '1', label: '100%', hint: '100 %: high effort, cut at the expected thinking length (what Auto calls 100 %)' },
 ];
 
+/** The hint of the option holding `effort` (the composer's title). */
+export function effortHint(effort: Effort): string {
+  return effortOptions.find((o) => effortFrom(o.value) === effort)?.hint ?? `Effort ${typeof effort === 'number' ? `${Math.round(effort * 100)} %` : effort}`;
+}
+
 export function effortFrom(value: string): Effort {
-  return value === 'auto' ? 'auto' : Number(value);
+  return parseEffort(value) ?? 'auto';
 }
