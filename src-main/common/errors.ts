@@ -30,6 +30,7 @@ export const ErrorCodes = [
   'DOWNLOAD_NETWORK', // the connection failed and retries did not get through; resume continues where it stopped
   'MESSAGE_NOT_FOUND', // no message with that id in the conversation
   'API_PORT_IN_USE', // the OpenAI-compatible API's port (settings.api.port) is taken by another program
+  'PROBE_NEEDS_RECALIBRATION', // a probe file of a retired feature kind (hidden-state): recalibrate; turns plan without it
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -23,7 +23,10 @@ import { countTurnTokens } from './countTurnTokens';
 import { DeltaTrimmer } from './DeltaTrimmer';
 import { thinkingTokensOf, withProbe } from './receipts/hiddenTokens';
 import type { ThinkTokens } from './controller/decodePath';
-import { runControlled, thinkTokensOf } from './controller/runControlled';
+import { promptTokens, runControlled, thinkTokensOf } from './controller/runControlled';
+import type { ProbeFile, ProbeResult } from '../common/probe/types';
+import type { LogitSketchSpec } from '../common/probe/logitSketch';
+import { prefillFeatures, type Prefill } from './probe/prefillFeatures';
 
 /** What a ChatRunner works with: one loaded model, its context and the chat wrapper for its template. */
 export interface ChatRunnerOptions {
@@ -46,7 +49,7 @@ export interface TurnRequest {
    * committed in the receipt). Absent, or null from it: the fallback (Normal, the running-average length).
    * Not run for strategy 'long', for plain (strategy-less) turns, or when params.difficulty pins a verdict.
    */
-  probe?: () => Promise<{ difficulty: DifficultyInfo; tokens: number[] } | null>;
+  probe?: TurnProbe;
   /**
    * "Answer now": polled per thinking token on the controller's own decoding; true closes the thought there.
    * The runner sets `plain` when the turn runs plain LlamaChat generation, which cannot close it.
@@ -57,6 +60,20 @@ export interface TurnRequest {
 interface ChatEntry {
   chat: LlamaChat;
   busy: boolean;
+}
+
+/**
+ * The probe as a turn uses it. On the controller's own decoding the features come from the turn's prefill (the
+ * conversation sequence decodes the prompt once, the last token with its logits: probeTokens 0); on plain LlamaChat
+ * turns (models without single-token think tags) `separate` runs a pass of its own, billed as probe overhead.
+ */
+export interface TurnProbe {
+  /** The usable probe file; null = none (the fallback). Throws (PROBE_NEEDS_RECALIBRATION, STORE_CORRUPT) when unusable. */
+  file(): Promise<(ProbeFile & { features: LogitSketchSpec }) | null>;
+  /** The verdict on features the turn read (feature length checked). */
+  verdict(file: ProbeFile, features: readonly number[]): ProbeResult;
+  /** A separate pass: the verdict and the tokens it decoded, or null (no usable probe). */
+  separate(): Promise<{ difficulty: DifficultyInfo; tokens: number[] } | null>;
 }
 
 /**
@@ -118,11 +135,47 @@ export class ChatRunner {
   private async generateControlled({ params: p, emit, signal, probe, answerNow }: TurnRequest): Promise<GenerateResult> {
     const { requestId } = p;
     const settings = p.controller ?? defaultControllerSettings;
-    const probed = p.difficulty === undefined && probe !== undefined && p.strategy !== 'long' ? await probe() : null;
-    const probeTokens = probed?.tokens ?? [];
-    const difficulty = p.difficulty ?? probed?.difficulty ?? fallbackDifficulty(this.thinkingAverage.count > 0 ? this.thinkingAverage : null, settings);
     const template = this.opts.template ?? { family: 'none', thinking: false };
     const control = effortControlFor(p.manifestEffort, template.family, template.thinking);
+    const fallback = (): DifficultyInfo => fallbackDifficulty(this.thinkingAverage.count > 0 ? this.thinkingAverage : null, settings);
+    const wantProbe = p.difficulty === undefined && probe !== undefined && p.strategy !== 'long';
+    // The controller's path reads the probe from the turn's own prefill on the conversation's sequence.
+    let entry: ChatEntry | null = null;
+    let prefill: Prefill | null = null;
+    let probed: { difficulty: DifficultyInfo; tokens: number[] } | null = null;
+    try {
+      if (wantProbe && this.think !== null) {
+        let file: (ProbeFile & { features: LogitSketchSpec }) | null = null;
+        try {
+          file = await probe.file();
+        } catch (err) {
+          process.stderr.write(`[engine] probe skipped: ${ReckonError.from(err).message}\n`);
+        }
+        if (file !== null) {
+          // The prompt depends on the plan (the effort level's line); the probe reads the one the fallback plan would
+          // decode. When the real plan's prompt differs, the decoded tokens it does not keep are billed as probe.
+          const guessPlan = makePlan({ difficulty: fallback(), effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings, control });
+          const guess = effortTurn({
+            chatWrapper: this.opts.chatWrapper, control, level: guessPlan.effortLevel,
+            systemPrompt: guessPlan.systemPrompt !== '' ? guessPlan.systemPrompt : p.systemPrompt, question: p.question,
+          });
+          entry = this.acquire(p.chatKey);
+          prefill = await prefillFeatures(entry.chat.sequence, promptTokens({ model: this.opts.model, chatWrapper: this.opts.chatWrapper }, p, guess.systemPrompt, guess.question), file.features);
+          try {
+            const r = probe.verdict(file, prefill.features);
+            probed = { difficulty: { difficulty: r.difficulty, probabilities: r.probabilities, expectedThinkingTokens: r.expectedThinkingTokens, source: 'probe', probeTokens: 0 }, tokens: [] };
+          } catch (err) {
+            process.stderr.write(`[engine] probe skipped: ${ReckonError.from(err).message}\n`);
+          }
+        }
+      } else if (wantProbe) {
+        probed = await probe.separate();
+      }
+    } catch (err) {
+      if (entry !== null) entry.busy = false;
+      throw err;
+    }
+    let difficulty = p.difficulty ?? probed?.difficulty ?? fallback();
     let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings, control });
     // A caller's thinking cap (the API's thinking_budget_tokens) bounds whatever budget the plan set.
     if (p.thinkingBudget !== null) plan = { ...plan, thinkingBudget: Math.min(plan.thinkingBudget ?? p.thinkingBudget, p.thinkingBudget) };
@@ -130,15 +183,35 @@ export class ChatRunner {
       // Without single-token think tags the controller cannot drive the sequence: LlamaChat with the budget only.
       plan = { ...plan, strategy: plan.thinkingBudget === null ? 'long' : 'budget', earlyExitThreshold: null, sampling: null, rounds: null, kappa: null };
     }
-    emit({ type: 'difficulty', turnId: requestId, difficulty });
-    emit({ type: 'plan', turnId: requestId, plan });
     // The level's prompt: the manifest's system line, gpt-oss's wrapper setting, Qwen3's switch (common/controller/effort.ts).
     const asked = effortTurn({
       chatWrapper: this.opts.chatWrapper, control, level: plan.effortLevel,
       systemPrompt: plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt, question: p.question,
     });
     const chatWrapper = asked.chatWrapper;
+    // What the probe's prefill cost this turn: nothing when the path decodes from it; else what the path does not keep.
+    let reuse: { cached: number; logits: Prefill['logits'] | null } | undefined;
+    if (prefill !== null) {
+      const single = plan.strategy !== 'short-m@k' && plan.strategy !== 'pdr' && plan.strategy !== 'long' && this.think !== null;
+      const real = promptTokens({ model: this.opts.model, chatWrapper: this.opts.chatWrapper }, p, asked.systemPrompt, asked.question);
+      const same = single && real.length === prefill.prompt.length && real.every((t, i) => t === prefill!.prompt[i]);
+      let kept = 0;
+      if (same) kept = prefill.decoded;
+      else if (single) {
+        let d = 0;
+        while (d < real.length && d < prefill.prompt.length && real[d] === prefill.prompt[d]) d++;
+        kept = Math.max(0, Math.min(d, real.length - 1) - prefill.cached);
+      }
+      reuse = single ? { cached: prefill.cached, logits: same ? prefill.logits : null } : undefined;
+      const wasted = prefill.prompt.slice(prefill.cached + kept);
+      difficulty = { ...difficulty, probeTokens: wasted.length };
+      probed = { difficulty, tokens: wasted.map(Number) };
+    }
+    emit({ type: 'difficulty', turnId: requestId, difficulty });
+    emit({ type: 'plan', turnId: requestId, plan });
+    const probeTokens = probed?.tokens ?? [];
     if (plan.strategy === 'long' || this.think === null) {
+      if (entry !== null) entry.busy = false;
       if (answerNow) answerNow.plain = true;
       const plain = await this.generatePlain({
         ...p,
@@ -152,8 +225,11 @@ export class ChatRunner {
       const ledger = makeLedger({ ...plain.ledger, overhead });
       return { ...plain, ledger, plan, difficulty, latencyTokens: ledger.sequential, hidden: withProbe(probeTokens, difficulty.probeTokens, plain.hidden) };
     }
-    if (this.running.has(requestId)) throw new ReckonError('BAD_REQUEST', `Request ${requestId} is already running.`);
-    const entry = this.acquire(p.chatKey);
+    if (this.running.has(requestId)) {
+      if (entry !== null) entry.busy = false;
+      throw new ReckonError('BAD_REQUEST', `Request ${requestId} is already running.`);
+    }
+    const turnEntry = entry ?? this.acquire(p.chatKey);
     const controller = new AbortController();
     if (signal?.aborted) controller.abort(signal.reason);
     signal?.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
@@ -162,10 +238,10 @@ export class ChatRunner {
       const r = await runControlled({
         target: {
           model: this.opts.model, chatWrapper, think: this.think,
-          sequence: entry.chat.sequence, draftSequences: (n) => this.draftSequences(n),
+          sequence: turnEntry.chat.sequence, draftSequences: (n) => this.draftSequences(n),
         },
         params: { ...p, question: asked.question }, plan, difficulty, emit, signal: controller.signal,
-        systemPrompt: asked.systemPrompt,
+        systemPrompt: asked.systemPrompt, prefilled: reuse,
         answerNow: answerNow ? () => answerNow.requested : undefined,
       });
       if (!r.budgetForced && r.earlyExit?.fired !== true && r.stopReason === 'eos' && r.drafts === undefined) {
@@ -178,7 +254,7 @@ export class ChatRunner {
       throw new ReckonError('INTERNAL', `Generation failed: ${(err as Error)?.message ?? String(err)}`);
     } finally {
       this.running.delete(requestId);
-      entry.busy = false;
+      turnEntry.busy = false;
     }
   }
 

@@ -58,8 +58,11 @@ export class EngineService {
           const probePath = p.probePath ?? null;
           const generated = await runner.generate({
             params: p, emit: timed, signal: controller.signal, answerNow,
-            probe: probePath === null ? undefined
-              : () => this.probes.difficultyOf({ modelPath: p.modelPath, question: p.question, systemPrompt: p.systemPrompt, probePath }),
+            probe: probePath === null ? undefined : {
+              file: () => this.probes.usableProbe(probePath),
+              verdict: (file, features) => this.probes.verdict(file, features, probePath),
+              separate: () => this.probes.difficultyOf({ modelPath: p.modelPath, question: p.question, systemPrompt: p.systemPrompt, probePath }),
+            },
           });
           const r = { ...generated, timings: timingsOf(generated, asked, started, first, Date.now()) };
           emit({ type: 'ledger', turnId, ledger: r.ledger });

@@ -1,4 +1,5 @@
 /** Pure side of calibration: per-question summaries, labels, the train / held-out split, training and the report. */
+import type { LogitSketchSpec } from './logitSketch';
 import { agreement, extractAnswer, isCorrect } from './answers';
 import { defaultThresholds, labelFor, mean } from './labels';
 import { featureNorms, predict, standardise, trainMlp, type TrainOptions } from './mlp';
@@ -62,8 +63,10 @@ export function splitIndices(labels: readonly Difficulty[], share: number, seed:
 
 export interface BuildProbeInput {
   records: readonly CalibrationRecord[];
-  /** One raw feature vector (final hidden state) per record, same order. */
+  /** One raw feature vector per record, same order. */
   features: readonly (readonly number[])[];
+  /** What the features are, recorded in the file; absent = the retired hidden-state kind (tests only). */
+  featureSpec?: LogitSketchSpec;
   thresholds: LabelThresholds;
   modelSha256: string;
   modelName: string;
@@ -145,6 +148,7 @@ export function buildProbe(input: BuildProbeInput): ProbeFile {
     modelSha256: input.modelSha256,
     modelName: input.modelName,
     featureDim: fMean.length,
+    ...(input.featureSpec !== undefined ? { features: input.featureSpec } : {}),
     hiddenDim: hidden,
     weights: roundWeights(weights),
     norms: { mean: fMean.map((v) => round(v, 6)), std: fStd.map((v) => round(v, 6)), lengthMean, lengthStd },

@@ -1,3 +1,4 @@
+import type { LogitSketchSpec } from './logitSketch';
 /**
  * DiffAdapt probe: types shared by the engine (feature extraction, calibration), the controller
  * (strategy per difficulty, effort knob), the host (probe files per model) and the front doors.
@@ -111,6 +112,11 @@ export interface ProbeFile {
   modelSha256: string;
   modelName: string;
   featureDim: number;
+  /**
+   * What the features are (common/probe/logitSketch.ts). Absent = the retired hidden-state features of a separate
+   * embedding pass: such a file needs recalibration and is never applied to the logit features turns now read.
+   */
+  features?: LogitSketchSpec;
   hiddenDim: number;
   weights: MlpWeights;
   norms: ProbeNorms;

@@ -2,6 +2,7 @@ import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import type { EarlyExitRecord } from '../../common/controller/types';
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
+import { sampleFromLogits } from '../../common/probe/logitSketch';
 
 /** Token ids the controller needs for a ChatML-think model. */
 export interface ThinkTokens {
@@ -24,6 +25,13 @@ export interface PathSpec {
   /** Nucleus sampling (0..1); absent = 1, no cut. */
   topP?: number;
   seed?: number;
+  /**
+   * The probe's prefill already put a prompt into the sequence (prefillFeatures): `cached` of its tokens were there
+   * before this turn (the rest were decoded for the turn, so they bill as prompt, not cached). With `logits` (the
+   * sequence holds exactly `prompt`, these are its last token's next-token logits) the first token is sampled from
+   * them and the prompt is not decoded again.
+   */
+  prefilled?: { cached: number; logits: Map<Token, number> | null };
   /** Cap on generated tokens on the accepted path (thinking + answer). */
   maxTokens: number;
   /** Thinking content tokens (after `<think>`) before `</think>` is forced; null = none. */
@@ -97,11 +105,14 @@ type Phase = 'start' | 'thinking' | 'answer';
 export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   const { model, sequence: seq, think } = s;
   // Prefix reuse: keep what the sequence already holds of this prompt, but decode at least one token for logits.
-  let keep = Math.min(seq.compareContextTokens(s.prompt).firstDifferentIndex, s.prompt.length - 1);
+  const matched = seq.compareContextTokens(s.prompt).firstDifferentIndex;
+  const fromPrefill = s.prefilled?.logits != null && matched === s.prompt.length && seq.nextTokenIndex === s.prompt.length;
+  let keep = fromPrefill ? s.prompt.length : Math.min(matched, s.prompt.length - 1);
   keep = Math.max(0, keep);
   if (seq.nextTokenIndex > keep) await seq.eraseContextTokenRanges([{ start: keep, end: seq.nextTokenIndex }]);
+  const cached = s.prefilled !== undefined ? Math.min(keep, s.prefilled.cached) : keep;
   const out: PathOutcome = {
-    cached: keep, prompt: s.prompt.length - keep, thinking: 0, visible: 0, trial: 0,
+    cached, prompt: s.prompt.length - cached, thinking: 0, visible: 0, trial: 0,
     thinkingText: '', answerText: '', answerConfidence: 0, stopReason: 'eos', earlyExit: null,
     thinkingMs: 0, thinkingContent: 0, budgetForced: false, answerTokens: [],
   };
@@ -150,9 +161,14 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
 
   let pending: Token[] = s.prompt.slice(keep);
   const sampling = { temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? 40 : undefined, ...(s.topP !== undefined ? { topP: s.topP } : {}) };
+  // The first token from the prefill's logits, sampled as the native sampler would (greedy exactly).
+  let first = fromPrefill ? sampleFromLogits(s.prefilled!.logits!, { temperature: s.temperature, topK: sampling.topK, topP: s.topP, seed: s.seed }) : null;
   outer: for (;;) {
     let action: { kind: 'close' } | { kind: 'trial'; token: Token } | null = null;
-    const it = seq.evaluateWithMetadata(pending, { confidence: s.answerConfidence === true }, sampling);
+    const it = first !== null
+      ? continueFrom(model, seq, { token: first.token as Token, confidence: first.confidence }, { confidence: s.answerConfidence === true }, sampling)
+      : seq.evaluateWithMetadata(pending, { confidence: s.answerConfidence === true }, sampling);
+    first = null;
     pending = [];
     for await (const item of it) {
       const token = item.token;
@@ -257,4 +273,21 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   out.thinkingText = out.thinkingText.trim();
   out.answerText = out.answerText.trim();
   return out;
+}
+
+/**
+ * An evaluation iterator that starts from a token already sampled (from the prefill's logits): yields it, then decodes
+ * it and goes on like evaluateWithMetadata (which likewise decodes a yielded token only when iterated again, and ends
+ * without yielding an end-of-generation token).
+ */
+async function* continueFrom(
+  model: LlamaModel,
+  seq: LlamaContextSequence,
+  first: { token: Token; confidence: number },
+  metadata: { confidence: boolean },
+  sampling: Parameters<LlamaContextSequence['evaluateWithMetadata']>[2],
+): AsyncGenerator<{ token: Token; confidence?: number }> {
+  if (model.isEogToken(first.token)) return;
+  yield metadata.confidence ? first : { token: first.token };
+  yield* seq.evaluateWithMetadata([first.token], metadata, sampling);
 }

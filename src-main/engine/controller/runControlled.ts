@@ -6,7 +6,7 @@ import type { GenerateParams, GenerateResult } from '../../common/engineProtocol
 import type { EngineTurnEvent } from '../../common/events';
 import { makeLedger, type LedgerCounts } from '../../common/ledger';
 import { DeltaTrimmer } from '../DeltaTrimmer';
-import { decodePath, type PathOutcome, type ThinkTokens } from './decodePath';
+import { decodePath, type PathOutcome, type PathSpec, type ThinkTokens } from './decodePath';
 import { HiddenLog } from '../receipts/hiddenTokens';
 
 /** What the controller drives: one model, its wrapper, the turn's own sequence and a pool of draft sequences. */
@@ -65,6 +65,8 @@ export interface ControlledTurn {
    * Absent = the plan's system prompt, else the turn's.
    */
   systemPrompt?: string;
+  /** The probe's prefill on `target.sequence` (single path only): see PathSpec.prefilled. */
+  prefilled?: PathSpec['prefilled'];
 }
 
 /**
@@ -83,7 +85,7 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
       model: t.model, sequence: t.sequence, think: t.think,
       prompt: promptTokens(t, p, systemPrompt, p.question),
       temperature: plan.temperature, seed: p.seed, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}),
-      budget: plan.thinkingBudget,
+      budget: plan.thinkingBudget, prefilled: turn.prefilled,
       earlyExit: plan.earlyExitThreshold === null ? null
         : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart },
       signal,

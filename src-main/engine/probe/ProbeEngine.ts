@@ -7,7 +7,8 @@ import { buildProbe, labelRecords, summarise, type SampleOutcome } from '../../c
 import { parseStored } from '../../common/schemas';
 import { predict } from '../../common/probe/mlp';
 import type { CalibrationProgress, CalibrationRecord, ProbeFile, ProbeResult } from '../../common/probe/types';
-import { HiddenStateFeatures } from './HiddenStateFeatures';
+import { LogitFeatures } from './LogitFeatures';
+import { LOGIT_SKETCH, type LogitSketchSpec } from '../../common/probe/logitSketch';
 import { promptTokens } from './promptTokens';
 import { sampleThinking } from './sampleThinking';
 
@@ -33,16 +34,16 @@ export type ProbePass = ProbeResult & { tokens: number[] };
 const MAX_PARALLEL = 8;
 
 /**
- * The engine side of the DiffAdapt probe: hidden-state features (an embedding context on the loaded
- * model's weights), probe passes with a probe file, and calibration runs (sampling, labels, training).
+ * The engine side of the DiffAdapt probe: logit-sketch features (a turn reads them from its own prefill; a scratch
+ * sequence for calibration and the separate pass), probe files, and calibration runs (sampling, labels, training).
  */
 export class ProbeEngine {
-  private features: HiddenStateFeatures | null = null;
+  private features: LogitFeatures | null = null;
   private readonly files = new Map<string, { mtimeMs: number; file: ProbeFile }>();
 
   constructor(private readonly models: ModelSource) {}
 
-  /** Features of one question on the model at `modelPath` (length = embedding size). */
+  /** Logit-sketch features of one question on the model at `modelPath`, by a separate pass (LOGIT_SKETCH.dim long). */
   async featuresOf(modelPath: string, question: string, systemPrompt = ''): Promise<{ features: number[]; tokens: number[] }> {
     const { model, chatWrapper, threads } = await this.models.modelFor(modelPath, () => undefined);
     const tokens = promptTokens(model, chatWrapper, question, systemPrompt);
@@ -50,22 +51,41 @@ export class ProbeEngine {
     return { features, tokens: Array.from(tokens, Number) };
   }
 
-  /** One probe pass; null when the probe file does not exist. */
+  /**
+   * The probe file at `path` if turns may use it: null when it does not exist; PROBE_NEEDS_RECALIBRATION when it holds
+   * features of a retired kind (a hidden-state probe applied to logit features would give confident nonsense).
+   */
+  async usableProbe(path: string): Promise<(ProbeFile & { features: LogitSketchSpec }) | null> {
+    const file = await this.probeFile(path);
+    if (file === null) return null;
+    if (file.features?.kind !== 'logit-sketch') {
+      throw new ReckonError('PROBE_NEEDS_RECALIBRATION', `The probe at ${path} reads hidden-state features, which turns no longer compute: calibrate the model again.`, { path });
+    }
+    return file as ProbeFile & { features: LogitSketchSpec };
+  }
+
+  /** The probe's verdict on features the caller read (the turn's own prefill); the file's feature length is checked. */
+  verdict(file: ProbeFile, features: readonly number[], path: string): ProbeResult {
+    if (features.length !== file.featureDim) {
+      throw new ReckonError('BAD_REQUEST', `The probe at ${path} was calibrated for ${file.featureDim} features; this model gives ${features.length}.`);
+    }
+    return { ...predict(file.weights, file.norms, [...features]), probeTokens: 0, ms: 0, modelSha256: file.modelSha256 };
+  }
+
+  /** One probe pass on a scratch sequence (the separate pass: turns not on the controller's prefill); null without a file. */
   async probe(p: ProbeRequest): Promise<ProbePass | null> {
-    const file = await this.probeFile(p.probePath);
+    const file = await this.usableProbe(p.probePath);
     if (file === null) return null;
     const t0 = performance.now();
     const { features, tokens } = await this.featuresOf(p.modelPath, p.question, p.systemPrompt ?? '');
-    if (features.length !== file.featureDim) {
-      throw new ReckonError('BAD_REQUEST', `The probe at ${p.probePath} was calibrated for ${file.featureDim} features; this model gives ${features.length}.`);
-    }
-    const out = predict(file.weights, file.norms, features);
-    return { ...out, probeTokens: tokens.length, tokens, ms: Math.round((performance.now() - t0) * 10) / 10, modelSha256: file.modelSha256 };
+    const out = this.verdict(file, features, p.probePath);
+    return { ...out, probeTokens: tokens.length, tokens, ms: Math.round((performance.now() - t0) * 10) / 10 };
   }
 
   /**
-   * The controller's difficulty step of a turn: the probe's verdict and the tokens it decoded, or null when there
-   * is no usable probe (missing, unreadable or calibrated for another model): the turn then plans with the fallback.
+   * The controller's difficulty step of a turn by a separate pass: the probe's verdict and the tokens it decoded, or
+   * null when there is no usable probe (missing, unreadable, of a retired kind or for another model): the turn then
+   * plans with the fallback.
    */
   async difficultyOf(p: ProbeRequest): Promise<{ difficulty: DifficultyInfo; tokens: number[] } | null> {
     let r: ProbePass | null;
@@ -156,6 +176,7 @@ export class ProbeEngine {
       modelSha256: p.modelSha256, modelName: p.modelName,
       samplesPerQuestion: p.perQuestion,
       mode: p.labelFree || p.questions.every((q) => q.answer === null) ? 'agreement' : 'answer-key',
+      featureSpec: LOGIT_SKETCH,
       calibrationMs, heldOutShare: p.heldOutShare, seed: p.seed,
     });
     progress('done', 1, 1);
@@ -167,11 +188,11 @@ export class ProbeEngine {
     this.features = null;
   }
 
-  private featuresFor(model: LlamaModel, threads: number): HiddenStateFeatures {
+  private featuresFor(model: LlamaModel, threads: number): LogitFeatures {
     if (this.features === null || this.features.model !== model || model.disposed) {
       const old = this.features;
       void old?.dispose().catch(() => undefined);
-      this.features = HiddenStateFeatures.for(model, threads);
+      this.features = LogitFeatures.for(model, threads);
     }
     return this.features;
   }

@@ -1,5 +1,5 @@
 /**
- * DiffAdapt probe on the bundled model: hidden-state features (embedding size, deterministic) and a tiny
+ * DiffAdapt probe on the bundled model: logit-sketch features (LOGIT_SKETCH.dim, deterministic) and a tiny
  * calibration run (few questions, 2 samples) that yields a usable probe file. Threads 1 (shared 2-core box).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import type { EngineEvent } from '../../common/engineProtocol';
 import { LlamaHost } from '../LlamaHost';
 import { sha256File } from '../sha256File';
 import { ProbeEngine } from './ProbeEngine';
+import { LOGIT_SKETCH } from '../../common/probe/logitSketch';
 
 const modelPath = resolve(import.meta.dirname, '../../../models/reckon-arith.gguf');
 const dir = mkdtempSync(join(tmpdir(), 'reckon-probe-'));
@@ -30,13 +31,12 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('hidden-state features', () => {
-  it('have the embedding size and are deterministic', async () => {
-    const { model } = await host.modelFor(modelPath, () => undefined);
+describe('logit-sketch features', () => {
+  it('have the sketch size and are deterministic', async () => {
     const a = await probes.featuresOf(modelPath, 'What is 37 + 48?');
     const b = await probes.featuresOf(modelPath, 'What is 37 + 48?');
     const c = await probes.featuresOf(modelPath, 'What is 123456 + 654321?');
-    expect(a.features).toHaveLength(model.embeddingVectorSize);
+    expect(a.features).toHaveLength(LOGIT_SKETCH.dim);
     expect(a.features.every(Number.isFinite)).toBe(true);
     expect(b.features).toEqual(a.features);
     expect(c.features).not.toEqual(a.features);
@@ -57,6 +57,7 @@ describe('calibration', () => {
     }, new AbortController().signal, (e) => events.push(e));
     console.log(`tiny calibration: ${Date.now() - t0} ms`, JSON.stringify(r.probe.report));
     expect(parseStored('probe', r.probe)).toMatchObject({ ok: true });
+    expect(r.probe.features).toEqual(LOGIT_SKETCH);
     expect(r.records).toHaveLength(9);
     expect(r.records.every((x) => x.thinkingTokens.length === 2)).toBe(true);
     expect(r.records.some((x) => x.thinkingTokens.some((t) => t > 0))).toBe(true);
