@@ -210,6 +210,12 @@ export interface CalibrateParams {
   /** Share of questions held out for the report (0..0.9). */
   heldOutShare: number;
   seed: number;
+  /**
+   * System prompt of the prompt the features are read from ('' or absent: none). Turns read the prompt the fallback
+   * plan would send (on a model with effort levels: the Normal class's level line), so calibration must too; the
+   * samples that measure correctness and length are generated without it (the model's default level).
+   */
+  featureSystemPrompt?: string;
 }
 
 export interface CalibrateResult {

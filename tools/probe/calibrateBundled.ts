@@ -8,7 +8,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { defaultControllerSettings } from '../../src-main/common/controller/defaults';
+import { probeFeatureSystemPrompt } from '../../src-main/common/controller/effort';
 import { arithCalibrationSet } from '../../src-main/common/probe/arithGenerator';
+import { readModelManifest } from '../../src-main/host/services/modelManifest';
 import { LlamaHost } from '../../src-main/engine/LlamaHost';
 import { sha256File } from '../../src-main/engine/sha256File';
 import { ProbeEngine } from '../../src-main/engine/probe/ProbeEngine';
@@ -33,6 +36,8 @@ try {
     requestId: 'bundled', modelPath, modelSha256: sha, modelName: 'reckon-arith',
     questions: arithCalibrationSet({ count: questions, seed }),
     perQuestion, temperature: 0.7, maxTokens: 480, labelFree: false, heldOutShare: 0.25, seed,
+    // features over the prompt turns probe (the Normal class's effort line), samples at the model's default level
+    featureSystemPrompt: probeFeatureSystemPrompt(readModelManifest(modelPath).effort, defaultControllerSettings.strategies.normal.effortLevel),
   }, controller.signal, (e) => {
     if (e.type === 'calibrate-progress' && process.stderr.isTTY) {
       process.stderr.write(`\r\x1b[2K${e.progress.phase} ${e.progress.done}/${e.progress.total} ${e.progress.elapsedS} s`);

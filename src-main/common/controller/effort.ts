@@ -146,6 +146,15 @@ export function applyEffortPrompt(c: EffortControl | null, level: EffortLevel | 
   return out;
 }
 
+/**
+ * The system prompt of the prompt a turn's probe reads on a model whose manifest declares levels: the fallback plan's
+ * (the Normal class's level line), so calibration reads features over the same prompt turns do. '' otherwise.
+ */
+export function probeFeatureSystemPrompt(manifest: ManifestEffort | null | undefined, normalLevel: EffortLevel | null): string {
+  const c = manifest != null ? effortControlFor(manifest, '', true) : null;
+  return c?.source === 'manifest' ? applyEffortPrompt(c, normalLevel === null ? null : nearestLevel(c, normalLevel), { systemPrompt: '', question: '' }).systemPrompt : '';
+}
+
 /** What each level does, in words the UI and the CLI show. */
 export const effortLevelHints: Readonly<Record<EffortLevel, string>> = {
   low: 'Low: the model is asked for its shortest reasoning (a compact trace, no re-check; thinking off on Qwen3)',

@@ -57,6 +57,7 @@ const calibrate = z.looseObject({
   labelFree: z.boolean(),
   heldOutShare: numIn(0, 0.9),
   seed: intIn(0, 2 ** 31 - 1),
+  featureSystemPrompt: text().optional(),
 });
 
 const none = z.looseObject({}).optional();

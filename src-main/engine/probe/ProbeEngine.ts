@@ -115,10 +115,11 @@ export class ProbeEngine {
     const n = p.questions.length;
     const prompts = p.questions.map((q) => promptTokens(model, chatWrapper, q.question));
     const feats = this.featuresFor(model, threads);
+    const featurePrompts = p.featureSystemPrompt ? p.questions.map((q) => promptTokens(model, chatWrapper, q.question, p.featureSystemPrompt)) : prompts;
     const features: number[][] = [];
     for (let i = 0; i < n; i++) {
       checkAbort();
-      features.push(await feats.of(prompts[i] as Token[]));
+      features.push(await feats.of(featurePrompts[i] as Token[]));
       if (i % 10 === 9 || i === n - 1) progress('features', i + 1, n);
     }
 
