@@ -132,6 +132,8 @@ export interface ReckonApi {
   'conversations.create'(p?: { title?: string }): Promise<ConversationSummary>;
   'conversations.rename'(p: { id: string; title: string }): Promise<ConversationSummary>;
   'conversations.delete'(p: { id: string }): Promise<void>;
+  /** Pins a conversation to the top of the list (or unpins it); its last activity (updatedAt) is unchanged. */
+  'conversations.pin'(p: { id: string; pinned: boolean }): Promise<ConversationSummary>;
   /** Deletes a message and everything below it in its branch; the branch shown moves to a sibling or the parent. */
   'conversations.deleteMessage'(p: { id: string; messageId: string }): Promise<Conversation>;
   /** Shows the branch through a message (the newest path below it): the "< 1/2 >" switch. */

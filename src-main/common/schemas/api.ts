@@ -43,6 +43,7 @@ export const apiSchemas = {
   'conversations.create': optional(z.strictObject({ title: text(500).optional() })),
   'conversations.rename': z.strictObject({ id: id(), title: text(500) }),
   'conversations.delete': byId,
+  'conversations.pin': z.strictObject({ id: id(), pinned: z.boolean({ error: 'must be true or false' }) }),
   'conversations.deleteMessage': z.strictObject({ id: id(), messageId: id() }),
   'conversations.switchBranch': z.strictObject({ id: id(), messageId: id() }),
   'conversations.export': z.strictObject({ id: id(), format: z.enum(['markdown', 'json'], { error: "must be 'markdown' or 'json'" }) }),

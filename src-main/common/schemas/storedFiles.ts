@@ -15,7 +15,7 @@ import { safeParseJson, type ParseResult } from './parse';
 import { settingsSchema } from './settings';
 import { receiptExportSchema, receiptSchema, receiptStoreSchema, storedReceiptSchema } from './receipts';
 import {
-  conversationSchema, messageSchema, modelsFileSchema, noticesFileSchema, noticeSchema, probeFileSchema, receiptKeyFileSchema,
+  conversationSchema, messageSchema, modelsFileSchema, noticesFileSchema, noticeSchema, pageTokenFileSchema, probeFileSchema, receiptKeyFileSchema,
   threadCacheFileSchema, type ModelRecord,
 } from './stored';
 
@@ -27,6 +27,7 @@ export const storedSchemas = {
   probe: probeFileSchema,
   threadCache: threadCacheFileSchema,
   receiptKey: receiptKeyFileSchema,
+  pageToken: pageTokenFileSchema,
 } as const;
 
 export type StoredKind = keyof typeof storedSchemas;
