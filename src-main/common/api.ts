@@ -9,6 +9,7 @@ import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
 import type { ApiServerStatus, BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
+import type { ModelSettings } from './modelSettings';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport, ReceiptReplayParams, ReplayReport, TrustedKeyInfo } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
 import type { RpcCallFrame, RpcServerFrame } from './rpc/types';
@@ -126,6 +127,13 @@ export interface ReckonApi {
   'models.remove'(p: { id: string }): Promise<void>;
   /** Loads the model now (progress arrives as 'load-progress' events with turnId ''), returns backend info. */
   'models.load'(p: { id: string }): Promise<BackendInfo>;
+  /** The model's own settings (ModelSettings: every field optional; absent = the global setting or the engine's default). */
+  'models.settings'(p: { id: string }): Promise<ModelSettings>;
+  /**
+   * Replaces the model's settings as a whole (an absent field is cleared); answers what is stored. A value out of
+   * range is BAD_REQUEST with a sentence naming it ("Top-p must be a number from 0 to 1.") and `details.field`.
+   */
+  'models.updateSettings'(p: { id: string; settings: ModelSettings }): Promise<ModelSettings>;
 
   'conversations.list'(p?: { query?: string }): Promise<ConversationSummary[]>;
   'conversations.get'(p: { id: string }): Promise<Conversation>;

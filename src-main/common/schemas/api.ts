@@ -10,6 +10,7 @@ import { effortSchema, filePath, id, intIn, nonEmpty, numIn, strategySchema, tex
 import { downloadsStartParams, hubConfigureParams, hubFilesParams, hubSearchParams } from './downloads';
 import { auditChallengeSchema, publicKeyTextSchema, receiptExportSchema } from './receipts';
 import { settingsPatchSchema } from './settings';
+import { modelSettingsShape } from './modelSettings';
 
 /** No params: absent, null or {}. */
 const none = z.strictObject({}).nullable().optional().transform(() => undefined);
@@ -37,6 +38,8 @@ export const apiSchemas = {
   'models.import': z.strictObject({ path: filePath() }),
   'models.remove': byId,
   'models.load': byId,
+  'models.settings': byId,
+  'models.updateSettings': z.strictObject({ id: id(), settings: modelSettingsShape }),
 
   'conversations.list': optional(z.strictObject({ query: text(1000).optional() })),
   'conversations.get': byId,
