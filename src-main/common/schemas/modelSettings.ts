@@ -7,20 +7,21 @@ import { z } from 'zod';
 import { MAX_STOP_LENGTH, MAX_STOP_STRINGS, modelSettingsProblems } from '../modelSettings';
 import { MAX_ID, text } from './primitives';
 
-const num = (label: string) => z.number({ error: `${label} must be a number.` }).optional();
+// A wrong type is a client's bug, not a user's typo: the router's field-naming message is enough.
+const num = () => z.number({ error: 'must be a number' }).optional();
 
 /** The fields and their types (no ranges): what a request may carry. */
 export const modelSettingsShape = z.strictObject({
-  contextSize: num('Context length'),
-  temperature: num('Temperature'),
-  topP: num('Top-p'),
-  topK: num('Top-k'),
-  minP: num('Min-p'),
-  repeatPenalty: num('Repeat penalty'),
-  seed: num('Seed'),
+  contextSize: num(),
+  temperature: num(),
+  topP: num(),
+  topK: num(),
+  minP: num(),
+  repeatPenalty: num(),
+  seed: num(),
   // Bounded a little above the sentence's limits, so a list one too long still reaches the sentence.
   stop: z.array(text(MAX_STOP_LENGTH * 4)).max(MAX_STOP_STRINGS * 4).optional(),
-  maxTokens: num('Max tokens'),
+  maxTokens: num(),
   systemPrompt: text().optional(),
 });
 
