@@ -23,6 +23,10 @@ export interface PathSpec {
   temperature: number;
   /** Nucleus sampling (0..1); absent = 1, no cut. */
   topP?: number;
+  /** Top-k cut (0 = none); absent = 40 when sampling. */
+  topK?: number;
+  /** Min-p cut (0..1); absent = off. */
+  minP?: number;
   seed?: number;
   /** Cap on generated tokens on the accepted path (thinking + answer). */
   maxTokens: number;
@@ -149,7 +153,10 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   };
 
   let pending: Token[] = s.prompt.slice(keep);
-  const sampling = { temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? 40 : undefined, ...(s.topP !== undefined ? { topP: s.topP } : {}) };
+  const sampling = {
+    temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? (s.topK ?? 40) : undefined,
+    ...(s.topP !== undefined ? { topP: s.topP } : {}), ...(s.minP !== undefined ? { minP: s.minP } : {}),
+  };
   outer: for (;;) {
     let action: { kind: 'close' } | { kind: 'trial'; token: Token } | null = null;
     const it = seq.evaluateWithMetadata(pending, { confidence: s.answerConfidence === true }, sampling);
