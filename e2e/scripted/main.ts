@@ -9,6 +9,7 @@
  *   POST /__test/drop             stops the web server (every socket dropped, new ones refused)
  *   POST /__test/resume           serves again on the same port and token
  * A fresh data folder is made per run, with one unreadable conversation file so the host raises a notice.
+ * RECKON_E2E_CONVERSATIONS (a JSON list of {id, title, updatedAt}) adds empty conversations last active then.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -34,6 +35,12 @@ mkdirSync(modelsDir);
 writeFileSync(join(modelsDir, 'scripted.gguf'), Buffer.from('GGUF scripted stand-in model'));
 writeFileSync(join(userDataDir, 'settings.json'), JSON.stringify({ threads: 1 }));
 writeFileSync(join(userDataDir, 'conversations', 'abc.json'), '{"id": "abc", "title": "cut off mid-wri');
+const seeded = JSON.parse(process.env.RECKON_E2E_CONVERSATIONS ?? '[]') as { id: string; title: string; updatedAt: string }[];
+for (const c of seeded) {
+  // As files from before pins were written: no `pinned` field.
+  const file = { id: c.id, title: c.title, createdAt: c.updatedAt, updatedAt: c.updatedAt, messageCount: 0, messages: [] };
+  writeFileSync(join(userDataDir, 'conversations', `${c.id}.json`), JSON.stringify(file));
+}
 
 const engine = fakeEngine();
 const s = scripts();

@@ -34,8 +34,10 @@ Usage:
                                 check its sha256 and register it; Ctrl-C pauses, the same command resumes
   reckon models                 list registered models
   reckon info                   backend, devices, threads, model, data folder
-  reckon serve [--port N] [--api-port N] [--api-key KEY]
-                                browser mode on 127.0.0.1 (prints the URL with its access token) and the
+  reckon serve [--port N] [--token T | --new-token] [--api-port N] [--api-key KEY]
+                                browser mode on 127.0.0.1 (prints the URL with its access token: --token,
+                                else the one kept in the data folder across restarts; --new-token
+                                replaces that one, so pages opened with the old URL are refused) and the
                                 OpenAI-compatible API on its own port (Settings, default 8147; --api-port
                                 overrides it, 0 = any free port) and under /v1 of the page's port; prints
                                 its base URL and key (--api-key, else $RECKON_API_KEY, else one generated
@@ -69,7 +71,7 @@ interface Args {
 }
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
-const boolFlags = new Set(['json', 'help', 'label-free', 'audit', 'replay']);
+const boolFlags = new Set(['json', 'help', 'label-free', 'audit', 'replay', 'new-token']);
 valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token').add('api-port');
 
 class UsageError extends Error {}
@@ -393,7 +395,13 @@ function apiKeyOf(a: Args): string | undefined {
 
 async function cmdServe(host: Host, a: Args): Promise<number> {
   const port = intFlag(a, 'port') ?? 0;
-  const srv = await startWebServer({ host, port, rendererDir: join(repoRoot(), 'out', 'renderer') });
+  const token = flag(a, 'token');
+  if (token !== undefined && !/^[A-Za-z0-9_-]{16,200}$/.test(token)) {
+    throw new UsageError('--token must be 16..200 characters: letters, digits, - and _ (it goes into the page URL).');
+  }
+  if (token !== undefined && a.flags.has('new-token')) throw new UsageError('--token and --new-token do not go together.');
+  if (a.flags.has('new-token')) await host.pageToken.rotate();
+  const srv = await startWebServer({ host, port, rendererDir: join(repoRoot(), 'out', 'renderer'), ...(token !== undefined ? { token } : {}) });
   const { key } = await host.call('api.key');
   const api = await host.call('api.status');
   process.stdout.write(`Reckon is running in browser mode. Open:\n  ${srv.url}\n`);

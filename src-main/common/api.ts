@@ -9,6 +9,7 @@ import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
 import type { ApiServerStatus, BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
+import type { ModelSettings } from './modelSettings';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport, ReceiptReplayParams, ReplayReport, TrustedKeyInfo } from './receiptApi';
 import type { AuditChallenge, AuditResponse } from './receipts/types';
 import type { RpcCallFrame, RpcServerFrame } from './rpc/types';
@@ -129,12 +130,21 @@ export interface ReckonApi {
   'models.remove'(p: { id: string }): Promise<void>;
   /** Loads the model now (progress arrives as 'load-progress' events with turnId ''), returns backend info. */
   'models.load'(p: { id: string }): Promise<BackendInfo>;
+  /** The model's own settings (ModelSettings: every field optional; absent = the global setting or the engine's default). */
+  'models.settings'(p: { id: string }): Promise<ModelSettings>;
+  /**
+   * Replaces the model's settings as a whole (an absent field is cleared); answers what is stored. A value out of
+   * range is BAD_REQUEST with a sentence naming it ("Top-p must be a number from 0 to 1.") and `details.field`.
+   */
+  'models.updateSettings'(p: { id: string; settings: ModelSettings }): Promise<ModelSettings>;
 
   'conversations.list'(p?: { query?: string }): Promise<ConversationSummary[]>;
   'conversations.get'(p: { id: string }): Promise<Conversation>;
   'conversations.create'(p?: { title?: string }): Promise<ConversationSummary>;
   'conversations.rename'(p: { id: string; title: string }): Promise<ConversationSummary>;
   'conversations.delete'(p: { id: string }): Promise<void>;
+  /** Pins a conversation to the top of the list (or unpins it); its last activity (updatedAt) is unchanged. */
+  'conversations.pin'(p: { id: string; pinned: boolean }): Promise<ConversationSummary>;
   /** Deletes a message and everything below it in its branch; the branch shown moves to a sibling or the parent. */
   'conversations.deleteMessage'(p: { id: string; messageId: string }): Promise<Conversation>;
   /** Shows the branch through a message (the newest path below it): the "< 1/2 >" switch. */

@@ -49,6 +49,16 @@ export interface GenerateParams {
   temperature: number;
   /** Nucleus sampling (0..1, node-llama-cpp's topP); absent = 1, no cut. Applies to every sampled path of the turn. */
   topP?: number;
+  /** Top-k cut (0 = none); absent = the engine's default (40 when sampling). From the model's settings. */
+  topK?: number;
+  /** Min-p cut (0..1); absent = off. From the model's settings. */
+  minP?: number;
+  /** Repeat penalty (1 = off); absent = off. Plain generation (strategy 'long') only. From the model's settings. */
+  repeatPenalty?: number;
+  /** The answer stops at the first of these strings. Plain generation (strategy 'long') only. From the model's settings. */
+  stop?: string[];
+  /** Context window for this model, tokens; absent = the engine's choice. From the model's settings. */
+  contextSize?: number;
   /** Cap on thinking tokens (budget forcing closes </think>); null = no cap. */
   thinkingBudget: number | null;
   seed?: number;

@@ -205,6 +205,8 @@ export interface ConversationSummary {
   messageCount: number;
   /** 'api': started by a client of the OpenAI-compatible API (docs/api.md); absent = the UI or the CLI. */
   origin?: 'api';
+  /** Pinned to the top of the sidebar (conversations.pin); absent = not pinned (files from before pins). */
+  pinned?: boolean;
 }
 
 export interface Conversation extends ConversationSummary {

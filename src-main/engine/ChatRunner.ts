@@ -345,6 +345,11 @@ export class ChatRunner {
         maxTokens: p.maxTokens,
         temperature: p.temperature,
         ...(p.topP !== undefined ? { topP: p.topP } : {}),
+        ...(p.topK !== undefined ? { topK: p.topK } : {}),
+        ...(p.minP !== undefined ? { minP: p.minP } : {}),
+        // Only when the model's settings ask: absent keeps node-llama-cpp's own behaviour, as before.
+        ...(p.repeatPenalty !== undefined ? { repeatPenalty: p.repeatPenalty === 1 ? false : { penalty: p.repeatPenalty } } : {}),
+        ...(p.stop !== undefined && p.stop.length > 0 ? { customStopTriggers: p.stop } : {}),
         seed: p.seed,
         budgets: p.thinkingBudget === null ? undefined : { thoughtTokens: p.thinkingBudget },
       });

@@ -17,6 +17,8 @@ import { ApiListener } from './openai/ApiListener';
 import { createOpenAiApi } from './openai/openaiApi';
 import { createRouter } from './router';
 import { ApiKeyService } from './services/ApiKeyService';
+import { PageTokenService } from './services/PageTokenService';
+import { ModelSettingsService } from './services/ModelSettingsService';
 import { ChatService } from './services/ChatService';
 import { ConversationsService, summaryOf } from './services/ConversationsService';
 import { LoadedModel } from './services/LoadedModel';
@@ -39,6 +41,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   await mkdir(opts.userDataDir, { recursive: true });
   const store = await Store.open(opts.userDataDir);
   const settings = await SettingsService.open(store);
+  const modelSettings = await ModelSettingsService.open(store);
   const threadCache = await ThreadCache.open(store);
 
   let chat: ChatService | null = null;
@@ -76,6 +79,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const receipts = new ReceiptService(engine, conversations, models, store);
   chat = new ChatService({
     engine, conversations, models, settings, loadedModel,
+    modelSettings: (id) => modelSettings.get(id),
     // The model's stored probe (user-calibrated or shipped); the engine runs it on each question.
     probePathFor: (model) => probes.probePathFor(model),
     issueReceipt: (input) => receipts.issue(input),
@@ -83,6 +87,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const c = chat;
   const replays = new ReplayService({ engine, conversations, models, settings, receipts, probePathFor: (model) => probes.probePathFor(model) });
   const apiKey = new ApiKeyService(store, opts.apiKey);
+  const pageToken = new PageTokenService(store);
   // Downloads go out on the event stream as turn-less events (turnId ''), like a plain models.load's progress.
   const downloads = new DownloadsService({
     store, models, userDataDir: opts.userDataDir, hub: opts.hub,
@@ -122,6 +127,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'models.list': async () => models.list(),
     'models.import': async (p) => models.import(p.path),
     'models.remove': async (p) => models.remove(p.id),
+    'models.settings': async (p) => modelSettings.get((await models.resolve(p.id)).id),
+    'models.updateSettings': async (p) => modelSettings.set((await models.resolve(p.id)).id, p.settings),
     'models.load': async (p) => {
       const m = await models.resolve(p.id);
       const info = await engine.call('load', { modelPath: m.path });
@@ -132,6 +139,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'conversations.get': async (p) => conversations.get(p.id),
     'conversations.create': async (p) => summaryOf(await conversations.create(p?.title)),
     'conversations.rename': async (p) => conversations.rename(p.id, p.title),
+    'conversations.pin': async (p) => conversations.pin(p.id, p.pinned),
     'conversations.delete': async (p) => {
       conversations.require(p.id);
       await c.stopConversation(p.id);
@@ -204,6 +212,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   return {
     ...front,
     openAi,
+    pageToken: { get: () => pageToken.get(), rotate: () => pageToken.rotate() },
     serve: (port) => server.serve(port),
     importUpload: (name, body, sizeBytes) => downloads.importUpload(name, body, sizeBytes),
     close: () => {

@@ -56,6 +56,11 @@ export interface Host extends ReckonClient {
   importUpload(name: string, body: AsyncIterable<Uint8Array>, sizeBytes: number | null): Promise<ModelInfo>;
   /** The /v1 handler (one queue for every door that serves it: browser mode's page port, the API's own port). */
   readonly openAi: OpenAiApi;
+  /**
+   * Browser mode's page access token, stored in the data folder (page-token.json) so a restarted `reckon serve`
+   * keeps the page's URL; `rotate` makes a new one. Not part of the RPC: a page must not read or change it.
+   */
+  readonly pageToken: { get(): Promise<string>; rotate(): Promise<string> };
   /** Stops running turns, waits for pending writes, stops the engine. Safe to call twice. */
   close(): Promise<void>;
 }

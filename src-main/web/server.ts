@@ -1,12 +1,12 @@
 /**
  * Browser mode: the built renderer over HTTP, the API over a WebSocket and the OpenAI-compatible API under /v1
  * (host/openai/, its own Bearer key), on 127.0.0.1 only.
- * Security: a random per-launch token is required on every request (query `?token=` or the HttpOnly cookie the
+ * Security: a random token (stored in the data folder, so it survives restarts until rotated) is required on every request (query `?token=` or the HttpOnly cookie the
  * page gets on its first authorised load), WebSocket upgrades must carry the token in the query and, when an
  * Origin header is present, come from this server's own origin; Host headers other than 127.0.0.1/localhost
  * are refused (DNS rebinding). Static responses carry a strict CSP and nosniff.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -25,7 +25,10 @@ export interface WebServerOptions {
   port?: number;
   /** Built renderer folder (index.html + assets). */
   rendererDir: string;
-  /** Fixed token (tests); defaults to 32 random bytes, hex. */
+  /**
+   * The page's access token (`reckon serve --token`). Defaults to the one stored in the data folder
+   * (`host.pageToken`: made once, kept across restarts until rotated).
+   */
   token?: string;
 }
 
@@ -59,7 +62,7 @@ function cookieToken(req: IncomingMessage): string | null {
 }
 
 export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
-  const token = o.token ?? randomBytes(32).toString('hex');
+  const token = o.token ?? await o.host.pageToken.get();
   const root = resolve(o.rendererDir);
   let port = 0;
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];

@@ -10,6 +10,7 @@ import { effortSchema, filePath, id, intIn, nonEmpty, numIn, strategySchema, tex
 import { downloadsStartParams, hubConfigureParams, hubFilesParams, hubSearchParams } from './downloads';
 import { auditChallengeSchema, publicKeyTextSchema, receiptExportSchema } from './receipts';
 import { settingsPatchSchema } from './settings';
+import { modelSettingsShape } from './modelSettings';
 
 /** No params: absent, null or {}. */
 const none = z.strictObject({}).nullable().optional().transform(() => undefined);
@@ -37,12 +38,15 @@ export const apiSchemas = {
   'models.import': z.strictObject({ path: filePath() }),
   'models.remove': byId,
   'models.load': byId,
+  'models.settings': byId,
+  'models.updateSettings': z.strictObject({ id: id(), settings: modelSettingsShape }),
 
   'conversations.list': optional(z.strictObject({ query: text(1000).optional() })),
   'conversations.get': byId,
   'conversations.create': optional(z.strictObject({ title: text(500).optional() })),
   'conversations.rename': z.strictObject({ id: id(), title: text(500) }),
   'conversations.delete': byId,
+  'conversations.pin': z.strictObject({ id: id(), pinned: z.boolean({ error: 'must be true or false' }) }),
   'conversations.deleteMessage': z.strictObject({ id: id(), messageId: id() }),
   'conversations.switchBranch': z.strictObject({ id: id(), messageId: id() }),
   'conversations.export': z.strictObject({ id: id(), format: z.enum(['markdown', 'json'], { error: "must be 'markdown' or 'json'" }) }),

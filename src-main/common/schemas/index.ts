@@ -11,3 +11,4 @@ export * from './storedFiles';
 export * from './engineParams';
 export * from './openai';
 export * from './downloads';
+export * from './modelSettings';

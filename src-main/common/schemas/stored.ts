@@ -116,6 +116,7 @@ export const conversationSchema = z.strictObject({
   updatedAt: iso(),
   messageCount: z.number(),
   origin: z.literal('api').optional(),
+  pinned: z.boolean().optional(),
   messages: z.array(messageSchema),
   leafId: text(MAX_ID).optional(),
 });
@@ -208,6 +209,9 @@ export const threadCacheEntrySchema = z.strictObject({
   measuredAt: iso(),
 });
 export const threadCacheFileSchema = z.record(z.string().max(500), threadCacheEntrySchema);
+
+/** page-token.json: browser mode's page access token (`reckon serve`), kept so a restart keeps the page's URL. */
+export const pageTokenFileSchema = z.strictObject({ version: z.literal(1), token: z.string().regex(/^[A-Za-z0-9_-]{16,200}$/) });
 
 // Ed25519 JWKs: 32-byte d and x, 43 base64url characters each; other JWK members (ext, key_ops) are kept.
 const b64url43 = z.string().regex(/^[A-Za-z0-9_-]{43}$/);

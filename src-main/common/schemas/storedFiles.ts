@@ -10,12 +10,14 @@ import type { ReceiptExport } from '../receiptApi';
 import type { ReceiptStore } from '../receipts/receipt';
 import type { Receipt } from '../receipts/types';
 import type { Conversation, Message, ModelInfo, Notice, Settings } from '../types';
+import type { ModelSettings } from '../modelSettings';
 import { storedJsonLimits } from './limits';
 import { safeParseJson, type ParseResult } from './parse';
 import { settingsSchema } from './settings';
+import { modelSettingsSchema, modelSettingsFileSchema } from './modelSettings';
 import { receiptExportSchema, receiptSchema, receiptStoreSchema, storedReceiptSchema } from './receipts';
 import {
-  conversationSchema, messageSchema, modelsFileSchema, noticesFileSchema, noticeSchema, probeFileSchema, receiptKeyFileSchema,
+  conversationSchema, messageSchema, modelsFileSchema, noticesFileSchema, noticeSchema, pageTokenFileSchema, probeFileSchema, receiptKeyFileSchema,
   threadCacheFileSchema, type ModelRecord,
 } from './stored';
 
@@ -27,6 +29,8 @@ export const storedSchemas = {
   probe: probeFileSchema,
   threadCache: threadCacheFileSchema,
   receiptKey: receiptKeyFileSchema,
+  pageToken: pageTokenFileSchema,
+  modelSettings: modelSettingsFileSchema,
 } as const;
 
 export type StoredKind = keyof typeof storedSchemas;
@@ -54,4 +58,5 @@ export type StoredShapesMatch = [
   Check<Equals<z.output<typeof receiptExportSchema>, ReceiptExport>>,
   Check<Equals<z.output<typeof probeFileSchema>, ProbeFile>>,
   Check<Equals<z.output<typeof settingsSchema>, Flat<StoredSettings>>>,
+  Check<Equals<z.output<typeof modelSettingsSchema>, ModelSettings>>,
 ];

@@ -24,6 +24,10 @@ export interface PathSpec {
   temperature: number;
   /** Nucleus sampling (0..1); absent = 1, no cut. */
   topP?: number;
+  /** Top-k cut (0 = none); absent = 40 when sampling. */
+  topK?: number;
+  /** Min-p cut (0..1); absent = off. */
+  minP?: number;
   seed?: number;
   /**
    * The probe's prefill already put a prompt into the sequence (prefillFeatures): `cached` of its tokens were there
@@ -160,7 +164,10 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   };
 
   let pending: Token[] = s.prompt.slice(keep);
-  const sampling = { temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? 40 : undefined, ...(s.topP !== undefined ? { topP: s.topP } : {}) };
+  const sampling = {
+    temperature: s.temperature, seed: s.seed, topK: s.temperature > 0 ? (s.topK ?? 40) : undefined,
+    ...(s.topP !== undefined ? { topP: s.topP } : {}), ...(s.minP !== undefined ? { minP: s.minP } : {}),
+  };
   // The first token from the prefill's logits, sampled as the native sampler would (greedy exactly).
   let first = fromPrefill ? sampleFromLogits(s.prefilled!.logits!, { temperature: s.temperature, topK: sampling.topK, topP: s.topP, seed: s.seed }) : null;
   outer: for (;;) {

@@ -84,7 +84,7 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
     const o = await decodePath({
       model: t.model, sequence: t.sequence, think: t.think,
       prompt: promptTokens(t, p, systemPrompt, p.question),
-      temperature: plan.temperature, seed: p.seed, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}),
+      temperature: plan.temperature, seed: p.seed, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}), ...(p.topK !== undefined ? { topK: p.topK } : {}), ...(p.minP !== undefined ? { minP: p.minP } : {}),
       budget: plan.thinkingBudget, prefilled: turn.prefilled,
       earlyExit: plan.earlyExitThreshold === null ? null
         : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart },
@@ -130,7 +130,7 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
       const trim = new DeltaTrimmer();
       return decodePath({
         model: t.model, sequence, think: t.think, prompt,
-        temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}),
+        temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}), ...(p.topK !== undefined ? { topK: p.topK } : {}), ...(p.minP !== undefined ? { minP: p.minP } : {}),
         budget: plan.thinkingBudget, earlyExit: null, signal, answerConfidence: true,
         shouldStop: () => finishOrder.length >= m,
         answerNow: turn.answerNow,

@@ -15,6 +15,7 @@ import type { EngineEvent, GenerateParams, GenerateResult, HistoryItem } from '.
 import type { TurnEvent } from '../../common/events';
 import { applyTurnEvent } from '../../common/turn/applyTurnEvent';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
+import type { ModelSettings } from '../../common/modelSettings';
 import { mergeControllerSettings } from '../../common/controller/defaults';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import { defaultTitle, titleFrom, type ConversationsService } from './ConversationsService';
@@ -34,6 +35,8 @@ export interface ChatServiceOptions {
   settings: SettingsService;
   /** Which model the engine has loaded; a turn that ran sets it. */
   loadedModel: LoadedModel;
+  /** The model's own settings (ModelSettingsService.get): between a turn's overrides and the global settings. */
+  modelSettings: (modelId: string) => ModelSettings;
   /**
    * The DiffAdapt probe file for a model (ProbeService.probePathFor); null = none, and the engine's controller
    * plans with its fallback (Normal, running-average length).
@@ -45,6 +48,11 @@ export interface ChatServiceOptions {
 
 /** What a turn may override (chat.send and chat.regenerate). */
 type TurnOptions = Pick<SendParams, 'systemPrompt' | 'maxTokens' | 'effort' | 'strategy' | 'seed' | 'temperature' | 'topP' | 'thinkingBudget'>;
+
+/** `{[key]: value}`, or nothing when the value is absent (optional params stay absent, never undefined). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
 
 /** A message of the conversation, or MESSAGE_NOT_FOUND. */
 function messageIn(c: Conversation, id: string): Message {
@@ -167,6 +175,7 @@ export class ChatService {
     }
 
     const s = this.o.settings.get();
+    const ms = this.o.modelSettings(model.id);
     const strategy = p.strategy ?? 'auto';
     // Run after this call has answered, so a client learns the turnId before the first event.
     turn.done = new Promise<void>((resolveDone) => {
@@ -177,17 +186,23 @@ export class ChatService {
         void this.#run(turn, {
           chatKey: conv.id,
           modelPath: model.path,
-          systemPrompt: p.systemPrompt ?? s.systemPrompt,
+          // Precedence: the turn's override > the model's setting > the global one (docs/ui.md).
+          systemPrompt: p.systemPrompt ?? (ms.systemPrompt !== undefined && ms.systemPrompt !== '' ? ms.systemPrompt : s.systemPrompt),
           history,
           question: question.text,
-          maxTokens: p.maxTokens ?? s.maxTokens,
-          temperature: p.temperature ?? s.temperature,
-          ...(p.topP !== undefined ? { topP: p.topP } : {}),
+          maxTokens: p.maxTokens ?? ms.maxTokens ?? s.maxTokens,
+          temperature: p.temperature ?? ms.temperature ?? s.temperature,
+          ...optional('topP', p.topP ?? ms.topP),
+          ...optional('topK', ms.topK),
+          ...optional('minP', ms.minP),
+          ...optional('repeatPenalty', ms.repeatPenalty),
+          ...optional('stop', ms.stop),
+          ...optional('contextSize', ms.contextSize),
           thinkingBudget: p.thinkingBudget ?? null,
           // Every turn runs under the controller ('auto' unless the turn asks otherwise; 'long' = none).
           strategy,
           effort: p.effort ?? 'auto',
-          ...(p.seed !== undefined ? { seed: p.seed } : {}),
+          ...optional('seed', p.seed ?? ms.seed),
           controller: mergeControllerSettings(s.controller),
           pdrWorkspace: model.pdrWorkspace ?? 'summary',
           manifestEffort: model.effort ?? null,

@@ -20,7 +20,9 @@ export function titleFrom(text: string): string {
 
 export function summaryOf(c: Conversation): ConversationSummary {
   const s: ConversationSummary = { id: c.id, title: c.title, createdAt: c.createdAt, updatedAt: c.updatedAt, messageCount: c.messages.length };
-  return c.origin === undefined ? s : { ...s, origin: c.origin };
+  if (c.origin !== undefined) s.origin = c.origin;
+  if (c.pinned === true) s.pinned = true;
+  return s;
 }
 
 export class ConversationsService {
@@ -43,12 +45,14 @@ export class ConversationsService {
     }
   }
 
+  /** Pinned conversations first, then the rest; each part by last activity, newest first. */
   list(query?: string): ConversationSummary[] {
     const q = query?.trim().toLowerCase();
     return [...this.#byId.values()]
       .filter((c) => !q || c.title.toLowerCase().includes(q) ||
         c.messages.some((m) => m.text.toLowerCase().includes(q)))
-      .sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0))
+      .sort((a, b) => Number(b.pinned === true) - Number(a.pinned === true) ||
+        (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0))
       .map(summaryOf);
   }
 
@@ -76,6 +80,15 @@ export class ConversationsService {
     const c = this.require(id);
     c.title = title.trim() || defaultTitle;
     c.updatedAt = new Date().toISOString();
+    await this.save(c);
+    return summaryOf(c);
+  }
+
+  /** Pins or unpins; not an activity, so updatedAt (the sidebar's date group) stays. Unpinned drops the field. */
+  async pin(id: string, pinned: boolean): Promise<ConversationSummary> {
+    const c = this.require(id);
+    if (pinned) c.pinned = true;
+    else delete c.pinned;
     await this.save(c);
     return summaryOf(c);
   }

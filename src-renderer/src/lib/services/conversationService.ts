@@ -15,6 +15,9 @@ export class ConversationService {
   rename(id: string, title: string): Promise<ConversationSummary> {
     return this.client.call('conversations.rename', { id, title });
   }
+  pin(id: string, pinned: boolean): Promise<ConversationSummary> {
+    return this.client.call('conversations.pin', { id, pinned });
+  }
   deleteMessage(id: string, messageId: string): Promise<Conversation> {
     return this.client.call('conversations.deleteMessage', { id, messageId });
   }

@@ -1,4 +1,5 @@
 import type { ReckonClient } from '$common/api';
+import type { ModelSettings } from '$common/modelSettings';
 import type { BackendInfo, ModelInfo } from '$common/types';
 import type { UploadProgress } from '../transport/upload';
 
@@ -18,6 +19,12 @@ export class ModelService {
   }
   remove(id: string): Promise<void> {
     return this.client.call('models.remove', { id });
+  }
+  settings(id: string): Promise<ModelSettings> {
+    return this.client.call('models.settings', { id });
+  }
+  updateSettings(id: string, settings: ModelSettings): Promise<ModelSettings> {
+    return this.client.call('models.updateSettings', { id, settings });
   }
   load(id: string): Promise<BackendInfo> {
     return this.client.call('models.load', { id });

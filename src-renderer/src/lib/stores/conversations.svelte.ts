@@ -39,6 +39,12 @@ export class ConversationsStore {
     this.items = this.items.map((c) => (c.id === id ? updated : c));
   }
 
+  /** Pins or unpins; the sidebar regroups from the answer (the host keeps updatedAt). */
+  async pin(id: string, pinned: boolean): Promise<void> {
+    const updated = await this.service.pin(id, pinned);
+    this.items = this.items.map((c) => (c.id === id ? updated : c));
+  }
+
   async remove(id: string): Promise<void> {
     await this.service.remove(id);
     this.items = this.items.filter((c) => c.id !== id);

@@ -1,3 +1,4 @@
+import type { ModelSettings } from '$common/modelSettings';
 import { ReckonError } from '$common/errors';
 import type { ModelInfo } from '$common/types';
 import type { ModelService } from '../services/modelService';
@@ -88,6 +89,16 @@ export class ModelsStore {
 
   clearError(): void {
     this.importError = null;
+  }
+
+  /** A model's own settings (docs/ui.md "Per-model settings"). */
+  settingsOf(id: string): Promise<ModelSettings> {
+    return this.service.settings(id);
+  }
+
+  /** Replaces a model's settings; rejects with the host's BAD_REQUEST sentence when a value is out of range. */
+  updateSettings(id: string, settings: ModelSettings): Promise<ModelSettings> {
+    return this.service.updateSettings(id, settings);
   }
 
   async remove(id: string): Promise<void> {

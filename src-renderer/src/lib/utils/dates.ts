@@ -1,5 +1,7 @@
-/** Sidebar groups by last update, relative to now. */
-export function dateGroup(iso: string, now: Date = new Date()): 'Today' | 'Yesterday' | 'Previous 7 days' | 'Older' {
+export type DateGroup = 'Today' | 'Yesterday' | 'Previous 7 days' | 'Older';
+
+/** Sidebar groups by last update, relative to now (local days). */
+export function dateGroup(iso: string, now: Date = new Date()): DateGroup {
   const t = new Date(iso);
   if (Number.isNaN(t.getTime())) return 'Older';
   const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
@@ -8,6 +10,32 @@ export function dateGroup(iso: string, now: Date = new Date()): 'Today' | 'Yeste
   if (t.getTime() >= startOfToday - day) return 'Yesterday';
   if (t.getTime() >= startOfToday - 7 * day) return 'Previous 7 days';
   return 'Older';
+}
+
+/** One labelled group of the sidebar. */
+export interface ConversationGroup<T> {
+  label: 'Pinned' | DateGroup;
+  items: T[];
+}
+
+/**
+ * The sidebar's groups: Pinned first, then Today / Yesterday / Previous 7 days / Older by last activity
+ * (updatedAt), each newest first; empty groups are left out.
+ */
+export function groupConversations<T extends { updatedAt: string; pinned?: boolean }>(items: readonly T[], now: Date = new Date()): ConversationGroup<T>[] {
+  const order: ConversationGroup<T>['label'][] = ['Pinned', 'Today', 'Yesterday', 'Previous 7 days', 'Older'];
+  const byLabel = new Map<ConversationGroup<T>['label'], T[]>();
+  const sorted = [...items].sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  for (const c of sorted) {
+    const label = c.pinned === true ? 'Pinned' : dateGroup(c.updatedAt, now);
+    const list = byLabel.get(label);
+    if (list) list.push(c);
+    else byLabel.set(label, [c]);
+  }
+  return order.flatMap((label) => {
+    const list = byLabel.get(label);
+    return list ? [{ label, items: list }] : [];
+  });
 }
 
 export function formatBytes(n: number): string {

@@ -1,0 +1,110 @@
+/** Per-model settings on the host: stored per model, validated in sentences, and what reaches generate. */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiResult } from '../common/api';
+import type { GenerateParams } from '../common/engineProtocol';
+import { createHost, type Host } from './index';
+import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+
+let dir: string;
+let host: Host | null = null;
+let engine: FakeEngineControl;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reckon-model-settings-'));
+  await mkdir(join(dir, 'models'));
+  await writeFile(join(dir, 'models', 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1, temperature: 0.3, maxTokens: 300, systemPrompt: 'Global prompt.' }));
+  engine = fakeEngine();
+  engine.stepMs = 0;
+});
+afterEach(async () => {
+  await host?.close();
+  host = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Host> {
+  await host?.close();
+  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: engine.spawner });
+  return host;
+}
+
+/** Sends a question, waits for its end, and answers the params the engine's generate got. */
+async function generateParams(h: Host, send: () => Promise<ApiResult<'chat.send'>>): Promise<GenerateParams> {
+  let id = '';
+  let finish!: () => void;
+  const ended = new Promise<void>((r) => { finish = r; });
+  const off = h.onTurnEvent((e) => { if (e.turnId === id && (e.type === 'done' || e.type === 'error')) finish(); });
+  id = (await send()).turnId;
+  await ended;
+  off();
+  return engine.calls.filter((c) => c.method === 'generate').at(-1)!.params as GenerateParams;
+}
+
+describe('per-model settings', () => {
+  it('reach generate over the global settings; a turn override wins; cleared fields fall back', async () => {
+    let h = await open();
+    const [model] = await h.call('models.list');
+    expect(await h.call('models.settings', { id: model!.id })).toEqual({});
+
+    const before = await generateParams(h, () => h.call('chat.send', { text: 'What is 1+1?' }));
+    expect(before).toMatchObject({ temperature: 0.3, maxTokens: 300, systemPrompt: 'Global prompt.' });
+    for (const k of ['topP', 'topK', 'minP', 'repeatPenalty', 'stop', 'contextSize', 'seed']) expect(before).not.toHaveProperty(k);
+
+    const all = {
+      contextSize: 2048, temperature: 0.8, topP: 0.9, topK: 20, minP: 0.05, repeatPenalty: 1.1, seed: 7,
+      stop: ['</answer>', 'STOP'], maxTokens: 128, systemPrompt: 'Model prompt.',
+    };
+    expect(await h.call('models.updateSettings', { id: model!.id, settings: all })).toEqual(all);
+    const file = JSON.parse(await readFile(join(dir, 'data', 'model-settings.json'), 'utf8')) as unknown;
+    expect(file).toEqual({ version: 1, models: { [model!.id]: all } });
+
+    h = await open(); // kept across a restart
+    expect(await h.call('models.settings', { id: model!.id })).toEqual(all);
+    const withModel = await generateParams(h, () => h.call('chat.send', { text: 'What is 2+2?' }));
+    expect(withModel).toMatchObject(all);
+
+    // the turn's own values win over the model's
+    const overridden = await generateParams(h, () => h.call('chat.send', { text: 'What is 3+3?', systemPrompt: 'Turn prompt.', maxTokens: 64, temperature: 0, seed: 1 }));
+    expect(overridden).toMatchObject({ systemPrompt: 'Turn prompt.', maxTokens: 64, temperature: 0, seed: 1, topK: 20 });
+
+    // replacing with fewer fields clears the rest; an empty system prompt means the global one
+    expect(await h.call('models.updateSettings', { id: model!.id, settings: { topK: 5, systemPrompt: '', stop: [] } })).toEqual({ topK: 5, systemPrompt: '' });
+    const cleared = await generateParams(h, () => h.call('chat.send', { text: 'What is 4+4?' }));
+    expect(cleared).toMatchObject({ temperature: 0.3, maxTokens: 300, systemPrompt: 'Global prompt.', topK: 5 });
+    expect(cleared).not.toHaveProperty('stop');
+    await h.call('models.updateSettings', { id: model!.id, settings: {} });
+    expect(JSON.parse(await readFile(join(dir, 'data', 'model-settings.json'), 'utf8'))).toEqual({ version: 1, models: {} });
+  });
+
+  it('out-of-range values are refused with a sentence naming the field, and nothing is stored', async () => {
+    const h = await open();
+    const [model] = await h.call('models.list');
+    await h.call('models.updateSettings', { id: model!.id, settings: { topK: 10 } });
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ topP: 1.5 }, 'topP', 'Top-p must be a number from 0 to 1.'],
+      [{ contextSize: 100 }, 'contextSize', 'Context length must be a whole number from 256 to 1,048,576.'],
+      [{ seed: 1.5 }, 'seed', 'Seed must be a whole number from 0 to 2,147,483,647.'],
+      [{ repeatPenalty: 0.5 }, 'repeatPenalty', 'Repeat penalty must be a number from 1 to 2.'],
+      [{ stop: [''] }, 'stop', 'Each stop string must be 1 to 200 characters long.'],
+    ];
+    for (const [settings, field, message] of cases) {
+      await expect(h.call('models.updateSettings', { id: model!.id, settings })).rejects.toMatchObject({ code: 'BAD_REQUEST', message, details: { field } });
+    }
+    await expect(h.call('models.updateSettings', { id: model!.id, settings: { topP: 'high' as unknown as number } }))
+      .rejects.toMatchObject({ code: 'BAD_REQUEST', message: 'models.updateSettings: settings.topP must be a number.' });
+    await expect(h.call('models.settings', { id: 'no-such-model' })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    expect(await h.call('models.settings', { id: model!.id })).toEqual({ topK: 10 });
+  });
+
+  it('an unreadable settings file is set aside with a notice; every model uses the global settings', async () => {
+    await writeFile(join(dir, 'data', 'model-settings.json'), JSON.stringify({ version: 1, models: { x: { topP: 7 } } }));
+    const h = await open();
+    expect(await h.call('models.settings', { id: (await h.call('models.list'))[0]!.id })).toEqual({});
+    expect((await h.call('system.notices')).map((n) => n.message).join('\n')).toMatch(/per-model settings file .* was set aside/);
+  });
+});

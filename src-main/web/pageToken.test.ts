@@ -1,0 +1,78 @@
+/** Browser mode's page token across restarts: stored in the data folder, rotated on request, overridden by --token. */
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHost, type Host } from '../host/index';
+import { fakeEngine } from '../host/testing/fakeEngine';
+import { startWebServer } from './server';
+
+let dir: string;
+let host: Host | null = null;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reckon-token-'));
+  await mkdir(join(dir, 'renderer'));
+  await writeFile(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Reckon</title>');
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1 }));
+});
+afterEach(async () => {
+  await host?.close();
+  host = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Host> {
+  await host?.close();
+  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'browser', spawnEngine: fakeEngine().spawner });
+  return host;
+}
+
+/** Starts a server, reads its token and whether its page answers `token`, and stops it. */
+async function serveOnce(h: Host, o: { token?: string; probe?: string } = {}): Promise<{ token: string; probeStatus?: number }> {
+  const srv = await startWebServer({ host: h, rendererDir: join(dir, 'renderer'), ...(o.token !== undefined ? { token: o.token } : {}) });
+  try {
+    const probeStatus = o.probe === undefined ? undefined : (await fetch(`http://127.0.0.1:${srv.port}/?token=${o.probe}`)).status;
+    return { token: srv.token, ...(probeStatus !== undefined ? { probeStatus } : {}) };
+  } finally {
+    await srv.close();
+  }
+}
+
+describe('page token', () => {
+  it('is made once, kept (mode 0600) and served again after a restart of the host and the server', async () => {
+    const first = await serveOnce(await open());
+    expect(first.token).toMatch(/^[0-9a-f]{64}$/);
+    const file = join(dir, 'data', 'page-token.json');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ version: 1, token: first.token });
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+
+    const again = await serveOnce(await open(), { probe: first.token });
+    expect(again).toEqual({ token: first.token, probeStatus: 200 });
+  });
+
+  it('rotate replaces it: the old token is refused from then on', async () => {
+    const h = await open();
+    const old = (await serveOnce(h)).token;
+    const rotated = await h.pageToken.rotate();
+    expect(rotated).not.toBe(old);
+    expect(await serveOnce(await open(), { probe: old })).toEqual({ token: rotated, probeStatus: 401 });
+  });
+
+  it('a fixed token wins and is not stored', async () => {
+    const h = await open();
+    const stored = (await serveOnce(h)).token;
+    expect(await serveOnce(h, { token: 'my-own-token-0123456789', probe: stored })).toEqual({ token: 'my-own-token-0123456789', probeStatus: 401 });
+    expect(JSON.parse(await readFile(join(dir, 'data', 'page-token.json'), 'utf8'))).toEqual({ version: 1, token: stored });
+  });
+
+  it('an unreadable token file is set aside with a notice and a new token is made', async () => {
+    await writeFile(join(dir, 'data', 'page-token.json'), '{"version": 1, "token": "short"}');
+    const h = await open();
+    const { token } = await serveOnce(h);
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    const notices = await h.call('system.notices');
+    expect(notices.map((n) => n.message).join('\n')).toMatch(/page token file .* was unreadable and was set aside/);
+  });
+});
