@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SendParams } from '../common/api';
+import { backendLabel } from '../common/backendLabel';
 import { ReckonError, type ErrorPayload } from '../common/errors';
 import type { TurnEvent } from '../common/events';
 import type { Ledger } from '../common/ledger';
@@ -351,8 +352,8 @@ async function cmdInfo(host: Host): Promise<number> {
   const lines: [string, string][] = [
     ['version', info.version],
     ['engine', `${info.engine.state}${info.engine.pid ? ` (pid ${info.engine.pid})` : ''}`],
-    ['backend', b ? `${b.active} (requested ${b.requested}${b.fallbackReason ? `; ${b.fallbackReason}` : ''}), ${b.buildType}` : 'unknown (engine not ready)'],
-    ['devices', b ? (b.deviceNames.length ? b.deviceNames.join(', ') : 'CPU only') : '-'],
+    ['backend', b ? `${backendLabel(b)}, requested ${b.requested}${b.fallbackReason ? ` (${b.fallbackReason})` : ''}, ${b.buildType}` : 'unknown (engine not ready)'],
+    ['devices', b ? (b.deviceNames.length ? b.deviceNames.join(', ') : 'none (CPU)') : '-'],
     ['vram', b?.vram ? `${humanBytes(b.vram.free)} free of ${humanBytes(b.vram.total)}` : '-'],
     ['threads', b ? `${b.threads} (${b.threadsSource}; ${b.cpuCores} cores)` : `${settings.threads ?? 'auto'}`],
     ['model', model ? `${model.name} (${model.id})${settings.modelId ? '' : ' - default'}` : 'none registered'],

@@ -7,6 +7,8 @@ import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, 
 import { defaultControllerSettings } from './controller/defaults';
 
 export type BackendChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
+/** The GPU backends llama.cpp has builds for. */
+export type GpuBackend = 'cuda' | 'vulkan' | 'metal';
 
 export interface BackendInfo {
   /** What the user asked for in settings. */
@@ -18,8 +20,13 @@ export interface BackendInfo {
   deviceNames: string[];
   /** VRAM in bytes; null on CPU. */
   vram: { total: number; used: number; free: number } | null;
-  /** Set when the requested override could not load and auto was used instead. */
+  /** Set when the requested override could not load (or found no device) and another backend is used instead. */
   fallbackReason?: string;
+  /**
+   * A GPU backend that loaded but found no device (e.g. Vulkan on Mesa's drivers without a GPU), so `active` is
+   * 'cpu'. Absent when nothing was skipped.
+   */
+  noDevice?: GpuBackend;
   /** Threads llama.cpp uses for generation. */
   threads: number;
   /** How the thread count was chosen. */

@@ -2,7 +2,7 @@ import { basename, resolve } from 'node:path';
 import { InsufficientMemoryError, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import type { EngineInitParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
-import type { BackendChoice, BackendInfo } from '../common/types';
+import type { BackendChoice, BackendInfo, GpuBackend } from '../common/types';
 import { ChatRunner } from './ChatRunner';
 import { chatWrapperFor } from './chatWrapperFor';
 import { classifyChatTemplate, type TemplateClass } from './classifyChatTemplate';
@@ -21,7 +21,8 @@ const SEQUENCES = 4;
 interface Backend {
   llama: Llama;
   requested: BackendChoice;
-  fallbackReason?: string;
+  fallbackReason?: string | undefined;
+  noDevice?: GpuBackend | undefined;
 }
 
 interface LoadedModel {
@@ -109,7 +110,7 @@ export class LlamaHost {
       await this.backend?.llama.dispose();
       this.backend = null;
       const resolved = await resolveBackend(p.backend, this.tuner.needsMeasurement ? this.tuner.cores : this.tuner.current().threads);
-      this.backend = { llama: resolved.llama, requested: p.backend, fallbackReason: resolved.fallbackReason };
+      this.backend = { llama: resolved.llama, requested: p.backend, fallbackReason: resolved.fallbackReason, noDevice: resolved.noDevice };
       return;
     }
     if (!this.tuner.needsMeasurement) this.backend.llama.maxThreads = this.tuner.current().threads;
@@ -214,6 +215,7 @@ export class LlamaHost {
       cpuCores: this.tuner.cores,
     };
     if (b.fallbackReason !== undefined) info.fallbackReason = b.fallbackReason;
+    if (b.noDevice !== undefined) info.noDevice = b.noDevice;
     return info;
   }
 }
