@@ -29,7 +29,8 @@ Usage:
   reckon pull <owner/repo>[:<quant or file>] | <https URL> [--token T] [--json]
                                 download a GGUF from the hub (HF_ENDPOINT, default https://huggingface.co),
                                 check its sha256 and register it; Ctrl-C pauses, the same command resumes
-  reckon models                 list registered models
+  reckon models                 list registered models (a model marked broken says why)
+  reckon models retry <id>      clear a model's broken mark ("Try again")
   reckon info                   backend, devices, threads, model, data folder
   reckon serve [--port N] [--api-key KEY]
                                 browser mode on 127.0.0.1 (prints the URL with its access token) and the
@@ -324,13 +325,24 @@ async function cmdChat(host: Host, a: Args): Promise<number> {
   return 0;
 }
 
-async function cmdModels(host: Host): Promise<number> {
+async function cmdModels(host: Host, a: Args): Promise<number> {
+  if (a.positional[0] === 'retry') {
+    const id = a.positional[1];
+    if (id === undefined) throw new UsageError('reckon models retry needs a model id (see `reckon models`).');
+    const m = await host.call('models.clearBroken', { id });
+    process.stdout.write(`${m.name} is no longer marked broken; the next question uses it.\n`);
+    return 0;
+  }
+  if (a.positional.length > 0) throw new UsageError(`Unknown models command '${a.positional[0]}'.`);
   const models = await host.call('models.list');
   if (models.length === 0) {
     process.stdout.write('No models registered. Import one with the desktop app, or use `reckon ask --model path/to/file.gguf`.\n');
     return 0;
   }
   process.stdout.write(`${modelsTable(models)}\n`);
+  for (const m of models) {
+    if (m.broken) process.stdout.write(`\n${m.name} is marked broken: it crashed the engine twice (${m.broken.reason}). \`reckon models retry ${m.id}\` tries it again.\n`);
+  }
   return 0;
 }
 
@@ -434,7 +446,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
     switch (a.cmd) {
       case 'ask': return await cmdAsk(host, a);
       case 'chat': return await cmdChat(host, a);
-      case 'models': return await cmdModels(host);
+      case 'models': return await cmdModels(host, a);
       case 'info': return await cmdInfo(host);
       case 'audit': {
         if (a.positional[0] === undefined) throw new UsageError('reckon audit needs a receipt file.');

@@ -121,6 +121,8 @@ export interface ReckonApi {
   'models.remove'(p: { id: string }): Promise<void>;
   /** Loads the model now (progress arrives as 'load-progress' events with turnId ''), returns backend info. */
   'models.load'(p: { id: string }): Promise<BackendInfo>;
+  /** "Try again" on a model marked broken (ModelInfo.broken): clears the mark; the next turn uses it again. */
+  'models.clearBroken'(p: { id: string }): Promise<ModelInfo>;
 
   'conversations.list'(p?: { query?: string }): Promise<ConversationSummary[]>;
   'conversations.get'(p: { id: string }): Promise<Conversation>;

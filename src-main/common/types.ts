@@ -1,4 +1,5 @@
 /** Domain types shared by host, engine, front doors and the renderer. Pure data, JSON-safe. */
+import type { EngineCrashDetails } from './engineCrash';
 import type { ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { Receipt } from './receipts/types';
@@ -60,6 +61,22 @@ export interface ModelInfo {
   historyTurns?: number | null;
   /** How PDR distils drafts for this model (its manifest; default `summary`). Not stored. */
   pdrWorkspace?: 'candidates' | 'summary';
+  /**
+   * Set when this file crashed the engine twice in a row: turns use the bundled model instead until the user
+   * chooses "Try again" (models.clearBroken) or the file changes (its size or mtime differ from these).
+   */
+  broken?: ModelBroken;
+}
+
+/** Why a model is marked broken (ModelInfo.broken). */
+export interface ModelBroken {
+  /** The last crash, as engineCrashMessage's first sentence says it ('signal SIGABRT: GGML_ASSERT(...) failed'). */
+  reason: string;
+  /** When it was marked (ISO time). */
+  at: string;
+  /** The file's size (bytes) and mtime (ms since the epoch) when it was marked: a changed file is tried again. */
+  fileSize: number;
+  fileMtimeMs: number;
 }
 
 export interface Settings {
@@ -210,7 +227,11 @@ export interface SystemInfo {
   backend: BackendInfo | null;
   /** The loaded model, if any. */
   model: ModelInfo | null;
-  engine: { state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number };
+  engine: {
+    state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number;
+    /** The latest engine crash of this run (restart: what was done about it); absent before the first. */
+    lastCrash?: EngineCrashDetails;
+  };
   userDataDir: string;
   /**
    * The thread count llama.cpp measured as fastest on this machine (threads-cache.json), with the tokens/s of

@@ -37,6 +37,7 @@ export const apiSchemas = {
   'models.import': z.strictObject({ path: filePath() }),
   'models.remove': byId,
   'models.load': byId,
+  'models.clearBroken': byId,
 
   'conversations.list': optional(z.strictObject({ query: text(1000).optional() })),
   'conversations.get': byId,

@@ -117,6 +117,7 @@ export const modelRecordSchema = z.strictObject({
   addedAt: iso(),
   historyTurns: z.number().nullable().optional(),
   pdrWorkspace: z.enum(['candidates', 'summary']).optional(),
+  broken: z.strictObject({ reason: long(), at: iso(), fileSize: z.number(), fileMtimeMs: z.number() }).optional(),
   hidden: z.boolean().optional(),
   mtimeMs: z.number().optional(),
 });
