@@ -226,7 +226,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
     });
     if (r.status === 'error') {
       const err = r.error ?? { code: 'INTERNAL', message: 'The turn failed.' };
-      if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message } })}\n`);
+      // --json carries the details too: for ENGINE_CRASHED the reason, what was done (restart) and the model.
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } })}\n`);
       else process.stderr.write(`\nreckon: ${err.message} (${err.code})\n`);
       return 1;
     }

@@ -144,7 +144,7 @@ describe('EngineSupervisor with a forked process', () => {
       await expect(sup.call('failLoudly' as never)).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
       const crash = sup.call('crash');
       await expect(crash).rejects.toMatchObject({ code: 'ENGINE_CRASHED', details: { reason: 'fake.c:12: GGML_ASSERT(n_head > 0) failed', signal: 'SIGABRT' } });
-      const err = await crash.catch((e: unknown) => e as ReckonError);
+      const err = await crash.then(() => { throw new Error('the crash call resolved'); }, (e: unknown) => e as ReckonError);
       expect(err.message).toBe('The engine stopped unexpectedly (signal SIGABRT: fake.c:12: GGML_ASSERT(n_head > 0) failed). Reckon is restarting it; your conversation is safe - ask again once it is ready.');
       await sup.crashSettled();
 
@@ -152,7 +152,7 @@ describe('EngineSupervisor with a forked process', () => {
       await expect(sup.call('failLoudly' as never)).rejects.toMatchObject({ code: 'MODEL_LOAD_FAILED' });
       await sup.call('info');
       const gen = sup.call('generate', { requestId: 'k' } as never, { requestId: 'k', onEvent: () => { if (sup.pid) process.kill(sup.pid, 'SIGKILL'); } });
-      const killed = await gen.catch((e: unknown) => e as ReckonError);
+      const killed = await gen.then(() => { throw new Error('the generate resolved'); }, (e: unknown) => e as ReckonError);
       expect(killed).toMatchObject({ code: 'ENGINE_CRASHED', details: { how: 'signal SIGKILL', signal: 'SIGKILL', restart: 'restarting' } });
       expect(killed.details).not.toHaveProperty('reason');
       expect(killed.message).toBe('The engine stopped unexpectedly (signal SIGKILL). Reckon is restarting it; your conversation is safe - ask again once it is ready.');

@@ -31,9 +31,17 @@ export class FailureLog {
    * assertion, an abort, an error), else the last line; control characters dropped. Undefined when it wrote nothing.
    */
   reason(): string | undefined {
-    const lines = this.#since.split(/\r?\n/).map((l) => l.replace(/[\x00-\x1f\x7f]/g, ' ').trim()).filter((l) => l !== '');
+    const lines = this.#since.split(/\r?\n/).map((l) => printable(l).trim()).filter((l) => l !== '');
     const pick = [...lines].reverse().find((l) => failureLine.test(l)) ?? lines.at(-1);
     if (pick === undefined) return undefined;
     return pick.length > maxReason ? `${pick.slice(0, maxReason - 3)}...` : pick;
   }
+}
+
+/** Control characters (terminal colours, raw bytes) as spaces. */
+function printable(line: string): string {
+  return Array.from(line, (ch) => {
+    const c = ch.charCodeAt(0);
+    return c < 0x20 || c === 0x7f ? ' ' : ch;
+  }).join('');
 }

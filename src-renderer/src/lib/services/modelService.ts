@@ -19,6 +19,10 @@ export class ModelService {
   remove(id: string): Promise<void> {
     return this.client.call('models.remove', { id });
   }
+  /** "Try again" on a model marked broken. */
+  clearBroken(id: string): Promise<ModelInfo> {
+    return this.client.call('models.clearBroken', { id });
+  }
   load(id: string): Promise<BackendInfo> {
     return this.client.call('models.load', { id });
   }

@@ -50,6 +50,8 @@ export class AppState {
     this.chat = new ChatStore(new ChatService(client), convs, this.conversations, () => {
       void this.system.refresh();
       void this.system.refreshNotices();
+      // A turn may have marked its model broken (or fallen back from one): the picker shows it.
+      void this.models.refresh();
     });
     this.audit = new AuditStore(new ReceiptService(client), () => this.chat.messages);
     this.probe = new ProbeStore(new ProbeService(client));
