@@ -4,7 +4,7 @@
  * plan, generation, fingerprints) - forwarding its TurnEvents as they come and folding them into the stored
  * message with the shared reducer (common/turn/applyTurnEvent). The host adds only what it owns: start, the
  * receipt (tree + signature over the engine's leaves) and done / error with the stored message.
- * Streamed text is written within 200 ms of arriving, coalesced (StreamFlusher: one write per window, never one
+ * Streamed text is written within 100 ms of arriving, coalesced (StreamFlusher: one write per window, never one
  * per token), at once when the thinking ends, and once more at the end, before `done` goes out: a host crash
  * loses at most the last 250 ms. One turn at a time per conversation.
  */
@@ -45,7 +45,7 @@ export interface ChatServiceOptions {
   issueReceipt: (input: IssueReceiptInput) => Promise<IssuedReceiptFields>;
   /** The ENGINE_CRASHED a turn got, as the user is told it (explainCrash.ts: counted against the model, restart outcome, model named). */
   explainCrash: ExplainCrash;
-  /** Longest a streamed delta waits before it is written, in ms. Defaults to persistIntervalMs (200). */
+  /** Longest a streamed delta waits before it is written, in ms. Defaults to persistIntervalMs (100). */
   persistEveryMs?: number;
 }
 

@@ -10,17 +10,18 @@
 export interface StreamFlusherOptions {
   /** Writes the message as it stands now (ConversationsService.save). */
   save: () => Promise<void>;
-  /** Longest a streamed delta waits before a save starts, in ms. Defaults to persistIntervalMs (200). */
+  /** Longest a streamed delta waits before a save starts, in ms. Defaults to persistIntervalMs (100). */
   everyMs?: number;
   /** A save failed (logged; the next delta tries again). */
   onError?: (err: unknown) => void;
 }
 
 /**
- * Longest a streamed delta waits before it is written, in ms: 200, so that with the write itself (a few ms on a
- * local disk) a host crash loses at most 250 ms of streamed text.
+ * Longest a streamed delta waits before it is written, in ms: 100, leaving 150 ms for the write itself (an fsync
+ * and a rename: over 100 ms at times on a busy machine, docs/reliability.md), so that a host crash loses at most
+ * 250 ms of streamed text.
  */
-export const persistIntervalMs = 200;
+export const persistIntervalMs = 100;
 
 export class StreamFlusher {
   #timer: NodeJS.Timeout | null = null;

@@ -8,6 +8,8 @@
  * The script of every generate: `thoughts` thinking pieces, the thinking's end, then `answers` answer pieces, each
  * piece followed by gate `p<N>` (N counts from 1) - so the test decides when each piece streams - and at the end
  * gate `end`, which a kill test never opens. Pieces: `t<N> ` for thinking, `a<N> ` for the answer.
+ * With a fifth argument `stepMs` the process opens each piece's gate itself, `stepMs` after the piece streamed (a
+ * free-running stream for the host-kill campaign), and reports every piece as {piece: T, at: ms since the epoch}.
  */
 import type { SendParams } from '../../common/api';
 import type { GenerateResult } from '../../common/engineProtocol';
@@ -15,10 +17,11 @@ import { makeLedger } from '../../common/ledger';
 import { createHost } from '../index';
 import { fakeEngine, type ScriptIO } from './fakeEngine';
 
-const [dataDir, modelsDir, thoughtsArg, answersArg] = process.argv.slice(2);
+const [dataDir, modelsDir, thoughtsArg, answersArg, stepArg] = process.argv.slice(2);
 if (dataDir === undefined || modelsDir === undefined) throw new Error('usage: streamingHostProcess <dataDir> <modelsDir> [thoughts] [answers]');
 const thoughts = Number(thoughtsArg ?? 3);
 const answers = Number(answersArg ?? 5);
+const stepMs = stepArg === undefined ? null : Number(stepArg);
 const send = (m: unknown): void => { process.send?.(m); };
 
 const engine = fakeEngine();
@@ -28,6 +31,10 @@ engine.script.generate = async (_params: unknown, io: ScriptIO): Promise<Generat
   let n = 0;
   const gate = async (name: string): Promise<void> => {
     void engine.gates.reached(name).then(() => send({ reached: name, streamed: thinking + answer }));
+    if (stepMs !== null && name !== 'end') {
+      send({ piece: thinking + answer, at: Date.now() });
+      setTimeout(() => engine.gates.open(name), stepMs);
+    }
     await io.gate(name);
   };
   for (let i = 1; i <= thoughts; i++) {
