@@ -136,7 +136,7 @@ describe('EngineSupervisor with a forked process', () => {
       .toBe('The engine running m was stopped from outside Reckon (signal SIGTERM). It has been restarted; your conversation is safe - ask again.');
   });
 
-  it('the crash reason is the stderr of this failure only, not of an earlier failed call', async () => {
+  it('the crash reason is the stderr of this failure only, not of an earlier failed call', { timeout: 60_000 }, async () => {
     const sup = new EngineSupervisor({ spawn: forkEngineSpawner(fakeEntry), initParams: init, backoffMs: 10 });
     try {
       await sup.start();
