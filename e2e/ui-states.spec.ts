@@ -62,7 +62,7 @@ test('an engine crash shows inline on the message and the app stays usable', asy
   await host.open('crash');
   const err = msg.getByTestId('message-error');
   await expect(err).toHaveAttribute('data-code', 'ENGINE_CRASHED');
-  await expect(err).toContainText('The engine stopped unexpectedly');
+  await expect(err).toContainText('The engine running scripted stopped unexpectedly (signal SIGABRT). It has been restarted');
 
   // the supervisor restarted the engine: the next question is answered
   await host.open('thinking');

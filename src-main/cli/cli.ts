@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { SendParams } from '../common/api';
+import { backendLabel } from '../common/backendLabel';
 import { ReckonError, type ErrorPayload } from '../common/errors';
 import type { TurnEvent } from '../common/events';
 import type { Ledger } from '../common/ledger';
@@ -32,7 +33,8 @@ Usage:
   reckon pull <owner/repo>[:<quant or file>] | <https URL> [--token T] [--json]
                                 download a GGUF from the hub (HF_ENDPOINT, default https://huggingface.co),
                                 check its sha256 and register it; Ctrl-C pauses, the same command resumes
-  reckon models                 list registered models
+  reckon models                 list registered models (a model marked broken says why)
+  reckon models retry <id>      clear a model's broken mark ("Try again")
   reckon info                   backend, devices, threads, model, data folder
   reckon serve [--port N] [--token T | --new-token] [--api-port N] [--api-key KEY]
                                 browser mode on 127.0.0.1 (prints the URL with its access token: --token,
@@ -241,7 +243,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
     });
     if (r.status === 'error') {
       const err = r.error ?? { code: 'INTERNAL', message: 'The turn failed.' };
-      if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message } })}\n`);
+      // --json carries the details too: for ENGINE_CRASHED the reason, what was done (restart) and the model.
+      if (json) process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } })}\n`);
       else process.stderr.write(`\nreckon: ${err.message} (${err.code})\n`);
       return 1;
     }
@@ -346,13 +349,24 @@ async function cmdChat(host: Host, a: Args): Promise<number> {
   return 0;
 }
 
-async function cmdModels(host: Host): Promise<number> {
+async function cmdModels(host: Host, a: Args): Promise<number> {
+  if (a.positional[0] === 'retry') {
+    const id = a.positional[1];
+    if (id === undefined) throw new UsageError('reckon models retry needs a model id (see `reckon models`).');
+    const m = await host.call('models.clearBroken', { id });
+    process.stdout.write(`${m.name} is no longer marked broken; the next question uses it.\n`);
+    return 0;
+  }
+  if (a.positional.length > 0) throw new UsageError(`Unknown models command '${a.positional[0]}'.`);
   const models = await host.call('models.list');
   if (models.length === 0) {
     process.stdout.write('No models registered. Import one with the desktop app, or use `reckon ask --model path/to/file.gguf`.\n');
     return 0;
   }
   process.stdout.write(`${modelsTable(models)}\n`);
+  for (const m of models) {
+    if (m.broken) process.stdout.write(`\n${m.name} is marked broken: it crashed the engine twice (${m.broken.reason}). \`reckon models retry ${m.id}\` tries it again.\n`);
+  }
   return 0;
 }
 
@@ -374,8 +388,8 @@ async function cmdInfo(host: Host): Promise<number> {
   const lines: [string, string][] = [
     ['version', info.version],
     ['engine', `${info.engine.state}${info.engine.pid ? ` (pid ${info.engine.pid})` : ''}`],
-    ['backend', b ? `${b.active} (requested ${b.requested}${b.fallbackReason ? `; ${b.fallbackReason}` : ''}), ${b.buildType}` : 'unknown (engine not ready)'],
-    ['devices', b ? (b.deviceNames.length ? b.deviceNames.join(', ') : 'CPU only') : '-'],
+    ['backend', b ? `${backendLabel(b)}, requested ${b.requested}${b.fallbackReason ? ` (${b.fallbackReason})` : ''}, ${b.buildType}` : 'unknown (engine not ready)'],
+    ['devices', b ? (b.deviceNames.length ? b.deviceNames.join(', ') : 'none (CPU)') : '-'],
     ['vram', b?.vram ? `${humanBytes(b.vram.free)} free of ${humanBytes(b.vram.total)}` : '-'],
     ['threads', b ? `${b.threads} (${b.threadsSource}; ${b.cpuCores} cores)` : `${settings.threads ?? 'auto'}`],
     ['model', model ? `${model.name} (${model.id})${settings.modelId ? '' : ' - default'}` : 'none registered'],
@@ -473,7 +487,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
     switch (a.cmd) {
       case 'ask': return await cmdAsk(host, a);
       case 'chat': return await cmdChat(host, a);
-      case 'models': return await cmdModels(host);
+      case 'models': return await cmdModels(host, a);
       case 'info': return await cmdInfo(host);
       case 'audit': {
         if (a.positional[0] === undefined) throw new UsageError(`reckon audit needs a receipt file${a.flags.has('replay') ? ' or a message id' : ''}.`);

@@ -30,7 +30,7 @@ export function table(rows: string[][]): string {
 export function modelsTable(models: ModelInfo[]): string {
   const rows = [['ID', 'NAME', 'ARCH', 'PARAMS', 'QUANT', 'CTX', 'TEMPLATE', 'THINKING', 'SIZE']];
   for (const m of models) {
-    rows.push([m.id, m.bundled ? `${m.name} (bundled)` : m.name, m.architecture, humanCount(m.parameters), m.quantization,
+    rows.push([m.id, `${m.name}${m.bundled ? ' (bundled)' : ''}${m.broken ? ' (broken)' : ''}`, m.architecture, humanCount(m.parameters), m.quantization,
       m.contextLength === null ? '-' : String(m.contextLength), m.chatTemplate, m.thinking ? 'yes' : 'no', humanBytes(m.sizeBytes)]);
   }
   return table(rows);

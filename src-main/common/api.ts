@@ -137,6 +137,8 @@ export interface ReckonApi {
    * range is BAD_REQUEST with a sentence naming it ("Top-p must be a number from 0 to 1.") and `details.field`.
    */
   'models.updateSettings'(p: { id: string; settings: ModelSettings }): Promise<ModelSettings>;
+  /** "Try again" on a model marked broken (ModelInfo.broken): clears the mark; the next turn uses it again. */
+  'models.clearBroken'(p: { id: string }): Promise<ModelInfo>;
 
   'conversations.list'(p?: { query?: string }): Promise<ConversationSummary[]>;
   'conversations.get'(p: { id: string }): Promise<Conversation>;

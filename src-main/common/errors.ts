@@ -9,7 +9,7 @@ export const ErrorCodes = [
   'MODEL_NOT_FOUND', // no such model id / path
   'MODEL_LOAD_FAILED', // llama.cpp refused it for another reason
   'BACKEND_UNAVAILABLE', // a user backend override that cannot load on this machine
-  'ENGINE_CRASHED', // the engine process died during the request; it is restarted
+  'ENGINE_CRASHED', // the engine process died during the request; details (common/engineCrash.ts) say whether it was restarted
   'ENGINE_UNAVAILABLE', // the engine could not be (re)started
   'TURN_ABORTED', // the user stopped the generation
   'BUSY', // another turn is running in the same conversation
@@ -31,6 +31,7 @@ export const ErrorCodes = [
   'MESSAGE_NOT_FOUND', // no message with that id in the conversation
   'API_PORT_IN_USE', // the OpenAI-compatible API's port (settings.api.port) is taken by another program
   'PROBE_NEEDS_RECALIBRATION', // a probe file of a retired feature kind (hidden-state): recalibrate; turns plan without it
+  'MODEL_BROKEN', // the model crashed the engine twice and is marked broken, with no other model to fall back on; "Try again" (models.clearBroken) clears it
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -1,4 +1,5 @@
 /** Domain types shared by host, engine, front doors and the renderer. Pure data, JSON-safe. */
+import type { EngineCrashDetails } from './engineCrash';
 import type { ErrorCode, ErrorPayload } from './errors';
 import type { Ledger } from './ledger';
 import type { Receipt } from './receipts/types';
@@ -8,6 +9,8 @@ import type { ManifestEffort } from './controller/effort';
 import { defaultControllerSettings } from './controller/defaults';
 
 export type BackendChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
+/** The GPU backends llama.cpp has builds for. */
+export type GpuBackend = 'cuda' | 'vulkan' | 'metal';
 
 export interface BackendInfo {
   /** What the user asked for in settings. */
@@ -19,8 +22,13 @@ export interface BackendInfo {
   deviceNames: string[];
   /** VRAM in bytes; null on CPU. */
   vram: { total: number; used: number; free: number } | null;
-  /** Set when the requested override could not load and auto was used instead. */
+  /** Set when the requested override could not load (or found no device) and another backend is used instead. */
   fallbackReason?: string;
+  /**
+   * A GPU backend that loaded but found no device (e.g. Vulkan on Mesa's drivers without a GPU), so `active` is
+   * 'cpu'. Absent when nothing was skipped.
+   */
+  noDevice?: GpuBackend;
   /** Threads llama.cpp uses for generation. */
   threads: number;
   /** How the thread count was chosen. */
@@ -63,6 +71,22 @@ export interface ModelInfo {
   pdrWorkspace?: 'candidates' | 'summary';
   /** The effort levels the model's manifest declares; null = none (a native control may still apply). Not stored. */
   effort?: ManifestEffort | null;
+  /**
+   * Set when this file crashed the engine twice in a row: turns use the bundled model instead until the user
+   * chooses "Try again" (models.clearBroken) or the file changes (its size or mtime differ from these).
+   */
+  broken?: ModelBroken;
+}
+
+/** Why a model is marked broken (ModelInfo.broken). */
+export interface ModelBroken {
+  /** The last crash, as engineCrashMessage's first sentence says it ('signal SIGABRT: GGML_ASSERT(...) failed'). */
+  reason: string;
+  /** When it was marked (ISO time). */
+  at: string;
+  /** The file's size (bytes) and mtime (ms since the epoch) when it was marked: a changed file is tried again. */
+  fileSize: number;
+  fileMtimeMs: number;
 }
 
 export interface Settings {
@@ -238,7 +262,11 @@ export interface SystemInfo {
   backend: BackendInfo | null;
   /** The loaded model, if any. */
   model: ModelInfo | null;
-  engine: { state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number };
+  engine: {
+    state: 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped'; pid: number | null; restarts: number;
+    /** The latest engine crash of this run (restart: what was done about it); absent before the first. */
+    lastCrash?: EngineCrashDetails;
+  };
   userDataDir: string;
   /**
    * The thread count llama.cpp measured as fastest on this machine (threads-cache.json), with the tokens/s of

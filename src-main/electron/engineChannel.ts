@@ -1,6 +1,6 @@
 import { app, utilityProcess, type UtilityProcess } from 'electron';
 import type { EngineToHost } from '../common/engineProtocol';
-import { cleanEngineEnv, type EngineChannel, type EngineSpawner } from '../host/index';
+import { cleanEngineEnv, FailureLog, type EngineChannel, type EngineSpawner } from '../host/index';
 
 /**
  * Wraps Electron's utilityProcess into the host's EngineChannel. The engine entry speaks to its parent
@@ -16,9 +16,10 @@ export function utilityEngineSpawner(entry: string): EngineSpawner {
       env: cleanEngineEnv(),
       stdio: 'pipe',
     });
-    let stderrTail = '';
+    // What stderr holds since the engine last answered is this failure's reason, not earlier work's.
+    const failures = new FailureLog();
     child.stderr?.on('data', (d: Buffer) => {
-      stderrTail = (stderrTail + d.toString('utf8')).slice(-2000);
+      failures.write(d.toString('utf8'));
       if (process.env['RECKON_ENGINE_LOG'] === '1') process.stderr.write(d);
     });
     child.stdout?.on('data', (d: Buffer) => {
@@ -34,11 +35,16 @@ export function utilityEngineSpawner(entry: string): EngineSpawner {
         return child.pid ?? null;
       },
       send: (msg) => child.postMessage(msg),
-      onMessage: (cb) => child.on('message', (m: unknown) => cb(m as EngineToHost)),
+      onMessage: (cb) => child.on('message', (m: unknown) => {
+        const msg = m as EngineToHost;
+        if (msg.kind === 'result' || msg.kind === 'error') failures.mark();
+        cb(msg);
+      }),
       onExit: (cb) =>
         child.once('exit', (code: number) => {
           app.removeListener('child-process-gone', onGone);
-          const reason = goneReason ?? (stderrTail.trim() ? stderrTail.trim().split('\n').slice(-3).join('\n') : undefined);
+          // Electron's kind of exit ('crashed', 'oom') and the assertion text, when there are both.
+          const reason = [goneReason, failures.reason()].filter((x) => x !== undefined).join(': ') || undefined;
           cb(reason === undefined ? { code, signal: null } : { code, signal: null, reason });
         }),
       kill: () => {

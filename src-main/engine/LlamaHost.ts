@@ -3,7 +3,7 @@ import { InsufficientMemoryError, resolveChatWrapper, type ChatWrapper, type Lla
 import { ENGINE_MAX_CONTEXT, ENGINE_SEQUENCES } from '../common/contextWindow';
 import type { EngineInitParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
-import type { BackendChoice, BackendInfo } from '../common/types';
+import type { BackendChoice, BackendInfo, GpuBackend } from '../common/types';
 import { ChatRunner } from './ChatRunner';
 import { chatWrapperFor } from './chatWrapperFor';
 import { classifyChatTemplate, type TemplateClass } from './classifyChatTemplate';
@@ -22,7 +22,8 @@ const SEQUENCES = ENGINE_SEQUENCES;
 interface Backend {
   llama: Llama;
   requested: BackendChoice;
-  fallbackReason?: string;
+  fallbackReason?: string | undefined;
+  noDevice?: GpuBackend | undefined;
 }
 
 interface LoadedModel {
@@ -110,7 +111,7 @@ export class LlamaHost {
       await this.backend?.llama.dispose();
       this.backend = null;
       const resolved = await resolveBackend(p.backend, this.tuner.needsMeasurement ? this.tuner.cores : this.tuner.current().threads);
-      this.backend = { llama: resolved.llama, requested: p.backend, fallbackReason: resolved.fallbackReason };
+      this.backend = { llama: resolved.llama, requested: p.backend, fallbackReason: resolved.fallbackReason, noDevice: resolved.noDevice };
       return;
     }
     if (!this.tuner.needsMeasurement) this.backend.llama.maxThreads = this.tuner.current().threads;
@@ -215,6 +216,7 @@ export class LlamaHost {
       cpuCores: this.tuner.cores,
     };
     if (b.fallbackReason !== undefined) info.fallbackReason = b.fallbackReason;
+    if (b.noDevice !== undefined) info.noDevice = b.noDevice;
     return info;
   }
 }

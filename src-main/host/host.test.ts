@@ -239,7 +239,9 @@ describe('chat', () => {
     expect(err.type).toBe('error');
     if (err.type !== 'error') return;
     expect(err.error.code).toBe('ENGINE_CRASHED');
-    expect(err.error.message).toBe('The engine stopped unexpectedly (signal SIGABRT); it has been restarted. Your conversation is safe - ask again.');
+    // told once the restart succeeded, naming the model
+    expect(err.error.message).toBe('The engine running reckon-arith stopped unexpectedly (signal SIGABRT). It has been restarted; your conversation is safe - ask again.');
+    expect(err.error.details).toMatchObject({ restart: 'restarted', restarted: true, how: 'signal SIGABRT', signal: 'SIGABRT', model: 'reckon-arith' });
     const onDisk = JSON.parse(await readFile(join(dir, 'data', 'conversations', `${t.conversationId}.json`), 'utf8')) as Conversation;
     expect(onDisk.messages[1]).toMatchObject({ status: 'error', error: { code: 'ENGINE_CRASHED' } });
     expect(onDisk.messages[1]!.thinking).toBe('37+48: ');
@@ -357,7 +359,7 @@ describe('chat', () => {
     expect(lastParams()['manifestEffort']).toBeNull();
   });
 
-  it('persists streamed text while streaming (at most every 500 ms) and marks leftovers interrupted on start', async () => {
+  it('persists streamed text while streaming and marks leftovers interrupted on start', async () => {
     const h = await open();
     engine.stepMs = 150;
     engine.thought = Array.from({ length: 12 }, (_, i) => `s${i} `);

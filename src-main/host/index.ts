@@ -5,6 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientFrame, ReckonApi, ReckonClient, ServerFrame } from '../common/api';
+import { engineCrashMessage, type EngineCrashDetails } from '../common/engineCrash';
 import type { TurnEvent } from '../common/events';
 import { ReckonError } from '../common/errors';
 import { createPortPair } from '../common/rpc/createPortPair';
@@ -20,6 +21,7 @@ import { ApiKeyService } from './services/ApiKeyService';
 import { PageTokenService } from './services/PageTokenService';
 import { ModelSettingsService } from './services/ModelSettingsService';
 import { ChatService } from './services/ChatService';
+import { explainCrash } from './services/explainCrash';
 import { ConversationsService, summaryOf } from './services/ConversationsService';
 import { LoadedModel } from './services/LoadedModel';
 import { ModelsService } from './services/ModelsService';
@@ -36,6 +38,7 @@ import type { Host, HostOptions } from './types';
 export type { EngineChannel, EngineSpawner, Host, HostOptions } from './types';
 export { defaultUserDataDir, repoRoot } from './paths';
 export { cleanEngineEnv, engineEntryPath, forkEngineSpawner } from './supervisor/forkEngine';
+export { FailureLog } from './supervisor/FailureLog';
 
 export async function createHost(opts: HostOptions): Promise<Host> {
   await mkdir(opts.userDataDir, { recursive: true });
@@ -62,9 +65,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         });
       }
     },
-    onCrash: (message) => {
+    // Told once the outcome is known (restarted, not restarted, or closing), so the line is true when written.
+    onCrash: (report) => {
       loadedModel.current = null; // a restarted engine has nothing loaded
-      process.stderr.write(`reckon: ${message}\n`);
+      const model = loadedModel.asked?.name;
+      process.stderr.write(`reckon: ${engineCrashMessage(model !== undefined ? { ...report, model } : report)}\n`);
     },
   });
   void engine.start().catch((err: unknown) => {
@@ -76,9 +81,18 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const models = new ModelsService(store, engine, settings, opts.modelsDir);
   await models.open();
   const probes = new ProbeService({ engine, models, settings, store, modelsDir: opts.modelsDir });
+  const chatCrash = explainCrash({ engine, models });
+  /** The latest crash for system.info, naming the model the engine was asked to run. */
+  const lastCrash = (): { lastCrash?: EngineCrashDetails } => {
+    const c = engine.lastCrash;
+    if (c === null) return {};
+    const { crash: _n, ...details } = c;
+    const model = loadedModel.asked?.name;
+    return { lastCrash: model !== undefined ? { ...details, model } : details };
+  };
   const receipts = new ReceiptService(engine, conversations, models, store);
   chat = new ChatService({
-    engine, conversations, models, settings, loadedModel,
+    engine, conversations, models, settings, loadedModel, explainCrash: chatCrash,
     modelSettings: (id) => modelSettings.get(id),
     // The model's stored probe (user-calibrated or shipped); the engine runs it on each question.
     probePathFor: (model) => probes.probePathFor(model),
@@ -103,7 +117,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       shell: opts.shell,
       backend: engine.backend,
       model: loadedModel.current,
-      engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts },
+      engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts, ...lastCrash() },
       userDataDir: opts.userDataDir,
       receiptPublicKey: await receipts.publicKey(),
       measuredThreads: threadCache.entry(),
@@ -131,10 +145,18 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'models.updateSettings': async (p) => modelSettings.set((await models.resolve(p.id)).id, p.settings),
     'models.load': async (p) => {
       const m = await models.resolve(p.id);
-      const info = await engine.call('load', { modelPath: m.path });
-      loadedModel.current = m;
-      return info;
+      loadedModel.asked = m;
+      try {
+        const info = await engine.call('load', { modelPath: m.path });
+        loadedModel.current = m;
+        return info;
+      } catch (err) {
+        const e = ReckonError.from(err);
+        if (e.code !== 'ENGINE_CRASHED') throw e;
+        throw await chatCrash(m, e);
+      }
     },
+    'models.clearBroken': async (p) => models.clearBroken(p.id),
     'conversations.list': async (p) => conversations.list(p?.query),
     'conversations.get': async (p) => conversations.get(p.id),
     'conversations.create': async (p) => summaryOf(await conversations.create(p?.title)),
@@ -217,6 +239,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     importUpload: (name, body, sizeBytes) => downloads.importUpload(name, body, sizeBytes),
     close: () => {
       closing ??= (async () => {
+        // From here an engine that dies (it may take the same SIGTERM as we do) is part of the shutdown.
+        engine.beginShutdown();
         await listener?.close();
         await Promise.race([Promise.all([c.stopAll(), probes.stopAll(), downloads.close()]), new Promise((r) => setTimeout(r, 3000))]);
         await store.flush();

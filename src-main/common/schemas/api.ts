@@ -40,6 +40,7 @@ export const apiSchemas = {
   'models.load': byId,
   'models.settings': byId,
   'models.updateSettings': z.strictObject({ id: id(), settings: modelSettingsShape }),
+  'models.clearBroken': byId,
 
   'conversations.list': optional(z.strictObject({ query: text(1000).optional() })),
   'conversations.get': byId,

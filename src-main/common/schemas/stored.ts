@@ -142,6 +142,7 @@ export const modelRecordSchema = z.strictObject({
   historyTurns: z.number().nullable().optional(),
   pdrWorkspace: z.enum(['candidates', 'summary']).optional(),
   effort: manifestEffortSchema.nullable().optional(),
+  broken: z.strictObject({ reason: long(), at: iso(), fileSize: z.number(), fileMtimeMs: z.number() }).optional(),
   hidden: z.boolean().optional(),
   mtimeMs: z.number().optional(),
 });

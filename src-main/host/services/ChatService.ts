@@ -4,8 +4,9 @@
  * plan, generation, fingerprints) - forwarding its TurnEvents as they come and folding them into the stored
  * message with the shared reducer (common/turn/applyTurnEvent). The host adds only what it owns: start, the
  * receipt (tree + signature over the engine's leaves) and done / error with the stored message.
- * Streamed text is written at most every 500 ms (a crash loses at most the last half second) and once more
- * at the end. One turn at a time per conversation.
+ * Streamed text is written within 100 ms of arriving, coalesced (StreamFlusher: one write per window, never one
+ * per token), at once when the thinking ends, and once more at the end, before `done` goes out: a host crash
+ * loses at most the last 250 ms. One turn at a time per conversation.
  */
 import { randomUUID } from 'node:crypto';
 import type { RegenerateParams, SendParams } from '../../common/api';
@@ -23,9 +24,10 @@ import type { LoadedModel } from './LoadedModel';
 import type { ModelsService } from './ModelsService';
 import type { IssueReceiptInput, IssuedReceiptFields } from './ReceiptService';
 import type { SettingsService } from './SettingsService';
+import type { ExplainCrash } from './explainCrash';
+import { StreamFlusher } from './StreamFlusher';
 
-/** How often streamed text is written while a turn runs (ms). */
-export const persistIntervalMs = 500;
+export { persistIntervalMs } from './StreamFlusher';
 
 /** ChatService's collaborators. */
 export interface ChatServiceOptions {
@@ -44,6 +46,10 @@ export interface ChatServiceOptions {
   probePathFor: (model: ModelInfo) => Promise<{ path: string } | null>;
   /** Builds and signs the receipt of a finished turn from the engine's leaves and stores it (ReceiptService.issue); never throws. */
   issueReceipt: (input: IssueReceiptInput) => Promise<IssuedReceiptFields>;
+  /** The ENGINE_CRASHED a turn got, as the user is told it (explainCrash.ts: counted against the model, restart outcome, model named). */
+  explainCrash: ExplainCrash;
+  /** Longest a streamed delta waits before it is written, in ms. Defaults to persistIntervalMs (100). */
+  persistEveryMs?: number;
 }
 
 /** What a turn may override (chat.send and chat.regenerate). */
@@ -68,8 +74,8 @@ interface ActiveTurn {
   message: Message;
   model: ModelInfo;
   stopRequested: boolean;
-  lastWrite: number;
-  timer: NodeJS.Timeout | null;
+  /** Writes streamed text while the turn runs. */
+  flusher: StreamFlusher;
   done: Promise<void>;
 }
 
@@ -164,7 +170,12 @@ export class ChatService {
     conv.updatedAt = now;
 
     const turnId = randomUUID();
-    const turn: ActiveTurn = { turnId, conversation: conv, message, model, stopRequested: false, lastWrite: Date.now(), timer: null, done: Promise.resolve() };
+    const flusher = new StreamFlusher({
+      save: () => this.o.conversations.save(conv),
+      ...(this.o.persistEveryMs !== undefined ? { everyMs: this.o.persistEveryMs } : {}),
+      onError: (err) => process.stderr.write(`reckon: could not save streamed text: ${ReckonError.from(err).message}\n`),
+    });
+    const turn: ActiveTurn = { turnId, conversation: conv, message, model, stopRequested: false, flusher, done: Promise.resolve() };
     this.#turns.set(turnId, turn);
     this.#byConversation.set(conv.id, turnId);
     try {
@@ -266,12 +277,15 @@ export class ChatService {
       if (e.type === 'calibrate-progress' || e.type === 'threads-measured' || e.turnId !== turnId) return;
       this.#apply(turn, e);
       this.emit(e);
-      if (e.type === 'thought' || e.type === 'answer') this.#schedulePersist(turn);
+      if (e.type === 'thought' || e.type === 'answer') turn.flusher.delta();
+      else if (e.type === 'thought-end') turn.flusher.boundary();
     };
     try {
       if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
+      this.o.loadedModel.asked = turn.model;
       const r: GenerateResult = await this.o.engine.call('generate', params, { requestId: turnId, onEvent });
       this.o.loadedModel.current = turn.model;
+      this.o.models.recordSuccess(turn.model);
       const status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
       const receipt = await this.o.issueReceipt({ conversation: turn.conversation, message: turn.message, model: turn.model, question: params.question, result: r, turnId, seed: params.seed });
       const final = finalMessage(turn.message, r, status, receipt);
@@ -280,7 +294,8 @@ export class ChatService {
       await this.#persistNow(turn);
       this.emit({ ...done, message: { ...turn.message } });
     } catch (err) {
-      const e = ReckonError.from(err);
+      let e = ReckonError.from(err);
+      if (e.code === 'ENGINE_CRASHED') e = await this.o.explainCrash(turn.model, e).catch(() => e);
       const end: TurnEvent = e.code === 'TURN_ABORTED'
         ? { type: 'done', turnId, status: 'stopped', message: { ...turn.message, status: 'stopped' } }
         : { type: 'error', turnId, error: e.toPayload() };
@@ -293,28 +308,14 @@ export class ChatService {
   }
 
   #finish(turn: ActiveTurn): void {
-    if (turn.timer) clearTimeout(turn.timer);
-    turn.timer = null;
+    void turn.flusher.close();
     this.#turns.delete(turn.turnId);
     if (this.#byConversation.get(turn.conversation.id) === turn.turnId) this.#byConversation.delete(turn.conversation.id);
   }
 
-  #schedulePersist(turn: ActiveTurn): void {
-    if (turn.timer) return;
-    const wait = Math.max(0, persistIntervalMs - (Date.now() - turn.lastWrite));
-    turn.timer = setTimeout(() => {
-      turn.timer = null;
-      turn.lastWrite = Date.now();
-      this.o.conversations.save(turn.conversation).catch((err: unknown) => {
-        process.stderr.write(`reckon: could not save streamed text: ${ReckonError.from(err).message}\n`);
-      });
-    }, wait);
-  }
-
   async #persistNow(turn: ActiveTurn): Promise<void> {
-    if (turn.timer) clearTimeout(turn.timer);
-    turn.timer = null;
-    turn.lastWrite = Date.now();
+    // No streamed save may land after the final one (the Store writes in order; this waits for one running).
+    await turn.flusher.close();
     turn.conversation.updatedAt = new Date().toISOString();
     await this.o.conversations.save(turn.conversation);
   }

@@ -2,11 +2,15 @@
  * The model registry (models.json). Bundled models (every *.gguf in modelsDir) are registered on start
  * through the engine's `inspect`; imported models are any .gguf the user points at. Removing never deletes
  * a file: bundled models are hidden, imported ones leave the registry.
+ * A model that crashes the engine twice in a row (two crashes with no finished turn on it between them) is marked
+ * broken (`ModelInfo.broken`, stored): turns that would use it get the bundled model instead (or MODEL_BROKEN when
+ * there is none to use), until "Try again" (clearBroken) or the file changes. A model used by path without being
+ * registered keeps its mark in memory only.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ReckonError } from '../../common/errors';
-import type { ModelInfo } from '../../common/types';
+import type { ModelBroken, ModelInfo } from '../../common/types';
 import type { Store } from '../store/Store';
 import type { ModelRecord } from '../store/shapes';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
@@ -15,6 +19,17 @@ import { readModelManifest } from './modelManifest';
 
 /** Preferred default among bundled models. */
 const preferredBundled = 'reckon-arith.gguf';
+
+/** Engine crashes in a row with a model loaded that mark it broken. */
+export const crashesToBreak = 2;
+
+/** What a crash did to the model that was running (recordCrash). */
+export interface CrashVerdict {
+  /** The model is (now) marked broken. */
+  broken: boolean;
+  /** The model turns use instead; null when there is none (or the model is not broken). */
+  fallback: ModelInfo | null;
+}
 
 /** A model's name: its file's, without `.gguf` and a split GGUF's `-00001-of-00003` part. */
 export function modelFileName(path: string): string {
@@ -39,6 +54,8 @@ export class ModelsService {
   /** Models used by path without being registered (`reckon ask --model file.gguf`). */
   #transient = new Map<string, ModelInfo>();
   #synced: Promise<void> = Promise.resolve();
+  /** Crashes in a row per model file (sha256 + path), and the number of the last one counted (one crash fails every turn it cut). */
+  #crashes = new Map<string, { count: number; lastCrash: number }>();
 
   constructor(
     private readonly store: Store,
@@ -61,7 +78,52 @@ export class ModelsService {
 
   async list(): Promise<ModelInfo[]> {
     await this.#synced;
+    await this.#forgetChangedBroken();
     return this.#records.filter((r) => !r.hidden).map(publicInfo);
+  }
+
+  /**
+   * The engine crashed while `model` was loaded: counts it (crash numbers already counted are ignored, so two turns
+   * cut by one crash count once) and marks the model broken at the second crash in a row.
+   * @param crash the supervisor's crash number (EngineCrashReport.crash).
+   * @param reason how the engine died, for the mark ('signal SIGABRT: GGML_ASSERT(...) failed').
+   */
+  async recordCrash(model: ModelInfo, crash: number, reason: string): Promise<CrashVerdict> {
+    await this.#synced;
+    const key = crashKey(model);
+    const seen = this.#crashes.get(key) ?? { count: 0, lastCrash: -1 };
+    if (seen.lastCrash !== crash) {
+      seen.count++;
+      seen.lastCrash = crash;
+      this.#crashes.set(key, seen);
+    }
+    const target = this.#entryOf(model);
+    if (seen.count >= crashesToBreak && target !== null && target.broken === undefined) {
+      const st = await stat(model.path).catch(() => null);
+      const mark: ModelBroken = { reason, at: new Date().toISOString(), fileSize: st?.size ?? model.sizeBytes, fileMtimeMs: st?.mtimeMs ?? 0 };
+      target.broken = mark;
+      if (this.#records.includes(target as ModelRecord)) await this.store.writeModels(this.#records);
+    }
+    const broken = target?.broken !== undefined;
+    return { broken, fallback: broken ? this.#fallbackFor(model) : null };
+  }
+
+  /** A turn on `model` finished: its crashes are no longer "in a row". */
+  recordSuccess(model: ModelInfo): void {
+    this.#crashes.delete(crashKey(model));
+  }
+
+  /** "Try again": clears a model's broken mark (and its crash count); the next turn uses it. */
+  async clearBroken(id: string): Promise<ModelInfo> {
+    await this.#synced;
+    const rec = this.#records.find((r) => r.id === id && !r.hidden) ?? [...this.#transient.values()].find((m) => m.id === id);
+    if (!rec) throw new ReckonError('MODEL_NOT_FOUND', `No model with id '${id}'.`);
+    this.#crashes.delete(crashKey(rec));
+    if (rec.broken !== undefined) {
+      delete rec.broken;
+      if (this.#records.includes(rec as ModelRecord)) await this.store.writeModels(this.#records);
+    }
+    return publicInfo(rec);
   }
 
   async import(path: string): Promise<ModelInfo> {
@@ -94,35 +156,78 @@ export class ModelsService {
     if (this.settings.get().modelId === id) await this.settings.update({ modelId: null });
   }
 
-  /** The model a turn should use: an explicit id, else settings.modelId, else the bundled default. */
+  /**
+   * The model a turn should use: an explicit id, else settings.modelId, else the bundled default. One marked
+   * broken gives way to the bundled default; MODEL_BROKEN when that is broken too (or is the same model).
+   */
   async resolve(id?: string | null): Promise<ModelInfo> {
     await this.#synced;
+    await this.#forgetChangedBroken();
     const wanted = id ?? this.settings.get().modelId;
+    let pick: ModelRecord | ModelInfo | undefined;
     if (wanted) {
-      const r = this.#records.find((m) => m.id === wanted) ?? [...this.#transient.values()].find((m) => m.id === wanted);
-      if (!r) throw new ReckonError('MODEL_NOT_FOUND', `No model with id '${wanted}'.`);
-      return publicInfo(r);
+      pick = this.#records.find((m) => m.id === wanted) ?? [...this.#transient.values()].find((m) => m.id === wanted);
+      if (!pick) throw new ReckonError('MODEL_NOT_FOUND', `No model with id '${wanted}'.`);
+    } else {
+      const visible = this.#records.filter((r) => !r.hidden);
+      pick = this.#bundledDefault(false) ?? visible[0];
+      if (!pick) throw new ReckonError('MODEL_NOT_FOUND', 'No model is available: import a .gguf file first.');
     }
-    const visible = this.#records.filter((r) => !r.hidden);
-    const pick = visible.find((r) => r.bundled && basename(r.path) === preferredBundled) ??
-      visible.find((r) => r.bundled) ?? visible[0];
-    if (!pick) throw new ReckonError('MODEL_NOT_FOUND', 'No model is available: import a .gguf file first.');
-    return publicInfo(pick);
+    if (pick.broken === undefined) return publicInfo(pick);
+    const fallback = this.#fallbackFor(pick);
+    if (fallback !== null) return fallback;
+    throw brokenError(pick);
   }
 
-  /** A .gguf by path: the registered entry when it is registered, else inspected and kept in memory only. */
+  /**
+   * A .gguf by path: the registered entry when it is registered, else inspected and kept in memory only.
+   * A file marked broken is refused (MODEL_BROKEN): it was named explicitly, so no other model answers instead.
+   */
   async byPath(path: string): Promise<ModelInfo> {
     await this.#synced;
+    await this.#forgetChangedBroken();
     const abs = resolve(path);
-    const reg = this.#records.find((r) => r.path === abs);
-    if (reg) return publicInfo(reg);
-    const cached = this.#transient.get(abs);
-    if (cached) return publicInfo(cached);
+    const known = this.#records.find((r) => r.path === abs) ?? this.#transient.get(abs);
+    if (known?.broken !== undefined) throw brokenError(known);
+    if (known) return publicInfo(known);
     await this.#checkFile(abs);
     const info = await this.engine.call('inspect', { path: abs });
     const m: ModelInfo = { ...info, path: abs, bundled: false, addedAt: new Date().toISOString() };
     this.#transient.set(abs, m);
     return publicInfo(m);
+  }
+
+  /** The registered record (or in-memory entry) of a model, by sha256 and path. */
+  #entryOf(model: ModelInfo): ModelRecord | ModelInfo | null {
+    return this.#records.find((r) => r.sha256 === model.sha256 && r.path === model.path) ??
+      [...this.#transient.values()].find((m) => m.sha256 === model.sha256 && m.path === model.path) ?? null;
+  }
+
+  /** The visible bundled default (reckon-arith first); `usable`: skip one marked broken. */
+  #bundledDefault(usable: boolean): ModelRecord | undefined {
+    const bundled = this.#records.filter((r) => !r.hidden && r.bundled && (!usable || r.broken === undefined));
+    return bundled.find((r) => basename(r.path) === preferredBundled) ?? bundled[0];
+  }
+
+  /** What turns use instead of a broken model: the bundled default when it is usable and another file. */
+  #fallbackFor(model: ModelInfo): ModelInfo | null {
+    const b = this.#bundledDefault(true);
+    return b === undefined || (b.sha256 === model.sha256 && b.path === model.path) ? null : publicInfo(b);
+  }
+
+  /** A broken mark lasts until the file changes: a new size or mtime clears it. */
+  async #forgetChangedBroken(): Promise<void> {
+    let changed = false;
+    for (const r of [...this.#records, ...this.#transient.values()]) {
+      if (r.broken === undefined) continue;
+      const st = await stat(r.path).catch(() => null);
+      if (st !== null && st.size === r.broken.fileSize && st.mtimeMs === r.broken.fileMtimeMs) continue;
+      if (st === null) continue; // a missing file is MODEL_NOT_FOUND's business; the mark stays for when it is back
+      delete r.broken;
+      this.#crashes.delete(crashKey(r));
+      changed ||= this.#records.includes(r as ModelRecord);
+    }
+    if (changed) await this.store.writeModels(this.#records);
   }
 
   async #checkFile(abs: string): Promise<void> {
@@ -166,4 +271,14 @@ export class ModelsService {
     }
     if (changed) await this.store.writeModels(this.#records);
   }
+}
+
+function crashKey(m: Pick<ModelInfo, 'sha256' | 'path'>): string {
+  return `${m.sha256}:${m.path}`;
+}
+
+function brokenError(m: Pick<ModelInfo, 'id' | 'name' | 'broken'>): ReckonError {
+  return new ReckonError('MODEL_BROKEN',
+    `${m.name} crashed the engine twice (${m.broken?.reason ?? 'unknown reason'}) and is marked broken; choose "Try again" in the model picker (or \`reckon models retry ${m.id}\`) to use it again.`,
+    { modelId: m.id, ...(m.broken !== undefined ? { broken: m.broken } : {}) });
 }

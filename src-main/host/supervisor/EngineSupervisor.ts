@@ -1,9 +1,14 @@
 /**
  * Runs the engine process and keeps it running: calls over the generic typed RPC (common/rpc), typed by
- * EngineMethods, events routed to the call that asked for them, and supervision. When the engine dies, every in-flight call rejects with ENGINE_CRASHED, the
- * engine is restarted (backoff, a bounded number of attempts in a row, then ENGINE_UNAVAILABLE) and
- * re-initialised, and the next call works.
+ * EngineMethods, events routed to the call that asked for them, and supervision. When the engine dies, every
+ * in-flight call rejects with ENGINE_CRASHED, the engine is restarted (backoff, a bounded number of attempts in a
+ * row, then ENGINE_UNAVAILABLE) and re-initialised, and the next call works.
+ * Every crash is told as it is: the ENGINE_CRASHED details (common/engineCrash.ts) say 'restarting' while the
+ * fresh engine is starting, 'not-restarted' when the crash-loop guard gave up, 'shutting-down' once Reckon is
+ * closing; `crashSettled()` waits for the outcome ('restarted' or 'not-restarted'), and `onCrash` is told only
+ * then, so a log line never says "restarted" before it is true, nor "unexpectedly" at shutdown.
  */
+import { engineCrashMessage, type EngineCrashDetails, type EngineRestart } from '../../common/engineCrash';
 import { ReckonError } from '../../common/errors';
 import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, HostToEngine } from '../../common/engineProtocol';
 import { engineEventRequestId } from '../../common/engineProtocol';
@@ -14,14 +19,23 @@ import type { EngineChannel, EngineSpawner } from '../types';
 
 export type EngineState = 'starting' | 'ready' | 'loading' | 'crashed' | 'stopped';
 
+/** One engine crash as the supervisor saw it: the details every reader gets, and its crash number in this run. */
+export interface EngineCrashReport extends EngineCrashDetails {
+  /** 1 for the first crash this supervisor saw, 2 for the next...: tells two turns failing on one crash apart from two crashes. */
+  crash: number;
+}
+
 export interface SupervisorOptions {
   spawn: EngineSpawner;
   /** Read at every (re)start, so settings changes apply after a restart. */
   initParams: () => EngineInitParams;
   /** Engine events with no call waiting for them (e.g. load-progress of models.load). */
   onEvent?: (e: EngineEvent) => void;
-  /** Called after each crash with a user-facing message (for logging / notices). */
-  onCrash?: (message: string) => void;
+  /**
+   * Called once per crash, when what the supervisor did about it is known (restarted, not restarted, or Reckon
+   * closed meanwhile): the details for a log line or a notice (engineCrashMessage makes the sentence).
+   */
+  onCrash?: (report: EngineCrashReport) => void;
   /** ms to wait for 'ready' after spawning. Defaults to 30 000. */
   readyTimeoutMs?: number;
   /** Restart attempts in a row before giving up (ENGINE_UNAVAILABLE). Defaults to 4. */
@@ -59,8 +73,12 @@ export class EngineSupervisor {
   #ready: Promise<void> | null = null;
   #backend: BackendInfo | null = null;
   #closed = false;
+  /** Set by beginShutdown: nothing is restarted any more and a dying engine is part of the shutdown. */
+  #closing = false;
   #lastError: ReckonError | null = null;
   #recentCrashes: number[] = [];
+  /** The latest crash, its outcome once known, and how to settle it. */
+  #crash: { report: EngineCrashReport; settled: Promise<EngineCrashReport>; settle: (restart: EngineRestart, why?: string) => void } | null = null;
 
   constructor(private readonly opts: SupervisorOptions) {
     this.#rpc.onEvent((e) => this.#onEvent(e));
@@ -70,6 +88,26 @@ export class EngineSupervisor {
   get pid(): number | null { return this.#pid; }
   get restarts(): number { return this.#restarts; }
   get backend(): BackendInfo | null { return this.#backend; }
+  /** The latest crash (its restart field updated when the outcome is known); null before the first. */
+  get lastCrash(): EngineCrashReport | null { return this.#crash === null ? null : { ...this.#crash.report }; }
+
+  /**
+   * Resolves with the latest crash once what was done about it is known: 'restarted' when the fresh engine
+   * answered init, 'not-restarted' when it could not be started or the crash-loop guard gave up, 'shutting-down'
+   * when Reckon began closing first. Null when there was no crash.
+   */
+  crashSettled(): Promise<EngineCrashReport | null> {
+    return this.#crash === null ? Promise.resolve(null) : this.#crash.settled;
+  }
+
+  /**
+   * Reckon is closing: a crash from now on (the engine taking the same SIGTERM as the host) is part of the
+   * shutdown, nothing is restarted, and a restart under way is settled 'shutting-down'. close() calls it too.
+   */
+  beginShutdown(): void {
+    this.#closing = true;
+    this.#crash?.settle('shutting-down');
+  }
 
   /** Starts the engine (idempotent); resolves when it answered init. */
   start(): Promise<void> {
@@ -108,6 +146,7 @@ export class EngineSupervisor {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.beginShutdown();
     this.#closed = true;
     const ch = this.#channel;
     this.#channel = null;
@@ -146,7 +185,7 @@ export class EngineSupervisor {
 
   async #startLoop(attempt: number): Promise<void> {
     for (let a = attempt; ; a++) {
-      if (this.#closed) throw new ReckonError('ENGINE_UNAVAILABLE', 'The engine has been shut down.');
+      if (this.#closed || this.#closing) throw new ReckonError('ENGINE_UNAVAILABLE', 'The engine has been shut down.');
       try {
         await this.#spawnOnce();
         this.#failuresInRow = 0;
@@ -221,7 +260,7 @@ export class EngineSupervisor {
           reject(new ReckonError('ENGINE_UNAVAILABLE', `The engine exited while starting (${how})${info.reason ? `: ${info.reason}` : ''}.`));
           return;
         }
-        this.#onCrash(how, info.reason);
+        this.#onCrash(how, info.signal, info.reason);
       });
     });
   }
@@ -239,28 +278,32 @@ export class EngineSupervisor {
     else this.opts.onEvent?.(e);
   }
 
-  #onCrash(how: string, reason?: string): void {
+  #onCrash(how: string, signal: string | null, reason?: string): void {
     this.#channel = null;
     this.#pid = null;
     this.#state = 'crashed';
     this.#restarts++;
     // An engine that keeps dying on its own is not restarted forever: after maxRestarts crashes within a
     // minute the supervisor gives up until the next call asks for a fresh start. Decided first, so the
-    // message (and details.restarted) says what really happens; at shutdown nothing restarts.
+    // message says what really happens; while closing nothing restarts.
     const now = Date.now();
-    const closing = this.#closed;
+    const closing = this.#closing || this.#closed;
     if (!closing) this.#recentCrashes = [...this.#recentCrashes.filter((t) => now - t < 60_000), now];
     const giveUp = !closing && this.#recentCrashes.length > (this.opts.maxRestarts ?? 4);
-    const restarted = !closing && !giveUp;
-    const message = restarted
-      ? `The engine stopped unexpectedly (${how}); it has been restarted. Your conversation is safe - ask again.`
-      : closing
-        ? `The engine stopped (${how}) while Reckon was closing; it was not restarted.`
-        : `The engine keeps stopping (${how}); it was not restarted again. Your conversation is safe - the next question starts it afresh.`;
-    this.opts.onCrash?.(reason ? `${message} (${reason})` : message);
-    this.#rpc.disconnect(new ReckonError('ENGINE_CRASHED', message, { restarted, how, ...(reason ? { reason } : {}) }));
+    const restart: EngineRestart = closing ? 'shutting-down' : giveUp ? 'not-restarted' : 'restarting';
+    const report: EngineCrashReport = {
+      crash: this.#restarts, how, restart, restarted: false,
+      ...(signal !== null ? { signal } : {}),
+      ...(reason !== undefined ? { reason } : {}),
+      ...(giveUp ? { notRestartedWhy: `it stopped ${this.#recentCrashes.length} times within a minute` } : {}),
+    };
+    this.#record(report);
+    this.#rpc.disconnect(new ReckonError('ENGINE_CRASHED', engineCrashMessage(report), { ...report }));
     this.#eventRoutes.clear();
-    if (closing) return;
+    if (closing) {
+      this.#state = 'stopped';
+      return;
+    }
     if (giveUp) {
       this.#recentCrashes = [];
       this.#state = 'stopped';
@@ -269,8 +312,36 @@ export class EngineSupervisor {
       this.#ready = null;
       return;
     }
-    this.#ready = this.#startLoop(0);
-    this.#ready.catch(() => undefined);
+    const ready = this.#startLoop(0);
+    this.#ready = ready;
+    const settle = this.#crash!.settle;
+    ready.then(() => settle('restarted'), (err: unknown) => settle('not-restarted', `it could not be started again: ${ReckonError.from(err).message}`));
+  }
+
+  /** Keeps the crash as the latest, with a promise of its outcome; onCrash hears of it once that is known. */
+  #record(report: EngineCrashReport): void {
+    let resolve!: (r: EngineCrashReport) => void;
+    const settled = new Promise<EngineCrashReport>((r) => { resolve = r; });
+    let done = false;
+    const settle = (restart: EngineRestart, why?: string): void => {
+      if (done) return;
+      done = true;
+      report.restart = restart;
+      report.restarted = restart === 'restarted';
+      if (why !== undefined && restart === 'not-restarted') report.notRestartedWhy = why;
+      resolve({ ...report });
+    };
+    // A newer crash leaves the older one's outcome as it stands now (its restart did not survive).
+    this.#crash?.settle(this.#closing ? 'shutting-down' : 'not-restarted', 'it stopped again while starting');
+    this.#crash = { report, settled, settle };
+    if (report.restart !== 'restarting') settle(report.restart);
+    void settled.then((r) => {
+      try {
+        this.opts.onCrash?.(r);
+      } catch (err) {
+        process.stderr.write(`reckon: the crash listener failed: ${(err as Error).message}\n`);
+      }
+    });
   }
 }
 

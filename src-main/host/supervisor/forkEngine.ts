@@ -5,6 +5,7 @@ import { ReckonError } from '../../common/errors';
 import type { EngineToHost } from '../../common/engineProtocol';
 import { repoRoot } from '../paths';
 import type { EngineChannel, EngineSpawner } from '../types';
+import { FailureLog } from './FailureLog';
 
 /** Environment variables the engine may see; everything else (tokens, proxies, NODE_OPTIONS...) stays out. */
 const keepExact = new Set(['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TMP', 'TEMP', 'SYSTEMROOT', 'LD_LIBRARY_PATH', 'XDG_CACHE_HOME']);
@@ -25,8 +26,8 @@ export function engineEntryPath(): string {
 
 /**
  * Default spawner: child_process.fork of out/main/engine.js. The engine's stdout/stderr never reach our
- * stdout (the CLI's --json output must stay clean): they are drained, the tail of stderr is kept as the
- * crash reason, and RECKON_ENGINE_LOG=1 mirrors both to our stderr.
+ * stdout (the CLI's --json output must stay clean): they are drained, and what stderr holds since the engine last
+ * answered a call is the crash reason (FailureLog). RECKON_ENGINE_LOG=1 mirrors both to our stderr.
  */
 export function forkEngineSpawner(entry = engineEntryPath()): EngineSpawner {
   return (): EngineChannel => {
@@ -40,21 +41,22 @@ export function forkEngineSpawner(entry = engineEntryPath()): EngineSpawner {
       serialization: 'json',
     });
     const mirror = process.env['RECKON_ENGINE_LOG'] === '1';
-    let tail = '';
+    const failures = new FailureLog();
     child.stdout?.on('data', (d: Buffer) => { if (mirror) process.stderr.write(d); });
     child.stderr?.on('data', (d: Buffer) => {
       if (mirror) process.stderr.write(d);
-      tail = (tail + d.toString('utf8')).slice(-2000);
+      failures.write(d.toString('utf8'));
     });
     const exitCbs: ((info: { code: number | null; signal: string | null; reason?: string }) => void)[] = [];
     let exited = false;
     const fire = (code: number | null, signal: string | null, reason?: string): void => {
       if (exited) return;
       exited = true;
-      const r = reason ?? (tail.trim() ? tail.trim().split('\n').slice(-3).join(' | ') : undefined);
+      const r = reason ?? failures.reason();
       for (const cb of exitCbs) cb(r === undefined ? { code, signal } : { code, signal, reason: r });
     };
-    child.on('exit', (code, signal) => fire(code, signal));
+    // 'close' comes after 'exit' once stderr has been read to its end: the assertion text is often its last line.
+    child.on('close', (code, signal) => fire(code, signal));
     child.on('error', (err) => {
       fire(null, null, err.message);
       child.kill('SIGKILL');
@@ -64,7 +66,13 @@ export function forkEngineSpawner(entry = engineEntryPath()): EngineSpawner {
       send(msg) {
         if (child.connected) child.send(msg);
       },
-      onMessage(cb) { child.on('message', (m) => cb(m as EngineToHost)); },
+      onMessage(cb) {
+        child.on('message', (m) => {
+          const msg = m as EngineToHost;
+          if (msg.kind === 'result' || msg.kind === 'error') failures.mark();
+          cb(msg);
+        });
+      },
       onExit(cb) { exitCbs.push(cb); },
       kill() {
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -9,7 +9,16 @@ process.on('message', (msg) => {
   switch (method) {
     case 'init': send({ kind: 'result', id, result: backend }); break;
     case 'info': send({ kind: 'result', id, result: { env: Object.keys(process.env), backend } }); break;
-    case 'crash': process.abort(); break;
+    // A call that fails the way a bad load does: llama.cpp's error lines on stderr, then an error reply.
+    case 'failLoudly':
+      process.stderr.write('llama_model_load: error loading model: bad tensor\n', () => {
+        send({ kind: 'error', id, error: { code: 'MODEL_LOAD_FAILED', message: 'could not load' } });
+      });
+      break;
+    // A native abort with its assertion text, as llama.cpp writes it just before it dies.
+    case 'crash':
+      process.stderr.write('fake.c:12: GGML_ASSERT(n_head > 0) failed\nbacktrace frame 1\n', () => process.abort());
+      break;
     case 'generate': {
       let n = 0;
       const t = setInterval(() => {

@@ -26,6 +26,10 @@ export class ModelService {
   updateSettings(id: string, settings: ModelSettings): Promise<ModelSettings> {
     return this.client.call('models.updateSettings', { id, settings });
   }
+  /** "Try again" on a model marked broken. */
+  clearBroken(id: string): Promise<ModelInfo> {
+    return this.client.call('models.clearBroken', { id });
+  }
   load(id: string): Promise<BackendInfo> {
     return this.client.call('models.load', { id });
   }

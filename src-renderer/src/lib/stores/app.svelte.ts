@@ -57,6 +57,8 @@ export class AppState {
     this.chat = new ChatStore(new ChatService(client), convs, this.conversations, () => {
       void this.system.refresh();
       void this.system.refreshNotices();
+      // A turn may have marked its model broken (or fallen back from one): the picker shows it.
+      void this.models.refresh();
     });
     const receipts = new ReceiptService(client);
     this.audit = new AuditStore(receipts, () => this.chat.messages);

@@ -48,10 +48,18 @@ export class ModelsStore {
     }
   }
 
-  /** The model new turns use: the chosen one, else the first bundled one. */
+  /** The model new turns use: the chosen one, else the first bundled one; a broken one gives way to a bundled one that is not. */
   get current(): ModelInfo | null {
     const id = this.settings.value.modelId;
-    return this.items.find((m) => m.id === id) ?? this.items.find((m) => m.bundled) ?? this.items[0] ?? null;
+    const chosen = this.items.find((m) => m.id === id) ?? this.items.find((m) => m.bundled) ?? this.items[0] ?? null;
+    if (chosen?.broken === undefined) return chosen;
+    return this.items.find((m) => m.bundled && m.broken === undefined) ?? chosen;
+  }
+
+  /** "Try again": clears a model's broken mark; the next question uses it. */
+  async clearBroken(id: string): Promise<void> {
+    await this.service.clearBroken(id);
+    await this.refresh();
   }
 
   async refresh(): Promise<void> {

@@ -1,8 +1,10 @@
+import { engineCrashMessage, readEngineCrashDetails } from '$common/engineCrash';
 import type { ErrorPayload } from '$common/errors';
 
 /** A sentence for the user per stable error code; the host's message is shown beneath it as detail. */
 const sentences: Partial<Record<ErrorPayload['code'], string>> = {
-  ENGINE_CRASHED: 'The engine stopped unexpectedly while answering. It has been restarted; your conversation is safe.',
+  ENGINE_CRASHED: 'The engine stopped while answering; your conversation is safe.',
+  MODEL_BROKEN: 'This model crashed the engine twice and is marked broken. Choose "Try again" in the model picker to use it again.',
   ENGINE_UNAVAILABLE: 'The engine could not be started. Check the model and backend in Settings.',
   GGUF_INVALID: 'That file is not a GGUF model.',
   GGUF_TRUNCATED: 'That GGUF file is incomplete (it is shorter than its header says).',
@@ -41,16 +43,12 @@ export function errorDetail(e: ErrorPayload): string | null {
 }
 
 /**
- * The crash card's one message: which model was answering, how the engine stopped, and whether it was really
- * restarted (the host's details say; the crash-loop guard and shutdown do not restart it).
+ * The crash card's one message: the host's own sentences (common/engineCrash.ts) - which model was running, how
+ * the engine stopped, and what was done about it (restarting, restarted, not restarted and why, closing) - from
+ * the error's details; the model name is filled in when the details lack it.
  */
 export function crashText(e: ErrorPayload, modelName: string | null): string {
-  const d = (e.details ?? {}) as { restarted?: unknown; how?: unknown };
-  const how = typeof d.how === 'string' ? ` (${d.how})` : '';
-  const who = modelName ? `while ${modelName} was answering` : 'while answering';
-  const after =
-    d.restarted === false
-      ? 'It was not restarted: it kept stopping. Your conversation is safe; Retry starts it afresh.'
-      : 'It was restarted and your conversation is safe; Retry asks again.';
-  return `The engine stopped unexpectedly ${who}${how}. ${after}`;
+  const d = readEngineCrashDetails(e.details);
+  if (d === null) return e.message || errorSentence(e);
+  return engineCrashMessage(d.model === undefined && modelName !== null ? { ...d, model: modelName } : d);
 }

@@ -1,0 +1,9 @@
+import type { BackendInfo } from './types';
+
+/**
+ * What runs, in the words `reckon info` and the UI use: "cpu", "vulkan", or "cpu (vulkan found no device)" when a
+ * GPU backend loaded without a device and the CPU runs the model instead.
+ */
+export function backendLabel(b: Pick<BackendInfo, 'active' | 'noDevice'>): string {
+  return b.noDevice !== undefined ? `${b.active} (${b.noDevice} found no device)` : b.active;
+}
