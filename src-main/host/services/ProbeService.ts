@@ -9,6 +9,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { ProbeCalibrateParams } from '../../common/api';
 import type { CalibrateResult, EngineEvent } from '../../common/engineProtocol';
+import { defaultControllerSettings } from '../../common/controller/defaults';
 import { probeFeatureSystemPrompt } from '../../common/controller/effort';
 import { ReckonError } from '../../common/errors';
 import { arithCalibrationSet } from '../../common/probe/arithGenerator';
@@ -137,7 +138,7 @@ export class ProbeService {
         labelFree: p.labelFree ?? false,
         heldOutShare: CALIBRATION_DEFAULTS.heldOutShare,
         seed,
-        featureSystemPrompt: probeFeatureSystemPrompt(model.effort, this.settings.get().controller.strategies.normal.effortLevel),
+        featureSystemPrompt: probeFeatureSystemPrompt(model.effort, (this.settings.get().controller ?? defaultControllerSettings).strategies.normal.effortLevel),
       }, {
         requestId,
         onEvent: (e: EngineEvent) => {
