@@ -10,32 +10,16 @@ export const modelsDir = resolve(import.meta.dirname, '../../models');
 export const bundledModelPath = resolve(modelsDir, 'reckon-arith.gguf');
 export const goldenPath = resolve(modelsDir, 'golden/reckon-arith.golden.json');
 export const heldoutPath = resolve(modelsDir, 'golden/heldout.jsonl');
-export const behaviourPath = resolve(modelsDir, 'golden/behaviour.jsonl');
 
 export interface GoldenCase {
   question: string;
   system: string | null;
-  history?: BehaviourItem['history'];
-  effort?: EffortLevel | null;
   prompt: string;
   prompt_tokens: number[];
   output_tokens: number[];
   output_text: string;
 }
-/** PyTorch's result on the item at one effort level ("default" = no effort line). */
-export interface PtResult { correct: boolean; thinking: number }
 export interface HeldoutItem { question: string; answer: number; tier: string }
-export interface BehaviourItem {
-  question: string;
-  answer: number;
-  tier: string;
-  /** plain ("What is ...?", run at every effort level), phrasing (templates never trained on), follow-up */
-  group: 'plain' | 'phrasing' | 'follow-up';
-  /** earlier exchanges, visible answers only, as the app sends them */
-  history: [role: 'user' | 'assistant', text: string][];
-  pt: Record<string, PtResult>;
-}
-export type EffortLevel = 'low' | 'medium' | 'high';
 
 export function readGolden(): { max_new_tokens: number; cases: GoldenCase[] } {
   return JSON.parse(readFileSync(goldenPath, 'utf8'));
@@ -45,20 +29,10 @@ export function readHeldout(): HeldoutItem[] {
   return readFileSync(heldoutPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as HeldoutItem);
 }
 
-/** The behaviour test's fixed sample, with what PyTorch got on each item (models/recipe/evaluate2.py). */
-export function readBehaviour(): BehaviourItem[] {
-  return readFileSync(behaviourPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as BehaviourItem);
-}
-
-/**
- * ChatML exactly as the model was trained on it (models/recipe/datagen2.py: prompt_for): the effort line ends the
- * system message, or is the system message when there is no other.
- */
-export function chatPrompt(question: string, system?: string | null, history: BehaviourItem['history'] = [], effort?: EffortLevel | null): string {
-  const systemText = [system, effort ? `Reasoning effort: ${effort}` : null].filter(Boolean).join('\n');
-  const sys = systemText ? `<|im_start|>system\n${systemText}<|im_end|>\n` : '';
-  const past = history.map(([role, text]) => `<|im_start|>${role}\n${text}<|im_end|>\n`).join('');
-  return `${sys}${past}<|im_start|>user\n${question}<|im_end|>\n<|im_start|>assistant\n`;
+/** ChatML exactly as the model was trained on it (models/recipe/datagen.py: chatml). */
+export function chatPrompt(question: string, system?: string | null): string {
+  const sys = system ? `<|im_start|>system\n${system}<|im_end|>\n` : '';
+  return `${sys}<|im_start|>user\n${question}<|im_end|>\n<|im_start|>assistant\n`;
 }
 
 export interface Loaded { llama: Llama; model: LlamaModel; context: LlamaContext; dispose(): Promise<void> }
