@@ -92,7 +92,8 @@ describe('replay audit on the bundled model', () => {
   it('a turn under the default plan (auto: the shipped probe, then its class strategy) replays to the identical root', async () => {
     const m = await turn('What is 512+389?', 'auto');
     expect(m.receiptError).toBeUndefined();
-    expect(m.receipt!.counts.overhead.probe).toBeGreaterThan(0);
+    // the shipped probe planned it (read from the generation's own prefill, so it may cost no tokens at all)
+    expect(m.difficulty?.source).toBe('probe');
     const r = await host.call('receipts.replay', { messageId: m.id });
     expect(r.outcome, r.meaning).toBe('identical');
     expect(r.inputs.strategy).toBe('auto');

@@ -104,7 +104,7 @@ describe('OpenAI-compatible API on the bundled model', () => {
     expect(r.output_text).toBe(m.text);
     expect(r.usage?.output_tokens_details.reasoning_tokens).toBe(m.ledger!.thinking);
     expect(r.usage?.input_tokens).toBe(usageOf(m.ledger!).prompt);
-    expect(m.plan?.effort).toBe(1);
+    expect(m.plan?.effort).toBe('high');
 
     const s = client.responses.stream({ input: 'What is 44+17?', instructions: 'Answer with the number.' });
     let deltas = '';
