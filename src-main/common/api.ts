@@ -153,6 +153,11 @@ export interface ReckonApi {
   'conversations.switchBranch'(p: { id: string; messageId: string }): Promise<Conversation>;
   /** The conversation as a file: Markdown (the branch shown, thinking folded) or JSON (every branch, as stored). */
   'conversations.export'(p: { id: string; format: 'markdown' | 'json' }): Promise<ConversationExport>;
+  /**
+   * Sets this chat's system prompt (used over the model's and the global one; a turn's override still wins).
+   * An empty or all-white-space text clears it, so the chat falls back to the model's, then the global prompt.
+   */
+  'conversations.setSystemPrompt'(p: { id: string; systemPrompt: string }): Promise<Conversation>;
 
   /** Starts a turn; resolves with its id at once; events follow. */
   'chat.send'(p: SendParams): Promise<{ turnId: string; conversationId: string }>;

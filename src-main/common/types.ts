@@ -238,6 +238,11 @@ export interface Conversation extends ConversationSummary {
   messages: Message[];
   /** The last message of the branch shown (common/branches.ts); absent = the last message of the array. */
   leafId?: string;
+  /**
+   * This chat's system prompt (conversations.setSystemPrompt): used over the model's and the global one, under a
+   * turn's own override. Absent = none set (also files from before per-chat prompts).
+   */
+  systemPrompt?: string;
 }
 
 /** A conversation written out for the user (conversations.export). */

@@ -178,6 +178,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       return conversations.switchBranch(p.id, p.messageId);
     },
     'conversations.export': async (p) => conversations.export(p.id, p.format),
+    'conversations.setSystemPrompt': async (p) => conversations.setSystemPrompt(p.id, p.systemPrompt),
     'chat.send': async (p) => c.send(p),
     'chat.regenerate': async (p) => c.regenerate(p),
     'chat.stop': async (p) => c.stop(p.turnId),

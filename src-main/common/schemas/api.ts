@@ -11,6 +11,7 @@ import { downloadsStartParams, hubConfigureParams, hubFilesParams, hubSearchPara
 import { auditChallengeSchema, publicKeyTextSchema, receiptExportSchema } from './receipts';
 import { settingsPatchSchema } from './settings';
 import { modelSettingsShape } from './modelSettings';
+import { MAX_MODEL_SYSTEM_PROMPT } from '../modelSettings';
 
 /** No params: absent, null or {}. */
 const none = z.strictObject({}).nullable().optional().transform(() => undefined);
@@ -51,6 +52,7 @@ export const apiSchemas = {
   'conversations.deleteMessage': z.strictObject({ id: id(), messageId: id() }),
   'conversations.switchBranch': z.strictObject({ id: id(), messageId: id() }),
   'conversations.export': z.strictObject({ id: id(), format: z.enum(['markdown', 'json'], { error: "must be 'markdown' or 'json'" }) }),
+  'conversations.setSystemPrompt': z.strictObject({ id: id(), systemPrompt: text(MAX_MODEL_SYSTEM_PROMPT) }),
 
   'chat.send': z.strictObject({
     conversationId: id().optional(),

@@ -119,6 +119,7 @@ export const conversationSchema = z.strictObject({
   pinned: z.boolean().optional(),
   messages: z.array(messageSchema),
   leafId: text(MAX_ID).optional(),
+  systemPrompt: long().optional(),
 });
 
 /** One entry of models.json: ModelInfo plus whether the user hid it and, for bundled files, their mtime. */

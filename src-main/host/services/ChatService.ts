@@ -197,8 +197,8 @@ export class ChatService {
         void this.#run(turn, {
           chatKey: conv.id,
           modelPath: model.path,
-          // Precedence: the turn's override > the model's setting > the global one (docs/ui.md).
-          systemPrompt: p.systemPrompt ?? (ms.systemPrompt !== undefined && ms.systemPrompt !== '' ? ms.systemPrompt : s.systemPrompt),
+          // Precedence: the turn's override > the chat's prompt > the model's setting > the global one (docs/ui.md).
+          systemPrompt: p.systemPrompt ?? conv.systemPrompt ?? (ms.systemPrompt !== undefined && ms.systemPrompt !== '' ? ms.systemPrompt : s.systemPrompt),
           history,
           question: question.text,
           maxTokens: p.maxTokens ?? ms.maxTokens ?? s.maxTokens,

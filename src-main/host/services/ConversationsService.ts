@@ -93,6 +93,15 @@ export class ConversationsService {
     return summaryOf(c);
   }
 
+  /** Sets or (empty / white space only) clears the chat's system prompt; not an activity, so updatedAt stays. */
+  async setSystemPrompt(id: string, systemPrompt: string): Promise<Conversation> {
+    const c = this.require(id);
+    if (systemPrompt.trim() !== '') c.systemPrompt = systemPrompt;
+    else delete c.systemPrompt;
+    await this.save(c);
+    return structuredClone(c);
+  }
+
   async delete(id: string): Promise<void> {
     this.require(id);
     this.#byId.delete(id);

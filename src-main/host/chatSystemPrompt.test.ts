@@ -1,0 +1,101 @@
+/** The per-chat system prompt: stored with the conversation, and its place in the precedence that reaches generate. */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ApiResult } from '../common/api';
+import type { GenerateParams } from '../common/engineProtocol';
+import { createHost, type Host } from './index';
+import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+
+let dir: string;
+let host: Host | null = null;
+let engine: FakeEngineControl;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'reckon-chat-prompt-'));
+  await mkdir(join(dir, 'models'));
+  await writeFile(join(dir, 'models', 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
+  await mkdir(join(dir, 'data'));
+  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1, systemPrompt: 'Global prompt.' }));
+  engine = fakeEngine();
+  engine.stepMs = 0;
+});
+afterEach(async () => {
+  await host?.close();
+  host = null;
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function open(): Promise<Host> {
+  await host?.close();
+  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: engine.spawner });
+  return host;
+}
+
+/** Sends a question, waits for its end, and answers the system prompt the engine's generate got. */
+async function promptOf(h: Host, send: () => Promise<ApiResult<'chat.send'>>): Promise<string> {
+  let id = '';
+  let finish!: () => void;
+  const ended = new Promise<void>((r) => { finish = r; });
+  const off = h.onTurnEvent((e) => { if (e.turnId === id && (e.type === 'done' || e.type === 'error')) finish(); });
+  id = (await send()).turnId;
+  await ended;
+  off();
+  return (engine.calls.filter((c) => c.method === 'generate').at(-1)!.params as GenerateParams).systemPrompt;
+}
+
+describe('conversations.setSystemPrompt', () => {
+  it('the chat prompt wins over the model and global ones, a turn override over it; clearing falls back; kept across a restart', async () => {
+    let h = await open();
+    const [model] = await h.call('models.list');
+    await h.call('models.updateSettings', { id: model!.id, settings: { systemPrompt: 'Model prompt.' } });
+    const chat = await h.call('conversations.create', { title: 'Pirate chat' });
+    const other = await h.call('conversations.create', { title: 'Plain chat' });
+
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 1+1?' }))).toBe('Model prompt.');
+
+    const set = await h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 'Answer like a pirate.' });
+    expect(set.systemPrompt).toBe('Answer like a pirate.');
+    expect(set.updatedAt).toBe((await h.call('conversations.list')).find((c) => c.id === chat.id)!.updatedAt);
+    const file = JSON.parse(await readFile(join(dir, 'data', 'conversations', `${chat.id}.json`), 'utf8')) as { systemPrompt?: string };
+    expect(file.systemPrompt).toBe('Answer like a pirate.');
+
+    h = await open(); // kept across a restart
+    expect((await h.call('conversations.get', { id: chat.id })).systemPrompt).toBe('Answer like a pirate.');
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 2+2?' }))).toBe('Answer like a pirate.');
+    // only that chat: another one still uses the model's prompt
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: other.id, text: 'What is 2+2?' }))).toBe('Model prompt.');
+    // the turn's own override wins over the chat's
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 3+3?', systemPrompt: 'Turn prompt.' }))).toBe('Turn prompt.');
+
+    // clearing (white space only) drops the field: the model's prompt, then the global one
+    const cleared = await h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: '  \n' });
+    expect(cleared).not.toHaveProperty('systemPrompt');
+    expect(JSON.parse(await readFile(join(dir, 'data', 'conversations', `${chat.id}.json`), 'utf8'))).not.toHaveProperty('systemPrompt');
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 4+4?' }))).toBe('Model prompt.');
+    await h.call('models.updateSettings', { id: model!.id, settings: {} });
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 5+5?' }))).toBe('Global prompt.');
+  });
+
+  it('an unknown chat or a bad prompt is refused and nothing changes', async () => {
+    const h = await open();
+    const chat = await h.call('conversations.create');
+    await h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 'Be brief.' });
+    await expect(h.call('conversations.setSystemPrompt', { id: 'no-such-chat', systemPrompt: 'x' })).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    await expect(h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 7 as unknown as string }))
+      .rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^conversations\.setSystemPrompt: systemPrompt /) as unknown });
+    await expect(h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 'y'.repeat(100_001) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await h.call('conversations.get', { id: chat.id })).systemPrompt).toBe('Be brief.');
+  });
+
+  it('a conversation file from before per-chat prompts still opens, with none set', async () => {
+    const id = '22222222-2222-4222-8222-222222222222';
+    const now = new Date().toISOString();
+    await mkdir(join(dir, 'data', 'conversations'), { recursive: true });
+    await writeFile(join(dir, 'data', 'conversations', `${id}.json`), JSON.stringify({ id, title: 'Old', createdAt: now, updatedAt: now, messageCount: 0, messages: [] }));
+    const h = await open();
+    expect(await h.call('conversations.get', { id })).not.toHaveProperty('systemPrompt');
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: id, text: 'What is 1+1?' }))).toBe('Global prompt.');
+  });
+});
