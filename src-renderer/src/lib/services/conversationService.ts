@@ -27,6 +27,9 @@ export class ConversationService {
   export(id: string, format: 'markdown' | 'json'): Promise<ConversationExport> {
     return this.client.call('conversations.export', { id, format });
   }
+  setSystemPrompt(id: string, systemPrompt: string): Promise<Conversation> {
+    return this.client.call('conversations.setSystemPrompt', { id, systemPrompt });
+  }
   remove(id: string): Promise<void> {
     return this.client.call('conversations.delete', { id });
   }

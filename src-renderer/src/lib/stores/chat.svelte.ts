@@ -21,6 +21,8 @@ export class ChatStore {
   /** Every stored message of the open conversation, all branches (for the "< 1/2 >" variant switches). */
   tree = $state.raw<Message[]>([]);
   loading = $state(false);
+  /** The open conversation's own system prompt ('' = none: the model's, then the global one applies). */
+  systemPrompt = $state('');
   /** conversationId -> running turnId */
   running = $state<Record<string, string>>({});
   /** Effort knob for the next turns: 'auto' (the probe decides) or 0..1 of the expected thinking length. */
@@ -92,6 +94,7 @@ export class ChatStore {
     this.activeId = null;
     this.messages = [];
     this.tree = [];
+    this.systemPrompt = '';
   }
 
   /** Where a message stands among its variants (one entry = no switch shown). */
@@ -102,6 +105,7 @@ export class ChatStore {
   /** Shows a conversation as the host returned it (after a branch switch or a delete). */
   private show(c: Conversation): void {
     this.tree = c.messages;
+    this.systemPrompt = c.systemPrompt ?? '';
     const msgs = activePath(c).map(fromMessage);
     const turnId = this.running[c.id];
     const live = [...msgs].reverse().find((m) => m.role === 'assistant' && m.status === 'streaming');
@@ -111,13 +115,17 @@ export class ChatStore {
 
   async open(id: string): Promise<void> {
     const seq = ++this.loadSeq;
-    if (this.activeId !== id) this.messages = [];
+    if (this.activeId !== id) {
+      this.messages = [];
+      this.systemPrompt = '';
+    }
     this.activeId = id;
     this.loading = true;
     try {
       const c = await this.conversations.get(id);
       if (seq !== this.loadSeq) return;
       this.tree = c.messages;
+      this.systemPrompt = c.systemPrompt ?? '';
       const msgs = activePath(c).map(fromMessage);
       const turnId = this.running[id];
       const live = [...msgs].reverse().find((m) => m.role === 'assistant' && m.status === 'streaming');
@@ -255,6 +263,14 @@ export class ChatStore {
     const c = await this.conversations.deleteMessage(id, messageId);
     if (this.activeId === id) this.show(c);
     void this.list.refresh();
+  }
+
+  /** Sets (or, with '' / white space, clears) the open conversation's system prompt; used from its next turn. */
+  async setSystemPrompt(text: string): Promise<void> {
+    const id = this.activeId;
+    if (!id) return;
+    const c = await this.conversations.setSystemPrompt(id, text);
+    if (this.activeId === id) this.systemPrompt = c.systemPrompt ?? '';
   }
 
   /** The open conversation as a file (Markdown: the branch shown; JSON: every branch). */
