@@ -17,7 +17,7 @@ test("a model's settings: the precedence is stated, a bad value gets a sentence,
   await page.getByTestId('model-row').first().getByTestId('model-settings').click();
   const dialog = page.getByTestId('model-settings-dialog');
   await expect(dialog).toBeVisible();
-  await expect(page.getByTestId('model-settings-precedence')).toContainText("the chat's own system prompt > this model's > the global one");
+  await expect(page.getByTestId('model-settings-precedence')).toContainText("a turn's own override > this chat's (the chat header's prompt button) > this model's > the global one in Settings");
 
   await page.getByTestId('model-setting-topP').fill('2');
   await page.getByTestId('model-setting-temperature').fill('0.5');
