@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { startScriptedHost, type ScriptedHost } from './scripted/client';
 
@@ -27,6 +28,11 @@ test("a chat's system prompt: set from the header (keyboard), kept after a reloa
   const dialog = page.getByTestId('chat-prompt-dialog');
   await expect(dialog).toBeVisible();
   await expect(page.getByTestId('chat-prompt-clear')).toBeDisabled();
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).include('[data-testid="chat-prompt-dialog"]').analyze();
+    expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), `dialog (${scheme})`).toEqual([]);
+  }
   await page.getByTestId('chat-prompt-text').fill('Answer like a pirate.');
   await page.getByTestId('chat-prompt-save').click();
   await expect(dialog).toBeHidden();
