@@ -104,6 +104,16 @@ describe('applyChatEvent', () => {
     expect(again.draftsGrid?.winner?.index).toBe(0);
   });
 
+  it('the done message settles the reliability signal into the view, and a reload keeps it', () => {
+    const msgs = started();
+    const a = msgs[1]!;
+    const reliability = { level: 'unsure', reasons: ['the drafts disagree: 2 different answers among 2 drafts'] } as const;
+    applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', reliability } });
+    expect(a.reliability).toEqual(reliability);
+    expect(fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', reliability }).reliability).toEqual(reliability);
+    expect(fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done' }).reliability).toBeUndefined();
+  });
+
   it('keeps the same record the host keeps: the shared reducer over the same events', () => {
     const msgs = started();
     const events: TurnEvent[] = [
