@@ -3,6 +3,7 @@ import type { TurnEvent } from '$common/events';
 import { makeLedger } from '$common/ledger';
 import { applyTurnEvent } from '$common/turn/applyTurnEvent';
 import type { Message } from '$common/types';
+import type { Reliability } from '$common/controller/reliability';
 import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
 
 const user = { id: 'u1', role: 'user' as const, text: 'What is 37+48?', createdAt: '2024-01-01T00:00:00Z' };
@@ -107,7 +108,7 @@ describe('applyChatEvent', () => {
   it('the done message settles the reliability signal into the view, and a reload keeps it', () => {
     const msgs = started();
     const a = msgs[1]!;
-    const reliability = { level: 'unsure', reasons: ['the drafts disagree: 2 different answers among 2 drafts'] } as const;
+    const reliability: Reliability = { level: 'unsure', reasons: ['the drafts disagree: 2 different answers among 2 drafts'] };
     applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', reliability } });
     expect(a.reliability).toEqual(reliability);
     expect(fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', reliability }).reliability).toEqual(reliability);
