@@ -67,7 +67,7 @@ describe('reliability on the stored message', () => {
     const { done, file } = await turn(host!, 'What is 37+48?');
     const expected = {
       level: 'unsure',
-      reasons: ["the drafts disagree: 2 different answers among 3 drafts (the winner's has 2)", 'the probe rates this question Hard for the model'],
+      reasons: ['the drafts disagree: 2 different answers among 3 drafts (2 gave the winning answer)', 'the probe rates this question Hard for the model'],
     };
     expect(done.reliability).toEqual(expected);
     const stored = file.messages.find((m) => m.role === 'assistant')!;

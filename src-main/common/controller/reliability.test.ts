@@ -57,7 +57,7 @@ describe('assessReliability', () => {
     const plan = makePlan({ difficulty: easy, effort: 'auto', strategy: 'short-m@k' });
     const split = assessReliability({ plan, difficulty: easy, ledger: { thinking: 200 }, stopReason: 'eos',
       drafts: [draft(0, 0, '85', true), draft(0, 1, '85'), draft(0, 2, '75'), draft(0, 3, '', false, false)] });
-    expect(split).toEqual({ level: 'unsure', reasons: ["the drafts disagree: 2 different answers among 3 drafts (the winner's has 2)"] });
+    expect(split).toEqual({ level: 'unsure', reasons: ['the drafts disagree: 2 different answers among 3 drafts (2 gave the winning answer)'] });
     const agree = assessReliability({ plan, difficulty: easy, ledger: { thinking: 200 }, stopReason: 'eos',
       drafts: [draft(0, 0, '85', true), draft(0, 1, '85'), draft(0, 2, '', false, false)] });
     expect(agree).toEqual({ level: 'reliable', reasons: [] });
@@ -67,7 +67,7 @@ describe('assessReliability', () => {
     const plan = makePlan({ difficulty: easy, effort: 'auto', strategy: 'pdr' });
     const rounds = [draft(0, 0, '1200'), draft(0, 1, '1300'), draft(0, 2, '1100'), draft(0, 3, '1400')];
     const r = assessReliability({ plan, difficulty: easy, ledger: { thinking: 500 }, stopReason: 'eos', drafts: [...rounds, draft(1, 0, '1200', true)] });
-    expect(r?.reasons).toEqual(["the drafts disagree: 4 different answers among 4 drafts (the winner's has 1)"]);
+    expect(r?.reasons).toEqual(['the drafts disagree: 4 different answers among 4 drafts (1 gave the winning answer)']);
     const cut = assessReliability({ plan, difficulty: easy, ledger: { thinking: 500 }, stopReason: 'eos',
       drafts: [draft(0, 0, '7'), draft(0, 1, '7'), draft(1, 0, '7', true, false)] });
     expect(cut).toEqual({ level: 'unsure', reasons: ['the winning draft was cut before it finished its answer'] });

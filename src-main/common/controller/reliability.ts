@@ -39,7 +39,7 @@ export function assessReliability(t: ReliabilityInput): Reliability | null {
   }
 
   const split = disagreement(t.drafts ?? []);
-  if (split) reasons.push(`the drafts disagree: ${split.answers} different answers among ${split.drafts} drafts (the winner's has ${split.winnerVotes})`);
+  if (split) reasons.push(`the drafts disagree: ${split.answers} different answers among ${split.drafts} drafts (${split.winnerVotes} gave the winning answer)`);
 
   if (t.drafts && t.drafts.length > 0) {
     const winner = t.drafts.find((d) => d.winner);
