@@ -84,4 +84,13 @@ test('PDR drafts stream round by round into the drafts view, in the dark theme',
   await expect(msg.locator('[data-testid="draft-cell"][data-round="0"][data-index="2"]')).toHaveAttribute('data-answer', '86');
   await expect(msg.getByTestId('drafts-workspace')).toHaveAttribute('data-rebuilt', 'false');
   await expect(msg.getByTestId('budget-bar')).toHaveAttribute('data-spent', '19');
+  // round 0 disagreed (85, 85, 86): the answer is marked unsure and no draft shows its raw 97 %
+  const unsure = msg.getByTestId('turn-unsure');
+  await expect(unsure).toHaveText('unsure');
+  await expect(unsure).toHaveAttribute('data-reasons', 'the drafts disagree: 2 different answers among 3 drafts (2 gave the winning answer)');
+  await expect(msg.getByTestId('turn-badges').locator('[title^="This answer may be wrong: the drafts disagree"]')).toHaveCount(1);
+  const shown = (round: number, index: number) => msg.locator(`[data-testid="draft-cell"][data-round="${round}"][data-index="${index}"]`).getByTestId('draft-confidence');
+  await expect(shown(0, 0)).toHaveText('65%');
+  await expect(shown(0, 2)).toHaveText('20%');
+  await expect(shown(1, 0)).toHaveText('99%');
 });

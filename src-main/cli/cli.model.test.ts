@@ -36,7 +36,7 @@ describe('reckon ask --json', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const out = JSON.parse(lines[0]!) as { answer: string; thinking: string; model: string; backend: string; ledger: Ledger };
+    const out = JSON.parse(lines[0]!) as { answer: string; thinking: string; model: string; backend: string; ledger: Ledger; reliability: unknown };
     // the documented fields (README); the controller and receipts add more (difficulty, plan, receipt...)
     expect(Object.keys(out)).toEqual(expect.arrayContaining(['answer', 'backend', 'ledger', 'model', 'thinking']));
     expect(out.answer.length).toBeGreaterThan(0);
@@ -46,6 +46,8 @@ describe('reckon ask --json', () => {
     expect(out.ledger.visible).toBeGreaterThan(0);
     expect(out.ledger.visible + out.ledger.thinking).toBeLessThanOrEqual(32);
     expect(out.ledger.prompt + out.ledger.cached).toBeGreaterThan(0);
+    // a controlled turn (the host's default strategy is auto): the reliability signal is part of the object
+    expect(out.reliability).toMatchObject({ level: expect.stringMatching(/^(reliable|unsure)$/), reasons: expect.any(Array) });
   });
 
   it('fails with {error:{code,message}} and a non-zero exit code', async () => {

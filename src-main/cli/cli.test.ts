@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeLedger } from '../common/ledger';
 import { effortFlag, main, parseArgs } from './cli';
 import type { EvalCommandOptions } from './toolCommands';
-import { humanCount, ledgerLine, planLine } from './format';
+import { humanCount, ledgerLine, planLine, reliabilityLine } from './format';
 import { makePlan } from '../common/controller/plan';
 
 describe('cli', () => {
@@ -45,6 +45,11 @@ describe('cli', () => {
     expect(got).toBeUndefined();
   });
 
+  it('prints the reliability signal: unsure with its reasons, or reliable', () => {
+    expect(reliabilityLine({ level: 'unsure', reasons: ['the drafts disagree', 'the probe rates this question Hard for the model'] }))
+      .toBe('unsure: the drafts disagree; the probe rates this question Hard for the model');
+    expect(reliabilityLine({ level: 'reliable', reasons: [] })).toBe('reliable');
+  });
   it('prints the plan with the effort asked and the level used', () => {
     const control = { source: 'manifest', manifest: { levels: { low: { systemLine: 'L' }, high: { systemLine: 'H' } }, default: 'high', thinkingShare: { low: 0.3, high: 1 } } } as const;
     const d = { difficulty: 'easy', probabilities: null, expectedThinkingTokens: 100, source: 'probe', probeTokens: 0 } as const;

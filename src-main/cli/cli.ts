@@ -14,7 +14,7 @@ import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/ind
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
 import { cmdPull } from './pull';
-import { dim, humanBytes, ledgerLine, modelsTable, planLine } from './format';
+import { dim, humanBytes, ledgerLine, modelsTable, planLine, reliabilityLine } from './format';
 import { StrategyNames, type Effort, type StrategyName } from '../common/controller/types';
 import { parseEffort } from '../common/controller/effort';
 import type { ToolCommands } from './toolCommands';
@@ -263,6 +263,7 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
         difficulty: m?.difficulty ?? null,
         plan: m?.plan ?? null,
         ...(m?.earlyExit !== undefined ? { earlyExit: m.earlyExit } : {}),
+        reliability: m?.reliability ?? null,
         ...(m?.drafts !== undefined ? { drafts: m.drafts } : {}),
         ...(m?.latencyTokens !== undefined ? { latencyTokens: m.latencyTokens } : {}),
         ...(r.status === 'stopped' ? { stopped: true } : {}),
@@ -271,6 +272,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
       process.stdout.write('\n');
       const plan = r.message?.plan;
       if (plan !== undefined) process.stderr.write(`${dim(planLine(plan, r.message?.difficulty), process.stderr.isTTY === true)}\n`);
+      // Unsure is not dimmed: it is what the user should not miss.
+      if (r.message?.reliability) process.stderr.write(`${reliabilityLine(r.message.reliability)}\n`);
       if (r.ledger) process.stderr.write(`${dim(ledgerLine(r.ledger, (Date.now() - started) / 1000), process.stderr.isTTY === true)}\n`);
     }
     return interrupted ? 130 : 0;
@@ -332,6 +335,7 @@ async function cmdChat(host: Host, a: Args): Promise<number> {
           const plan = r.message?.plan;
           const head = plan !== undefined ? `${planLine(plan, r.message?.difficulty)} | ` : '';
           process.stdout.write(`${dim(`${r.status === 'stopped' ? '[stopped] ' : ''}${head}${ledgerLine(r.ledger, (Date.now() - started) / 1000)}`, tty)}\n`);
+          if (r.message?.reliability?.level === 'unsure') process.stdout.write(`${reliabilityLine(r.message.reliability)}\n`);
         }
       } catch (err) {
         const e = ReckonError.from(err);

@@ -4,6 +4,7 @@ import { overheadTotal } from '../common/ledger';
 import type { ModelInfo } from '../common/types';
 import type { DifficultyInfo, Plan } from '../common/controller/types';
 import { formatEffort } from '../common/controller/effort';
+import type { Reliability } from '../common/controller/reliability';
 
 export const dim = (s: string, on: boolean): string => (on ? `\x1b[2m${s}\x1b[22m` : s);
 
@@ -46,6 +47,11 @@ export function planLine(plan: Plan, difficulty?: DifficultyInfo): string {
     plan.thinkingBudget !== null ? `budget ${plan.thinkingBudget}` : 'no budget',
   ];
   return parts.join(' · ');
+}
+
+/** "unsure: the drafts disagree: ...; the probe rates ..." or "reliable". */
+export function reliabilityLine(r: Reliability): string {
+  return r.level === 'reliable' ? 'reliable' : `unsure: ${r.reasons.join('; ')}`;
 }
 
 export function ledgerLine(l: Ledger, seconds?: number): string {

@@ -5,6 +5,7 @@ import type { Ledger } from './ledger';
 import type { Receipt } from './receipts/types';
 import type { AuditSummary } from './receiptApi';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Plan } from './controller/types';
+import type { Reliability } from './controller/reliability';
 import type { ManifestEffort } from './controller/effort';
 import { defaultControllerSettings } from './controller/defaults';
 
@@ -217,6 +218,11 @@ export interface Message {
   latencyTokens?: number;
   /** The user's "Answer now" closed the thinking after this many thinking content tokens. */
   answeredNow?: { atThinkingTokens: number };
+  /**
+   * Controlled turns: whether the answer can be trusted and why not (common/controller/reliability.ts); absent on
+   * plain turns and on turns stored before it was kept.
+   */
+  reliability?: Reliability;
   /** Speed of this turn (the engine's clock); absent on turns from before it was kept. */
   timings?: TurnTimings;
 }

@@ -82,6 +82,12 @@ export const earlyExitRecordSchema = z.strictObject({
   trials: z.number(), fired: z.boolean(), atThinkingTokens: z.number(), confidence: z.number(),
 });
 
+/** Message.reliability (common/controller/reliability.ts); files from before it have none. */
+export const reliabilitySchema = z.strictObject({
+  level: z.enum(['reliable', 'unsure']),
+  reasons: z.array(long()),
+});
+
 export const messageSchema = z.strictObject({
   id: text(MAX_ID),
   role: z.enum(['user', 'assistant']),
@@ -105,6 +111,7 @@ export const messageSchema = z.strictObject({
   stopReason: z.enum(['eos', 'maxTokens', 'aborted']).optional(),
   latencyTokens: z.number().optional(),
   answeredNow: z.strictObject({ atThinkingTokens: z.number() }).optional(),
+  reliability: reliabilitySchema.optional(),
   timings: z.strictObject({ loadMs: z.number(), timeToFirstTokenMs: z.number(), decodeMs: z.number(), tokensPerSecond: z.number() }).optional(),
 });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeLedger } from '../../common/ledger';
 import { parseChatCompletionRequest, parseResponsesRequest } from '../../common/schemas/openai';
 import type { Message } from '../../common/types';
-import { chatUsage, effortFor, finishReasonOf, responsesUsage, sendParamsForChat, sendParamsForResponses, turnInputOf, usageOf } from './mapping';
+import { chatUsage, effortFor, finishReasonOf, reckonObject, responsesUsage, sendParamsForChat, sendParamsForResponses, turnInputOf, usageOf } from './mapping';
 import { cutAtStop, StopFilter } from './StopFilter';
 
 const ledger = makeLedger({ visible: 10, thinking: 40, prompt: 20, cached: 5, overhead: { probe: 7, trial: 3, draft: 11, distill: 2 } });
@@ -49,6 +49,15 @@ describe('OpenAI mapping', () => {
   it('finish_reason is length only at the token limit', () => {
     const m = (stopReason: Message['stopReason']): Message => ({ id: 'x', role: 'assistant', text: '', createdAt: '', ...(stopReason ? { stopReason } : {}) });
     expect([finishReasonOf(m('maxTokens'), false), finishReasonOf(m('eos'), false), finishReasonOf(m('maxTokens'), true), finishReasonOf(m(undefined), false)]).toEqual(['length', 'stop', 'stop', 'stop']);
+  });
+});
+
+describe('the reckon object', () => {
+  it('carries the reliability signal of a controlled turn, null on a plain one', () => {
+    const m: Message = { id: 'a1', role: 'assistant', text: '85', createdAt: '2026-01-01T00:00:00.000Z', status: 'done', ledger };
+    const reliability = { level: 'unsure', reasons: ['the probe rates this question Hard for the model'] } satisfies Message['reliability'];
+    expect(reckonObject({ ...m, reliability }, 'c1').reliability).toEqual(reliability);
+    expect(reckonObject(m, 'c1').reliability).toBeNull();
   });
 });
 

@@ -162,7 +162,7 @@ export function finishReasonOf(m: Message, stoppedBySequence: boolean): 'stop' |
 
 /**
  * The namespaced `reckon` object every response carries: what the client was billed (the full ledger), how the
- * turn thought (difficulty, plan, drafts, early exit) and the receipt that lets it audit the bill (docs/audit-protocol.md;
+ * turn thought (difficulty, plan, drafts, early exit), whether its answer is reliable, and the receipt that lets it audit the bill (docs/audit-protocol.md;
  * the paths are relative to the API's origin and take the same Bearer key).
  */
 export function reckonObject(m: Message, conversationId: string): Record<string, unknown> {
@@ -177,6 +177,7 @@ export function reckonObject(m: Message, conversationId: string): Record<string,
     ...(m.earlyExit !== undefined ? { early_exit: m.earlyExit } : {}),
     ...(m.drafts !== undefined ? { drafts: m.drafts.map(({ text: _t, ...d }) => d) } : {}),
     ...(m.latencyTokens !== undefined ? { latency_tokens: m.latencyTokens } : {}),
+    reliability: m.reliability ?? null,
     receipt: m.receipt !== undefined
       ? {
           id: m.id, root: m.receipt.root, tree_size: m.receipt.treeSize, public_key: m.receipt.publicKey,

@@ -18,6 +18,7 @@ import { applyTurnEvent } from '../../common/turn/applyTurnEvent';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
 import type { ModelSettings } from '../../common/modelSettings';
 import { mergeControllerSettings } from '../../common/controller/defaults';
+import { assessReliability } from '../../common/controller/reliability';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
 import { defaultTitle, titleFrom, type ConversationsService } from './ConversationsService';
 import type { LoadedModel } from './LoadedModel';
@@ -326,7 +327,8 @@ export class ChatService {
  * to the same text), with the receipt (or why there is none) beside it.
  */
 function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped', receipt: IssuedReceiptFields): Message {
-  const { receipt: _r, receiptError: _e, ...rest } = m;
+  const { receipt: _r, receiptError: _e, reliability: _rel, ...rest } = m;
+  const reliability = assessReliability({ ...r, ...(m.answeredNow ? { answeredNow: m.answeredNow } : {}) });
   return {
     ...rest,
     text: r.answer,
@@ -339,6 +341,7 @@ function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped',
     ...(r.earlyExit !== undefined ? { earlyExit: r.earlyExit } : {}),
     ...(r.latencyTokens !== undefined ? { latencyTokens: r.latencyTokens } : {}),
     ...(r.timings !== undefined ? { timings: r.timings } : {}),
+    ...(reliability !== null ? { reliability } : {}),
     ...receipt,
     status,
     stopReason: r.stopReason,

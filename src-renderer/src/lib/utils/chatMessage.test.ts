@@ -3,6 +3,7 @@ import type { TurnEvent } from '$common/events';
 import { makeLedger } from '$common/ledger';
 import { applyTurnEvent } from '$common/turn/applyTurnEvent';
 import type { Message } from '$common/types';
+import type { Reliability } from '$common/controller/reliability';
 import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
 
 const user = { id: 'u1', role: 'user' as const, text: 'What is 37+48?', createdAt: '2024-01-01T00:00:00Z' };
@@ -102,6 +103,16 @@ describe('applyChatEvent', () => {
     const again = fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', plan: { ...plan, rounds: [2, 1] }, drafts });
     expect(again.draftsGrid?.rounds[0]!.workspace).toMatchObject({ text: 'Candidate answers from earlier drafts: 85, 84', rebuilt: true });
     expect(again.draftsGrid?.winner?.index).toBe(0);
+  });
+
+  it('the done message settles the reliability signal into the view, and a reload keeps it', () => {
+    const msgs = started();
+    const a = msgs[1]!;
+    const reliability: Reliability = { level: 'unsure', reasons: ['the drafts disagree: 2 different answers among 2 drafts'] };
+    applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: { id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', reliability } });
+    expect(a.reliability).toEqual(reliability);
+    expect(fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done', reliability }).reliability).toEqual(reliability);
+    expect(fromMessage({ id: 'a1', role: 'assistant', text: '85', createdAt: '', status: 'done' }).reliability).toBeUndefined();
   });
 
   it('keeps the same record the host keeps: the shared reducer over the same events', () => {

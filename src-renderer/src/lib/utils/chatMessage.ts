@@ -3,6 +3,7 @@ import type { TurnEvent } from '$common/events';
 import { applyTurnEvent, startedAssistantMessage } from '$common/turn/applyTurnEvent';
 import type { Ledger } from '$common/ledger';
 import type { DifficultyInfo, EarlyExitRecord, Plan } from '$common/controller/types';
+import type { Reliability } from '$common/controller/reliability';
 import type { AuditSummary } from '$common/receiptApi';
 import type { Message, TurnTimings } from '$common/types';
 import { applyDraftEvent, gridFromPlan, gridFromRecords, isParallelPlan, mergeDraftRecords, settleGrid, type DraftsGrid } from './draftsGrid';
@@ -35,6 +36,8 @@ export interface ChatMessage {
   difficulty?: DifficultyInfo;
   plan?: Plan;
   earlyExit?: EarlyExitRecord;
+  /** Controlled turns: reliable or unsure, and why (set when the turn settles). */
+  reliability?: Reliability;
   /** Speed of the finished turn (the engine's clock). */
   timings?: TurnTimings;
   /** Client clock: when the turn started and when its first token arrived (the live speed). */
@@ -82,6 +85,7 @@ function controllerFields(m: Message): Partial<ChatMessage> {
   if (m.difficulty) out.difficulty = m.difficulty;
   if (m.plan) out.plan = m.plan;
   if (m.earlyExit) out.earlyExit = m.earlyExit;
+  if (m.reliability) out.reliability = m.reliability;
   if (m.answeredNow) out.answeredNow = m.answeredNow;
   if (m.timings) out.timings = m.timings;
   if (m.drafts?.length) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerTurnEvent } from '$common/controller/events';
 import type { DraftRecord, Plan } from '$common/controller/types';
-import { applyDraftEvent, gridFromPlan, gridFromRecords, gridProgress, mergeDraftRecords, settleGrid } from './draftsGrid';
+import { applyDraftEvent, gridFromPlan, gridFromRecords, gridProgress, mergeDraftRecords, settleGrid, shownConfidence } from './draftsGrid';
 
 const pdr: Plan & { strategy: 'pdr' } = {
   requested: 'pdr', strategy: 'pdr', difficulty: 'normal', effort: 'auto', effortLevel: null, effortControl: null, expectedThinkingTokens: 60, thinkingBudget: 60,
@@ -99,5 +99,20 @@ describe('drafts grid', () => {
     applyDraftEvent(g, ev({ type: 'draft-end', round: 0, index: 1, answer: '5', tokens: 3, finished: true, confidence: 1 }));
     settleGrid(g);
     expect(g.rounds[0]!.drafts.map((d) => d.state)).toEqual(['stopped', 'finished', 'stopped']);
+  });
+});
+
+describe('shown draft confidence', () => {
+  it('drafts that disagree are never shown at 100 %; a round that agrees shows its own confidence', () => {
+    const four = ['1200', '1300', '1100', '1400'].map((answer, index): DraftRecord =>
+      ({ round: 0, index, answer, text: `= ${answer}`, tokens: 30, finished: true, confidence: 1, winner: false }));
+    const g = gridFromRecords([...four, { ...four[0]!, round: 1, index: 0, winner: true }], pdr);
+    const r0 = g.rounds[0]!;
+    expect(r0.drafts.map((d) => shownConfidence(r0, d))).toEqual([0.25, 0.25, 0.25, 0.25]);
+    const agreed = gridFromRecords(records(), pdr).rounds[1]!;
+    expect(agreed.drafts.map((d) => shownConfidence(agreed, d))).toEqual([0.97, 0.93]);
+    const mixed = gridFromRecords(records(), pdr).rounds[0]!;
+    expect(mixed.drafts.map((d) => shownConfidence(mixed, d))).toEqual([0.9 * 0.75, 0.6 * 0.25, 0.8 * 0.75, 0.95 * 0.75]);
+    expect(shownConfidence(gridFromPlan(pdr).rounds[0]!, gridFromPlan(pdr).rounds[0]!.drafts[0]!)).toBeNull();
   });
 });

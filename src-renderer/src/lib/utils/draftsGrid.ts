@@ -1,6 +1,7 @@
 import { distillWorkspace, rankAnswers, type RankedAnswer } from '$common/controller/vote';
 import type { ControllerTurnEvent } from '$common/controller/events';
 import type { DraftRecord, Plan } from '$common/controller/types';
+import { shownDraftConfidence } from '$common/controller/reliability';
 import { thoughtDeltaTokens } from './thinkingBudget';
 
 /**
@@ -43,6 +44,17 @@ export interface DraftsGrid {
   /** short-m@k: the first m finished drafts vote. */
   m: number | null;
   winner: { round: number; index: number; answer: string } | null;
+}
+
+/**
+ * The confidence a draft is shown with: its answer-token probability scaled by how many of the round's ended,
+ * answered drafts gave its answer (common/controller/reliability.ts), so drafts that disagree never show 100 %.
+ * null until the draft ended.
+ */
+export function shownConfidence(round: DraftRound, d: DraftCell): number | null {
+  if (d.confidence === null) return null;
+  const answered = round.drafts.filter((c) => c.confidence !== null && c.key !== '');
+  return shownDraftConfidence(d.confidence, d.key === '' ? 0 : answered.filter((c) => c.key === d.key).length, answered.length);
 }
 
 export function isParallelPlan(plan: Plan | undefined): plan is Plan & { strategy: 'short-m@k' | 'pdr' } {
