@@ -1,4 +1,7 @@
-/** Per-model settings on the host: stored per model, validated in sentences, and what reaches generate. */
+/**
+ * Per-model settings on the host: stored per model, validated in sentences, and what reaches generate; and the
+ * per-chat system prompt, stored with the conversation, in the same precedence.
+ */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,5 +109,65 @@ describe('per-model settings', () => {
     const h = await open();
     expect(await h.call('models.settings', { id: (await h.call('models.list'))[0]!.id })).toEqual({});
     expect((await h.call('system.notices')).map((n) => n.message).join('\n')).toMatch(/per-model settings file .* was set aside/);
+  });
+});
+
+/** The system prompt the engine's generate got for one sent question. */
+async function promptOf(h: Host, send: () => Promise<ApiResult<'chat.send'>>): Promise<string> {
+  return (await generateParams(h, send)).systemPrompt;
+}
+
+describe('conversations.setSystemPrompt', () => {
+  it('the chat prompt wins over the model and global ones, a turn override over it; clearing falls back; kept across a restart', async () => {
+    let h = await open();
+    const [model] = await h.call('models.list');
+    await h.call('models.updateSettings', { id: model!.id, settings: { systemPrompt: 'Model prompt.' } });
+    const chat = await h.call('conversations.create', { title: 'Pirate chat' });
+    const other = await h.call('conversations.create', { title: 'Plain chat' });
+
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 1+1?' }))).toBe('Model prompt.');
+
+    const set = await h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 'Answer like a pirate.' });
+    expect(set.systemPrompt).toBe('Answer like a pirate.');
+    expect(set.updatedAt).toBe((await h.call('conversations.list')).find((c) => c.id === chat.id)!.updatedAt);
+    const file = JSON.parse(await readFile(join(dir, 'data', 'conversations', `${chat.id}.json`), 'utf8')) as { systemPrompt?: string };
+    expect(file.systemPrompt).toBe('Answer like a pirate.');
+
+    h = await open(); // kept across a restart
+    expect((await h.call('conversations.get', { id: chat.id })).systemPrompt).toBe('Answer like a pirate.');
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 2+2?' }))).toBe('Answer like a pirate.');
+    // only that chat: another one still uses the model's prompt
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: other.id, text: 'What is 2+2?' }))).toBe('Model prompt.');
+    // the turn's own override wins over the chat's
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 3+3?', systemPrompt: 'Turn prompt.' }))).toBe('Turn prompt.');
+
+    // clearing (white space only) drops the field: the model's prompt, then the global one
+    const cleared = await h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: '  \n' });
+    expect(cleared).not.toHaveProperty('systemPrompt');
+    expect(JSON.parse(await readFile(join(dir, 'data', 'conversations', `${chat.id}.json`), 'utf8'))).not.toHaveProperty('systemPrompt');
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 4+4?' }))).toBe('Model prompt.');
+    await h.call('models.updateSettings', { id: model!.id, settings: {} });
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: chat.id, text: 'What is 5+5?' }))).toBe('Global prompt.');
+  });
+
+  it('an unknown chat or a bad prompt is refused and nothing changes', async () => {
+    const h = await open();
+    const chat = await h.call('conversations.create');
+    await h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 'Be brief.' });
+    await expect(h.call('conversations.setSystemPrompt', { id: 'no-such-chat', systemPrompt: 'x' })).rejects.toMatchObject({ code: 'CONVERSATION_NOT_FOUND' });
+    await expect(h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 7 as unknown as string }))
+      .rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/^conversations\.setSystemPrompt: systemPrompt /) as unknown });
+    await expect(h.call('conversations.setSystemPrompt', { id: chat.id, systemPrompt: 'y'.repeat(100_001) })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect((await h.call('conversations.get', { id: chat.id })).systemPrompt).toBe('Be brief.');
+  });
+
+  it('a conversation file from before per-chat prompts still opens, with none set', async () => {
+    const id = '22222222-2222-4222-8222-222222222222';
+    const now = new Date().toISOString();
+    await mkdir(join(dir, 'data', 'conversations'), { recursive: true });
+    await writeFile(join(dir, 'data', 'conversations', `${id}.json`), JSON.stringify({ id, title: 'Old', createdAt: now, updatedAt: now, messageCount: 0, messages: [] }));
+    const h = await open();
+    expect(await h.call('conversations.get', { id })).not.toHaveProperty('systemPrompt');
+    expect(await promptOf(h, () => h.call('chat.send', { conversationId: id, text: 'What is 1+1?' }))).toBe('Global prompt.');
   });
 });
