@@ -22,6 +22,8 @@ test('the main views have no serious or critical accessibility violations (axe-c
 
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
+    // the theme's colour transitions run to their end before axe measures contrast
+    await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
     // chat with an answer, its actions and the regenerate picker open
     await msg.getByTestId('regenerate-with').click();
     expect(await violations(page), `chat (${scheme})`).toEqual([]);

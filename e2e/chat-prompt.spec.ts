@@ -30,6 +30,8 @@ test("a chat's system prompt: set from the header (keyboard), kept after a reloa
   await expect(page.getByTestId('chat-prompt-clear')).toBeDisabled();
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme });
+    // the theme's colour transitions run to their end before axe measures contrast
+    await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
     const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).include('[data-testid="chat-prompt-dialog"]').analyze();
     expect(r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id), `dialog (${scheme})`).toEqual([]);
   }
