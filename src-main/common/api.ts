@@ -82,7 +82,7 @@ export interface ProbeCalibrateParams {
   modelPath?: string;
   /** Samples per question. Defaults to 4. */
   perQuestion?: number;
-  /** Calibration questions. Defaults to 120. */
+  /** Calibration questions, at least 24 (MIN_CALIBRATION_QUESTIONS). Defaults to 120. */
   questions?: number;
   /** Sampling temperature (> 0). Defaults to 0.7. */
   temperature?: number;
@@ -173,12 +173,18 @@ export interface ReckonApi {
 
   /**
    * Calibrates the DiffAdapt probe of a model (one run at a time; BUSY otherwise) and stores it in
-   * <userData>/probes/<sha256>.json. Resolves when it ends with the new status (report included);
+   * <userData>/probes/<sha256>.json when its held-out accuracy beats its majority baseline and is not below the
+   * current probe's; otherwise it is kept aside (status.keptAside says why). Resolves when it ends with the new status (report included);
    * progress is read with probe.status; probe.cancel stops it (the call then rejects with TURN_ABORTED).
    */
   'probe.calibrate'(p?: ProbeCalibrateParams): Promise<ProbeStatus>;
   /** The stored probe of a model (user-calibrated, else shipped with a bundled model) and any running calibration. */
   'probe.status'(p?: { modelId?: string; modelPath?: string }): Promise<ProbeStatus>;
+  /**
+   * Removes the user's calibrated probe of a model (and any kept-aside one) so the shipped probe applies again;
+   * resolves with the new status. BUSY while a calibration runs.
+   */
+  'probe.restore'(p?: { modelId?: string; modelPath?: string }): Promise<ProbeStatus>;
   /** Cancels the running calibration, if any. */
   'probe.cancel'(p?: Record<string, never>): Promise<void>;
 

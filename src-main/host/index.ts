@@ -185,6 +185,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'chat.answerNow': async (p) => c.answerNow(p.turnId),
     'probe.calibrate': async (p) => probes.calibrate(p),
     'probe.status': async (p) => probes.status(p),
+    'probe.restore': async (p) => probes.restore(p),
     'probe.cancel': async () => probes.cancel(),
     'hub.search': async (p) => downloads.search(p.query, p.limit),
     'hub.files': async (p) => downloads.files(p.repo),

@@ -186,6 +186,8 @@ export interface ProbeStatus {
   /** 'user' = calibrated on this machine; 'shipped' = came with a bundled model; null = none. */
   source: 'user' | 'shipped' | null;
   report: ProbeReport | null;
+  /** The last calibration that was not installed (it did not beat its baseline or the current probe), and why. */
+  keptAside: { reason: string; report: ProbeReport } | null;
   /** Running calibration, if any. */
   running: CalibrationProgress | null;
 }

@@ -88,12 +88,14 @@ export const apiSchemas = {
     modelId: id().optional(),
     modelPath: filePath().optional(),
     perQuestion: intIn(1, 64).optional(),
-    questions: intIn(4, 5000).optional(),
+    // MIN_CALIBRATION_QUESTIONS (host/services/ProbeService.ts): fewer leave too few held out to judge a probe.
+    questions: intIn(24, 5000, 'must be a whole number 24..5000: a calibration needs at least 24 questions to hold enough out to judge the probe').optional(),
     temperature: numIn(0, 5, 'must be a number in (0, 5]').refine((t) => t > 0, { error: 'must be a number in (0, 5]' }).optional(),
     labelFree: z.boolean().optional(),
     seed: intIn(0, 2 ** 31 - 1).optional(),
   }).refine(oneModel, oneModelError)),
   'probe.status': optional(z.strictObject({ modelId: id().optional(), modelPath: filePath().optional() })),
+  'probe.restore': optional(z.strictObject({ modelId: id().optional(), modelPath: filePath().optional() }).refine(oneModel, oneModelError)),
   'probe.cancel': optional(z.record(z.string(), z.never())),
 
   'hub.search': hubSearchParams,

@@ -41,7 +41,7 @@ describe('JSON limits', () => {
 describe('API schema table', () => {
   it('has a schema for every method, and the method list is the table', () => {
     expect(ApiMethods).toEqual(Object.keys(apiSchemas));
-    expect(ApiMethods).toHaveLength(48);
+    expect(ApiMethods).toHaveLength(49);
     for (const m of ApiMethods) {
       expect(isApiMethod(m)).toBe(true);
       // Every method rejects an unknown parameter by name (settings.update calls it a setting).
@@ -98,7 +98,10 @@ describe('API schema table', () => {
   it('probe.calibrate and receipts keep their ranges', () => {
     expect(parseApiParams('probe.calibrate', { perQuestion: 8, questions: 40, temperature: 0.7, labelFree: true, seed: 2 }).ok).toBe(true);
     expect(bad('probe.calibrate', { perQuestion: 65 })).toBe('probe.calibrate: perQuestion must be a whole number 1..64.');
-    expect(bad('probe.calibrate', { questions: 3 })).toBe('probe.calibrate: questions must be a whole number 4..5000.');
+    expect(bad('probe.calibrate', { questions: 23 })).toBe('probe.calibrate: questions must be a whole number 24..5000: a calibration needs at least 24 questions to hold enough out to judge the probe.');
+    expect(parseApiParams('probe.restore', { modelId: 'abc' })).toEqual({ ok: true, value: { modelId: 'abc' } });
+    expect(bad('probe.restore', { modelId: 'abc', modelPath: '/m/x.gguf' })).toMatch(/^probe\.restore: /);
+    expect(bad('probe.restore', { force: true })).toMatch(/^probe\.restore: /);
     expect(bad('probe.calibrate', { temperature: 0 })).toBe('probe.calibrate: temperature must be a number in (0, 5].');
     expect(bad('probe.calibrate', { labelFree: 'yes' })).toBe('probe.calibrate: labelFree must be a boolean.');
     const challenge = { version: 1, turnId: 't', root: 'ab', treeSize: 4, indices: [0, 3], nonce: 'cd' };

@@ -27,6 +27,35 @@ const BUNDLED_ARITH = 'reckon-arith.gguf';
 
 export const CALIBRATION_DEFAULTS = { perQuestion: 4, questions: 120, temperature: 0.7, seed: 1, heldOutShare: 0.25 } as const;
 
+/**
+ * The smallest calibration set accepted, in questions. With a quarter held out, fewer leaves a handful of
+ * held-out questions, whose accuracy says nothing (12 questions once scored 66.7 % against a 100 % baseline).
+ */
+export const MIN_CALIBRATION_QUESTIONS = 24;
+
+/** A calibration that did not earn its place: stored beside the probes as probes/<sha256>.candidate.json. */
+export interface ProbeCandidate {
+  probe: ProbeFile;
+  /** Why it was kept aside, as a sentence. */
+  reason: string;
+}
+
+const pct = (v: number): string => `${Math.round(v * 100)} %`;
+
+/**
+ * The install rule: a new probe replaces the current one only if its held-out accuracy beats its own majority
+ * baseline and is not below the current probe's. Returns null when it may be installed, else the reason.
+ */
+export function keepAsideReason(next: ProbeFile['report'], current: ProbeFile['report'] | null): string | null {
+  if (!(next.heldOutAccuracy > next.majorityBaseline)) {
+    return `kept aside: ${pct(next.heldOutAccuracy)} held-out accuracy does not beat the ${pct(next.majorityBaseline)} majority baseline`;
+  }
+  if (current !== null && next.heldOutAccuracy < current.heldOutAccuracy) {
+    return `kept aside: ${pct(next.heldOutAccuracy)} held-out accuracy is below the current probe's ${pct(current.heldOutAccuracy)}`;
+  }
+  return null;
+}
+
 interface Running {
   requestId: string;
   modelId: string;
@@ -74,6 +103,18 @@ export class ProbeService {
     });
   }
 
+  /** probes/<sha256>.candidate.json: the last calibration that was kept aside, with the reason. */
+  #candidateDoc(sha256: string): JsonDoc<ProbeCandidate> {
+    return this.store.json(`probes/${sha256}.candidate.json`, {
+      parse: (raw) => {
+        const r = raw as { probe?: unknown; reason?: unknown } | null;
+        if (r === null || typeof r !== 'object' || typeof r.reason !== 'string') throw new Error('not a kept-aside probe');
+        return { probe: parseProbeFile(r.probe), reason: r.reason };
+      },
+      describe: (file, aside) => `The kept-aside probe ${file} was unreadable and was set aside (as ${aside}); the installed probe is unaffected.`,
+    });
+  }
+
   /** The model a probe call is about: by path, by id, else the current default. */
   async model(p: { modelId?: string; modelPath?: string } = {}): Promise<ModelInfo> {
     return p.modelPath !== undefined ? this.models.byPath(p.modelPath) : this.models.resolve(p.modelId ?? null);
@@ -102,18 +143,27 @@ export class ProbeService {
     const model = await this.model(p);
     const found = await this.probePathFor(model);
     const file = found?.file ?? null;
+    const candidate = await this.#candidateDoc(model.sha256).read();
     return {
       modelId: model.id,
       modelSha256: model.sha256,
       source: found?.source ?? null,
       report: file?.report ?? null,
+      keptAside: candidate === null ? null : { reason: candidate.reason, report: candidate.probe.report },
       running: this.#running?.modelId === model.id ? { ...this.#running.progress } : null,
     };
   }
 
-  /** Runs a calibration to the end and stores the probe; BUSY while another runs. */
+  /**
+   * Runs a calibration to the end; installs the probe when it passes the install rule (keepAsideReason), else
+   * stores it as the kept-aside candidate and the status says why. BUSY while another runs; BAD_REQUEST under
+   * MIN_CALIBRATION_QUESTIONS questions.
+   */
   async calibrate(p: ProbeCalibrateParams = {}): Promise<ProbeStatus> {
     if (this.#running !== null) throw new ReckonError('BUSY', 'A calibration is already running; cancel it or wait for it to end.');
+    if (p.questions !== undefined && p.questions < MIN_CALIBRATION_QUESTIONS) {
+      throw new ReckonError('BAD_REQUEST', `A calibration needs at least ${MIN_CALIBRATION_QUESTIONS} questions (asked for ${p.questions}); fewer leave too few held out to tell a useful probe from a useless one.`);
+    }
     const model = await this.model(p);
     const requestId = `cal-${randomUUID()}`;
     const running: Running = { requestId, modelId: model.id, progress: { phase: 'features', done: 0, total: 0, elapsedS: 0 } };
@@ -145,10 +195,23 @@ export class ProbeService {
           if (e.type === 'calibrate-progress') running.progress = e.progress;
         },
       })) as CalibrateResult;
-      await this.#save(result);
+      await this.#save(result, model);
     } finally {
       this.#running = null;
     }
+    return this.status(p.modelPath !== undefined ? { modelPath: p.modelPath } : { modelId: model.id });
+  }
+
+  /**
+   * Removes the user's calibrated probe of a model (and any kept-aside one), so the shipped probe applies again
+   * (or none, for a model that ships without one). BUSY while a calibration runs.
+   */
+  async restore(p: { modelId?: string; modelPath?: string } = {}): Promise<ProbeStatus> {
+    if (this.#running !== null) throw new ReckonError('BUSY', 'A calibration is running; cancel it or wait for it to end before restoring the shipped probe.');
+    const model = await this.model(p);
+    await this.#probeDoc(model.sha256).delete();
+    await this.#recordsDoc(model.sha256).delete();
+    await this.#candidateDoc(model.sha256).delete();
     return this.status(p.modelPath !== undefined ? { modelPath: p.modelPath } : { modelId: model.id });
   }
 
@@ -163,10 +226,17 @@ export class ProbeService {
     await this.cancel();
   }
 
-  async #save(r: CalibrateResult): Promise<void> {
+  async #save(r: CalibrateResult, model: ModelInfo): Promise<void> {
     const sha = r.probe.modelSha256;
+    const current = await this.probePathFor(model);
+    const reason = keepAsideReason(r.probe.report, current?.file.report ?? null);
+    if (reason !== null) {
+      await this.#candidateDoc(sha).write({ probe: r.probe, reason });
+      return;
+    }
     await this.#probeDoc(sha).write(r.probe);
     await this.#recordsDoc(sha).write(r.records);
+    await this.#candidateDoc(sha).delete();
   }
 }
 
