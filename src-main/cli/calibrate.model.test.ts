@@ -24,16 +24,33 @@ beforeAll(async () => {
 afterAll(async () => { if (home) await rm(home, { recursive: true, force: true }); });
 
 describe('reckon calibrate', () => {
-  it('calibrates the bundled model and stores probes/<sha256>.json', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'reckon.mjs'), 'calibrate', '--questions', '6', '--per-question', '2', '--json'], {
+  it('calibrates the bundled model, installs or keeps aside the result by the install rule, and --restore brings back the shipped probe', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin', 'reckon.mjs'), 'calibrate', ...args, '--json'], {
       cwd: root, env: { ...process.env, RECKON_HOME: home }, encoding: 'utf8', timeout: 170_000,
     });
+    const r = cli('--questions', '24', '--per-question', '2');
     expect(r.status, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout.trim()) as { modelSha256: string; source: string; report: ProbeReport };
-    expect(out.source).toBe('user');
-    expect(out.report).toMatchObject({ questions: 6, samplesPerQuestion: 2, mode: 'answer-key' });
-    expect(out.report.confusion).toHaveLength(3);
-    expect(readdirSync(join(home, 'probes'))).toContain(`${out.modelSha256}.json`);
+    type Out = { modelSha256: string; source: string; report: ProbeReport; keptAside: { reason: string; report: ProbeReport } | null };
+    const out = JSON.parse(r.stdout.trim()) as Out;
+    // Which way it goes depends on the model's samples; either way the files must match the rule's verdict.
+    const fresh = out.keptAside?.report ?? out.report;
+    expect(fresh).toMatchObject({ questions: 24, samplesPerQuestion: 2, mode: 'answer-key' });
+    expect(fresh.confusion).toHaveLength(3);
+    const files = readdirSync(join(home, 'probes'));
+    if (out.keptAside === null) {
+      expect(out.source).toBe('user');
+      expect(out.report.heldOutAccuracy).toBeGreaterThan(out.report.majorityBaseline);
+      expect(files).toContain(`${out.modelSha256}.json`);
+    } else {
+      expect(out.source).toBe('shipped');
+      expect(out.keptAside.reason).toMatch(/^kept aside: \d+ % held-out accuracy /);
+      expect(files).toContain(`${out.modelSha256}.candidate.json`);
+    }
+    expect(cli('--questions', '12').status).toBe(1);
+    const back = cli('--restore');
+    expect(back.status, back.stderr).toBe(0);
+    expect(JSON.parse(back.stdout.trim())).toMatchObject({ source: 'shipped', keptAside: null });
+    expect(readdirSync(join(home, 'probes')).filter((f) => f.startsWith(out.modelSha256))).toEqual([]);
   });
 
   it('Ctrl-C cancels with exit code 130', async () => {

@@ -9,6 +9,7 @@ describe('reckon calibrate', () => {
     expect(a.flags.get('per-question')).toBe('3');
     expect(a.flags.get('questions')).toBe('40');
     expect(a.flags.get('label-free')).toBe(true);
+    expect(parseArgs(['calibrate', '--restore', '--model', 'abc']).flags.get('restore')).toBe(true);
   });
   it('prints the report with the confusion matrix', () => {
     const text = formatProbeReport({

@@ -7,6 +7,20 @@ import type { Host } from '../host/index';
 export interface CalibrateCliOptions {
   params: ProbeCalibrateParams;
   json: boolean;
+  /** `--restore`: remove the user's calibrated probe so the shipped one applies again, instead of calibrating. */
+  restore?: boolean;
+}
+
+/** `reckon calibrate --restore`: removes the calibrated (and any kept-aside) probe of a model. */
+async function cmdRestore(host: Host, o: CalibrateCliOptions, target: { modelId?: string; modelPath?: string }): Promise<number> {
+  const s = await host.call('probe.restore', target);
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify({ modelId: s.modelId, modelSha256: s.modelSha256, source: s.source, report: s.report, keptAside: s.keptAside })}\n`);
+  } else {
+    const now = s.source === 'shipped' ? 'the shipped probe applies again' : 'this model has no shipped probe, so it answers with the fallback plan';
+    process.stdout.write(`Removed the calibrated probe of model ${s.modelId}; ${now}.\n`);
+  }
+  return 0;
 }
 
 /** The report as text: labels, held-out accuracy against the majority baseline, confusion matrix, timings. */
@@ -27,6 +41,8 @@ export function formatProbeReport(r: ProbeReport): string {
 }
 
 export async function cmdCalibrate(host: Host, o: CalibrateCliOptions): Promise<number> {
+  const target = { ...(o.params.modelId !== undefined ? { modelId: o.params.modelId } : {}), ...(o.params.modelPath !== undefined ? { modelPath: o.params.modelPath } : {}) };
+  if (o.restore === true) return cmdRestore(host, o, target);
   const tty = !o.json && process.stderr.isTTY === true;
   let interrupted = false;
   const onSigint = (): void => {
@@ -34,7 +50,6 @@ export async function cmdCalibrate(host: Host, o: CalibrateCliOptions): Promise<
     void host.call('probe.cancel', {}).catch(() => undefined);
   };
   process.on('SIGINT', onSigint);
-  const target = { ...(o.params.modelId !== undefined ? { modelId: o.params.modelId } : {}), ...(o.params.modelPath !== undefined ? { modelPath: o.params.modelPath } : {}) };
   let lastLine = '';
   const timer = setInterval(() => {
     void host.call('probe.status', target).then((s) => {
@@ -52,7 +67,10 @@ export async function cmdCalibrate(host: Host, o: CalibrateCliOptions): Promise<
     const s = await host.call('probe.calibrate', o.params);
     if (tty) process.stderr.write('\r\x1b[2K');
     if (o.json) {
-      process.stdout.write(`${JSON.stringify({ modelId: s.modelId, modelSha256: s.modelSha256, source: s.source, report: s.report })}\n`);
+      process.stdout.write(`${JSON.stringify({ modelId: s.modelId, modelSha256: s.modelSha256, source: s.source, report: s.report, keptAside: s.keptAside })}\n`);
+    } else if (s.keptAside !== null) {
+      // A successful install clears the candidate, so a kept-aside entry after the run is this run's.
+      process.stdout.write(`${formatProbeReport(s.keptAside.report)}\nNew probe ${s.keptAside.reason}; the current probe (${s.source ?? 'none'}) stays in use. \`reckon calibrate --restore\` brings back the shipped probe.\n`);
     } else if (s.report !== null) {
       process.stdout.write(`${formatProbeReport(s.report)}\nSaved the probe for model ${s.modelId} (sha256 ${s.modelSha256.slice(0, 16)}…).\n`);
     }

@@ -28,8 +28,11 @@ Usage:
                                 --effort: auto (the difficulty class picks), a level the model is asked for
                                 (low: shortest reasoning, medium: no re-check, high: its full trace), or a
                                 fraction of the expected thinking at high effort (50% or 0.5; a level + a budget)
-  reckon calibrate [--model <id|path.gguf>] [--per-question N] [--questions N] [--label-free] [--seed N] [--json]
-                                calibrate the model's DiffAdapt probe (Ctrl-C cancels)
+  reckon calibrate [--model <id|path.gguf>] [--per-question N] [--questions N (>= 24)] [--label-free] [--seed N] [--json]
+                                calibrate the model's DiffAdapt probe (Ctrl-C cancels); it is installed only if it
+                                beats its majority baseline and the current probe, else kept aside with the reason
+  reckon calibrate --restore [--model <id|path.gguf>]
+                                remove the calibrated probe so the shipped one applies again
   reckon pull <owner/repo>[:<quant or file>] | <https URL> [--token T] [--json]
                                 download a GGUF from the hub (HF_ENDPOINT, default https://huggingface.co),
                                 check its sha256 and register it; Ctrl-C pauses, the same command resumes
@@ -520,6 +523,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
         const seed = intFlag(a, 'seed');
         return await cmdCalibrate(host, {
           json,
+          restore: a.flags.has('restore'),
           params: {
             ...modelParams(a),
             ...(perQuestion !== undefined ? { perQuestion } : {}),
