@@ -10,6 +10,10 @@ export class ProbeService {
   calibrate(p: ProbeCalibrateParams): Promise<ProbeStatus> {
     return this.client.call('probe.calibrate', p);
   }
+  /** Removes the user's calibrated probe so the shipped one applies again. */
+  restore(modelId?: string): Promise<ProbeStatus> {
+    return this.client.call('probe.restore', modelId ? { modelId } : {});
+  }
   cancel(): Promise<void> {
     return this.client.call('probe.cancel', {});
   }

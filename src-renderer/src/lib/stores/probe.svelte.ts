@@ -18,7 +18,9 @@ export class ProbeStore {
   calibrating = $state(false);
   cancelling = $state(false);
   /** How the last calibration from this window ended. */
-  outcome = $state<'done' | 'cancelled' | null>(null);
+  outcome = $state<'done' | 'kept-aside' | 'cancelled' | 'restored' | null>(null);
+  /** A restore call from this window is in flight. */
+  restoring = $state(false);
   error = $state<string | null>(null);
   private timer: ReturnType<typeof setTimeout> | null = null;
   private seq = 0;
@@ -59,7 +61,8 @@ export class ProbeStore {
       const s = await this.service.calibrate({ ...p, ...(this.modelId ? { modelId: this.modelId } : {}) });
       this.seq++;
       this.status = s;
-      this.outcome = 'done';
+      // A successful install clears the kept-aside candidate, so one present now is this run's.
+      this.outcome = s.keptAside !== null ? 'kept-aside' : 'done';
     } catch (err) {
       const e = ReckonError.from(err);
       if (e.code === 'TURN_ABORTED') this.outcome = 'cancelled';
@@ -68,6 +71,24 @@ export class ProbeStore {
       this.calibrating = false;
       this.cancelling = false;
       await this.refresh();
+    }
+  }
+
+  /** Removes the user's calibrated probe of the current model; the shipped one (if any) applies again. */
+  async restore(): Promise<void> {
+    if (this.running || this.restoring) return;
+    this.restoring = true;
+    this.outcome = null;
+    this.error = null;
+    try {
+      const s = await this.service.restore(this.modelId ?? undefined);
+      this.seq++;
+      this.status = s;
+      this.outcome = 'restored';
+    } catch (err) {
+      this.error = ReckonError.from(err).message;
+    } finally {
+      this.restoring = false;
     }
   }
 
