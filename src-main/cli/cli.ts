@@ -76,7 +76,7 @@ interface Args {
 }
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
-const boolFlags = new Set(['json', 'help', 'label-free', 'audit', 'replay', 'new-token']);
+const boolFlags = new Set(['json', 'help', 'label-free', 'restore', 'audit', 'replay', 'new-token']);
 valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token').add('api-port');
 
 class UsageError extends Error {}
