@@ -51,7 +51,7 @@ describe('reckon calibrate', () => {
     expect(back.status, back.stderr).toBe(0);
     expect(JSON.parse(back.stdout.trim())).toMatchObject({ source: 'shipped', keptAside: null });
     expect(readdirSync(join(home, 'probes')).filter((f) => f.startsWith(out.modelSha256))).toEqual([]);
-  });
+  }, 540_000); // three CLI runs (calibrate, the refused set, restore), each bounded by its spawn timeout
 
   it('Ctrl-C cancels with exit code 130', async () => {
     const child = spawn(process.execPath, [join(root, 'bin', 'reckon.mjs'), 'calibrate', '--questions', '200', '--json'], {
