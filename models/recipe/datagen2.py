@@ -20,7 +20,7 @@ EFFORTS = ["low", "medium", "high"]
 EFFORT_LINE = "Reasoning effort: {}"
 TIERS = ["add1-3", "sub1-3", "neg1-3", "add4-5", "sub4-5", "add6", "sub6", "mul", "mul3x1", "expr2-3", "expr4-5"]
 TIER_WEIGHTS = [1.0, 1.0, 1.2, 1.3, 1.4, 1.0, 1.2, 2.2, 1.4, 1.3, 2.0]
-VERIFY_SHARE_HIGH = 0.9  # high effort re-checks almost always, so greedy decoding re-checks on every tier
+VERIFY_SHARE_HIGH = 1.0  # high effort always re-checks: that re-check is what sets it apart from medium
 
 
 # ---------- traces: full (medium/high) and compact (low) ----------
@@ -64,10 +64,13 @@ def sub_lines(a, b, compact):
 
 
 def signed_sub_lines(a, b, compact):
+    """The sign is always decided in the open by a comparison line (`59>=30` as well as `7<12`): without it the model
+    learnt to take the negative branch where it should not."""
     if a >= b:
-        return sub_lines(a, b, compact)
+        lines, r = sub_lines(a, b, compact)
+        return [f"{a}>={b}"] + lines, r
     lines, r = sub_lines(b, a, compact)
-    head = f"-({b}-{a})" if compact else f"{a}<{b}, so {b}-{a} and negate"
+    head = f"{a}<{b}:-({b}-{a})" if compact else f"{a}<{b}, so {b}-{a} and negate"
     tail = f">-{r}" if compact else f"-> -{r}"
     return [head] + lines + [tail], -r
 
@@ -302,7 +305,7 @@ def prompt_for(question, system=None, history=(), effort=None):
 
 def pick_effort(rng):
     r = rng.random()
-    return "low" if r < 0.3 else "medium" if r < 0.55 else "high" if r < 0.75 else None  # None: default = high
+    return "low" if r < 0.28 else "medium" if r < 0.52 else "high" if r < 0.8 else None  # None: default = high
 
 
 def sample_example(rng, verify=None):

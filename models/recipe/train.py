@@ -46,7 +46,7 @@ def batch_for(step, seed, rows, ctx, verify="flat", data="v1"):
     return x, y, pos, mask[:, None]
 
 
-def lr_at(step, steps, peak, warmup=150):
+def lr_at(step, steps, peak, warmup):
     if step < warmup:
         return peak * (step + 1) / warmup
     t = (step - warmup) / max(1, steps - warmup)
@@ -61,6 +61,7 @@ def main():
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--out", default="work/ckpt.pt")
     ap.add_argument("--save-every", type=int, default=250)
+    ap.add_argument("--warmup", type=int, default=150, help="linear warm-up steps (shorter when continuing a run)")
     ap.add_argument("--stop-at", type=int, default=None,
                     help="end after this many steps of a --steps schedule (the schedule, hence the weights, unchanged)")
     ap.add_argument("--verify", default="flat", choices=sorted(datagen.VERIFY_SHARES),
@@ -92,7 +93,7 @@ def main():
     t0, ema = time.time(), None
     for step in range(start, min(args.steps, args.stop_at or args.steps)):
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, args.steps, args.lr)
+            g["lr"] = lr_at(step, args.steps, args.lr, args.warmup)
         x, y, pos, mask = batch_for(step, args.seed, args.rows, CONFIG["ctx"], args.verify, args.data)
         model.train()
         logits = model(x, pos=pos, mask=mask)
@@ -104,7 +105,7 @@ def main():
         ema = loss.item() if ema is None else 0.98 * ema + 0.02 * loss.item()
         if step % 25 == 0 or step == args.steps - 1:
             el = time.time() - t0
-            print(f"step {step} loss {loss.item():.4f} ema {ema:.4f} lr {lr_at(step, args.steps, args.lr):.2e} "
+            print(f"step {step} loss {loss.item():.4f} ema {ema:.4f} lr {lr_at(step, args.steps, args.lr, args.warmup):.2e} "
                   f"tok {int((y != -100).sum())} elapsed {el:.0f}s ({el / (step - start + 1):.2f}s/step)", flush=True)
         if (step + 1) % args.save_every == 0 or step + 1 in (args.steps, args.stop_at):
             ck = dict(model=model.state_dict(), opt=opt.state_dict(), step=step + 1, args=vars(args),
