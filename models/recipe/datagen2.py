@@ -21,6 +21,15 @@ EFFORT_LINE = "Reasoning effort: {}"
 TIERS = ["add1-3", "sub1-3", "neg1-3", "add4-5", "sub4-5", "add6", "sub6", "mul", "mul3x1", "expr2-3", "expr4-5"]
 TIER_WEIGHTS = [1.0, 1.0, 1.2, 1.3, 1.4, 1.0, 1.2, 2.2, 1.4, 1.3, 2.0]
 VERIFY_SHARE_HIGH = 1.0  # high effort always re-checks: that re-check is what sets it apart from medium
+EFFORT_SHARES = (0.28, 0.24, 0.28)  # low, medium, explicit high; the rest has no effort line (= high)
+COMPARE_LINES = True  # every subtraction starts with `a>=b` or `a<b` (signed_sub_lines)
+
+
+def use_phase4_mixture():
+    """Phase 4's mixture, kept so the shipped weights rebuild from scratch: no comparison line when a >= b, high
+    re-checking 90 % of the time, fewer explicit-high examples. Phase 5 (the defaults above) fixed what it taught."""
+    global VERIFY_SHARE_HIGH, EFFORT_SHARES, COMPARE_LINES
+    VERIFY_SHARE_HIGH, EFFORT_SHARES, COMPARE_LINES = 0.9, (0.3, 0.25, 0.2), False
 
 
 # ---------- traces: full (medium/high) and compact (low) ----------
@@ -68,9 +77,9 @@ def signed_sub_lines(a, b, compact):
     learnt to take the negative branch where it should not."""
     if a >= b:
         lines, r = sub_lines(a, b, compact)
-        return [f"{a}>={b}"] + lines, r
+        return ([f"{a}>={b}"] if COMPARE_LINES else []) + lines, r
     lines, r = sub_lines(b, a, compact)
-    head = f"{a}<{b}:-({b}-{a})" if compact else f"{a}<{b}, so {b}-{a} and negate"
+    head = (f"{a}<{b}:-({b}-{a})" if COMPARE_LINES else f"-({b}-{a})") if compact else f"{a}<{b}, so {b}-{a} and negate"
     tail = f">-{r}" if compact else f"-> -{r}"
     return [head] + lines + [tail], -r
 
@@ -305,7 +314,8 @@ def prompt_for(question, system=None, history=(), effort=None):
 
 def pick_effort(rng):
     r = rng.random()
-    return "low" if r < 0.28 else "medium" if r < 0.52 else "high" if r < 0.8 else None  # None: default = high
+    low, medium, high = EFFORT_SHARES
+    return "low" if r < low else "medium" if r < low + medium else "high" if r < low + medium + high else None  # None: high
 
 
 def sample_example(rng, verify=None):

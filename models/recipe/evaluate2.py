@@ -58,6 +58,8 @@ def main():
     ap.add_argument("--report", default="work/eval2.json")
     ap.add_argument("--golden", default=None, help="write the parity golden file here")
     ap.add_argument("--heldout", default=None, help="write every plain held-out problem here (eval, audit, probe sets)")
+    ap.add_argument("--heldout-phrasings", default=None,
+                    help="write plain and held-out-phrasing items, interleaved per tier, with their group (reckon eval --set)")
     ap.add_argument("--behaviour", default=None, help="write the behaviour test's sample (with PyTorch's results) here")
     ap.add_argument("--sample", type=int, default=8, help="items per tier and group in the held-out sample")
     a = ap.parse_args()
@@ -65,7 +67,7 @@ def main():
     model = load_f16_model(a.ckpt)
     t0 = time.time()
     report = dict(effort={}, phrasing={}, followup={})
-    sample, plain_all = [], []
+    sample, plain_all, mixed = [], [], []
     for tier in a.tiers.split(","):
         plain = d2.eval_set(tier, a.n, a.seed)
         report["effort"][tier] = {}
@@ -81,6 +83,8 @@ def main():
         report["phrasing"][tier] = dict(heldout=r, plain=report["effort"][tier].get("high"))
         print(f"{tier:8s} held-out phrasing acc {r['accuracy']:.3f} ({time.time() - t0:.0f}s)", flush=True)
         sample += [dict(it, group="phrasing") for it in held[:a.sample]]
+        for p_it, h_it in zip(plain, held):
+            mixed += [dict(p_it, group="plain"), dict(h_it, group="phrasing")]
     for heldout in (False, True):
         items = d2.followup_set(a.n, a.seed, heldout)
         key = "heldout-templates" if heldout else "trained-templates"
@@ -93,6 +97,10 @@ def main():
         with open(a.heldout, "w") as f:
             for s in plain_all:
                 f.write(json.dumps(dict(question=s["question"], answer=s["answer"], tier=s["tier"])) + "\n")
+    if a.heldout_phrasings:
+        with open(a.heldout_phrasings, "w") as f:
+            for s in mixed:
+                f.write(json.dumps(dict(question=s["question"], answer=s["answer"], tier=s["tier"], group=s["group"])) + "\n")
     if a.behaviour:
         with open(a.behaviour, "w") as f:
             for s in sample:

@@ -27,7 +27,7 @@ def batch_for(step, seed, rows, ctx, verify="flat", data="v1"):
         used, n = 0, 0
         while True:
             if pending is None:
-                prompt, completion = (datagen2 if data == "v2" else datagen).sample_example(rng, verify=verify)
+                prompt, completion = (datagen2 if data.startswith("v2") else datagen).sample_example(rng, verify=verify)
                 p, c = tk.encode(prompt), tk.encode(completion, bos=False)
                 if len(p) + len(c) > ctx:
                     continue
@@ -66,11 +66,14 @@ def main():
                     help="end after this many steps of a --steps schedule (the schedule, hence the weights, unchanged)")
     ap.add_argument("--verify", default="flat", choices=sorted(datagen.VERIFY_SHARES),
                     help="share of re-check traces per tier (datagen.VERIFY_SHARES)")
-    ap.add_argument("--data", default="v1", choices=["v1", "v2"],
-                    help="v1: datagen.py (phases 1-3); v2: datagen2.py (phase 4: effort levels, phrasings, follow-ups)")
+    ap.add_argument("--data", default="v1", choices=["v1", "v2a", "v2"],
+                    help="v1: datagen.py (phases 1-3); v2a: datagen2.py's phase-4 mixture (effort levels, phrasings, "
+                         "follow-ups); v2: datagen2.py as it is (phase 5: comparison lines, high always re-checks)")
     ap.add_argument("--init", default=None,
                     help="phase 2: start from this checkpoint's weights (fresh optimiser, own seed and schedule)")
     args = ap.parse_args()
+    if args.data == "v2a":
+        datagen2.use_phase4_mixture()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)

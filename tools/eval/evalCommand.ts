@@ -27,7 +27,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   // Resolved first: a bad --out fails before the run, not after it.
   const outDir = reportDir('eval', o.outDir);
   const seed = o.seed ?? 1;
-  const n = o.n ?? 3;
+  const n = o.n ?? 8; // per tier: 72 questions on the bundled model's nine tiers
   const configs = configsFor(o.strategy, o.efforts);
   const picked = o.set !== undefined
     ? { questions: takePerTier(readEvalSet(o.set), n), source: o.set }
@@ -55,7 +55,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
       model: model?.name ?? o.modelPath ?? 'unknown', modelSha256: model?.sha256 ?? 'unknown', setSource: set.source,
       questions: set.questions.length, seed, threads: o.threads ?? 1, date: new Date().toISOString(), plotFile: 'pareto.svg',
     };
-    writeFileSync(join(outDir, 'report.md'), markdownReport(rows, meta));
+    writeFileSync(join(outDir, 'report.md'), markdownReport(rows, meta, results));
     writeFileSync(join(outDir, 'pareto.svg'), paretoSvg(rows, `accuracy vs billed (${meta.questions} questions)`));
     if (o.json) {
       process.stdout.write(`${JSON.stringify({ meta, results, summary: rows, outDir })}\n`);

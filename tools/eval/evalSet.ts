@@ -2,11 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { ARITH_TIERS, isHeldout, makeArithProblem } from '../../src-main/common/probe/arithGenerator';
 import { createRng } from '../../src-main/common/probe/rng';
 
-/** One eval question (a JSONL line: `question`, `answer`, optional `tier`). */
+/** One eval question (a JSONL line: `question`, `answer`, optional `tier` and `group`). */
 export interface EvalQuestion {
   question: string;
   answer: string;
   tier: string;
+  /** How it is phrased (e.g. 'plain', 'phrasing' = templates never trained on); absent = plain. */
+  group?: string;
 }
 
 /** Reads a JSONL set; lines without question/answer are rejected with their line number. */
@@ -18,7 +20,10 @@ export function readEvalSet(path: string): EvalQuestion[] {
     if (typeof o.question !== 'string' || (typeof o.answer !== 'string' && typeof o.answer !== 'number')) {
       throw new Error(`${path}:${i + 1}: each line needs "question" and "answer"`);
     }
-    out.push({ question: o.question, answer: String(o.answer), tier: typeof o.tier === 'string' ? o.tier : 'all' });
+    out.push({
+      question: o.question, answer: String(o.answer), tier: typeof o.tier === 'string' ? o.tier : 'all',
+      ...(typeof o.group === 'string' ? { group: o.group } : {}),
+    });
   });
   return out;
 }

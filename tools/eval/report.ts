@@ -1,5 +1,5 @@
 import { paretoFront } from '../../src-main/common/controller/pareto';
-import type { EvalSummaryRow } from './runEval';
+import { probeConfusion, reliabilityRows, type EvalResult, type EvalSummaryRow } from './runEval';
 
 export interface ReportMeta {
   model: string;
@@ -16,10 +16,14 @@ export interface ReportMeta {
 const pct = (x: number): string => `${(100 * x).toFixed(1)}`;
 const n0 = (x: number): string => x.toFixed(0);
 
-/** The markdown report: the overall table, then one table per tier, then the Pareto front. */
-export function markdownReport(rows: readonly EvalSummaryRow[], meta: ReportMeta): string {
+/**
+ * The markdown report: the overall table and the Pareto front, rows per phrasing group and per effort level used,
+ * the reliability flag's precision and recall, the probe's confusion matrix, then one table per tier.
+ */
+export function markdownReport(rows: readonly EvalSummaryRow[], meta: ReportMeta, results: readonly EvalResult[] = []): string {
   const overall = rows.filter((r) => r.tier === 'overall');
-  const tiers = [...new Set(rows.map((r) => r.tier))].filter((t) => t !== 'overall');
+  const sliced = (prefix: string): EvalSummaryRow[] => rows.filter((r) => r.tier.startsWith(prefix));
+  const tiers = [...new Set(rows.map((r) => r.tier))].filter((t) => t !== 'overall' && !t.startsWith('group ') && !t.startsWith('effort '));
   const head = '| config | n | accuracy % | billed | thinking | overhead | sequential | latency tokens | wall ms |\n|---|---|---|---|---|---|---|---|---|';
   const line = (r: EvalSummaryRow): string => `| ${r.config} | ${r.n} | ${pct(r.accuracy)} | ${n0(r.billed)} | ${n0(r.thinking)} | ${n0(r.overhead)} | ${n0(r.sequential)} | ${n0(r.latencyTokens)} | ${n0(r.ms)} |`;
   const long = overall.find((r) => r.config === 'long CoT');
@@ -43,6 +47,28 @@ export function markdownReport(rows: readonly EvalSummaryRow[], meta: ReportMeta
     parts.push('');
   }
   parts.push(`Pareto front (accuracy vs billed): ${front.map((p) => p.label).join(' -> ')}`, '', `![accuracy vs billed tokens](${meta.plotFile})`, '');
+  const sliceHead = head.replace('| config |', '| config | slice |').replace('|---|', '|---|---|');
+  const sliceLine = (r: EvalSummaryRow): string => line(r).replace(`| ${r.config} |`, `| ${r.config} | ${r.tier} |`);
+  for (const [title, prefix] of [['By phrasing group', 'group '], ['By effort level the plan asked for', 'effort ']] as const) {
+    const rs = sliced(prefix);
+    if (rs.length > 0) parts.push(`## ${title}`, '', sliceHead, ...rs.map(sliceLine), '');
+  }
+  const rel = reliabilityRows(results);
+  if (rel.length > 0) {
+    parts.push('## Reliability flag', '', 'Share of wrong answers marked unsure (target >= 80 %), of right answers marked unsure (target <= 10 %), and of marked answers that are wrong.', '',
+      '| config | turns | wrong | wrong marked % | right marked % | precision % |', '|---|---|---|---|---|---|',
+      ...rel.map((r) => `| ${r.config} | ${r.n} | ${r.wrong} | ${pct(r.wrongFlagged)} | ${pct(r.rightFlagged)} | ${r.precision === null ? '-' : pct(r.precision)} |`), '');
+  }
+  const probed = [...new Set(results.filter((r) => r.difficulty !== null).map((r) => r.config))];
+  const confusions = probed.map((c) => [c, probeConfusion(results, c)] as const).filter((x) => x[1] !== null);
+  if (confusions.length > 0) {
+    parts.push('## Probe confusion', '', "Predicted class (rows) against the label calibration's rule gives from the long-CoT run of the same question (one sample: right = easy, wrong = hard).", '');
+    for (const [c, m] of confusions) {
+      parts.push(`${c}:`, '', '| predicted | label easy | label hard |', '|---|---|---|');
+      for (const k of ['easy', 'normal', 'hard']) if (m![k]) parts.push(`| ${k} | ${m![k]!.easy} | ${m![k]!.hard} |`);
+      parts.push('');
+    }
+  }
   for (const t of tiers) parts.push(`## Tier ${t}`, '', head, ...rows.filter((r) => r.tier === t).map(line), '');
   return parts.join('\n');
 }

@@ -12,6 +12,10 @@ export interface TurnOutcome {
   ms: number;
   difficulty?: DifficultyInfo;
   earlyExitFired?: boolean;
+  /** The effort level the model was asked for (the plan's); null/absent = none. */
+  effortLevel?: string | null;
+  /** The reliability signal; absent when the turn was not planned (it claims nothing). */
+  reliability?: 'reliable' | 'unsure';
 }
 
 /** Runs one question under one config (the CLI runs it through the host; tests may fake it). */
@@ -32,6 +36,12 @@ export interface EvalResult {
   ms: number;
   difficulty: string | null;
   earlyExit: boolean;
+  /** The question's phrasing group ('plain' when the set does not say). */
+  group: string;
+  /** The effort level the plan asked the model for; null = none. */
+  effortLevel: string | null;
+  /** Whether the answer was flagged unsure; null = no signal (unplanned turn). */
+  unsure: boolean | null;
   /** Set when the turn failed (counted as wrong). */
   error?: string;
 }
@@ -80,6 +90,8 @@ export async function runEval(o: EvalRunOptions): Promise<EvalResult[]> {
         billed: t.ledger.billed, thinking: t.ledger.thinking, overhead: overheadTotal(t.ledger),
         sequential: t.ledger.sequential, latencyTokens: t.latencyTokens, ms: t.ms,
         difficulty: t.difficulty?.difficulty ?? null, earlyExit: t.earlyExitFired === true,
+        group: q.group ?? 'plain', effortLevel: t.effortLevel ?? null,
+        unsure: t.reliability === undefined ? null : t.reliability === 'unsure',
         ...(error !== undefined ? { error } : {}),
       };
       out.push(r);
@@ -89,11 +101,18 @@ export async function runEval(o: EvalRunOptions): Promise<EvalResult[]> {
   return out;
 }
 
-/** Means per config x tier, plus an 'overall' row per config. */
+/**
+ * Means per config x tier, plus an 'overall' row per config, a `group <g>` row per phrasing group (when the set has
+ * more than one) and an `effort <level>` row per effort level the plans asked for (when any did).
+ */
 export function summarise(results: readonly EvalResult[]): EvalSummaryRow[] {
   const groups = new Map<string, EvalResult[]>();
+  const manyGroups = new Set(results.map((r) => r.group)).size > 1;
   for (const r of results) {
-    for (const tier of [r.tier, 'overall']) {
+    const keys = [r.tier, 'overall'];
+    if (manyGroups) keys.push(`group ${r.group}`);
+    if (r.effortLevel !== null) keys.push(`effort ${r.effortLevel}`);
+    for (const tier of keys) {
       const k = `${r.config}\u0000${tier}`;
       const g = groups.get(k) ?? [];
       g.push(r);
@@ -110,4 +129,54 @@ export function summarise(results: readonly EvalResult[]): EvalSummaryRow[] {
       sequential: mean(g, (r) => r.sequential), latencyTokens: mean(g, (r) => r.latencyTokens), ms: mean(g, (r) => r.ms),
     };
   });
+}
+
+/** Per config: how well the 'unsure' flag separates wrong answers from right ones (turns with a signal only). */
+export interface ReliabilityRow {
+  config: string;
+  /** Turns with a signal; wrong and right among them. */
+  n: number;
+  wrong: number;
+  right: number;
+  /** Share of wrong answers flagged (recall; target >= 0.8) and of right answers flagged (target <= 0.1). */
+  wrongFlagged: number;
+  rightFlagged: number;
+  /** Share of flagged answers that are wrong; null when nothing was flagged. */
+  precision: number | null;
+}
+
+export function reliabilityRows(results: readonly EvalResult[]): ReliabilityRow[] {
+  const by = new Map<string, EvalResult[]>();
+  for (const r of results) if (r.unsure !== null) by.set(r.config, [...(by.get(r.config) ?? []), r]);
+  return [...by.entries()].map(([config, g]) => {
+    const wrong = g.filter((r) => !r.correct), right = g.filter((r) => r.correct);
+    const flagged = g.filter((r) => r.unsure === true);
+    return {
+      config, n: g.length, wrong: wrong.length, right: right.length,
+      wrongFlagged: wrong.length === 0 ? 0 : wrong.filter((r) => r.unsure === true).length / wrong.length,
+      rightFlagged: right.length === 0 ? 0 : right.filter((r) => r.unsure === true).length / right.length,
+      precision: flagged.length === 0 ? null : flagged.filter((r) => !r.correct).length / flagged.length,
+    };
+  });
+}
+
+/**
+ * The probe's confusion matrix for one config: the class it predicted (rows) against the label calibration's rule
+ * gives the question from the long-CoT run of the same question (one sample: right = easy, wrong = hard; docs/probe.md).
+ * null when the run has no long-CoT arm or the config made no predictions.
+ */
+export function probeConfusion(results: readonly EvalResult[], config: string, reference = 'long CoT'): Record<string, Record<'easy' | 'hard', number>> | null {
+  const label = new Map<string, 'easy' | 'hard'>();
+  for (const r of results) if (r.config === reference) label.set(`${r.tier}\u0000${r.question}`, r.correct ? 'easy' : 'hard');
+  const out: Record<string, Record<'easy' | 'hard', number>> = {};
+  let any = false;
+  for (const r of results) {
+    if (r.config !== config || r.difficulty === null) continue;
+    const l = label.get(`${r.tier}\u0000${r.question}`);
+    if (l === undefined) continue;
+    out[r.difficulty] ??= { easy: 0, hard: 0 };
+    out[r.difficulty]![l]++;
+    any = true;
+  }
+  return any ? out : null;
 }
