@@ -3,16 +3,14 @@
  * when the model is missing: the app ships it, so its absence is a bug.
  */
 import { existsSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineEventRequestId, type EngineEvent, type GenerateParams } from '../common/engineProtocol';
 import { ledgerAddsUp } from '../common/ledger';
-import { TestEngineClient } from '../host/testing/testEngineClient';
+import { startTestEngine, type TestEngineClient, type TestEngineSession } from '../host/testing/testEngineClient';
 
 const bundled = resolve(__dirname, '../../models/reckon-arith.gguf');
-const tmp = mkdtempSync(join(tmpdir(), 'reckon-bundled-'));
+let session: TestEngineSession;
 let engine: TestEngineClient;
 
 function turn(p: Partial<GenerateParams> & { requestId: string }): GenerateParams & { requestId: string } {
@@ -28,15 +26,11 @@ function eventsOf(requestId: string, from: number): EngineEvent[] {
 
 beforeAll(async () => {
   if (!existsSync(bundled)) throw new Error(`The bundled model is missing: ${bundled} (the lead's training run writes it).`);
-  engine = new TestEngineClient();
-  await engine.ready();
-  await engine.call('init', { backend: 'auto', threads: 1, cachedThreads: null });
+  session = await startTestEngine({ tmpPrefix: 'reckon-bundled-', backend: 'auto' });
+  ({ engine } = session);
 });
 
-afterAll(async () => {
-  await engine?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => session?.close());
 
 describe('bundled model through the engine', () => {
   it('is classified as ChatML with thinking', async () => {

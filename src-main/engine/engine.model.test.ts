@@ -1,17 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GenerateParams, GenerateResult } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import { ledgerAddsUp } from '../common/ledger';
-import { TestEngineClient } from '../host/testing/testEngineClient';
+import { startTestEngine, TestEngineClient, type TestEngineSession } from '../host/testing/testEngineClient';
 
 const fixtures = resolve(__dirname, '../../../shared/fixtures/gguf');
 const stories = join(fixtures, 'stories260K.gguf');
 const tinyRandom = join(fixtures, 'llama-2-tiny-random.gguf');
-const tmp = mkdtempSync(join(tmpdir(), 'reckon-engine-'));
+let session: TestEngineSession;
 let engine: TestEngineClient;
+let tmp: string;
 
 function turn(p: Partial<GenerateParams> & { requestId: string }): GenerateParams & { requestId: string } {
   return {
@@ -21,17 +21,14 @@ function turn(p: Partial<GenerateParams> & { requestId: string }): GenerateParam
 }
 
 beforeAll(async () => {
-  engine = new TestEngineClient();
-  expect(await engine.ready()).toBeGreaterThan(0);
-  const info = await engine.call('init', { backend: 'auto', threads: 1, cachedThreads: null });
-  expect(info.threads).toBe(1);
-  expect(info.threadsSource).toBe('settings');
+  session = await startTestEngine({ tmpPrefix: 'reckon-engine-', backend: 'auto' });
+  ({ engine, tmp } = session);
+  expect(session.pid).toBeGreaterThan(0);
+  expect(session.info.threads).toBe(1);
+  expect(session.info.threadsSource).toBe('settings');
 });
 
-afterAll(async () => {
-  await engine?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => session?.close());
 
 describe('engine process (fixtures)', () => {
   it('reports the backend', async () => {

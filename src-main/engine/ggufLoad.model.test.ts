@@ -1,28 +1,24 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReckonError } from '../common/errors';
-import { TestEngineClient } from '../host/testing/testEngineClient';
+import { startTestEngine, type TestEngineClient, type TestEngineSession } from '../host/testing/testEngineClient';
 import { GgufType } from './gguf/readGgufHeader';
 import { readGgufDocument, writeGguf } from './gguf/writeGguf';
 
 // llama.cpp's own reason for a refused file is often just "Failed to load model": the engine must say more.
 const stories = resolve(__dirname, '../../../shared/fixtures/gguf/stories260K.gguf');
-const tmp = mkdtempSync(join(tmpdir(), 'reckon-gguf-load-'));
 // The real engine process, as the host drives it: a refused file must leave it running.
+let session: TestEngineSession;
 let engine: TestEngineClient;
+let tmp: string;
 
 beforeAll(async () => {
-  engine = new TestEngineClient();
-  await engine.ready();
-  await engine.call('init', { backend: 'cpu', threads: 1, cachedThreads: null });
+  session = await startTestEngine({ tmpPrefix: 'reckon-gguf-load-' });
+  ({ engine, tmp } = session);
 });
 
-afterAll(async () => {
-  await engine?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => session?.close());
 
 describe('engine load failures', () => {
   it('names the file, the architecture and the likely cause when llama.cpp refuses a file the check passed', async () => {

@@ -1,55 +1,24 @@
 /** Message actions on the host: regenerate, edit-and-resend (branches), switch, delete, export, answer now. */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiResult } from '../common/api';
 import { activePath, variantsOf } from '../common/branches';
-import type { TurnEvent } from '../common/events';
 import type { Conversation } from '../common/types';
-import { createHost, type Host } from './index';
-import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+import type { Host } from './index';
+import type { FakeEngineControl } from './testing/fakeEngine';
+import { hostFixture, runTurn as run, type HostFixture } from './testing/hostFixture';
 
+let fx: HostFixture;
 let dir: string;
-let host: Host | null = null;
 let engine: FakeEngineControl;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reckon-branches-'));
-  await mkdir(join(dir, 'models'));
-  await writeFile(join(dir, 'models', 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
-  await mkdir(join(dir, 'data', 'conversations'), { recursive: true });
-  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1 }));
-  engine = fakeEngine();
-  engine.stepMs = 0;
+  fx = await hostFixture({ prefix: 'reckon-branches-', conversations: true });
+  ({ dir, engine } = fx);
 });
-afterEach(async () => {
-  await host?.close();
-  host = null;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fx.dispose());
 
-async function open(): Promise<Host> {
-  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: engine.spawner });
-  return host;
-}
-
-/** Runs a turn started by `start` to its end; returns the start's answer and the events. */
-async function run(h: Host, start: () => Promise<ApiResult<'chat.send'>>): Promise<ApiResult<'chat.send'> & { events: TurnEvent[] }> {
-  const events: TurnEvent[] = [];
-  let id = '';
-  let finish!: () => void;
-  const ended = new Promise<void>((r) => { finish = r; });
-  const off = h.onTurnEvent((e) => {
-    events.push(e);
-    if (e.turnId === id && (e.type === 'done' || e.type === 'error')) finish();
-  });
-  const r = await start();
-  id = r.turnId;
-  await ended;
-  off();
-  return { ...r, events: events.filter((e) => e.turnId === id) };
-}
+const open = (): Promise<Host> => fx.open();
 
 const texts = (c: Conversation): string[] => activePath(c).map((m) => `${m.role}:${m.text}`);
 const lastGenerate = (): Record<string, unknown> => engine.calls.filter((c) => c.method === 'generate').at(-1)!.params as Record<string, unknown>;

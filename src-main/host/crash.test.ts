@@ -2,30 +2,24 @@
  * What a user is told about an engine crash, and what a model that keeps crashing the engine leads to: the host
  * with the scripted fake engine (testing/fakeEngine.ts), every step released by a gate.
  */
-import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SendParams } from '../common/api';
 import type { GenerateParams } from '../common/engineProtocol';
 import type { TurnEvent } from '../common/events';
-import { createHost, type Host } from './index';
-import { fakeEngine, type FakeEngineControl, type ScriptIO } from './testing/fakeEngine';
+import type { Host } from './index';
+import type { FakeEngineControl, ScriptIO } from './testing/fakeEngine';
+import { hostFixture, runTurn, type HostFixture } from './testing/hostFixture';
 
+let fx: HostFixture;
 let dir: string;
-let modelsDir: string;
-let hosts: Host[] = [];
 let engine: FakeEngineControl;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reckon-crash-'));
-  modelsDir = join(dir, 'models');
-  await mkdir(modelsDir);
-  await writeFile(join(modelsDir, 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
+  fx = await hostFixture({ prefix: 'reckon-crash-', stepMs: 20 });
+  ({ dir, engine } = fx);
   await writeFile(join(dir, 'other.gguf'), Buffer.from('GGUF-an-imported-model-that-crashes'));
-  await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1 }));
-  engine = fakeEngine();
   // A question with "crash" in it kills the engine mid-turn once it streamed a thought; others answer.
   engine.script.generate = async (params: unknown, io: ScriptIO) => {
     const g = params as GenerateParams;
@@ -40,31 +34,12 @@ beforeEach(async () => {
   };
   engine.gates.open('crash');
 });
-afterEach(async () => {
-  for (const h of hosts) await h.close();
-  hosts = [];
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fx.dispose());
 
-async function open(): Promise<Host> {
-  const h = await createHost({ userDataDir: join(dir, 'data'), modelsDir, shell: 'cli', spawnEngine: engine.spawner });
-  hosts.push(h);
-  return h;
-}
+const open = (): Promise<Host> => fx.open();
 
 async function turn(h: Host, params: SendParams): Promise<TurnEvent[]> {
-  const events: TurnEvent[] = [];
-  let id = '';
-  let finish!: () => void;
-  const ended = new Promise<void>((r) => { finish = r; });
-  const off = h.onTurnEvent((e) => {
-    events.push(e);
-    if (e.turnId === id && (e.type === 'done' || e.type === 'error')) finish();
-  });
-  id = (await h.call('chat.send', params)).turnId;
-  await ended;
-  off();
-  return events.filter((e) => e.turnId === id);
+  return (await runTurn(h, () => h.call('chat.send', params))).events;
 }
 
 function lastError(events: TurnEvent[]): { code: string; message: string; details?: Record<string, unknown> } {
@@ -131,7 +106,6 @@ describe('a model that crashes the engine twice', () => {
 
     // stored: a fresh host knows it
     await h.close();
-    hosts = hosts.filter((x) => x !== h);
     const onDisk = JSON.parse(await readFile(join(dir, 'data', 'models.json'), 'utf8')) as { models: { id: string; broken?: unknown }[] };
     expect(onDisk.models.find((m) => m.id === other.id)!.broken).toMatchObject({ reason: 'signal SIGABRT' });
     const h2 = await open();

@@ -2,49 +2,31 @@
  * Per-model settings on the host: stored per model, validated in sentences, and what reaches generate; and the
  * per-chat system prompt, stored with the conversation, in the same precedence.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiResult } from '../common/api';
 import type { GenerateParams } from '../common/engineProtocol';
-import { createHost, type Host } from './index';
-import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+import type { Host } from './index';
+import type { FakeEngineControl } from './testing/fakeEngine';
+import { hostFixture, runTurn, type HostFixture } from './testing/hostFixture';
 
+let fx: HostFixture;
 let dir: string;
-let host: Host | null = null;
 let engine: FakeEngineControl;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reckon-model-settings-'));
-  await mkdir(join(dir, 'models'));
-  await writeFile(join(dir, 'models', 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
-  await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1, temperature: 0.3, maxTokens: 300, systemPrompt: 'Global prompt.' }));
-  engine = fakeEngine();
-  engine.stepMs = 0;
+  fx = await hostFixture({ prefix: 'reckon-model-settings-', settings: { threads: 1, temperature: 0.3, maxTokens: 300, systemPrompt: 'Global prompt.' } });
+  ({ dir, engine } = fx);
 });
-afterEach(async () => {
-  await host?.close();
-  host = null;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fx.dispose());
 
-async function open(): Promise<Host> {
-  await host?.close();
-  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: engine.spawner });
-  return host;
-}
+/** A restart: closes the host opened last and starts another on the same folder. */
+const open = (): Promise<Host> => fx.reopen();
 
 /** Sends a question, waits for its end, and answers the params the engine's generate got. */
 async function generateParams(h: Host, send: () => Promise<ApiResult<'chat.send'>>): Promise<GenerateParams> {
-  let id = '';
-  let finish!: () => void;
-  const ended = new Promise<void>((r) => { finish = r; });
-  const off = h.onTurnEvent((e) => { if (e.turnId === id && (e.type === 'done' || e.type === 'error')) finish(); });
-  id = (await send()).turnId;
-  await ended;
-  off();
+  await runTurn(h, send);
   return engine.calls.filter((c) => c.method === 'generate').at(-1)!.params as GenerateParams;
 }
 

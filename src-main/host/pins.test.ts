@@ -1,32 +1,22 @@
 /** Conversation pins on the host: stored with the conversation, listed first, kept across a restart. */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Conversation } from '../common/types';
-import { createHost, type Host } from './index';
-import { fakeEngine } from './testing/fakeEngine';
+import type { Host } from './index';
+import { hostFixture, type HostFixture } from './testing/hostFixture';
 
+let fx: HostFixture;
 let dir: string;
-let host: Host | null = null;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reckon-pins-'));
-  await mkdir(join(dir, 'models'));
-  await mkdir(join(dir, 'data', 'conversations'), { recursive: true });
-  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1 }));
+  fx = await hostFixture({ prefix: 'reckon-pins-', bundledModel: false, conversations: true, freshEngine: true });
+  ({ dir } = fx);
 });
-afterEach(async () => {
-  await host?.close();
-  host = null;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fx.dispose());
 
-async function open(): Promise<Host> {
-  await host?.close();
-  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: fakeEngine().spawner });
-  return host;
-}
+/** A restart: closes the host opened last and starts another (with a new engine) on the same folder. */
+const open = (): Promise<Host> => fx.reopen();
 
 /** A conversation file as written before pins existed (no `pinned` field). */
 async function writeOld(id: string, title: string, updatedAt: string): Promise<void> {

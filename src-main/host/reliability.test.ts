@@ -2,57 +2,34 @@
  * The reliability signal reaches the stored assistant message (and the turn's done event) for a controlled turn,
  * and stays off plain turns. Runs the real host in front of the scripted engine.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makePlan } from '../common/controller/plan';
 import type { DifficultyInfo, DraftRecord } from '../common/controller/types';
-import type { TurnEvent } from '../common/events';
 import type { Conversation, Message } from '../common/types';
-import { createHost, type Host } from './index';
-import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+import type { Host } from './index';
+import type { FakeEngineControl } from './testing/fakeEngine';
+import { hostFixture, runTurn, type HostFixture } from './testing/hostFixture';
 
-let dir: string;
+let fx: HostFixture;
 let data: string;
-let host: Host | null = null;
+let host: Host;
 let engine: FakeEngineControl;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reckon-reliability-'));
-  data = join(dir, 'data');
-  await mkdir(join(dir, 'models'));
-  await writeFile(join(dir, 'models', 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
-  await mkdir(data);
-  await writeFile(join(data, 'settings.json'), JSON.stringify({ threads: 1 }));
-  engine = fakeEngine();
-  engine.stepMs = 1;
-  host = await createHost({ userDataDir: data, modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: engine.spawner });
+  fx = await hostFixture({ prefix: 'reckon-reliability-', stepMs: 1 });
+  ({ data, engine } = fx);
+  host = await fx.open();
 });
-afterEach(async () => {
-  await host?.close();
-  host = null;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fx.dispose());
 
 /** Runs one turn to its end; returns its done event's message and the conversation file as written. */
 async function turn(h: Host, text: string): Promise<{ done: Message; file: Conversation }> {
-  let id = '';
-  let finish!: () => void;
-  const ended = new Promise<void>((r) => { finish = r; });
-  const seen: TurnEvent[] = [];
-  const off = h.onTurnEvent((e) => {
-    seen.push(e);
-    if (id !== '' && e.turnId === id && (e.type === 'done' || e.type === 'error')) finish();
-  });
-  const r = await h.call('chat.send', { text, strategy: 'short-m@k' });
-  id = r.turnId;
-  if (seen.some((e) => e.turnId === id && (e.type === 'done' || e.type === 'error'))) finish();
-  await ended;
-  off();
-  const done = seen.find((e) => e.turnId === id && e.type === 'done');
-  if (done?.type !== 'done') throw new Error(`the turn did not finish: ${JSON.stringify(seen.at(-1))}`);
-  const file = JSON.parse(await readFile(join(data, 'conversations', `${r.conversationId}.json`), 'utf8')) as Conversation;
+  const { conversationId, events } = await runTurn(h, () => h.call('chat.send', { text, strategy: 'short-m@k' }));
+  const done = events.find((e) => e.type === 'done');
+  if (done?.type !== 'done') throw new Error(`the turn did not finish: ${JSON.stringify(events.at(-1))}`);
+  const file = JSON.parse(await readFile(join(data, 'conversations', `${conversationId}.json`), 'utf8')) as Conversation;
   return { done: done.message, file };
 }
 
@@ -64,7 +41,7 @@ describe('reliability on the stored message', () => {
   it('a controlled turn whose drafts disagree on a Hard question is stored unsure, with its reasons', async () => {
     const plan = makePlan({ difficulty: hard, effort: 'auto', strategy: 'short-m@k' });
     engine.editResult = (r) => ({ ...r, difficulty: hard, plan, drafts: [draft(0, '85', true), draft(1, '85', false), draft(2, '75', false)] });
-    const { done, file } = await turn(host!, 'What is 37+48?');
+    const { done, file } = await turn(host, 'What is 37+48?');
     const expected = {
       level: 'unsure',
       reasons: ['the drafts disagree: 2 different answers among 3 drafts (2 gave the winning answer)', 'the probe rates this question Hard for the model'],
@@ -73,7 +50,7 @@ describe('reliability on the stored message', () => {
     const stored = file.messages.find((m) => m.role === 'assistant')!;
     expect(stored.reliability).toEqual(expected);
     // Read back through the API as well (the stored-shape schema keeps the field).
-    const got = await host!.call('conversations.get', { id: file.id });
+    const got = await host.call('conversations.get', { id: file.id });
     expect(got.messages.find((m) => m.role === 'assistant')!.reliability).toEqual(expected);
   });
 
@@ -81,11 +58,11 @@ describe('reliability on the stored message', () => {
     const easy: DifficultyInfo = { ...hard, difficulty: 'easy' };
     const plan = makePlan({ difficulty: easy, effort: 'auto', strategy: 'auto' });
     engine.editResult = (r) => ({ ...r, difficulty: easy, plan, earlyExit: { trials: 1, fired: true, atThinkingTokens: 10, confidence: 0.95 } });
-    const controlled = await turn(host!, 'What is 2+2?');
+    const controlled = await turn(host, 'What is 2+2?');
     expect(controlled.file.messages.find((m) => m.role === 'assistant')!.reliability).toEqual({ level: 'reliable', reasons: [] });
 
     engine.editResult = undefined;
-    const plain = await turn(host!, 'What is 3+3?');
+    const plain = await turn(host, 'What is 3+3?');
     expect(plain.done.reliability).toBeUndefined();
     expect('reliability' in plain.file.messages.find((m) => m.role === 'assistant')!).toBe(false);
   });

@@ -2,71 +2,34 @@
  * Every user-data file goes through the store: a corrupt receipt, probe, signing key or thread cache is set aside
  * with a notice and the rest of the host keeps working. Runs the real host in front of the scripted engine.
  */
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ApiMethod, ApiResult, ReckonApi } from '../common/api';
 import type { EngineInitParams } from '../common/engineProtocol';
-import type { TurnEvent } from '../common/events';
 import type { Conversation } from '../common/types';
-import { createHost, type Host } from './index';
+import type { Host } from './index';
 import { machineKey } from './store/threadCache';
-import { fakeEngine, type FakeEngineControl } from './testing/fakeEngine';
+import { hostFixture, runTurn, type HostFixture } from './testing/hostFixture';
 
-let dir: string;
+let fx: HostFixture;
 let data: string;
-let modelsDir: string;
-let host: Host | null = null;
-let engine: FakeEngineControl;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reckon-files-'));
-  data = join(dir, 'data');
-  modelsDir = join(dir, 'models');
-  await mkdir(modelsDir);
-  await writeFile(join(modelsDir, 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
-  await mkdir(data);
-  await writeFile(join(data, 'settings.json'), JSON.stringify({ threads: 1 }));
-  engine = fakeEngine();
-  engine.stepMs = 1;
+  // Every start gets a new engine, as a restart of the app does.
+  fx = await hostFixture({ prefix: 'reckon-files-', stepMs: 1, freshEngine: true });
+  ({ data } = fx);
 });
-afterEach(async () => {
-  await host?.close();
-  host = null;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fx.dispose());
 
-async function open(): Promise<Host> {
-  engine = fakeEngine();
-  engine.stepMs = 1;
-  host = await createHost({ userDataDir: data, modelsDir, shell: 'cli', spawnEngine: engine.spawner });
-  return host;
-}
-
-async function reopen(): Promise<Host> {
-  await host?.close();
-  host = null;
-  return open();
-}
+const open = (): Promise<Host> => fx.open();
+const reopen = (): Promise<Host> => fx.reopen();
 
 const call = <M extends ApiMethod>(h: Host, method: M, ...params: Parameters<ReckonApi[M]>): Promise<ApiResult<M>> => h.call(method, ...params);
 
 /** Runs one turn to its end; returns the conversation it was stored in. */
 async function turn(h: Host, text: string): Promise<Conversation> {
-  let id = '';
-  let finish!: () => void;
-  const ended = new Promise<void>((r) => { finish = r; });
-  const seen: TurnEvent[] = [];
-  const off = h.onTurnEvent((e) => {
-    seen.push(e);
-    if (id !== '' && e.turnId === id && (e.type === 'done' || e.type === 'error')) finish();
-  });
-  const r = await call(h, 'chat.send', { text });
-  id = r.turnId;
-  if (seen.some((e) => e.turnId === id && (e.type === 'done' || e.type === 'error'))) finish();
-  await ended;
-  off();
+  const r = await runTurn(h, () => call(h, 'chat.send', { text }));
   return call(h, 'conversations.get', { id: r.conversationId });
 }
 
@@ -78,7 +41,7 @@ describe('receipts on disk', () => {
   it('a message without a receipt is RECEIPT_NOT_FOUND, not CONVERSATION_NOT_FOUND', async () => {
     const h = await open();
     // An engine that could not fingerprint the turn: the answer stands, without a receipt.
-    engine.editResult = ({ fingerprints: _f, ...r }) => ({ ...r, fingerprintError: 'no embedding table' });
+    fx.engine.editResult = ({ fingerprints: _f, ...r }) => ({ ...r, fingerprintError: 'no embedding table' });
     const conv = await turn(h, 'What is 37+48?');
     const answer = conv.messages.find((m) => m.role === 'assistant')!;
     expect(answer.receiptError).toBeDefined();
@@ -118,7 +81,7 @@ describe('the signing key on disk', () => {
     expect(first.receiptPublicKey).toMatch(/^[0-9a-f]{64}$/);
     // The same key on the next start.
     expect((await call(await reopen(), 'system.info')).receiptPublicKey).toBe(first.receiptPublicKey);
-    await host!.close();
+    await fx.host!.close();
     await writeFile(join(data, 'receipt-key.json'), 'garbage');
     const h = await reopen();
     const info = await call(h, 'system.info');
@@ -145,7 +108,7 @@ describe('probes on disk', () => {
     const conv = await turn(h, 'What is 2+2?');
     expect(conv.messages.at(-1)).toMatchObject({ role: 'assistant', status: 'done' });
     // The turn's request named no probe file: there is none to use.
-    const generate = engine.calls.find((c) => c.method === 'generate');
+    const generate = fx.engine.calls.find((c) => c.method === 'generate');
     expect((generate?.params as { probePath?: unknown } | undefined)?.probePath).toBeNull();
   });
 });
@@ -155,7 +118,7 @@ describe('the thread cache', () => {
     const [m] = await call(h, 'models.list');
     return call(h, 'models.load', { id: m!.id });
   };
-  const inits = (): EngineInitParams[] => engine.calls.filter((c) => c.method === 'init').map((c) => c.params as EngineInitParams);
+  const inits = (): EngineInitParams[] => fx.engine.calls.filter((c) => c.method === 'init').map((c) => c.params as EngineInitParams);
 
   it('the host caches what the engine measured and hands it back on the next start; the engine writes no file', async () => {
     await writeFile(join(data, 'settings.json'), JSON.stringify({ threads: null }));
@@ -163,7 +126,7 @@ describe('the thread cache', () => {
     // models.load waits for the engine's start, so init has been sent by then.
     expect(await load(h)).toMatchObject({ threads: 2, threadsSource: 'measured' });
     expect(inits()).toEqual([{ backend: 'auto', threads: null, cachedThreads: null }]);
-    await host!.close();
+    await fx.host!.close();
     const cache = JSON.parse(await readFile(join(data, 'threads-cache.json'), 'utf8')) as Record<string, { threads: number }>;
     expect(Object.keys(cache)).toEqual([machineKey()]);
     expect(cache[machineKey()]!.threads).toBe(2);
@@ -182,7 +145,7 @@ describe('the thread cache', () => {
     const notices = await call(h, 'system.notices');
     expect(notices.map((n) => n.message)).toEqual([expect.stringMatching(/^The thread cache threads-cache\.json was unreadable .*measured again/)]);
     expect((await turn(h, 'Works?')).messages).toHaveLength(2);
-    await host!.close();
+    await fx.host!.close();
     // The new measurement replaced the bad file.
     expect(JSON.parse(await readFile(join(data, 'threads-cache.json'), 'utf8'))).toMatchObject({ [machineKey()]: { threads: 2 } });
   });

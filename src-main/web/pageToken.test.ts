@@ -1,33 +1,24 @@
 /** Browser mode's page token across restarts: stored in the data folder, rotated on request, overridden by --token. */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHost, type Host } from '../host/index';
-import { fakeEngine } from '../host/testing/fakeEngine';
+import type { Host } from '../host/index';
+import { hostFixture, type HostFixture } from '../host/testing/hostFixture';
 import { startWebServer } from './server';
 
+let fx: HostFixture;
 let dir: string;
-let host: Host | null = null;
 
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'reckon-token-'));
+  fx = await hostFixture({ prefix: 'reckon-token-', bundledModel: false, freshEngine: true, shell: 'browser' });
+  ({ dir } = fx);
   await mkdir(join(dir, 'renderer'));
   await writeFile(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Reckon</title>');
-  await mkdir(join(dir, 'data'));
-  await writeFile(join(dir, 'data', 'settings.json'), JSON.stringify({ threads: 1 }));
 });
-afterEach(async () => {
-  await host?.close();
-  host = null;
-  await rm(dir, { recursive: true, force: true });
-});
+afterEach(() => fx.dispose());
 
-async function open(): Promise<Host> {
-  await host?.close();
-  host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'browser', spawnEngine: fakeEngine().spawner });
-  return host;
-}
+/** A restart: closes the host opened last and starts another (with a new engine) on the same folder. */
+const open = (): Promise<Host> => fx.reopen();
 
 /** Starts a server, reads its token and whether its page answers `token`, and stops it. */
 async function serveOnce(h: Host, o: { token?: string; probe?: string } = {}): Promise<{ token: string; probeStatus?: number }> {

@@ -2,17 +2,16 @@
  * The controller on the bundled model (models/reckon-arith.gguf) through the real engine process, 1 thread.
  * Assertions are about mechanics (budgets, trials, drafts, ledger sums), not accuracy, so they hold for any checkpoint.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeControllerSettings } from '../../common/controller/defaults';
 import { engineEventRequestId, type EngineEvent, type GenerateParams, type GenerateResult } from '../../common/engineProtocol';
 import { ledgerAddsUp } from '../../common/ledger';
-import { TestEngineClient } from '../../host/testing/testEngineClient';
+import { startTestEngine, type TestEngineClient, type TestEngineSession } from '../../host/testing/testEngineClient';
 
 const bundled = resolve(__dirname, '../../../models/reckon-arith.gguf');
-const tmp = mkdtempSync(join(tmpdir(), 'reckon-ctl-'));
+let session: TestEngineSession;
 let engine: TestEngineClient;
 let n = 0;
 
@@ -28,14 +27,10 @@ const eventsOf = (id: string): EngineEvent[] => engine.events.filter((e) => engi
 
 beforeAll(async () => {
   if (!existsSync(bundled)) throw new Error(`The bundled model is missing: ${bundled}`);
-  engine = new TestEngineClient();
-  await engine.ready();
-  await engine.call('init', { backend: 'cpu', threads: 1, cachedThreads: null });
+  session = await startTestEngine({ tmpPrefix: 'reckon-ctl-' });
+  ({ engine } = session);
 });
-afterAll(async () => {
-  await engine?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => session?.close());
 
 describe('controller on the bundled model', () => {
   it('budget forcing closes thinking within 2 tokens of the budget and an answer follows', async () => {

@@ -1,6 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EngineEvent, EngineMethod, EngineMethods, HostToEngine } from '../../common/engineProtocol';
+import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, HostToEngine } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import { RpcClient } from '../../common/rpc/RpcClient';
 import type { RpcArgs, RpcPort, RpcResult } from '../../common/rpc/types';
@@ -57,5 +60,39 @@ export class TestEngineClient {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     this.child.kill();
     await this.exited;
+  }
+}
+
+/** What a model test runs against: one engine process, started and initialised, and a temp folder. */
+export interface TestEngineSession {
+  readonly engine: TestEngineClient;
+  /** The engine process's pid, from its ready message. */
+  readonly pid: number;
+  /** What init answered. */
+  readonly info: RpcResult<EngineMethods, 'init'>;
+  /** A temp folder for the test's files; `close` removes it. */
+  readonly tmp: string;
+  /** Stops the engine and removes `tmp`. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real engine, waits for its ready message and inits it with 1 thread (the test machine's cores are
+ * shared) and `backend` (default 'cpu'); makes a temp folder named from `tmpPrefix`.
+ */
+export async function startTestEngine(o: { tmpPrefix: string; backend?: EngineInitParams['backend'] }): Promise<TestEngineSession> {
+  const tmp = mkdtempSync(join(tmpdir(), o.tmpPrefix));
+  const engine = new TestEngineClient();
+  const close = async (): Promise<void> => {
+    await engine.close();
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  try {
+    const pid = await engine.ready();
+    const info = await engine.call('init', { backend: o.backend ?? 'cpu', threads: 1, cachedThreads: null });
+    return { engine, pid, info, tmp, close };
+  } catch (e) {
+    await close();
+    throw e;
   }
 }
