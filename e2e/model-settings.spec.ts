@@ -19,6 +19,12 @@ test("a model's settings: the precedence is stated, a bad value gets a sentence,
   await expect(dialog).toBeVisible();
   await expect(page.getByTestId('model-settings-precedence')).toContainText("a turn's own override > this chat's (the chat header's prompt button) > this model's > the global one in Settings");
 
+  // The context length: the engine default shown, and a length above the trained one said to be cut to it.
+  await expect(page.getByTestId('model-setting-contextSize')).toHaveAttribute('placeholder', 'engine default: 256');
+  await page.getByTestId('model-setting-contextSize').fill('8192');
+  await expect(page.getByTestId('model-setting-hint-contextSize')).toHaveText('This model was trained on 256 tokens: the engine uses 256, not 8,192.');
+  await page.getByTestId('model-setting-contextSize').fill('');
+
   await page.getByTestId('model-setting-topP').fill('2');
   await page.getByTestId('model-setting-temperature').fill('0.5');
   await page.getByTestId('model-settings-save').click();

@@ -35,10 +35,12 @@ mkdirSync(modelsDir);
 writeFileSync(join(modelsDir, 'scripted.gguf'), Buffer.from('GGUF scripted stand-in model'));
 writeFileSync(join(userDataDir, 'settings.json'), JSON.stringify({ threads: 1 }));
 writeFileSync(join(userDataDir, 'conversations', 'abc.json'), '{"id": "abc", "title": "cut off mid-wri');
-const seeded = JSON.parse(process.env.RECKON_E2E_CONVERSATIONS ?? '[]') as { id: string; title: string; updatedAt: string }[];
+// Conversations a spec seeds (pins, a long history): `messages` are stored Message objects, absent = none.
+const seeded = JSON.parse(process.env.RECKON_E2E_CONVERSATIONS ?? '[]') as { id: string; title: string; updatedAt: string; messages?: unknown[] }[];
 for (const c of seeded) {
   // As files from before pins were written: no `pinned` field.
-  const file = { id: c.id, title: c.title, createdAt: c.updatedAt, updatedAt: c.updatedAt, messageCount: 0, messages: [] };
+  const messages = c.messages ?? [];
+  const file = { id: c.id, title: c.title, createdAt: c.updatedAt, updatedAt: c.updatedAt, messageCount: messages.length, messages };
   writeFileSync(join(userDataDir, 'conversations', `${c.id}.json`), JSON.stringify(file));
 }
 

@@ -422,7 +422,10 @@ async function cmdServe(host: Host, a: Args): Promise<number> {
   }
   if (token !== undefined && a.flags.has('new-token')) throw new UsageError('--token and --new-token do not go together.');
   if (a.flags.has('new-token')) await host.pageToken.rotate();
-  const srv = await startWebServer({ host, port, rendererDir: join(repoRoot(), 'out', 'renderer'), ...(token !== undefined ? { token } : {}) });
+  const srv = await startWebServer({
+    host, port, rendererDir: join(repoRoot(), 'out', 'renderer'), ...(token !== undefined ? { token } : {}),
+    onUrlChange: (url) => process.stdout.write(`The access token was rotated in Settings. The page's new URL:\n  ${url}\n`),
+  });
   const { key } = await host.call('api.key');
   const api = await host.call('api.status');
   process.stdout.write(`Reckon is running in browser mode. Open:\n  ${srv.url}\n`);

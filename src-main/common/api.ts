@@ -238,6 +238,13 @@ export interface ReckonApi {
   'api.rotateKey'(): Promise<{ key: string; fixed: boolean }>;
   /** Where the API's own 127.0.0.1 port stands (desktop app, `reckon serve`): listening, off, or why it could not open. */
   'api.status'(): Promise<ApiServerStatus>;
+
+  /**
+   * Browser mode: replaces the page access token (as `reckon serve --new-token` does, and kept the same way). From
+   * the reply on the server refuses the old one (HTTP 401, WebSocket upgrade refused) and closes every open socket
+   * (close code 4001); the page that asked moves to `?token=<token>`.
+   */
+  'page.rotateToken'(): Promise<{ token: string }>;
 }
 
 export type ApiMethod = keyof ReckonApi;

@@ -9,6 +9,14 @@ describe('contextWindowOf', () => {
     expect(contextWindowOf(null)).toBe(ENGINE_MAX_CONTEXT);
     expect(contextWindowOf(0)).toBe(ENGINE_MAX_CONTEXT);
   });
+
+  it('an asked size wins, clamped to the trained length (never to the default cap)', () => {
+    expect(contextWindowOf(2048, 256)).toBe(256);
+    expect(contextWindowOf(2048, 8192)).toBe(2048);
+    expect(contextWindowOf(32_768, 8192)).toBe(8192);
+    expect(contextWindowOf(null, 512)).toBe(512);
+    expect(contextWindowOf(2048, null)).toBe(2048);
+  });
 });
 
 describe('contextUse', () => {

@@ -17,9 +17,15 @@ export function estimateModelMemory(m: { sizeBytes: number; contextLength: numbe
   return m.sizeBytes + kv + MEMORY_MARGIN_BYTES;
 }
 
-/** Tokens of context a model gets from the engine: its trained length, capped at ENGINE_MAX_CONTEXT; unknown = the cap. */
-export function contextWindowOf(trainedLength: number | null | undefined): number {
-  return trainedLength != null && trainedLength > 0 ? Math.min(trainedLength, ENGINE_MAX_CONTEXT) : ENGINE_MAX_CONTEXT;
+/**
+ * Tokens of context a model gets from the engine. `asked` (the model's "Context length" setting, tokens) wins when
+ * set, clamped to the trained length; unset = the trained length capped at ENGINE_MAX_CONTEXT. An unknown trained
+ * length (null, 0) clamps nothing: the asked size, else the cap.
+ */
+export function contextWindowOf(trainedLength: number | null | undefined, asked?: number | null): number {
+  const trained = trainedLength != null && trainedLength > 0 ? trainedLength : null;
+  if (asked != null && asked > 0) return trained === null ? asked : Math.min(asked, trained);
+  return trained === null ? ENGINE_MAX_CONTEXT : Math.min(trained, ENGINE_MAX_CONTEXT);
 }
 
 /** How full a conversation's context is. */

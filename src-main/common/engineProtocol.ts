@@ -118,6 +118,14 @@ export interface GenerateResult {
   fingerprintError?: string;
   /** How fast the turn ran (the engine's clock). */
   timings?: TurnTimings;
+  /** The context the turn ran in (GenerateParams.contextSize, clamped to the model's trained length). */
+  context?: ContextInForce;
+}
+
+/** A context's size in force, tokens per sequence; `clampedFrom` = the asked size when the trained length cut it. */
+export interface ContextInForce {
+  size: number;
+  clampedFrom?: number;
 }
 
 /**

@@ -32,6 +32,7 @@ export const ErrorCodes = [
   'API_PORT_IN_USE', // the OpenAI-compatible API's port (settings.api.port) is taken by another program
   'PROBE_NEEDS_RECALIBRATION', // a probe file of a retired feature kind (hidden-state): recalibrate; turns plan without it
   'MODEL_BROKEN', // the model crashed the engine twice and is marked broken, with no other model to fall back on; "Try again" (models.clearBroken) clears it
+  'CONTEXT_FULL', // the conversation (system prompt, history, question) does not fit the model's context: start a new chat or raise the model's context length
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

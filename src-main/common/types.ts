@@ -225,6 +225,11 @@ export interface Message {
   reliability?: Reliability;
   /** Speed of this turn (the engine's clock); absent on turns from before it was kept. */
   timings?: TurnTimings;
+  /**
+   * The context the turn ran in: its size in tokens and, when the model's trained length cut the asked "Context
+   * length", the asked size; absent on turns from before it was kept.
+   */
+  context?: { size: number; clampedFrom?: number };
 }
 
 export interface ConversationSummary {

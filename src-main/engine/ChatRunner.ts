@@ -117,13 +117,53 @@ export class ChatRunner {
     return this.opts.chatWrapper;
   }
 
-  /** Runs one turn, streaming its events; resolves when it ends or is aborted. */
+  /** Turns between the start of generate and their end (probe and prefill included). */
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  /** Resolves once no turn runs on this runner (at once when none does). */
+  whenIdle(): Promise<void> {
+    return this.active === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  /** Whether a turn runs on this runner now. */
+  get busy(): boolean {
+    return this.active > 0;
+  }
+
+  /** The context's size, tokens per sequence. */
+  get contextSize(): number {
+    return this.opts.context.contextSize;
+  }
+
+  /**
+   * Runs one turn, streaming its events; resolves when it ends or is aborted. CONTEXT_FULL, before anything is
+   * decoded, when the formatted prompt (system prompt, history, question) leaves no room in the context.
+   */
   async generate(t: TurnRequest): Promise<GenerateResult> {
-    if (t.params.strategy === undefined) {
-      if (t.answerNow) t.answerNow.plain = true;
-      return this.generatePlain(t.params, t.emit, t.signal);
+    this.active++;
+    try {
+      this.checkFits(t.params);
+      if (t.params.strategy === undefined) {
+        if (t.answerNow) t.answerNow.plain = true;
+        return await this.generatePlain(t.params, t.emit, t.signal);
+      }
+      return await this.generateControlled(t);
+    } finally {
+      this.active--;
+      if (this.active === 0) for (const r of this.idleWaiters.splice(0)) r();
     }
-    return this.generateControlled(t);
+  }
+
+  /** The prompt must leave room for at least one generated token; else the turn is refused, nothing dropped silently. */
+  private checkFits(p: GenerateParams): void {
+    const size = this.opts.context.contextSize;
+    const n = promptTokens({ model: this.opts.model, chatWrapper: this.opts.chatWrapper }, p, p.systemPrompt, p.question).length;
+    if (n < size) return;
+    throw new ReckonError('CONTEXT_FULL',
+      `This conversation takes ${n.toLocaleString('en-US')} tokens and the model's context holds ${size.toLocaleString('en-US')}: ` +
+      'start a new chat, shorten the question, or raise the context length in the model\'s settings.',
+      { promptTokens: n, contextSize: size });
   }
 
   /**

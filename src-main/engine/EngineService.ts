@@ -46,7 +46,7 @@ export class EngineService {
         try {
           const turnId = p.requestId;
           const asked = Date.now();
-          const runner = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', turnId, progress }));
+          const { runner, context } = await host.runnerFor(p.modelPath, (progress) => emit({ type: 'load-progress', turnId, progress }), p.contextSize ?? null);
           // Timings on the engine's clock: load, first streamed token, decoding after it.
           const started = Date.now();
           let first: number | null = null;
@@ -64,7 +64,7 @@ export class EngineService {
               separate: () => this.probes.difficultyOf({ modelPath: p.modelPath, question: p.question, systemPrompt: p.systemPrompt, probePath }),
             },
           });
-          const r = { ...generated, timings: timingsOf(generated, asked, started, first, Date.now()) };
+          const r = { ...generated, timings: timingsOf(generated, asked, started, first, Date.now()), context };
           emit({ type: 'ledger', turnId, ledger: r.ledger });
           return p.receipt != null ? { ...r, ...(await this.fingerprintsOf(p.modelPath, p.receipt.modelSha256, r)) } : r;
         } finally {

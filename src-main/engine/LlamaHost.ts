@@ -1,7 +1,7 @@
 import { basename, resolve } from 'node:path';
 import { InsufficientMemoryError, resolveChatWrapper, type ChatWrapper, type Llama, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
-import { ENGINE_MAX_CONTEXT, ENGINE_SEQUENCES } from '../common/contextWindow';
-import type { EngineInitParams } from '../common/engineProtocol';
+import { contextWindowOf, ENGINE_SEQUENCES } from '../common/contextWindow';
+import type { ContextInForce, EngineInitParams } from '../common/engineProtocol';
 import { ReckonError } from '../common/errors';
 import type { BackendChoice, BackendInfo, GpuBackend } from '../common/types';
 import { ChatRunner } from './ChatRunner';
@@ -14,8 +14,6 @@ import { checkFitsInMemory } from './memoryCheck';
 import { resolveBackend } from './resolveBackend';
 import { ThreadTuner, type ThreadMeasurement } from './threadTuner';
 
-/** Largest context the engine creates, in tokens per sequence (tiny models train on far less anyway). */
-const MAX_CONTEXT = ENGINE_MAX_CONTEXT;
 /** Sequences in the one context: a few conversations keep their KV prefix at once. */
 const SEQUENCES = ENGINE_SEQUENCES;
 
@@ -31,9 +29,12 @@ interface LoadedModel {
   sizeBytes: number;
   model: LlamaModel;
   context: LlamaContext;
+  /** The context length asked for it (the model's setting, tokens); null = the engine's default (contextWindowOf). */
+  askedContext: number | null;
   runner: ChatRunner;
   template: TemplateClass;
 }
+
 
 /**
  * Owns llama.cpp in this process: the backend binding, the thread choice, and at most one model with
@@ -65,9 +66,27 @@ export class LlamaHost {
     });
   }
 
-  /** The chat runner of `modelPath`, loading it first when another (or no) model is loaded. */
-  runnerFor(modelPath: string, onProgress: (progress: number) => void): Promise<ChatRunner> {
-    return this.serial(async () => (await this.loadNow(resolve(modelPath), onProgress)).runner);
+  /**
+   * The chat runner of `modelPath`, loading it first when another (or no) model is loaded, on a context of the asked
+   * length (tokens; null = the engine's default): a different length than the one in force rebuilds the context (the
+   * weights stay loaded; the conversations' KV prefixes are lost). The asked length is clamped to the model's
+   * trained length; `context` says the size in force and the clamp.
+   */
+  async runnerFor(modelPath: string, onProgress: (progress: number) => void, contextSize: number | null = null): Promise<{ runner: ChatRunner; context: ContextInForce }> {
+    const path = resolve(modelPath);
+    for (;;) {
+      const r = await this.serial(async (): Promise<{ wait: ChatRunner } | { runner: ChatRunner; context: ContextInForce }> => {
+        const now = this.loaded;
+        // A rebuild waits for the turns on the old context to end (outside the queue: their probe may need it).
+        if (now?.path === path && now.runner.busy && rebuilds(now, contextSize)) return { wait: now.runner };
+        const l = await this.loadNow(path, onProgress, contextSize);
+        const trained = l.model.trainContextSize;
+        const clamped = contextSize !== null && trained > 0 && contextSize > trained;
+        return { runner: l.runner, context: clamped ? { size: l.context.contextSize, clampedFrom: contextSize } : { size: l.context.contextSize } };
+      });
+      if ('wait' in r) await r.wait.whenIdle();
+      else return r;
+    }
   }
 
   /**
@@ -121,15 +140,27 @@ export class LlamaHost {
       const threads = (await this.tuner.ensureMeasured(this.backend.llama, l.model)).threads;
       this.reportMeasurement();
       this.backend.llama.maxThreads = threads;
-      l.runner.dispose();
-      await l.context.dispose();
-      l.context = await createContext(l.model, threads);
-      l.runner = new ChatRunner({ model: l.model, context: l.context, chatWrapper: l.runner.chatWrapper, template: l.template });
+      await this.rebuildContext(l, threads, l.askedContext);
     }
   }
 
-  private async loadNow(path: string, onProgress: (progress: number) => void): Promise<LoadedModel> {
-    if (this.loaded?.path === path) return this.loaded;
+  /** Replaces the loaded model's context (and its runner) with one of `threads` at the asked length. */
+  private async rebuildContext(l: LoadedModel, threads: number, asked: number | null): Promise<void> {
+    l.runner.dispose();
+    await l.context.dispose();
+    l.context = await createContext(l.model, threads, asked);
+    l.askedContext = asked;
+    l.runner = new ChatRunner({ model: l.model, context: l.context, chatWrapper: l.runner.chatWrapper, template: l.template });
+  }
+
+  /** `contextSize`: the asked context length (null = the default); undefined keeps the one in force (a fresh load: the default). */
+  private async loadNow(path: string, onProgress: (progress: number) => void, contextSize?: number | null): Promise<LoadedModel> {
+    const l = this.loaded;
+    if (l?.path === path) {
+      if (contextSize !== undefined && rebuilds(l, contextSize)) await this.rebuildContext(l, (this.tuner as ThreadTuner).current().threads, contextSize);
+      else if (contextSize !== undefined) l.askedContext = contextSize;
+      return l;
+    }
     if (this.backend === null || this.tuner === null) {
       // The host normally calls init first; a sensible default keeps a bare engine usable.
       await this.initNow({ backend: 'auto', threads: null, cachedThreads: null });
@@ -165,9 +196,10 @@ export class LlamaHost {
       }
       const template = classifyChatTemplate(templateText, meta.tokenizer?.ggml?.tokens, resolved);
       const chatWrapper = chatWrapperFor(template.family, resolved);
-      const context = await createContext(model, threads);
+      const askedContext = contextSize ?? null;
+      const context = await createContext(model, threads, askedContext);
       this.loaded = {
-        path, sizeBytes: header.fileSize, model, context, template,
+        path, sizeBytes: header.fileSize, model, context, template, askedContext,
         runner: new ChatRunner({ model, context, chatWrapper, template }),
       };
       onProgress(1);
@@ -237,7 +269,12 @@ function loadFailure(path: string, header: GgufHeaderSummary, err: unknown): Rec
     { path, architecture: header.architecture, llamaMessage: raw });
 }
 
-function createContext(model: LlamaModel, threads: number): Promise<LlamaContext> {
-  const train = model.trainContextSize > 0 ? model.trainContextSize : MAX_CONTEXT;
-  return model.createContext({ contextSize: Math.min(train, MAX_CONTEXT), sequences: SEQUENCES, threads });
+/** Whether asking `asked` (null = the default) of a loaded model needs a context of another size than the one in force. */
+function rebuilds(l: LoadedModel, asked: number | null): boolean {
+  return contextWindowOf(l.model.trainContextSize, asked) !== contextWindowOf(l.model.trainContextSize, l.askedContext);
+}
+
+/** A context of the asked length (null = the default), clamped to the model's trained length (contextWindowOf). */
+function createContext(model: LlamaModel, threads: number, asked: number | null): Promise<LlamaContext> {
+  return model.createContext({ contextSize: contextWindowOf(model.trainContextSize, asked), sequences: SEQUENCES, threads });
 }

@@ -206,6 +206,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'api.key': async () => apiKey.get(),
     'api.rotateKey': async () => apiKey.rotate(),
     'api.status': async () => listener?.status() ?? { state: 'unserved', port: null, baseUrl: null, error: null },
+    'page.rotateToken': async () => ({ token: await pageToken.rotate() }),
   });
 
   // Every door, the in-process one included, is a client of this one server: the same frames, the same router.
@@ -236,7 +237,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   return {
     ...front,
     openAi,
-    pageToken: { get: () => pageToken.get(), rotate: () => pageToken.rotate() },
+    pageToken: { get: () => pageToken.get(), rotate: () => pageToken.rotate(), onRotate: (l) => pageToken.onRotate(l) },
     serve: (port) => server.serve(port),
     importUpload: (name, body, sizeBytes) => downloads.importUpload(name, body, sizeBytes),
     close: () => {

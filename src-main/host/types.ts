@@ -60,7 +60,8 @@ export interface Host extends ReckonClient {
    * Browser mode's page access token, stored in the data folder (page-token.json) so a restarted `reckon serve`
    * keeps the page's URL; `rotate` makes a new one. Not part of the RPC: a page must not read or change it.
    */
-  readonly pageToken: { get(): Promise<string>; rotate(): Promise<string> };
+  /** Browser mode's page token; `onRotate` hears every rotation (the web server switches to the new token). */
+  readonly pageToken: { get(): Promise<string>; rotate(): Promise<string>; onRotate(listener: (token: string) => void): () => void };
   /** Stops running turns, waits for pending writes, stops the engine. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -30,15 +30,21 @@ export interface WebServerOptions {
    * (`host.pageToken`: made once, kept across restarts until rotated).
    */
   token?: string;
+  /** Called with the new page URL after the token was rotated (`page.rotateToken`); `reckon serve` prints it. */
+  onUrlChange?: (url: string) => void;
 }
 
 export interface WebServer {
-  /** The page URL, with the token: http://127.0.0.1:PORT/?token=TOKEN */
-  url: string;
-  port: number;
-  token: string;
+  /** The page URL, with the token in force: http://127.0.0.1:PORT/?token=TOKEN */
+  readonly url: string;
+  readonly port: number;
+  /** The token in force (it changes when `page.rotateToken` rotates it). */
+  readonly token: string;
   close(): Promise<void>;
 }
+
+/** WebSocket close code for sockets of a token that was rotated: the page's link no longer works. */
+export const TOKEN_ROTATED_CLOSE = 4001;
 
 const cookieName = 'reckon_token';
 const types: Record<string, string> = {
@@ -62,7 +68,7 @@ function cookieToken(req: IncomingMessage): string | null {
 }
 
 export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
-  const token = o.token ?? await o.host.pageToken.get();
+  let token = o.token ?? await o.host.pageToken.get();
   const root = resolve(o.rendererDir);
   let port = 0;
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
@@ -216,13 +222,30 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     });
   });
   port = (server.address() as AddressInfo).port;
+  const urlOf = (t: string): string => `http://127.0.0.1:${port}/?token=${t}`;
+
+  // A rotation (page.rotateToken, from Settings) takes effect at once: the old token is refused from here on, and
+  // every socket opened with it is closed - after the current turn of the event loop, so the reply to the page that
+  // asked (already queued on its socket) goes out first.
+  const offRotate = o.host.pageToken.onRotate((t) => {
+    token = t;
+    setImmediate(() => {
+      for (const ws of clients) ws.close(TOKEN_ROTATED_CLOSE, 'The access token was rotated.');
+    });
+    o.onUrlChange?.(urlOf(t));
+  });
 
   let closing: Promise<void> | null = null;
   return {
-    url: `http://127.0.0.1:${port}/?token=${token}`,
+    get url() {
+      return urlOf(token);
+    },
     port,
-    token,
+    get token() {
+      return token;
+    },
     close: () => {
+      offRotate();
       closing ??= new Promise<void>((r) => {
         for (const ws of clients) ws.terminate();
         wss.close();

@@ -129,6 +129,7 @@ export const apiSchemas = {
   'api.key': none,
   'api.rotateKey': none,
   'api.status': none,
+  'page.rotateToken': none,
 } satisfies { [M in keyof ReckonApi]: z.ZodType };
 
 /** Every method, in the table's order. */

@@ -113,6 +113,7 @@ export const messageSchema = z.strictObject({
   answeredNow: z.strictObject({ atThinkingTokens: z.number() }).optional(),
   reliability: reliabilitySchema.optional(),
   timings: z.strictObject({ loadMs: z.number(), timeToFirstTokenMs: z.number(), decodeMs: z.number(), tokensPerSecond: z.number() }).optional(),
+  context: z.strictObject({ size: z.number().int().positive(), clampedFrom: z.number().int().positive().optional() }).optional(),
 });
 
 /** conversations/<id>.json (messageCount is refreshed on every save). */

@@ -18,6 +18,7 @@ export class PageTokenService {
   #doc: JsonDoc<{ version: 1; token: string }>;
   #token: string | null = null;
   #queue: Promise<unknown> = Promise.resolve();
+  readonly #listeners = new Set<(token: string) => void>();
 
   constructor(store: Store) {
     this.#doc = store.json(PAGE_TOKEN_FILE, {
@@ -38,12 +39,23 @@ export class PageTokenService {
     });
   }
 
-  /** Replaces the stored token; pages opened with the old one are refused from the next server start on. */
+  /**
+   * Replaces the stored token and tells the listeners (a running web server switches to it at once); pages opened
+   * with the old one are refused from then on.
+   */
   rotate(): Promise<string> {
     return this.#serial(async () => {
       await this.#write(newPageToken());
-      return this.#token!;
+      const token = this.#token!;
+      for (const l of this.#listeners) l(token);
+      return token;
     });
+  }
+
+  /** Hears every rotation (after the new token is stored); returns the unsubscribe. */
+  onRotate(listener: (token: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   async #write(token: string): Promise<void> {

@@ -4,6 +4,7 @@ import { ChatService } from '../services/chatService';
 import { ConversationService } from '../services/conversationService';
 import { DownloadsService } from '../services/downloadsService';
 import { ModelService } from '../services/modelService';
+import { PageAccessService } from '../services/pageAccessService';
 import { ProbeService } from '../services/probeService';
 import { ReceiptService } from '../services/receiptService';
 import { SettingsService } from '../services/settingsService';
@@ -16,6 +17,7 @@ import { ConnectionStore } from './connection.svelte';
 import { ConversationsStore } from './conversations.svelte';
 import { DownloadsStore } from './downloads.svelte';
 import { ModelsStore } from './models.svelte';
+import { PageAccessStore } from './pageAccess.svelte';
 import { ProbeStore } from './probe.svelte';
 import { SettingsStore } from './settings.svelte';
 import { SystemStore } from './system.svelte';
@@ -41,6 +43,8 @@ export class AppState {
   readonly downloads: DownloadsStore;
   /** Settings > API: the OpenAI-compatible API's key, port status and settings. */
   readonly api: ApiStore;
+  /** Settings > Page link (browser mode): rotates the page's access token. */
+  readonly pageAccess: PageAccessStore;
   settingsOpen = $state(false);
   /** The keyboard-shortcut sheet (`?`). */
   shortcutsOpen = $state(false);
@@ -66,6 +70,7 @@ export class AppState {
     this.probe = new ProbeStore(new ProbeService(client));
     this.downloads = new DownloadsStore(new DownloadsService(client), () => void this.models.refresh());
     this.api = new ApiStore(new ApiService(client), this.settings);
+    this.pageAccess = new PageAccessStore(new PageAccessService(client), client.kind === 'websocket');
     this.connection = new ConnectionStore(client, () => void this.reload());
   }
 

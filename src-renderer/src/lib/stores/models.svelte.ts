@@ -10,6 +10,8 @@ export class ModelsStore {
   importError = $state<ReckonError | null>(null);
   /** The file being uploaded (browser mode) and how far it is. */
   upload = $state<{ name: string; sent: number; total: number } | null>(null);
+  /** Each model's "Context length" setting as last read or saved (null = unset), for the context meter. */
+  askedContext = $state<Record<string, number | null>>({});
 
   constructor(
     private readonly service: ModelService,
@@ -100,13 +102,17 @@ export class ModelsStore {
   }
 
   /** A model's own settings (docs/ui.md "Per-model settings"). */
-  settingsOf(id: string): Promise<ModelSettings> {
-    return this.service.settings(id);
+  async settingsOf(id: string): Promise<ModelSettings> {
+    const s = await this.service.settings(id);
+    this.askedContext[id] = s.contextSize ?? null;
+    return s;
   }
 
   /** Replaces a model's settings; rejects with the host's BAD_REQUEST sentence when a value is out of range. */
-  updateSettings(id: string, settings: ModelSettings): Promise<ModelSettings> {
-    return this.service.updateSettings(id, settings);
+  async updateSettings(id: string, settings: ModelSettings): Promise<ModelSettings> {
+    const s = await this.service.updateSettings(id, settings);
+    this.askedContext[id] = s.contextSize ?? null;
+    return s;
   }
 
   async remove(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionState } from './types';
-import { WsClient } from './wsTransport';
+import { TOKEN_ROTATED_CLOSE, WsClient } from './wsTransport';
 
 /** A socket double: records what is sent and lets the test open, answer and drop it. */
 class FakeSocket {
@@ -74,6 +74,17 @@ describe('WsClient', () => {
     vi.advanceTimersByTime(500);
     sockets[2]!.open();
     expect(states.at(-1)).toEqual({ status: 'open' });
+  });
+
+  it('a socket closed for a rotated token says so, and keeps saying so when the retries with it are refused', () => {
+    sockets[0]!.open();
+    sockets[0]!.drop(TOKEN_ROTATED_CLOSE);
+    const rotated = states.at(-1);
+    expect(rotated).toMatchObject({ status: 'closed', reason: expect.stringMatching(/access token was replaced/) });
+    vi.advanceTimersByTime(250);
+    // The upgrade with the old token is refused: browsers report that as 1006, no reason of its own.
+    sockets[1]!.drop(1006);
+    expect(states.at(-1)).toMatchObject({ status: 'closed', reason: (rotated as { reason: string }).reason });
   });
 
   it('turns an error frame into a ReckonError with its code, and ignores text that is not a frame', async () => {

@@ -9,6 +9,9 @@ import { uploadGguf, type UploadProgress } from './upload';
 
 /** WebSocket.OPEN, spelled out so the module loads where no global WebSocket exists (unit tests on Node 20). */
 const OPEN = 1;
+/** The close code the server sends to sockets of a rotated page token (web/server.ts TOKEN_ROTATED_CLOSE). */
+export const TOKEN_ROTATED_CLOSE = 4001;
+const ROTATED_REASON = 'This link\'s access token was replaced (Settings > Page link), so Reckon refuses it. Open the new link: the tab that made it has it, and `reckon serve` prints it.';
 
 export interface WsClientOptions {
   /** ws://host/api?token=... */
@@ -37,6 +40,8 @@ export class WsClient implements AppClient {
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private attempt = 1;
+  /** Set once the server closed the socket because the page token was rotated: the link is dead from then on. */
+  private rotated = false;
 
   constructor(private readonly opts: WsClientOptions) {
     this.connect();
@@ -116,8 +121,10 @@ export class WsClient implements AppClient {
       if (closed) closed(lost);
       else this.rpc.failAll(lost); // never opened: the calls waiting for it fail, as a drop would fail them
       // 1008 = policy violation: the server refused the token; retrying will not help, but keep trying
-      // slowly so a restarted server with the same token is picked up.
-      this.scheduleRetry(ev.code === 1008 ? 'The server refused the access token.' : 'Disconnected from Reckon.');
+      // slowly so a restarted server with the same token is picked up. 4001 (web/server.ts TOKEN_ROTATED_CLOSE): the
+      // token was rotated, so every later attempt with it is refused too; the reason stays.
+      if (ev.code === TOKEN_ROTATED_CLOSE) this.rotated = true;
+      this.scheduleRetry(this.rotated ? ROTATED_REASON : ev.code === 1008 ? 'The server refused the access token.' : 'Disconnected from Reckon.');
     };
     ws.onerror = () => {
       // onclose follows and handles the retry.

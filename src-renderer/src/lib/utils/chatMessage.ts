@@ -40,6 +40,8 @@ export interface ChatMessage {
   reliability?: Reliability;
   /** Speed of the finished turn (the engine's clock). */
   timings?: TurnTimings;
+  /** The context the finished turn ran in (Message.context). */
+  context?: { size: number; clampedFrom?: number };
   /** Client clock: when the turn started and when its first token arrived (the live speed). */
   liveStartedAt?: number;
   liveFirstTokenAt?: number;
@@ -88,6 +90,7 @@ function controllerFields(m: Message): Partial<ChatMessage> {
   if (m.reliability) out.reliability = m.reliability;
   if (m.answeredNow) out.answeredNow = m.answeredNow;
   if (m.timings) out.timings = m.timings;
+  if (m.context) out.context = m.context;
   if (m.drafts?.length) {
     out.drafts = m.drafts.length;
     out.draftsGrid = gridFromRecords(m.drafts, m.plan, m.workspaces);

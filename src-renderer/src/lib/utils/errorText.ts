@@ -29,6 +29,7 @@ const sentences: Partial<Record<ErrorPayload['code'], string>> = {
   DOWNLOAD_NO_SPACE: 'There is not enough free disk space for this download.',
   DOWNLOAD_NETWORK: 'The download could not reach the hub. Resume to continue where it stopped.',
   API_PORT_IN_USE: 'Another program is using the API\'s port. Choose another port.',
+  CONTEXT_FULL: 'This conversation no longer fits the model\'s context. Start a new chat, or raise the context length in the model\'s settings.',
 };
 
 export function errorSentence(e: Pick<ErrorPayload, 'code'>): string {
