@@ -381,6 +381,20 @@ function issuerCheck(o: AuditOptions): AuditCheck {
     : { name: 'issuer', passed: false, detail: `${i.origin} signed another receipt, question or answer for message ${id} than this export holds` };
 }
 
+/**
+ * Where an export's message id, conversation, question and answer differ from what a v2 receipt signs (empty = none;
+ * a v1 receipt signs none of them). Shared by the sampling audit's binding check and the replay audit.
+ */
+export function bindingProblems(r: Receipt, b: NonNullable<AuditOptions['binding']>): string[] {
+  if (r.version === 1) return [];
+  const bad: string[] = [];
+  if (b.messageId !== r.messageId) bad.push(`the export is for message ${b.messageId}, the receipt signs ${r.messageId ?? '?'}`);
+  if (b.conversationId !== undefined && b.conversationId !== r.conversationId) bad.push(`the export is for conversation ${b.conversationId}, the receipt signs ${r.conversationId ?? '?'}`);
+  if (textSha256(b.question) !== r.questionSha256) bad.push('the question is not the one the receipt signs');
+  if (textSha256(b.answer) !== r.answerSha256) bad.push('the answer is not the one the receipt signs');
+  return bad;
+}
+
 /** v2: the signed ids and text hashes are the export's; v1 binds none of it (passes, marked weaker). */
 function bindingCheck(r: Receipt, o: AuditOptions): AuditCheck {
   if (r.version === 1) {
@@ -388,11 +402,7 @@ function bindingCheck(r: Receipt, o: AuditOptions): AuditCheck {
   }
   const b = o.binding;
   if (b === undefined) return { name: 'binding', passed: true, detail: 'v2 receipt; no question and answer given to compare' };
-  const bad: string[] = [];
-  if (b.messageId !== r.messageId) bad.push(`the export is for message ${b.messageId}, the receipt signs ${r.messageId ?? '?'}`);
-  if (b.conversationId !== undefined && b.conversationId !== r.conversationId) bad.push(`the export is for conversation ${b.conversationId}, the receipt signs ${r.conversationId ?? '?'}`);
-  if (textSha256(b.question) !== r.questionSha256) bad.push('the question is not the one the receipt signs');
-  if (textSha256(b.answer) !== r.answerSha256) bad.push('the answer is not the one the receipt signs');
+  const bad = bindingProblems(r, b);
   return bad.length === 0
     ? { name: 'binding', passed: true, detail: 'question, answer, message and conversation are the ones the receipt signs' }
     : { name: 'binding', passed: false, detail: bad.join('; ') };
