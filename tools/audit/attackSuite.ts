@@ -468,5 +468,11 @@ export function formatSuiteTable(r: SuiteResult): string {
   lines.push(`mean detection at >= 10 %: ${(100 * r.meanDetectionAt10Plus).toFixed(1)} %`);
   for (const [f, x] of Object.entries(r.forgeries)) lines.push(`forgery ${f}: rejected ${x.rejected}/${x.audits} locally, ${r.forgeriesRemote[f as Forgery].rejected}/${r.forgeriesRemote[f as Forgery].audits} remote`);
   if (r.retokenised !== null) lines.push(`re-tokenised inflation (issuer-signed): rejected ${r.retokenised.rejected}/${r.retokenised.audits}`);
+  if (r.replay !== null) {
+    const rp = r.replay;
+    lines.push(`replay: honest false positives ${rp.honest.falsePositives}/${rp.honest.audits}; mean detection at >= 10 %: ${(100 * rp.meanDetectionAt10Plus).toFixed(1)} %`);
+    for (const [a, bySize] of Object.entries(rp.detection)) lines.push(`replay ${a}: ${sizes.map((s) => `${Math.round(100 * (bySize[s] ?? 0))} %`).join(' | ')}`);
+    for (const [f, x] of Object.entries(rp.forgeries)) lines.push(`replay forgery ${f}: rejected ${x.rejected}/${x.audits}`);
+  }
   return lines.join('\n');
 }
