@@ -13,7 +13,10 @@ const generatorReplay: SuiteReplay = {
   ranks: async (turn, tokens) => {
     const honest = turn.segments.filter((s) => s.kind === 'thinking').flatMap((s) => s.tokens);
     let same = true;
-    return tokens.map((t, i) => ((same &&= honest[i] === t) ? 0 : -1));
+    return tokens.map((t, i) => {
+      same = same && honest[i] === t;
+      return same ? 0 : -1;
+    });
   },
 };
 
