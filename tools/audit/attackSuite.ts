@@ -3,8 +3,11 @@
  * dishonest provider that holds the real signing key and the real embedding table and answers challenges as
  * well as it can; only forgeries lack the key.
  */
-import type { AuditHead, AuditOptions, CanonicalTokenizer, ReceiptBinding, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, SecurityParameter } from '../../src-main/common/receipts';
-import { ReceiptIssuer, auditReceipt, fingerprintSegments, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
+import type { AuditHead, AuditOptions, CanonicalTokenizer, ReceiptBinding, AuditResponse, AuditThresholds, EmbeddingSpec, EmbeddingTable, HiddenSegment, Receipt, ReceiptProvider, ReceiptStore, ReplayOutcome, SecurityParameter } from '../../src-main/common/receipts';
+import {
+  ReceiptIssuer, auditReceipt, committedSegments, countDifferences, decideReplay, divergenceOf, fingerprintSegments, generateReceiptKeyPair,
+  bindingProblems, makeEmbeddingSpec, rootOfLeaves, storeMatchesRoot, verifyReceipt,
+} from '../../src-main/common/receipts';
 import type { ArithmeticProblem } from './synthetic';
 import { honestTurn, randomProblem, seededRandom, similarProblem, tokenize, traceText } from './synthetic';
 
@@ -19,7 +22,25 @@ export interface SuiteTurn {
   problem?: ArithmeticProblem;
   /** Real turns: the reasoning of a similar but different question (adaptive-similar padding). */
   similarReasoning?: number[];
+  /** Real turns: the question text the model was asked (what a replay re-executes). */
+  question?: string;
 }
+
+/**
+ * The model side of the replay audit (docs/receipts.md "Replay audit"), for SuiteOptions.replay: the auditor holds
+ * the same model file, re-executes the committed plan and teacher-forces the committed thinking tokens.
+ */
+export interface SuiteReplay {
+  /** Re-executes the turn (greedy, as its signed plan says): the hidden segments the model produces. */
+  reexecute(turn: SuiteTurn): Promise<HiddenSegment[]>;
+  /** Teacher-forced greedy ranks of the committed thinking tokens after the turn's prompt (0 = top choice, -1 = not). */
+  ranks(turn: SuiteTurn, tokens: readonly number[]): Promise<number[]>;
+  /** `</think>`: a committed run that ends with it may have had it forced (budget), so that one position is exempt. */
+  closeToken?: number;
+}
+
+/** Strategies whose turn is one decoding path (teacher forcing follows it), as the host's ReplayService. */
+const SINGLE_PATH = new Set(['budget', 'early-exit']);
 type HonestTurn = SuiteTurn;
 
 /** Where real-model padding comes from (otherwise the synthetic generator). */
@@ -131,8 +152,22 @@ export interface SuiteOptions {
   head?: AuditHead;
   /** The model's tokenizer (canonical tokenisation) and a way to spell a token in more tokens: the re-tokenisation row. */
   tokenizer?: CanonicalTokenizer & { split(id: number): number[] };
+  /** Also run every honest turn, inflation and forgery through the replay audit (SuiteResult.replay). */
+  replay?: SuiteReplay;
   /** Called after each honest turn with its index. */
   onTurn?: (i: number) => void;
+}
+
+/** The replay column of a suite run (SuiteOptions.replay). */
+export interface ReplayColumn {
+  honest: { audits: number; falsePositives: number; rate: number; outcomes: Partial<Record<ReplayOutcome, number>> };
+  /** detection[attack][size] = not passed / audits. */
+  detection: Record<string, Record<string, number>>;
+  /** How the inflations were caught: outcome -> audits (unverifiable = claimed drafts without a seed cannot be re-run). */
+  outcomes: Partial<Record<ReplayOutcome, number>>;
+  forgeries: Record<Forgery, { audits: number; rejected: number }>;
+  /** Mean detection over the attacks at inflation >= 10 %. */
+  meanDetectionAt10Plus: number;
 }
 
 export interface SuiteResult {
@@ -150,7 +185,12 @@ export interface SuiteResult {
   retokenised: { audits: number; rejected: number } | null;
   /** Mean detection over the attacks at inflation >= 10 %. */
   meanDetectionAt10Plus: number;
+  /** The same turns through the replay audit; null without SuiteOptions.replay. */
+  replay: ReplayColumn | null;
 }
+
+/** The plan an honest suite turn signs: one greedy decoding path under a thinking budget (what replay re-executes). */
+const HONEST_PLAN: NonNullable<ReceiptBinding['plan']> = { strategy: 'budget', requested: 'budget', effort: 'auto', seed: null, thinkingBudget: null, trialTokens: 0, sampling: null, rounds: null, drafts: 0 };
 
 const MODEL = 'ab'.repeat(32);
 
@@ -168,13 +208,49 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
   const publicKey = await issuer.publicKey();
   const makeTurn = o.makeTurn ?? ((i: number, r: () => number) => honestTurn(`turn-${i}`, randomProblem(r)));
 
-  const bindingOf = (t: HonestTurn): ReceiptBinding => ({ conversationId: 'suite', question: `question of ${t.turnId}`, answer: `answer of ${t.turnId}`, tokenizerSha256: null, plan: null });
+  const bindingOf = (t: HonestTurn): ReceiptBinding => ({ conversationId: 'suite', question: `question of ${t.turnId}`, answer: `answer of ${t.turnId}`, tokenizerSha256: null, plan: HONEST_PLAN });
   const claimOf = (t: HonestTurn) => ({ messageId: t.turnId, conversationId: 'suite', question: bindingOf(t).question, answer: bindingOf(t).answer });
   const audit = (t: HonestTurn, receipt: unknown, respond: AuditOptions['respond'], extra: Partial<AuditOptions> = {}) => auditReceipt({
     receipt, respond, table: o.table, questionTokens: t.questionTokens, answerTokens: t.answerTokens,
     modelSha256: model, trustedPublicKey: publicKey, security: o.security, thresholds: o.thresholds, head: o.head,
     binding: claimOf(t), ...(o.tokenizer !== undefined ? { tokenizer: o.tokenizer } : {}), ...extra,
   });
+  const rp = o.replay;
+  /**
+   * The replay audit of one export (receipt, its store, the claimed question), decided as the host's ReplayService
+   * decides it: the committed side must verify and bind the question; a single-path plan is re-executed (`replayed`:
+   * the turn's re-execution, run once per turn) and its tree compared; where it differs, the committed thinking
+   * tokens are teacher-forced. Parallel drafts without a seed cannot be re-run: unverifiable, which does not pass.
+   */
+  const replayAudit = async (t: HonestTurn, replayed: HiddenSegment[], receipt: unknown, store: ReceiptStore | undefined, claim: ReturnType<typeof claimOf>) => {
+    const r = receipt as Receipt;
+    const problems = [...(await verifyReceipt(r)).problems];
+    if (problems.length === 0) problems.push(...bindingProblems(r, claim));
+    const st = store !== undefined && store.receipt.signature === r.signature ? store : undefined;
+    if (store !== undefined && st === undefined) problems.push('the provider store belongs to another receipt');
+    if (st !== undefined && !storeMatchesRoot(st)) problems.push('the stored leaves do not build the signed root');
+    const committedValid = problems.length === 0;
+    const plan = r.version === 2 ? r.plan ?? null : null;
+    const parallel = plan !== null && (plan.drafts > 0 || plan.sampling !== null || plan.rounds !== null);
+    let rootMatches: boolean | null = null;
+    let countDiffs: string[] = [];
+    if (committedValid && plan !== null && !(parallel && plan.seed === null)) {
+      const fp = fingerprintSegments(r.embeddingSpec, replayed, o.table);
+      rootMatches = rootOfLeaves(fp.leaves, fp.dims) === r.root && fp.counts.hidden === r.treeSize;
+      countDiffs = countDifferences(r.counts, fp.counts);
+    }
+    let forced: ReturnType<typeof divergenceOf> | null = null;
+    let forcedSkipped: string | undefined;
+    if (committedValid && rootMatches !== true) {
+      if (st === undefined) forcedSkipped = 'no committed token ids';
+      else if (plan === null || !SINGLE_PATH.has(plan.strategy)) forcedSkipped = `teacher forcing follows one decoding path, and this turn ran '${plan?.strategy ?? 'unknown'}'`;
+      else {
+        const thinking = committedSegments(st).filter((g) => g.kind === 'thinking').flatMap((g) => g.tokens);
+        forced = divergenceOf(await rp!.ranks(t, thinking), { forcedClose: rp!.closeToken !== undefined && thinking.at(-1) === rp!.closeToken });
+      }
+    }
+    return decideReplay({ committedValid, committedProblem: problems.join('; '), rootMatches, countDiffs, forced, greedy: true, forcedSkipped });
+  };
   const forgerKeys = await generateReceiptKeyPair();
   const forger = new ReceiptIssuer(forgerKeys);
 
@@ -188,6 +264,16 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     forgeriesRemote: Object.fromEntries(FORGERIES.map((f) => [f, { audits: 0, rejected: 0 }])) as SuiteResult['forgeriesRemote'],
     retokenised: o.tokenizer !== undefined ? { audits: 0, rejected: 0 } : null,
     meanDetectionAt10Plus: 0,
+    replay: rp === undefined ? null : {
+      honest: { audits: 0, falsePositives: 0, rate: 0, outcomes: {} }, detection: {}, outcomes: {},
+      forgeries: Object.fromEntries(FORGERIES.map((f) => [f, { audits: 0, rejected: 0 }])) as ReplayColumn['forgeries'], meanDetectionAt10Plus: 0,
+    },
+  };
+  const replayHits: Record<string, Record<string, [number, number]>> = {};
+  const replayTally = (a: string, s: number, d: { ok: boolean; outcome: ReplayOutcome }): void => {
+    const cell = ((replayHits[a] ??= {})[String(s)] ??= [0, 0]);
+    cell[0] += d.ok ? 0 : 1; cell[1]++;
+    result.replay!.outcomes[d.outcome] = (result.replay!.outcomes[d.outcome] ?? 0) + 1;
   };
   const hits: Record<string, Record<string, [number, number]>> = {};
   const placed: Record<'thinking' | 'draft', Record<string, Record<string, [number, number]>>> = { thinking: {}, draft: {} };
@@ -198,7 +284,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
   };
 
-  let previous: { receipt: Receipt; provider: ReceiptProvider; turn: HonestTurn } | null = null;
+  let previous: { receipt: Receipt; provider: ReceiptProvider; store: ReceiptStore; turn: HonestTurn } | null = null;
   for (let i = 0; i < turns; i++) {
     const turn = await makeTurn(i, rnd);
     const honest = await issuer.issue({ turnId: turn.turnId, binding: bindingOf(turn), spec, segments: turn.segments, table: o.table });
@@ -211,6 +297,15 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
         result.honest.falsePositives++;
         for (const c of v.checks) if (!c.passed) result.honest.failedChecks[c.name] = (result.honest.failedChecks[c.name] ?? 0) + 1;
       }
+    }
+    // The auditor's re-execution of this turn (deterministic: once per turn serves every receipt claimed for it).
+    const replayed = rp === undefined ? [] : await rp.reexecute(turn);
+    if (rp !== undefined) {
+      const d = await replayAudit(turn, replayed, honest.receipt, honest.store, claimOf(turn));
+      const h = result.replay!.honest;
+      h.audits++;
+      if (!d.ok) h.falsePositives++;
+      h.outcomes[d.outcome] = (h.outcomes[d.outcome] ?? 0) + 1;
     }
 
     for (const size of sizes) {
@@ -225,6 +320,12 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
             const b = await issuer.issueFromFingerprints({ turnId: turn.turnId, binding: bindingOf(turn), spec, fingerprints: fp, counts: { ...fp.counts, thinking: fp.counts.thinking + extra, hidden: fp.counts.hidden + extra }, treeSize: fp.counts.hidden + extra });
             const vb = await audit(turn, b.receipt, (c) => b.provider.respond(c));
             tally(attack, size, !va.ok && !vb.ok);
+            if (rp !== undefined) {
+              // both variants must fail replay; the cell records the one that did worse
+              const ra = await replayAudit(turn, replayed, a.receipt, a.store, claimOf(turn));
+              const rb = await replayAudit(turn, replayed, b.receipt, b.store, claimOf(turn));
+              replayTally(attack, size, ra.ok ? ra : rb);
+            }
             continue;
           }
           const pad = paddingFor(attack, turn, size, rnd, spec.blockSize, o.padding);
@@ -245,6 +346,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
           const att = await issuer.issue({ turnId: turn.turnId, binding: { ...bindingOf(turn), plan }, spec, segments: segs, table: o.table });
           const v = await audit(turn, att.receipt, (c) => att.provider.respond(c));
           tally(attack, size, !v.ok, asDraft ? 'draft' : 'thinking');
+          if (rp !== undefined) replayTally(attack, size, await replayAudit(turn, replayed, att.receipt, att.store, claimOf(turn)));
         }
       }
     }
@@ -257,18 +359,20 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     const other = prev ?? await (async () => {
       const t2 = { ...turn, turnId: `${turn.turnId}-other` };
       const x = await issuer.issue({ turnId: t2.turnId, binding: bindingOf(t2), spec, segments: turn.segments, table: o.table });
-      return { receipt: x.receipt, provider: x.provider, turn: t2 };
+      return { receipt: x.receipt, provider: x.provider, store: x.store, turn: t2 };
     })();
     const spliced = await reSigned([...turn.segments, ...(prev?.turn.segments ?? turn.segments)]);
     const drafts = await reSigned([...turn.segments, ...turn.segments.map((x) => ({ kind: 'draft' as const, tokens: x.tokens }))]);
     const fresh = await reSigned(turn.segments);
     const identity = { ...honest.receipt, publicKey: '01' + '00'.repeat(31), signature: '01' + '00'.repeat(63) };
-    type Forged = { receipt: unknown; respond: AuditOptions['respond']; claim?: ReturnType<typeof claimOf> };
+    const wrong = await new ReceiptIssuer(otherKeys).issue({ turnId: turn.turnId, binding: bindingOf(turn), spec, segments: turn.segments, table: o.table });
+    // `store`: what the forger exports beside the receipt (the replay audit reads the committed token ids from it).
+    type Forged = { receipt: unknown; respond: AuditOptions['respond']; store: ReceiptStore; claim?: ReturnType<typeof claimOf> };
     const forged: Record<Forgery, Forged> = {
-      'tampered-root': { receipt: { ...honest.receipt, root: flipHex(honest.receipt.root) }, respond },
-      'edited-counts': { receipt: { ...honest.receipt, counts: { ...honest.receipt.counts, thinking: honest.receipt.counts.thinking + 10, hidden: honest.receipt.counts.hidden + 10 }, treeSize: honest.receipt.treeSize + 10 }, respond },
+      'tampered-root': { receipt: { ...honest.receipt, root: flipHex(honest.receipt.root) }, respond, store: honest.store },
+      'edited-counts': { receipt: { ...honest.receipt, counts: { ...honest.receipt.counts, thinking: honest.receipt.counts.thinking + 10, hidden: honest.receipt.counts.hidden + 10 }, treeSize: honest.receipt.treeSize + 10 }, respond, store: honest.store },
       'spliced-proofs': {
-        receipt: honest.receipt,
+        receipt: honest.receipt, store: honest.store,
         respond: (c) => {
           const r = respond(c);
           if (prev === null) return { ...r, openings: r.openings.map((x, j) => ({ ...x, proof: r.openings[(j + 1) % r.openings.length]!.proof })) };
@@ -276,15 +380,15 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
           return { ...r, openings: r.openings.map((x, j) => ({ ...x, proof: o2.openings[j]?.proof ?? x.proof.slice(1) })) };
         },
       },
-      'wrong-key': { receipt: (await new ReceiptIssuer(otherKeys).issue({ turnId: turn.turnId, binding: bindingOf(turn), spec, segments: turn.segments, table: o.table })).receipt, respond },
-      'identity-key': { receipt: identity, respond },
-      'resigned-fresh-key': { receipt: fresh.receipt, respond: (c) => fresh.provider.respond(c) },
-      'spliced-leaves': { receipt: spliced.receipt, respond: (c) => spliced.provider.respond(c) },
-      'drafts-copy': { receipt: drafts.receipt, respond: (c) => drafts.provider.respond(c) },
-      'other-answer': { receipt: other.receipt, respond: (c) => other.provider.respond(c) },
-      'question-swap': { receipt: honest.receipt, respond, claim: { ...claimOf(turn), question: `${claimOf(turn).question}?` } },
-      'answer-swap': { receipt: honest.receipt, respond, claim: { ...claimOf(turn), answer: `${claimOf(turn).answer} (edited)` } },
-      'messageid-swap': { receipt: honest.receipt, respond, claim: { ...claimOf(turn), messageId: `${turn.turnId}-other` } },
+      'wrong-key': { receipt: wrong.receipt, respond, store: wrong.store },
+      'identity-key': { receipt: identity, respond, store: { ...honest.store, receipt: identity } },
+      'resigned-fresh-key': { receipt: fresh.receipt, respond: (c) => fresh.provider.respond(c), store: fresh.store },
+      'spliced-leaves': { receipt: spliced.receipt, respond: (c) => spliced.provider.respond(c), store: spliced.store },
+      'drafts-copy': { receipt: drafts.receipt, respond: (c) => drafts.provider.respond(c), store: drafts.store },
+      'other-answer': { receipt: other.receipt, respond: (c) => other.provider.respond(c), store: other.store },
+      'question-swap': { receipt: honest.receipt, respond, store: honest.store, claim: { ...claimOf(turn), question: `${claimOf(turn).question}?` } },
+      'answer-swap': { receipt: honest.receipt, respond, store: honest.store, claim: { ...claimOf(turn), answer: `${claimOf(turn).answer} (edited)` } },
+      'messageid-swap': { receipt: honest.receipt, respond, store: honest.store, claim: { ...claimOf(turn), messageId: `${turn.turnId}-other` } },
     };
     for (const f of FORGERIES) {
       const x = forged[f];
@@ -292,6 +396,11 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
       const v = await audit(turn, x.receipt, x.respond, { binding: claim });
       result.forgeries[f].audits++;
       if (!v.ok) result.forgeries[f].rejected++;
+      if (rp !== undefined) {
+        const d = await replayAudit(turn, replayed, x.receipt, x.store, claim);
+        result.replay!.forgeries[f].audits++;
+        if (!d.ok) result.replay!.forgeries[f].rejected++;
+      }
       // --remote: the issuer is asked for its receipt of the claimed message and answers the challenges itself;
       // its key is trusted on first use, not the auditor's pin.
       const issuerView = claim.messageId === turn.turnId ? genuine : null;
@@ -310,7 +419,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
         if (!v.ok) result.retokenised.rejected++;
       }
     }
-    previous = { receipt: honest.receipt, provider: honest.provider, turn };
+    previous = { receipt: honest.receipt, provider: honest.provider, store: honest.store, turn };
     o.onTurn?.(i);
   }
 
@@ -324,6 +433,19 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
     }
   }
   result.meanDetectionAt10Plus = cells === 0 ? 0 : sum / cells;
+  if (result.replay !== null) {
+    const rr = result.replay;
+    rr.honest.rate = rr.honest.falsePositives / Math.max(1, rr.honest.audits);
+    let rs = 0, rc = 0;
+    for (const [a, bySize] of Object.entries(replayHits)) {
+      rr.detection[a] = {};
+      for (const [s, [d, n]] of Object.entries(bySize)) {
+        rr.detection[a]![s] = d / n;
+        if (Number(s) >= 0.1) { rs += d / n; rc++; }
+      }
+    }
+    rr.meanDetectionAt10Plus = rc === 0 ? 0 : rs / rc;
+  }
   for (const where of ['thinking', 'draft'] as const) {
     for (const [a, bySize] of Object.entries(placed[where])) {
       result.detectionByPlacement[where][a] = Object.fromEntries(Object.entries(bySize).map(([s, [d, n]]) => [s, d / n]));
@@ -346,5 +468,11 @@ export function formatSuiteTable(r: SuiteResult): string {
   lines.push(`mean detection at >= 10 %: ${(100 * r.meanDetectionAt10Plus).toFixed(1)} %`);
   for (const [f, x] of Object.entries(r.forgeries)) lines.push(`forgery ${f}: rejected ${x.rejected}/${x.audits} locally, ${r.forgeriesRemote[f as Forgery].rejected}/${r.forgeriesRemote[f as Forgery].audits} remote`);
   if (r.retokenised !== null) lines.push(`re-tokenised inflation (issuer-signed): rejected ${r.retokenised.rejected}/${r.retokenised.audits}`);
+  if (r.replay !== null) {
+    const rp = r.replay;
+    lines.push(`replay: honest false positives ${rp.honest.falsePositives}/${rp.honest.audits}; mean detection at >= 10 %: ${(100 * rp.meanDetectionAt10Plus).toFixed(1)} %`);
+    for (const [a, bySize] of Object.entries(rp.detection)) lines.push(`replay ${a}: ${sizes.map((s) => `${Math.round(100 * (bySize[s] ?? 0))} %`).join(' | ')}`);
+    for (const [f, x] of Object.entries(rp.forgeries)) lines.push(`replay forgery ${f}: rejected ${x.rejected}/${x.audits}`);
+  }
   return lines.join('\n');
 }

@@ -6,6 +6,9 @@ const pct = (x: number | undefined): string => (x === undefined ? '-' : `${(100 
 
 export function auditMarkdown(r: RealSuiteResult, command: string): string {
   const sizes = Object.keys(r.detection['count-only'] ?? {});
+  const rp = r.replay;
+  const outcomes = (x: Partial<Record<string, number>>): string => Object.entries(x).map(([k, v]) => `${k} ${v}`).join(', ');
+  const cols = sizes.map((s) => `${Math.round(Number(s) * 100)} %`);
   const lines = [
     '# Audit attack suite on the bundled model',
     '',
@@ -15,18 +18,22 @@ export function auditMarkdown(r: RealSuiteResult, command: string): string {
     `- honest turns: ${r.turns} greedy traces of evaluation questions (models/golden/heldout.jsonl lines with index % 3 = 0, stratified by tier), seed ${r.seed}`,
     `- sample size: ${r.sampleSize} leaves per audit (security parameter: 10 % inflation caught with probability 99 %, tolerance 0; the last leaf is always opened)`,
     `- audit head: ${r.head.used ? 'yes (models/audit/, trained on the other heldout lines only)' : 'none (embedding-cosine checks only)'}`,
-    `- honest false positives: ${r.honest.falsePositives}/${r.honest.audits} (${pct(r.honest.rate)})${Object.keys(r.honest.failedChecks).length > 0 ? `; failed checks: ${Object.entries(r.honest.failedChecks).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`,
-    `- one audit per (turn, attack, size): n = ${r.turns} per cell; wall time ${(r.ms / 1000).toFixed(0)} s`,
+    `- sampling audit, honest false positives: ${r.honest.falsePositives}/${r.honest.audits} (${pct(r.honest.rate)})${Object.keys(r.honest.failedChecks).length > 0 ? `; failed checks: ${Object.entries(r.honest.failedChecks).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`,
+    ...(rp === null ? ['- replay audit: not run'] : [
+      `- replay audit (the auditor re-runs each turn greedily with the same model file on the CPU, compares trees, and teacher-forces every committed thinking token where they differ: no sampling, every leaf is read): honest false positives ${rp.honest.falsePositives}/${rp.honest.audits} (${pct(rp.honest.rate)}; ${outcomes(rp.honest.outcomes)}); inflated receipts: ${outcomes(rp.outcomes)}`,
+    ]),
+    `- one audit per (turn, attack, size) and mode: n = ${r.turns} per cell; wall time ${(r.ms / 1000).toFixed(0)} s`,
     '',
-    `| attack | ${sizes.map((s) => `${Math.round(Number(s) * 100)} %`).join(' | ')} |`,
-    `|---|${sizes.map(() => '---').join('|')}|`,
-    ...ATTACKS.map((a) => `| ${a} | ${sizes.map((s) => pct(r.detection[a]?.[s])).join(' | ')} |`),
+    `| attack | ${cols.map((c) => `sampling ${c}`).join(' | ')}${rp === null ? '' : ` | ${cols.map((c) => `replay ${c}`).join(' | ')}`} |`,
+    `|---|${sizes.map(() => '---').join('|')}${rp === null ? '' : `|${sizes.map(() => '---').join('|')}`}|`,
+    ...ATTACKS.map((a) => `| ${a} | ${sizes.map((s) => pct(r.detection[a]?.[s])).join(' | ')}${rp === null ? '' : ` | ${sizes.map((s) => pct(rp.detection[a]?.[s])).join(' | ')}`} |`),
     '',
-    `**Mean detection at >= 10 % inflation: ${pct(r.meanDetectionAt10Plus)}** (target 95 %).`,
+    `**Mean detection at >= 10 % inflation: sampling ${pct(r.meanDetectionAt10Plus)}** (target 95 %)${rp === null ? '' : `; **replay ${pct(rp.meanDetectionAt10Plus)}** (target: every kind at every size)`}.`,
     '',
-    '| forgery | rejected locally | rejected with --remote |',
-    '|---|---|---|',
-    ...FORGERIES.map((f) => `| ${f} | ${r.forgeries[f].rejected}/${r.forgeries[f].audits} | ${r.forgeriesRemote[f].rejected}/${r.forgeriesRemote[f].audits} |`),
+    `| forgery | rejected locally | rejected with --remote |${rp === null ? '' : ' rejected by replay |'}`,
+    `|---|---|---|${rp === null ? '' : '---|'}`,
+    ...FORGERIES.map((f) => `| ${f} | ${r.forgeries[f].rejected}/${r.forgeries[f].audits} | ${r.forgeriesRemote[f].rejected}/${r.forgeriesRemote[f].audits} |${rp === null ? '' : ` ${rp.forgeries[f].rejected}/${rp.forgeries[f].audits} |`}`),
+    ...(rp === null ? [] : ['', 'Replay proves the billed tokens are what the model generates, not who signed them: a receipt re-signed over the honest tokens (wrong-key, resigned-fresh-key) or honest tokens with spliced proofs (replay reads the store, not the proofs) replays identical; the sampling audit\'s trust and proof checks reject those.']),
     '',
     r.retokenised === null ? 'Re-tokenised inflation: not run (no tokenizer).'
       : `Re-tokenised inflation (issuer-signed, every thinking token spelled one character per token where the vocabulary can): rejected ${r.retokenised.rejected}/${r.retokenised.audits} (canonical-tokens check on whole opened blocks).`,

@@ -13,6 +13,7 @@ import type { AuditHead, EmbeddingTable, HiddenSegment } from '../../src-main/co
 import { judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../../src-main/common/receipts';
 import { TokenEmbeddings } from '../../src-main/engine/receipts/TokenEmbeddings';
 import { canonicalIds } from '../../src-main/engine/receipts/ReceiptRows';
+import { ranksAfterPrompt } from '../../src-main/engine/receipts/teacherForce';
 import { sha256File } from '../../src-main/engine/sha256File';
 import type { SuiteResult, SuiteTurn } from './attackSuite';
 import { runAttackSuite } from './attackSuite';
@@ -76,6 +77,8 @@ export interface RealModel {
   canonical(ids: readonly number[]): number[];
   /** A token spelled one character per token, when the vocabulary can (re-tokenisation inflation); else [id]. */
   split(id: number): number[];
+  /** Teacher-forced ranks (top-`topK`) of `tokens` after the prompt trace() gives `question` (replay audit). */
+  ranks(question: string, tokens: readonly number[], topK?: number): Promise<number[]>;
   dispose(): Promise<void>;
 }
 
@@ -87,6 +90,7 @@ export async function openModel(path: string, threads: number): Promise<RealMode
   const [table, sha256] = await Promise.all([TokenEmbeddings.open(path), sha256File(path)]);
   const tok = (t: string): number[] => Array.from(model.tokenize(t, true), Number);
   const thinkOpen = tok('<think>')[0]!, thinkClose = tok('</think>')[0]!;
+  const promptOf = (question: string): Token[] => model.tokenize(`<|im_start|>user\n${question}<|im_end|>\n<|im_start|>assistant\n`, true);
   return {
     path, sha256, table, thinkOpen, thinkClose,
     tokenize: (t) => Array.from(model.tokenize(t, false), Number),
@@ -96,8 +100,9 @@ export async function openModel(path: string, threads: number): Promise<RealMode
       const chars = [...text].flatMap((ch) => Array.from(model.tokenize(ch, false), Number));
       return chars.length > 1 && model.detokenize(chars as Token[], false) === text ? chars : [id];
     },
+    ranks: (question, tokens, topK = 1) => ranksAfterPrompt(model, threads, promptOf(question), tokens as Token[], topK),
     async trace(question) {
-      const prompt = model.tokenize(`<|im_start|>user\n${question}<|im_end|>\n<|im_start|>assistant\n`, true);
+      const prompt = promptOf(question);
       const seq = context.getSequence();
       const gen: number[] = [];
       try {
@@ -182,6 +187,8 @@ export interface RealSuiteOptions {
   seed: number;
   sizes?: readonly number[];
   head?: AuditHead | null;
+  /** Also run the replay audit (re-execution + teacher forcing with this model) on every receipt. Defaults to true. */
+  replay?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -209,7 +216,7 @@ export async function runRealSuite(o: RealSuiteOptions): Promise<RealSuiteResult
       const t = await m.trace(q.question);
       const sim = await m.trace(similarQuestion(q.question, rnd));
       const segments: HiddenSegment[] = [{ kind: 'thinking', tokens: t.thinking }];
-      turns.push({ turnId: `turn-${i}`, questionTokens: t.questionTokens, answerTokens: t.answerTokens, segments, similarReasoning: reasoningOf(m, sim.thinking, newline) });
+      turns.push({ turnId: `turn-${i}`, question: q.question, questionTokens: t.questionTokens, answerTokens: t.answerTokens, segments, similarReasoning: reasoningOf(m, sim.thinking, newline) });
       reasoning.push(reasoningOf(m, t.thinking, newline));
       o.onProgress?.(i + 1, qs.length * 2);
     }
@@ -229,6 +236,14 @@ export async function runRealSuite(o: RealSuiteOptions): Promise<RealSuiteResult
         repeatTokens: m.tokenize('. 0'),
         closeToken: m.thinkClose,
       },
+      ...(o.replay === false ? {} : {
+        replay: {
+          // The auditor re-runs the greedy trace itself (same model file, same backend) rather than reuse the suite's.
+          reexecute: async (turn) => [{ kind: 'thinking', tokens: (await m.trace(turn.question!)).thinking }],
+          ranks: (turn, tokens) => m.ranks(turn.question!, tokens),
+          closeToken: m.thinkClose,
+        },
+      }),
       onTurn: (i) => o.onProgress?.(qs.length + i + 1, qs.length * 2),
     });
     return {

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FORGERIES } from './attackSuite';
+import { ATTACKS, FORGERIES } from './attackSuite';
 import { runRealSuite } from './realModel';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -34,5 +34,15 @@ describe('attack suite on the bundled model (reduced)', () => {
       expect(r.detection['filler-random']![s]).toBeGreaterThanOrEqual(0.85);
     }
     expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.4);
-  }, 120_000);
+
+    // The replay column: the auditor re-runs each turn with the same model file and teacher-forces the committed
+    // thinking where the trees differ. Greedy turns on one backend replay identical, so no honest turn fails; every
+    // inflation kind at both sizes fails (diverged, or unverifiable for drafts claimed without a seed).
+    const rp = r.replay!;
+    expect(rp.honest).toMatchObject({ audits: 18, falsePositives: 0, outcomes: { identical: 18 } });
+    for (const a of ATTACKS) for (const s of ['0.1', '0.5']) expect(rp.detection[a]![s], `replay ${a} ${s}`).toBe(1);
+    // replay proves the tokens, not the signer: re-signed honest tokens and spliced proofs replay identical
+    const passes = new Set(['spliced-proofs', 'wrong-key', 'resigned-fresh-key']);
+    for (const f of FORGERIES) expect(rp.forgeries[f].rejected, `replay ${f}`).toBe(passes.has(f) ? 0 : rp.forgeries[f].audits);
+  }, 300_000);
 });

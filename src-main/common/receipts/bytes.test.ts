@@ -1,7 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
-import { fromBase64, toBase64 } from './bytes';
+import { fromBase64, fromHex, toBase64, toHex } from './bytes';
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+describe('hex', () => {
+  it('round-trips every byte value, reads upper case, and rejects anything that is not hex', () => {
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    expect(fromHex(toHex(all))).toEqual(all);
+    expect(fromHex('00FFaB10')).toEqual(Uint8Array.from([0, 255, 171, 16]));
+    expect(fromHex('')).toEqual(new Uint8Array(0));
+    for (const bad of ['0', 'zz', '0g', ' 0', '0x', 'é0', '\u0100a', '12 3']) expect(() => fromHex(bad), bad).toThrow(RangeError);
+  });
+});
 
 describe('base64 (RFC 4648)', () => {
   it('encodes and decodes the RFC 4648 test vectors', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from './bytes';
 import { MerkleTree, emptyRoot, leafHash, nodeHash, rootFromInclusionProof, verifyInclusion } from './merkle';
-import { sha256 } from './sha256';
+import { sha256, sha256Node } from './sha256';
 
 // RFC 6962 / Certificate Transparency reference inputs and tree heads for sizes 1..8.
 const CT_LEAVES = ['', '00', '10', '2021', '3031', '40414243', '5051525354555657', '606162636465666768696a6b6c6d6e6f'].map(fromHex);
@@ -38,6 +38,15 @@ describe('sha256', () => {
       expect(toHex(sha256(data))).toBe(toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', data))));
     }
     expect(toHex(sha256(new TextEncoder().encode('abc')))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('the interior-node fast path equals WebCrypto over 0x01 || left || right, call after call', async () => {
+    for (let k = 0; k < 20; k++) {
+      const l = Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + k * 7) & 255), r = Uint8Array.from({ length: 32 }, (_, i) => (255 - i * k) & 255);
+      const want = new Uint8Array(await crypto.subtle.digest('SHA-256', Uint8Array.from([1, ...l, ...r])));
+      expect(toHex(sha256Node(l, r))).toBe(toHex(want));
+      expect(toHex(nodeHash(l, r))).toBe(toHex(want));
+    }
   });
 });
 

@@ -5,14 +5,15 @@
  * are verified with the algorithm of RFC 9162 section 2.1.3.2, which binds the tree size: a proof only verifies
  * for the (index, size) it was made for, so no leaf can be added, dropped or moved unnoticed.
  */
-import { Sha256 } from './sha256';
+import { Sha256, sha256Node } from './sha256';
 
 export function leafHash(leaf: Uint8Array): Uint8Array {
   return new Sha256().updateByte(0x00).update(leaf).digest();
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Sha256().updateByte(0x01).update(left).update(right).digest();
+  // The common case (two 32-byte hashes) skips the streaming hasher's per-call state: see sha256Node.
+  return left.length === 32 && right.length === 32 ? sha256Node(left, right) : new Sha256().updateByte(0x01).update(left).update(right).digest();
 }
 
 /** Root of the empty tree: SHA-256 of the empty string. */

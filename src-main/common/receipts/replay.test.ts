@@ -42,6 +42,9 @@ describe('replay audit (pure half)', () => {
   it('decides: identical root passes; divergence or extra overhead fails; nothing to compare is not verified', () => {
     const base = { committedValid: true, countDiffs: [], greedy: true };
     expect(decideReplay({ ...base, rootMatches: true, forced: null })).toMatchObject({ outcome: 'identical', ok: true });
+    // counts raised over honest leaves: the tree reproduces, the bill does not
+    expect(decideReplay({ ...base, rootMatches: true, countDiffs: ['thinking: committed 130, replay 120'], forced: null }))
+      .toMatchObject({ outcome: 'diverged', ok: false, meaning: expect.stringMatching(/^FAILED: .*thinking: committed 130, replay 120/) });
     const d = decideReplay({ ...base, rootMatches: false, forced: { positions: 120, first: 99, divergent: 21 } });
     expect(d).toMatchObject({ outcome: 'diverged', ok: false });
     expect(d.meaning).toContain('from hidden token 100 of 120');

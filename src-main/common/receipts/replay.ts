@@ -120,6 +120,10 @@ export function decideReplay(d: ReplayDecisionInput): ReplayDecision {
   if (!d.committedValid) {
     return { outcome: 'diverged', ok: false, meaning: `FAILED: the committed tokens cannot be read back as the signed receipt (${d.committedProblem ?? 'store and receipt disagree'}), so nothing was replayed.` };
   }
+  // An identical tree with other counts: the leaves are honest but the bill is not (counts raised over them).
+  if (d.rootMatches === true && d.countDiffs.length > 0) {
+    return { outcome: 'diverged', ok: false, meaning: `FAILED: the re-executed turn built the committed tree, but the receipt bills other hidden tokens than it spent (${d.countDiffs.join('; ')}).` };
+  }
   if (d.rootMatches === true) {
     return { outcome: 'identical', ok: true, meaning: 'PASSED: re-running the committed plan with this model produced the identical tree, so every billed hidden token is what this model generates for this question and context; it cannot speak for a different model file or a context the receipt does not bind (system prompt, earlier turns).' };
   }

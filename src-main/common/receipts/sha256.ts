@@ -98,3 +98,27 @@ export function sha256(...parts: Uint8Array[]): Uint8Array {
   for (const p of parts) s.update(p);
   return s.digest();
 }
+
+// 0x01 || left || right is 65 bytes: two blocks, the second holding the last byte of `right`, the padding and the
+// bit length (520). Built in one scratch buffer, hashed with one state: no allocation but the 32-byte result.
+const NODE = new Uint8Array(128);
+const NODE_H = new Int32Array(8);
+
+/** SHA-256(0x01 || left || right) of two 32-byte hashes: the RFC 6962 interior node, Merkle's hot path. */
+export function sha256Node(left: Uint8Array, right: Uint8Array): Uint8Array {
+  NODE[0] = 0x01;
+  NODE.set(left, 1);
+  NODE.set(right, 33);
+  NODE[65] = 0x80;
+  NODE.fill(0, 66, 126);
+  NODE[126] = 520 >>> 8; NODE[127] = 520 & 0xff;
+  NODE_H.set(IV);
+  compress(NODE_H, NODE, 0);
+  compress(NODE_H, NODE, 64);
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 8; i++) {
+    const v = NODE_H[i]!;
+    out[i * 4] = v >>> 24; out[i * 4 + 1] = v >>> 16; out[i * 4 + 2] = v >>> 8; out[i * 4 + 3] = v;
+  }
+  return out;
+}

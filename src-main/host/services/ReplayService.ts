@@ -12,7 +12,7 @@ import type { GenerateParams, HistoryItem } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import type { ReceiptExport, ReceiptReplayParams, ReplayReport } from '../../common/receiptApi';
 import {
-  committedSegments, countDifferences, decideReplay, divergenceOf, fromBase64, rootOfLeaves, storeMatchesRoot, textSha256,
+  bindingProblems, committedSegments, countDifferences, decideReplay, divergenceOf, fromBase64, rootOfLeaves, storeMatchesRoot, textSha256,
   verifyReceipt, type Divergence, type HiddenCounts, type Receipt,
 } from '../../common/receipts';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
@@ -71,7 +71,8 @@ export class ReplayService {
     // build its root, so the token ids read back are the committed ones.
     const v = await verifyReceipt(receipt);
     const problems = [...v.problems];
-    if (receipt.version === 2 && receipt.questionSha256 !== textSha256(exp.question)) problems.push('the question is not the one the receipt binds');
+    // The export's message, conversation, question and answer must be the ones the receipt signs (not just the question).
+    if (v.problems.length === 0) problems.push(...bindingProblems(receipt, { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer }));
     const store = exp.store !== undefined && exp.store.receipt?.signature === receipt.signature ? exp.store : undefined;
     if (exp.store !== undefined && store === undefined) problems.push('the provider store belongs to another receipt');
     if (store !== undefined && !storeMatchesRoot(store)) problems.push('the stored leaves do not build the signed root');
