@@ -11,6 +11,8 @@ COMMIT=$(git bundle list-heads "$BUNDLE" | awk '$2=="HEAD"{print $1}')
 ROOT=${RECKON_CACHE_DIR:-$HOME/.cache/reckon}/llama.cpp/$COMMIT
 BIN=$ROOT/bin
 TOOLS="llama-server rpc-server llama-bench llama-quantize"
+# cmake target names (the RPC worker's target is ggml-rpc-server; it is installed as rpc-server)
+TARGETS="llama-server ggml-rpc-server llama-bench llama-quantize"
 ready() { for t in $TOOLS; do [ -x "$BIN/$t" ] || return 1; done; }
 if ready; then echo "$BIN"; exit 0; fi
 command -v cmake >/dev/null && command -v g++ >/dev/null || {
@@ -22,8 +24,9 @@ cmake -S "$ROOT/src" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OF
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_NATIVE=OFF -DBUILD_SHARED_LIBS=OFF >"$ROOT/cmake.log" 2>&1 \
   || { tail -30 "$ROOT/cmake.log" >&2; exit 1; }
 # shellcheck disable=SC2086
-cmake --build "$ROOT/build" -j"${JOBS:-2}" --target $TOOLS >"$ROOT/build.log" 2>&1 || { tail -30 "$ROOT/build.log" >&2; exit 1; }
+cmake --build "$ROOT/build" -j"${JOBS:-2}" --target $TARGETS >"$ROOT/build.log" 2>&1 || { tail -30 "$ROOT/build.log" >&2; exit 1; }
 mkdir -p "$BIN.tmp"
-for t in $TOOLS; do cp "$ROOT/build/bin/$t" "$BIN.tmp/"; done
+for t in llama-server llama-bench llama-quantize; do cp "$ROOT/build/bin/$t" "$BIN.tmp/"; done
+cp "$ROOT/build/bin/ggml-rpc-server" "$BIN.tmp/rpc-server"
 rm -rf "$BIN" && mv "$BIN.tmp" "$BIN"
 echo "$BIN"
