@@ -262,7 +262,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
         answer: m?.text ?? '',
         thinking: m?.thinking ?? '',
         model: r.modelId,
-        backend: info.backend?.active ?? null,
+        // A remote engine says where it runs ('remote llama-server at <url>'); the built-in one its backend.
+        backend: info.backend?.remote !== undefined ? backendLabel(info.backend) : info.backend?.active ?? null,
         ledger: r.ledger ?? null,
         receipt: receiptSummary(m?.receipt),
         ...(m?.receiptError !== undefined ? { receiptError: m.receiptError } : {}),

@@ -93,7 +93,7 @@ async function scripted(o: { thought?: number[]; apiKey?: string; dropAfter?: nu
   return { url: `http://127.0.0.1:${port}`, completions, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-function turn(p: Partial<GenerateParams> = {}): GenerateParams & { requestId: string } {
+function turn(p: Partial<GenerateParams & { requestId: string }> = {}): GenerateParams & { requestId: string } {
   return {
     requestId: 't1', chatKey: 'c1', modelPath: '/local/models/reckon-arith.gguf', systemPrompt: '', history: [],
     question: 'q', maxTokens: 100, temperature: 0, thinkingBudget: null, strategy: 'budget',

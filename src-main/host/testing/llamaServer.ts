@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createConnection, createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -130,4 +131,63 @@ export async function startRpcServer(): Promise<ToolProcess & { endpoint: string
     throw err;
   }
   return { ...p, endpoint: `127.0.0.1:${port}` };
+}
+
+/** A pass-through HTTP proxy in front of a llama-server whose next /completion stream a test can hold. */
+export interface GatedProxy {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /**
+   * Holds the next /completion stream after its first event: `reached` resolves once that event went through,
+   * `release` lets the rest through (when the server died meanwhile, the client's connection breaks instead).
+   */
+  holdNextStream(): { reached: Promise<void>; release(): void };
+  close(): Promise<void>;
+}
+
+export async function gatedProxy(upstream: string): Promise<GatedProxy> {
+  const target = new URL(upstream);
+  let armed: { reached: () => void; released: Promise<void> } | null = null;
+  const server = createHttpServer((req, res) => {
+    const hold = req.url === '/completion' ? armed : null;
+    if (hold !== null) armed = null;
+    const up = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      let passed = false;
+      let paused: Promise<void> | null = null;
+      upRes.on('data', (d: Buffer) => {
+        if (hold === null || passed) {
+          if (paused === null) res.write(d);
+          else void paused.then(() => res.write(d));
+          return;
+        }
+        // The first event goes through; everything after it waits for the release.
+        res.write(d, () => hold.reached());
+        passed = true;
+        paused = hold.released;
+      });
+      upRes.on('end', () => void (paused ?? Promise.resolve()).then(() => res.end()));
+      upRes.on('error', () => void (paused ?? Promise.resolve()).then(() => res.destroy()));
+      // A killed server closes the stream without ending it: the client's connection breaks the same way.
+      upRes.on('close', () => { if (!upRes.complete) void (paused ?? Promise.resolve()).then(() => res.destroy()); });
+    });
+    // The server died: the client's connection breaks (after the release, when held).
+    up.on('error', () => void (hold?.released ?? Promise.resolve()).then(() => res.destroy()));
+    res.on('close', () => { if (!res.writableFinished) up.destroy(); });
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    holdNextStream: () => {
+      let reached!: () => void;
+      let release!: () => void;
+      const r = new Promise<void>((ok) => { reached = ok; });
+      const released = new Promise<void>((ok) => { release = ok; });
+      armed = { reached, released };
+      return { reached: r, release };
+    },
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
 }
