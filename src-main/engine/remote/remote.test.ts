@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineEvent, GenerateParams } from '../../common/engineProtocol';
+import { gatedProxy } from '../../host/testing/llamaServer';
 import { LlamaServerClient } from './LlamaServerClient';
 import { RemoteEngineService } from './RemoteEngineService';
 
@@ -191,6 +192,46 @@ describe('RemoteEngineService', () => {
     await expect(svc.call('teacherForce', { modelPath: '/m/x.gguf', systemPrompt: '', history: [], question: 'q', tokens: [1], topK: 1 }))
       .rejects.toMatchObject({ code: 'ENGINE_UNSUPPORTED' });
     await expect(svc.call('embeddingRows', { modelPath: '/m/x.gguf', ids: [1] })).rejects.toMatchObject({ code: 'ENGINE_UNSUPPORTED' });
+  });
+});
+
+describe('gatedProxy (test support for the model tests)', () => {
+  it('holds a stream after its first chunk; release lets the rest through, cut breaks it', async () => {
+    const s = await scripted();
+    const proxy = await gatedProxy(s.url);
+    try {
+      const svc = new RemoteEngineService({ url: proxy.url }, () => undefined);
+      const hold = proxy.holdNextStream();
+      const running = svc.methods.generate(turn({ requestId: 'r1', strategy: 'long' }));
+      await hold.reached;
+      hold.release();
+      expect((await running).answer).toBe('a20 a21');
+      const cut = proxy.holdNextStream();
+      const broken = svc.methods.generate(turn({ requestId: 'r2', chatKey: 'c2', strategy: 'long' }));
+      await cut.reached;
+      cut.cut();
+      await expect(broken).rejects.toMatchObject({ code: 'ENGINE_STREAM_DROPPED' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('an abort while the stream is held ends the turn as aborted', async () => {
+    const s = await scripted();
+    const proxy = await gatedProxy(s.url);
+    try {
+      const svc = new RemoteEngineService({ url: proxy.url }, () => undefined);
+      const hold = proxy.holdNextStream();
+      const running = svc.methods.generate(turn({ requestId: 'a1', strategy: 'long' }));
+      await hold.reached;
+      await svc.methods.abort({ requestId: 'a1' });
+      hold.release();
+      const r = await running;
+      expect(r.stopReason).toBe('aborted');
+      expect(r.answer).toBe('');
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

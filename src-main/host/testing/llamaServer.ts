@@ -86,7 +86,7 @@ export interface LlamaServerOptions {
   model?: string;
   /** Parallel slots (-np); defaults to 4. */
   slots?: number;
-  /** Total context over all slots (-c), tokens; defaults to 8192. */
+  /** Total context over all slots (-c), tokens; defaults to 2048 (512 per slot at -np 4: the bundled model's training length). */
   contextSize?: number;
   /** --api-key; absent = none. */
   apiKey?: string;
@@ -100,7 +100,7 @@ export async function startLlamaServer(o: LlamaServerOptions = {}): Promise<Llam
   const port = await freePort();
   const args = [
     '-m', o.model ?? join(repoRoot(), 'models', 'reckon-arith.gguf'),
-    '--host', '127.0.0.1', '--port', String(port), '-np', String(o.slots ?? 4), '-t', '1', '-c', String(o.contextSize ?? 8192),
+    '--host', '127.0.0.1', '--port', String(port), '-np', String(o.slots ?? 4), '-t', '1', '-c', String(o.contextSize ?? 2048),
     '--no-webui',
   ];
   if (o.apiKey !== undefined) args.push('--api-key', o.apiKey);
@@ -138,41 +138,50 @@ export interface GatedProxy {
   /** http://127.0.0.1:<port> */
   url: string;
   /**
-   * Holds the next /completion stream after its first event: `reached` resolves once that event went through,
-   * `release` lets the rest through (when the server died meanwhile, the client's connection breaks instead).
+   * Holds the next /completion stream after its first chunk: `reached` resolves once that chunk went through;
+   * `release` lets the rest through; `cut` breaks the client's connection there, losing what the server sent after
+   * the first chunk (what a client sees when the server dies mid-stream, however fast the server was).
    */
-  holdNextStream(): { reached: Promise<void>; release(): void };
+  holdNextStream(): { reached: Promise<void>; release(): void; cut(): void };
   close(): Promise<void>;
 }
 
+interface Hold { reached: () => void; state: 'armed' | 'held' | 'released' | 'cut'; queue: Buffer[]; onChange: (() => void) | null }
+
 export async function gatedProxy(upstream: string): Promise<GatedProxy> {
   const target = new URL(upstream);
-  let armed: { reached: () => void; released: Promise<void> } | null = null;
+  let armed: Hold | null = null;
   const server = createHttpServer((req, res) => {
     const hold = req.url === '/completion' ? armed : null;
     if (hold !== null) armed = null;
+    let ended = false;
+    // The client may be gone (an abort): nothing more is written to it then.
+    const send = (d: Buffer): void => { if (!res.destroyed && !res.writableEnded) res.write(d); };
     const up = httpRequest({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      let passed = false;
-      let paused: Promise<void> | null = null;
       upRes.on('data', (d: Buffer) => {
-        if (hold === null || passed) {
-          if (paused === null) res.write(d);
-          else void paused.then(() => res.write(d));
+        if (hold === null || hold.state === 'released') { send(d); return; }
+        if (hold.state === 'armed') {
+          hold.state = 'held';
+          res.write(d, () => hold.reached());
           return;
         }
-        // The first event goes through; everything after it waits for the release.
-        res.write(d, () => hold.reached());
-        passed = true;
-        paused = hold.released;
+        if (hold.state === 'held') hold.queue.push(d);
       });
-      upRes.on('end', () => void (paused ?? Promise.resolve()).then(() => res.end()));
-      upRes.on('error', () => void (paused ?? Promise.resolve()).then(() => res.destroy()));
-      // A killed server closes the stream without ending it: the client's connection breaks the same way.
-      upRes.on('close', () => { if (!upRes.complete) void (paused ?? Promise.resolve()).then(() => res.destroy()); });
+      upRes.on('end', () => {
+        ended = true;
+        if ((hold === null || hold.state === 'released') && !res.destroyed) res.end();
+      });
+      upRes.on('close', () => { if (!upRes.complete && (hold === null || hold.state === 'released')) res.destroy(); });
     });
-    // The server died: the client's connection breaks (after the release, when held).
-    up.on('error', () => void (hold?.released ?? Promise.resolve()).then(() => res.destroy()));
+    if (hold !== null) {
+      hold.onChange = () => {
+        if (hold.state === 'cut') { res.destroy(); up.destroy(); return; }
+        for (const d of hold.queue.splice(0)) send(d);
+        if (ended && !res.destroyed) res.end();
+      };
+    }
+    up.on('error', () => { if (hold === null || hold.state !== 'held') res.destroy(); });
     res.on('close', () => { if (!res.writableFinished) up.destroy(); });
     req.pipe(up);
   });
@@ -182,11 +191,11 @@ export async function gatedProxy(upstream: string): Promise<GatedProxy> {
     url: `http://127.0.0.1:${port}`,
     holdNextStream: () => {
       let reached!: () => void;
-      let release!: () => void;
       const r = new Promise<void>((ok) => { reached = ok; });
-      const released = new Promise<void>((ok) => { release = ok; });
-      armed = { reached, released };
-      return { reached: r, release };
+      const h: Hold = { reached, state: 'armed', queue: [], onChange: null };
+      armed = h;
+      const set = (state: 'released' | 'cut'): void => { h.state = state; h.onChange?.(); };
+      return { reached: r, release: () => set('released'), cut: () => set('cut') };
     },
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
