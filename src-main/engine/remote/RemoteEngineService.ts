@@ -292,8 +292,13 @@ export class RemoteEngineService {
               promptLength = c.promptTokens ?? promptLength;
               cached = Math.min(c.cachedTokens ?? 0, promptLength);
             }
-            // The end-of-generation token's piece is never shown (a server started with --special renders it).
-            if (c.stopType === 'eos') heldAnswer = '';
+            // The end-of-generation token is neither shown (a server started with --special renders it) nor
+            // counted: the built-in engine never receives it from llama.cpp's evaluation either.
+            if (c.stopType === 'eos') {
+              heldAnswer = '';
+              if (phase === 'answer' && visible > 0) visible--;
+              else if (phase === 'thinking' && content > 0) { content--; thinking--; thoughtIds.pop(); }
+            }
             flushAnswer();
             if (c.stopType === 'limit') stopReason = 'maxTokens';
             ended = true;

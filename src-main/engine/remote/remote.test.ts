@@ -140,7 +140,7 @@ describe('RemoteEngineService', () => {
     expect(s.completions.map((c) => c.prompt)).toEqual([PROMPT, [...PROMPT, OPEN, 10, 11, 12, CLOSE]]);
     expect(s.completions[1]!.id_slot).toBe(2); // pinned to the slot that holds the turn's cache
     expect(s.completions[1]!.n_predict).toBe(100 - 5);
-    expect(r.ledger).toMatchObject({ thinking: 5, visible: 3, prompt: 3, cached: 0 });
+    expect(r.ledger).toMatchObject({ thinking: 5, visible: 2, prompt: 3, cached: 0 });
     expect(r.thinking).toBe('t10 t11 t12');
     expect(r.answer).toBe('a20 a21');
     expect(r.hidden).toEqual([{ kind: 'thinking', tokens: [OPEN, 10, 11, 12, CLOSE] }]);
@@ -153,7 +153,7 @@ describe('RemoteEngineService', () => {
     const s = await scripted();
     const r = await new RemoteEngineService({ url: s.url }, () => undefined).methods.generate(turn({ strategy: 'long' }));
     expect(s.completions).toHaveLength(1);
-    expect(r.ledger).toMatchObject({ thinking: 8, visible: 3 });
+    expect(r.ledger).toMatchObject({ thinking: 8, visible: 2 });
     expect(r.stopReason).toBe('eos');
   });
 
