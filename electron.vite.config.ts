@@ -14,6 +14,8 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src-main/electron/main.ts'),
           engine: resolve(__dirname, 'src-main/engine/engineProcess.ts'),
+          // The remote engine (a llama-server over HTTP): same protocol, no node-llama-cpp (docs/engines.md).
+          remoteEngine: resolve(__dirname, 'src-main/engine/remote/remoteEngineProcess.ts'),
           cli: resolve(__dirname, 'src-main/cli/cli.ts'),
           // `reckon eval`: a tools/ entry that bin/reckon.mjs hands to the CLI (runtime code never imports tools/).
           eval: resolve(__dirname, 'tools/eval/evalCommand.ts'),

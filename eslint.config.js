@@ -61,6 +61,9 @@ export default tseslint.config(
 
   boundary(['src-main/engine/**'], [ELECTRON, dir('host'), dir('web'), dir('cli'), dir('electron'), dir('audit'), TESTING, TOOLS, RENDERER],
     'engine/ may import only common/ and node-llama-cpp.', TESTS),
+  // The remote engine (a llama-server over HTTP) runs without node-llama-cpp; remote.test.ts checks what it reaches.
+  boundary(['src-main/engine/remote/**'], [LLAMA, ELECTRON, dir('host'), dir('web'), dir('cli'), dir('electron'), dir('audit'), TESTING, TOOLS, RENDERER],
+    'engine/remote/ drives a llama-server over HTTP: it may import common/ and engine/ files that do not load node-llama-cpp.', TESTS),
   // Engine tests drive the real engine process through the test client in host/testing/.
   boundary(TESTS.map((t) => `src-main/engine/${t}`), [ELECTRON, '(^|/)host/(?!testing/)', '(^|/)host$', dir('web'), dir('cli'), dir('electron'), dir('audit'), TOOLS, RENDERER],
     'engine tests may import common/, engine/ and the test support in host/testing/.'),

@@ -10,7 +10,7 @@ import { ReckonError, type ErrorPayload } from '../common/errors';
 import type { TurnEvent } from '../common/events';
 import type { Ledger } from '../common/ledger';
 import type { Message, SystemInfo } from '../common/types';
-import { createHost, defaultHostOptions, repoRoot, type Host } from '../host/index';
+import { createHost, defaultHostOptions, engineChoiceFrom, repoRoot, type Host } from '../host/index';
 import { startWebServer } from '../web/server';
 import { cmdCalibrate } from './calibrate';
 import { cmdPull } from './pull';
@@ -66,6 +66,10 @@ Usage:
                                 export a message's receipt with its provider store
   reckon --help
 
+Engine (every command): --engine <url> [--engine-key KEY] (else $RECKON_ENGINE_URL, $RECKON_ENGINE_KEY) drives a
+llama.cpp llama-server at that URL instead of the built-in engine (docs/engines.md); its model must be the file
+the turn uses (by file name).
+
 Data lives in $RECKON_HOME (default ~/.config/reckon). Exit codes: 0 ok, 1 error, 2 usage, 130 interrupted.
 `;
 
@@ -77,7 +81,7 @@ interface Args {
 
 const valueFlags = new Set(['effort', 'strategy', 'set', 'n', 'seed', 'threads', 'model', 'system', 'max-tokens', 'port', 'per-question', 'questions', 'seed']);
 const boolFlags = new Set(['json', 'help', 'label-free', 'restore', 'audit', 'replay', 'new-token']);
-valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token').add('api-port');
+valueFlags.add('remote').add('out').add('trust').add('label').add('api-key').add('token').add('api-port').add('engine').add('engine-key');
 
 class UsageError extends Error {}
 
@@ -258,7 +262,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
         answer: m?.text ?? '',
         thinking: m?.thinking ?? '',
         model: r.modelId,
-        backend: info.backend?.active ?? null,
+        // A remote engine says where it runs ('remote llama-server at <url>'); the built-in one its backend.
+        backend: info.backend?.remote !== undefined ? backendLabel(info.backend) : info.backend?.active ?? null,
         ledger: r.ledger ?? null,
         receipt: receiptSummary(m?.receipt),
         ...(m?.receiptError !== undefined ? { receiptError: m.receiptError } : {}),
@@ -463,6 +468,8 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
     return 2;
   }
   const json = a.flags.has('json');
+  // The engine for every command: --engine <url> (else $RECKON_ENGINE_URL) = a llama-server, else the built-in one.
+  const engine = engineChoiceFrom({ url: flag(a, 'engine'), key: flag(a, 'engine-key') });
   if (a.cmd === 'eval') {
     try {
       const model = flag(a, 'model');
@@ -474,6 +481,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
         set: flag(a, 'set'), strategy: flag(a, 'strategy'), n: intFlag(a, 'n'), seed: intFlag(a, 'seed'), json,
         threads: intFlag(a, 'threads'), maxTokens: intFlag(a, 'max-tokens'), ...(model !== undefined ? { modelPath: model } : {}),
         ...(a.flags.has('audit') ? { audit: true } : {}), ...(out !== undefined ? { outDir: out } : {}),
+        ...(engine.kind !== 'builtin' ? { engine } : {}),
       });
     } catch (err) {
       const e = err instanceof UsageError ? { code: 'BAD_REQUEST', message: err.message } : ReckonError.from(err);
@@ -490,6 +498,7 @@ export async function main(argv: string[], tools: ToolCommands = {}): Promise<nu
     if (apiPort !== undefined && (apiPort < 0 || apiPort > 65535)) throw new UsageError('--api-port must be 0..65535 (0 = any free port).');
     host = await createHost({
       ...hostOptions,
+      engine,
       ...(apiKey !== undefined ? { apiKey } : {}),
       // browser mode opens the API's own port like the desktop app (Settings > API: on/off, port).
       ...(a.cmd === 'serve' ? { serveApi: apiPort !== undefined ? { port: apiPort } : {} } : {}),

@@ -1,3 +1,4 @@
+import type { EngineChoice } from '../host/types';
 /**
  * Commands the CLI offers but whose code lives in tools/ (research harnesses that drive the engine directly).
  * Runtime code never imports tools/: bin/reckon.mjs loads the built tools entry and passes it to `main`.
@@ -24,6 +25,8 @@ export interface EvalCommandOptions {
   maxTokens?: number;
   /** Run the receipt attack suite instead (tools/audit/realModel.ts); writes audit.md. */
   audit?: boolean;
+  /** The engine the comparison runs on (--engine / RECKON_ENGINE_URL); absent = the built-in one. */
+  engine?: EngineChoice;
 }
 
 /** What bin/reckon.mjs hands to the CLI; a build without tools leaves it empty. */

@@ -33,6 +33,12 @@ export const ErrorCodes = [
   'PROBE_NEEDS_RECALIBRATION', // a probe file of a retired feature kind (hidden-state): recalibrate; turns plan without it
   'MODEL_BROKEN', // the model crashed the engine twice and is marked broken, with no other model to fall back on; "Try again" (models.clearBroken) clears it
   'CONTEXT_FULL', // the conversation (system prompt, history, question) does not fit the model's context: start a new chat or raise the model's context length
+  'ENGINE_UNREACHABLE', // the remote engine's server did not answer at its URL (down, wrong URL, or not a llama-server)
+  'ENGINE_AUTH_FAILED', // the remote engine's server refused the API key (HTTP 401)
+  'ENGINE_MODEL_MISMATCH', // the remote engine's server runs another model than the one the turn asked for
+  'ENGINE_SLOTS_BUSY', // every slot of the remote engine's server is busy (HTTP 503 while it runs)
+  'ENGINE_STREAM_DROPPED', // the remote engine's stream broke off mid-turn; the turn is stored as failed
+  'ENGINE_UNSUPPORTED', // the engine in use cannot do this (a remote llama-server has no calibration, teacher forcing or embedding rows)
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

@@ -35,6 +35,37 @@ export interface BackendInfo {
   /** How the thread count was chosen. */
   threadsSource: 'measured' | 'cached' | 'settings';
   cpuCores: number;
+  /** Set when the engine is a remote llama-server (docs/engines.md): where it is and what it runs. */
+  remote?: RemoteEngineInfo;
+  /** What the engine can do for the controller; absent = the built-in engine (everything). */
+  capabilities?: EngineCapabilities;
+}
+
+/** A remote llama-server engine as `init` found it. */
+export interface RemoteEngineInfo {
+  kind: 'llama-server';
+  /** The server's base URL (no API key in it). */
+  url: string;
+  /** The file name of the model the server runs (/props model_path, directory left out). */
+  model: string;
+  /** Parallel slots (-np). */
+  slots: number;
+  /** The server's build ('b1234-abcdef'), null when it does not say. */
+  build: string | null;
+}
+
+/** What an engine can do (docs/engines.md's capability table); a plan degrades where one is false. */
+export interface EngineCapabilities {
+  /** The DiffAdapt probe (needs the model's logits on the prompt). */
+  probe: boolean;
+  /** Closing the thought at a budget and continuing with the think-close injected (also "Answer now"). */
+  budgetForcing: boolean;
+  /** DEER early-exit trials that roll back. */
+  earlyExit: boolean;
+  /** short-m@k and PDR drafts. */
+  parallelDrafts: boolean;
+  /** calibrate, teacherForce and embeddingRows (receipt fingerprints and audits). */
+  weights: boolean;
 }
 
 /** What a GGUF file says about itself (read from its header). */

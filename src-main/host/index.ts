@@ -32,12 +32,12 @@ import { SettingsService } from './services/SettingsService';
 import { Store } from './store/Store';
 import { ThreadCache } from './store/threadCache';
 import { EngineSupervisor } from './supervisor/EngineSupervisor';
-import { forkEngineSpawner } from './supervisor/forkEngine';
+import { spawnerFor } from './supervisor/forkEngine';
 import type { Host, HostOptions } from './types';
 
-export type { EngineChannel, EngineSpawner, Host, HostOptions } from './types';
+export type { EngineChannel, EngineChoice, EngineSpawner, Host, HostOptions } from './types';
 export { defaultUserDataDir, repoRoot } from './paths';
-export { cleanEngineEnv, engineEntryPath, forkEngineSpawner } from './supervisor/forkEngine';
+export { cleanEngineEnv, engineChoiceFrom, engineEntryPath, forkEngineSpawner, remoteEngineEntryPath, spawnerFor } from './supervisor/forkEngine';
 export { FailureLog } from './supervisor/FailureLog';
 
 export async function createHost(opts: HostOptions): Promise<Host> {
@@ -50,7 +50,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   let chat: ChatService | null = null;
   const loadedModel = new LoadedModel();
   const engine = new EngineSupervisor({
-    spawn: opts.spawnEngine ?? forkEngineSpawner(),
+    spawn: opts.spawnEngine ?? spawnerFor(opts.engine ?? { kind: 'builtin' }),
     initParams: () => {
       const s = settings.get();
       return { backend: s.backend, threads: s.threads, cachedThreads: threadCache.threads() };

@@ -17,6 +17,21 @@ export interface EngineChannel {
 /** Starts a fresh engine process. Electron: utilityProcess.fork(out/main/engine.js); node: child_process.fork. */
 export type EngineSpawner = () => EngineChannel;
 
+/**
+ * Which engine the host drives (docs/engines.md): the built-in one (node-llama-cpp in a child process) or a
+ * llama-server over HTTP (the remote engine process). The one place the choice is read; the CLI fills it from
+ * --engine / RECKON_ENGINE_URL (engineChoiceFrom), a Setting can later.
+ */
+export type EngineChoice =
+  | { kind: 'builtin' }
+  | {
+    kind: 'llama-server';
+    /** The server's base URL, e.g. http://127.0.0.1:8080. */
+    url: string;
+    /** Its --api-key; absent = none. */
+    apiKey?: string;
+  };
+
 export interface HostOptions {
   /** Where the lowdb files live (settings.json, models.json, conversations/). */
   userDataDir: string;
@@ -25,8 +40,10 @@ export interface HostOptions {
   shell: 'electron' | 'browser' | 'cli';
   /** Model downloads: hub endpoint and token (else hub.json, else huggingface.co), disk check, retries. */
   hub?: HubOptions;
-  /** Defaults to child_process.fork of the built engine (out/main/engine.js) with a clean environment. */
+  /** Defaults to child_process.fork of the built engine (out/main/engine.js, or remoteEngine.js for `engine`) with a clean environment. */
   spawnEngine?: EngineSpawner;
+  /** The engine to drive when spawnEngine is absent; absent = the built-in one. */
+  engine?: EngineChoice;
   /** The OpenAI-compatible API's key fixed by the front door (--api-key, RECKON_API_KEY); absent = a generated, stored one. */
   apiKey?: string;
   /**

@@ -36,7 +36,7 @@ export async function evalCommand(o: EvalCommandOptions): Promise<number> {
   const set = { ...picked, source: displayPath(picked.source, root) };
   // A throw-away user-data folder: eval turns must not clutter the user's conversations.
   const home = mkdtempSync(join(tmpdir(), 'reckon-eval-'));
-  const host = await createHost({ userDataDir: home, modelsDir: join(root, 'models'), shell: 'cli' });
+  const host = await createHost({ userDataDir: home, modelsDir: join(root, 'models'), shell: 'cli', ...(o.engine !== undefined ? { engine: o.engine } : {}) });
   try {
     await host.call('settings.update', { threads: o.threads ?? 1 });
     const models = await host.call('models.list');

@@ -22,6 +22,7 @@ interface Case { file: string; forbidden: string[]; allowed: string[] }
 const cases: Case[] = [
   { file: 'src-main/common/x.ts', forbidden: ['node:fs', 'fs', 'node-llama-cpp', 'electron', 'ws', '../engine/LlamaHost', '../host/index', '../cli/cli', '../../tools/eval/runEval', '../host/testing/fakeEngine'], allowed: ['./ledger', './receipts/merkle'] },
   { file: 'src-main/engine/x.ts', forbidden: ['../host/index', '../web/server', 'electron', '../../tools/eval/runEval', '../host/testing/testEngineClient'], allowed: ['node-llama-cpp', '../common/ledger', 'node:fs'] },
+  { file: 'src-main/engine/remote/x.ts', forbidden: ['node-llama-cpp', '../../host/index', 'electron', '../../host/testing/testEngineClient'], allowed: ['../../common/ledger', '../DeltaTrimmer', 'node:fs'] },
   { file: 'src-main/engine/x.model.test.ts', forbidden: ['../host/index', '../../tools/eval/evalCommand'], allowed: ['../host/testing/testEngineClient', './LlamaHost'] },
   { file: 'src-main/host/services/X.ts', forbidden: ['node-llama-cpp', '../../engine/LlamaHost', '../../engine/engineEntry', '../../web/server', 'electron', '../../audit/realModel', '../../../tools/eval/runEval', '../testing/fakeEngine'], allowed: ['../../common/types', '../store/Store', 'lowdb/node', '../../audit/keyStore'] },
   { file: 'src-main/host/host.test.ts', forbidden: ['../engine/LlamaHost', 'node-llama-cpp'], allowed: ['./testing/fakeEngine', './index'] },

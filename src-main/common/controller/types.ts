@@ -108,6 +108,11 @@ export interface Plan {
   /** PDR: drafts per round and the workspace bound. */
   rounds: number[] | null;
   kappa: number | null;
+  /**
+   * What the engine could not do of the plan it was asked for, one sentence each (the plan chip shows them), e.g.
+   * a remote llama-server runs early exit as plain budget forcing. Absent = the plan ran as made.
+   */
+  degraded?: string[];
 }
 
 /** One parallel draft as reported after the turn. */

@@ -71,6 +71,7 @@ export const planSchema = z.strictObject({
   sampling: z.strictObject({ k: z.number(), m: z.number() }).nullable(),
   rounds: z.array(z.number()).nullable(),
   kappa: z.number().nullable(),
+  degraded: z.array(long()).optional(),
 });
 
 export const draftRecordSchema = z.strictObject({

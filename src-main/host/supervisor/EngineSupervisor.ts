@@ -195,6 +195,12 @@ export class EngineSupervisor {
         this.#failuresInRow++;
         const max = this.opts.maxRestarts ?? 4;
         if (e.code === 'ENGINE_UNAVAILABLE' && /not built/.test(e.message)) throw e; // nothing a retry can fix
+        // A remote engine's server is down or refused the key: restarting the (healthy) process cannot fix that, and
+        // the caller should see the code; the next call tries again from scratch.
+        if (e.code === 'ENGINE_UNREACHABLE' || e.code === 'ENGINE_AUTH_FAILED') {
+          this.#state = 'stopped';
+          throw e;
+        }
         if (this.#failuresInRow > max) {
           this.#state = 'stopped';
           this.#lastError = new ReckonError('ENGINE_UNAVAILABLE',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ReckonError } from '../../common/errors';
 import type { EngineToHost } from '../../common/engineProtocol';
 import { repoRoot } from '../paths';
-import type { EngineChannel, EngineSpawner } from '../types';
+import type { EngineChannel, EngineChoice, EngineSpawner } from '../types';
 import { FailureLog } from './FailureLog';
 
 /** Environment variables the engine may see; everything else (tokens, proxies, NODE_OPTIONS...) stays out. */
@@ -24,18 +24,44 @@ export function engineEntryPath(): string {
   return join(repoRoot(), 'out', 'main', 'engine.js');
 }
 
+/** Path of the built remote engine entry (a llama-server over HTTP). */
+export function remoteEngineEntryPath(): string {
+  return join(repoRoot(), 'out', 'main', 'remoteEngine.js');
+}
+
+/** The spawner of an engine choice: the built-in engine, or the remote one with its URL and key in its environment. */
+export function spawnerFor(choice: EngineChoice): EngineSpawner {
+  if (choice.kind === 'builtin') return forkEngineSpawner();
+  return forkEngineSpawner(remoteEngineEntryPath(), {
+    RECKON_ENGINE_URL: choice.url,
+    ...(choice.apiKey !== undefined ? { RECKON_ENGINE_KEY: choice.apiKey } : {}),
+  });
+}
+
+/**
+ * The engine choice of a front door's flags and environment: `--engine <url>` (else $RECKON_ENGINE_URL) picks the
+ * remote engine, `--engine-key` (else $RECKON_ENGINE_KEY) its key; neither = the built-in engine.
+ */
+export function engineChoiceFrom(flags: { url?: string | undefined; key?: string | undefined }, env: NodeJS.ProcessEnv = process.env): EngineChoice {
+  const url = flags.url ?? (env['RECKON_ENGINE_URL'] || undefined);
+  if (url === undefined) return { kind: 'builtin' };
+  const key = flags.key ?? (env['RECKON_ENGINE_KEY'] || undefined);
+  return { kind: 'llama-server', url, ...(key !== undefined ? { apiKey: key } : {}) };
+}
+
 /**
  * Default spawner: child_process.fork of out/main/engine.js. The engine's stdout/stderr never reach our
  * stdout (the CLI's --json output must stay clean): they are drained, and what stderr holds since the engine last
- * answered a call is the crash reason (FailureLog). RECKON_ENGINE_LOG=1 mirrors both to our stderr.
+ * answered a call is the crash reason (FailureLog). RECKON_ENGINE_LOG=1 mirrors both to our stderr. `env`: set in the
+ * engine's environment over the cleaned one.
  */
-export function forkEngineSpawner(entry = engineEntryPath()): EngineSpawner {
+export function forkEngineSpawner(entry = engineEntryPath(), env: Record<string, string> = {}): EngineSpawner {
   return (): EngineChannel => {
     if (!existsSync(entry)) {
       throw new ReckonError('ENGINE_UNAVAILABLE', `The engine is not built (${entry} is missing); run \`npm run build\`.`);
     }
     const child = fork(entry, [], {
-      env: cleanEngineEnv(),
+      env: { ...cleanEngineEnv(), ...env },
       execArgv: [],
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',

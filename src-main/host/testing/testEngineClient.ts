@@ -20,10 +20,18 @@ export class TestEngineClient {
   private readonly rpc = new RpcClient<EngineMethods, EngineEvent>({ linkErrorCode: 'ENGINE_CRASHED' });
   private readonly readyPromise: Promise<number>;
 
-  constructor() {
-    this.child = fork(fileURLToPath(new URL('../../engine/engineProcess.ts', import.meta.url)), [], {
+  /**
+   * @param remote drive the remote engine entry (engine/remote/remoteEngineProcess.ts) against this llama-server
+   *   instead of the built-in engine; absent = the built-in one.
+   */
+  constructor(remote?: { url: string; apiKey?: string }) {
+    const entry = remote === undefined ? '../../engine/engineProcess.ts' : '../../engine/remote/remoteEngineProcess.ts';
+    this.child = fork(fileURLToPath(new URL(entry, import.meta.url)), [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      ...(remote !== undefined ? {
+        env: { ...process.env, RECKON_ENGINE_URL: remote.url, ...(remote.apiKey !== undefined ? { RECKON_ENGINE_KEY: remote.apiKey } : {}) },
+      } : {}),
     });
     let ready!: (pid: number) => void;
     this.readyPromise = new Promise((r) => (ready = r));

@@ -4,6 +4,12 @@ import type { ErrorPayload } from '$common/errors';
 /** A sentence for the user per stable error code; the host's message is shown beneath it as detail. */
 const sentences: Partial<Record<ErrorPayload['code'], string>> = {
   ENGINE_CRASHED: 'The engine stopped while answering; your conversation is safe.',
+  ENGINE_UNREACHABLE: 'The remote engine could not be reached. Check its URL and that llama-server is running.',
+  ENGINE_AUTH_FAILED: 'The remote engine refused the API key.',
+  ENGINE_MODEL_MISMATCH: 'The remote engine runs a different model than the one chosen.',
+  ENGINE_SLOTS_BUSY: 'Every slot of the remote engine is busy. Try again when a turn there ends.',
+  ENGINE_STREAM_DROPPED: 'The connection to the remote engine broke off mid-answer; the answer was not kept.',
+  ENGINE_UNSUPPORTED: 'The engine in use cannot do this.',
   MODEL_BROKEN: 'This model crashed the engine twice and is marked broken. Choose "Try again" in the model picker to use it again.',
   ENGINE_UNAVAILABLE: 'The engine could not be started. Check the model and backend in Settings.',
   GGUF_INVALID: 'That file is not a GGUF model.',
