@@ -10,6 +10,7 @@
  * (engineCrashMessage), the next question is answered, and after the host closed no engine process it started is
  * alive. Loopback-free (in-process calls), temp folders only; bounded by --runs (each run a few seconds).
  */
+import { appendFileSync } from 'node:fs';
 import { readdir, readFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -214,7 +215,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const started = Date.now();
   const s = await engineKillCampaign({
     runs, seed, modelsDir: resolve(import.meta.dirname, '../../models'),
-    onRun: (r, i) => process.stderr.write(`run ${i + 1}/${runs}: ${r.moment} -> ${r.landed}, ${r.restart ?? 'no turn cut'}${r.failures.length > 0 ? `, FAILED: ${r.failures.join('; ')}` : ''}\n`),
+    onRun: (r, i) => {
+      // each run as it ends, so a campaign cut short still leaves its runs
+      appendFileSync(join(out, 'runs.jsonl'), `${JSON.stringify(r)}\n`);
+      process.stderr.write(`run ${i + 1}/${runs}: ${r.moment} -> ${r.landed}, ${r.restart ?? 'no turn cut'}${r.failures.length > 0 ? `, FAILED: ${r.failures.join('; ')}` : ''}\n`);
+    },
   });
   const table = engineKillTable(s);
   await writeFile(join(out, 'results.json'), JSON.stringify({ seed, runs, minutes: (Date.now() - started) / 60_000, ...s }, null, 2));
