@@ -392,7 +392,7 @@ export async function apiFuzzCampaign(o: ApiFuzzOptions): Promise<ApiFuzzSummary
     }
     return s;
   } finally {
-    ws?.close();
+    (ws as WebSocket | null)?.close();
     await web.close();
     await host.close();
     await rm(dir, { recursive: true, force: true });

@@ -222,7 +222,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     },
   });
   const table = engineKillTable(s);
-  await writeFile(join(out, 'results.json'), JSON.stringify({ seed, runs, minutes: (Date.now() - started) / 60_000, ...s }, null, 2));
+  await writeFile(join(out, 'results.json'), JSON.stringify({ seed, minutes: (Date.now() - started) / 60_000, ...s }, null, 2));
   await writeFile(join(out, 'table.md'), table);
   process.stdout.write(`${table}\n${((Date.now() - started) / 60_000).toFixed(1)} min; results in ${out}\n`);
   process.exitCode = s.runs.some((r) => r.failures.length > 0) || s.orphans.length > 0 ? 1 : 0;
