@@ -395,7 +395,10 @@ export class DownloadsService {
     live.done = this.#transferAll(job, abort.signal)
       .catch(async (err: unknown) => {
         if (err instanceof TransferAborted || abort.signal.aborted) return;
-        await this.#fail(job, ReckonError.from(err));
+        const e = ReckonError.from(err);
+        // the disk can fill up under downloads.json's progress write as well as under the bytes themselves
+        const full = e.code === 'IO_ERROR' && ['ENOSPC', 'EDQUOT'].includes(String(e.details?.['errno']));
+        await this.#fail(job, full ? new ReckonError('DOWNLOAD_NO_SPACE', `The disk filled up while downloading ${job.rec.file}; free some space and resume (the bytes so far are kept).`) : e);
       })
       .finally(() => {
         if (job.live === live) job.live = null;

@@ -342,7 +342,15 @@ export function createOpenAiApi(o: { host: ReckonClient }): OpenAiApi {
       const route = `${req.method ?? 'GET'} ${path}`;
       if (route === 'GET /v1/models') return await models(res);
       const one = /^GET \/v1\/models\/([^/]{1,1000})$/.exec(route);
-      if (one !== null) return await models(res, decodeURIComponent(one[1] ?? ''));
+      if (one !== null) {
+        let id: string;
+        try {
+          id = decodeURIComponent(one[1] ?? '');
+        } catch {
+          throw new HttpError(400, 'BAD_REQUEST', 'The model id in the path is not valid percent-encoding.', 'model');
+        }
+        return await models(res, id);
+      }
       if (route === 'POST /v1/chat/completions') return await chatCompletions(req, res);
       if (route === 'POST /v1/responses') return await responses(req, res);
       const known = ['/v1/models', '/v1/chat/completions', '/v1/responses'].includes(path);

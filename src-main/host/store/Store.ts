@@ -253,8 +253,9 @@ export class Store {
     } catch (err) {
       return Promise.reject(new ReckonError('INTERNAL', `Cannot serialise ${basename(path)}: ${(err as Error).message}`));
     }
-    return this.#writer.write(path, text, { mode: o.mode }).catch((err: Error) => {
-      throw new ReckonError('IO_ERROR', `Cannot write ${path}: ${err.message}`);
+    return this.#writer.write(path, text, { mode: o.mode }).catch((err: NodeJS.ErrnoException) => {
+      // details.errno (ENOSPC, EACCES...) lets a caller tell a full disk from other failures
+      throw new ReckonError('IO_ERROR', `Cannot write ${path}: ${err.message}`, err.code !== undefined ? { errno: err.code } : undefined);
     });
   }
 

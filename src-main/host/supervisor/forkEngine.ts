@@ -84,8 +84,10 @@ export function forkEngineSpawner(entry = engineEntryPath(), env: Record<string,
     // 'close' comes after 'exit' once stderr has been read to its end: the assertion text is often its last line.
     child.on('close', (code, signal) => fire(code, signal));
     child.on('error', (err) => {
-      fire(null, null, err.message);
-      child.kill('SIGKILL');
+      // No process (the spawn failed): the error is the whole story. A message sent to an engine that has just died
+      // (EPIPE) is not why it died: 'close' follows and tells how it ended (the kill below stops one that lives on).
+      if (child.pid === undefined) fire(null, null, err.message);
+      else child.kill('SIGKILL');
     });
     return {
       get pid() { return child.pid ?? null; },

@@ -116,6 +116,10 @@ describe('OpenAI-compatible API (fake engine)', () => {
     expect(await junk.json()).toMatchObject({ error: { code: 'BAD_REQUEST', type: 'invalid_request_error' } });
     const huge = await fetch(`${base}/chat/completions`, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: 'x'.repeat(5 * 1024 * 1024) });
     expect(huge.status).toBe(413);
+    // a model id that is not valid percent-encoding (found by `npm run soak:fuzz`: it was INTERNAL "URI malformed")
+    const badId = await fetch(`${base}/models/%E0%A4%A`, { headers: { Authorization: `Bearer ${key}` } });
+    expect(badId.status).toBe(400);
+    expect(await badId.json()).toMatchObject({ error: { code: 'BAD_REQUEST', param: 'model' } });
     // Nothing was started by any of them.
     expect(engine.calls.filter((c) => c.method === 'generate')).toHaveLength(0);
   });
