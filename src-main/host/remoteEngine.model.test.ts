@@ -67,7 +67,8 @@ describe('remote engine through the host', () => {
       expect(out.backend).toBe(`remote llama-server at ${front.url}`);
       expect(out.ledger.visible).toBeGreaterThan(0);
       // The weights really went to the workers: llama-server names the RPC devices it offloaded to.
-      expect(front.log()).toMatch(/RPC/);
+      for (const w of workers) expect(front.log()).toMatch(new RegExp(`using device RPC\\d \\(${w.endpoint.replace(/\./g, '\\.')}\\)`));
+      expect(front.log()).toMatch(/offloading \d+ repeating layers to GPU/);
     } finally {
       await front.kill();
       await Promise.all(workers.map((w) => w.kill()));

@@ -104,7 +104,8 @@ export async function startLlamaServer(o: LlamaServerOptions = {}): Promise<Llam
     '--no-webui',
   ];
   if (o.apiKey !== undefined) args.push('--api-key', o.apiKey);
-  if (o.rpc !== undefined && o.rpc.length > 0) args.push('--rpc', o.rpc.join(','), '-ngl', '99');
+  // -lv 4: the server's log then names the devices it loads onto (the RPC test checks the weights went to the workers)
+  if (o.rpc !== undefined && o.rpc.length > 0) args.push('--rpc', o.rpc.join(','), '-ngl', '99', '-lv', '4');
   const p = run(bin, 'llama-server', args);
   const url = `http://127.0.0.1:${port}`;
   try {
