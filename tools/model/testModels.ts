@@ -59,6 +59,18 @@ export type TestShapeName = keyof typeof testShapes;
 
 export type TestModelType = 'F16' | 'Q4_0';
 
+export interface EnsureOptions {
+  /** Seed of the random weights (default 1). */
+  seed?: number;
+  /** llama-quantize's threads (default 1: the machine is shared). */
+  threads?: number;
+  /**
+   * Q4_0 without llama-quantize: random Q4_0 blocks written directly (every matrix Q4_0, where llama-quantize keeps
+   * the tied embedding at Q6_K), cached under its own name (`.q4_0-direct.gguf`). Default false: throw instead.
+   */
+  direct?: boolean;
+}
+
 /** `${RECKON_CACHE_DIR:-~/.cache/reckon}`, as tools/engines/buildLlamaCpp.sh uses it. */
 export function reckonCacheDir(): string {
   return process.env.RECKON_CACHE_DIR ?? join(homedir(), '.cache', 'reckon');
@@ -111,28 +123,29 @@ export function llamaCppSourceFile(relative: string): string {
 }
 
 /** Where a test model lives: `<cache>/test-models/<shape>-seed<seed>-<commit>.<type>.gguf`. */
-export function testModelPath(shape: TestModelShape, type: TestModelType, seed = 1): string {
+export function testModelPath(shape: TestModelShape, type: TestModelType | 'Q4_0-direct', seed = 1): string {
   return join(reckonCacheDir(), 'test-models', `${shape.name}-seed${seed}-${llamaCppCommit().slice(0, 8)}.${type.toLowerCase()}.gguf`);
 }
 
 /**
  * The test model of `shape` as `type`, written now if the cache does not hold it (the same seed writes the same
  * bytes). Q4_0 is quantised from the F16 file with llama.cpp's llama-quantize; without one it throws, naming the
- * build script. `threads`: llama-quantize's threads (default 1, the machine is shared).
+ * build script, unless `direct`.
  */
-export function ensureTestModel(name: TestShapeName, type: TestModelType = 'F16', o: { seed?: number; threads?: number } = {}): string {
+export function ensureTestModel(name: TestShapeName, type: TestModelType = 'F16', o: EnsureOptions = {}): string {
   const shape = testShapes[name];
   const seed = o.seed ?? 1;
-  const out = testModelPath(shape, type, seed);
+  const quantize = type === 'Q4_0' ? llamaCppTool('llama-quantize') : null;
+  const direct = type === 'Q4_0' && quantize === null;
+  if (direct && o.direct !== true) {
+    throw new Error(`llama-quantize is not built (${join(llamaCppRoot(), 'bin')}); run tools/engines/buildLlamaCpp.sh first`);
+  }
+  const out = testModelPath(shape, direct ? 'Q4_0-direct' : type, seed);
   if (existsSync(out)) return out;
   mkdirSync(resolve(out, '..'), { recursive: true });
-  if (type === 'F16') {
-    writeTestModel(shape, out, seed);
+  if (quantize === null) { // F16, or Q4_0 written directly
+    writeTestModel(shape, out, seed, type);
     return out;
-  }
-  const quantize = llamaCppTool('llama-quantize');
-  if (quantize === null) {
-    throw new Error(`llama-quantize is not built (${join(llamaCppRoot(), 'bin')}); run tools/engines/buildLlamaCpp.sh first`);
   }
   const f16 = ensureTestModel(name, 'F16', { seed });
   const tmp = `${out}.tmp`;
@@ -153,20 +166,31 @@ const qwen3Added: [string, boolean][] = [
 ];
 const QWEN3_FIRST_ADDED = 151646;
 const TOKEN_CONTROL = 3, TOKEN_USER_DEFINED = 4;
-const GGML_F32 = 0, GGML_F16 = 1;
+const GGML_F32 = 0, GGML_F16 = 1, GGML_Q4_0 = 2;
+/** One Q4_0 block: an F16 scale and 32 4-bit values. */
+const Q4_0_BLOCK_BYTES = 18;
+
+function tensorBytes(t: PlannedTensor, type: TestModelType): number {
+  if (t.kind === 'ones') return t.elements * 4;
+  return type === 'F16' ? t.elements * 2 : (t.elements / 32) * Q4_0_BLOCK_BYTES;
+}
 const ALIGN = 32;
 
 interface PlannedTensor { entry: GgufTensorEntry; elements: number; kind: 'ones' | 'random' }
 
-/** Writes `shape` with seeded random F16 weights (norms F32 ones) to `out` (through a temp file, then renamed). */
-export function writeTestModel(shape: TestModelShape, out: string, seed: number): void {
+/**
+ * Writes `shape` with seeded random weights (norms F32 ones) to `out` (through a temp file, then renamed): F16
+ * matrices, or random Q4_0 blocks (a scale near what llama-quantize gives N(0, 0.02) weights, random 4-bit values).
+ */
+export function writeTestModel(shape: TestModelShape, out: string, seed: number, type: TestModelType = 'F16'): void {
   const vocab = readGgufDocument(llamaCppSourceFile(`models/${shape.vocab}`));
   const template = readFileUtf8AsBytes(llamaCppSourceFile(`models/templates/${shape.template}`));
   const kv = headerKv(shape, vocab.kv, template);
   const tokens = (vocab.kv.find((e) => String(e.key) === 'tokenizer.ggml.tokens') as { value: GgufArray }).value;
   const V = tokens.length;
-  const { tensors, planned } = planTensors(shape, V);
-  const header = writeGguf({ version: 3, kv, tensors, alignment: ALIGN, data: Buffer.alloc(0) });
+  const kvTyped = kv.map((e) => (String(e.key) === 'general.file_type' ? { ...e, value: type === 'F16' ? 1 : 2 } as GgufKvEntry : e));
+  const { tensors, planned } = planTensors(shape, V, type);
+  const header = writeGguf({ version: 3, kv: kvTyped, tensors, alignment: ALIGN, data: Buffer.alloc(0) });
 
   const tmp = `${out}.tmp`;
   const fd = openSync(tmp, 'w');
@@ -174,10 +198,24 @@ export function writeTestModel(shape: TestModelShape, out: string, seed: number)
     writeSync(fd, header);
     const rng = mulberry32(seed);
     const table = f16Table(rng, 0.02);
+    // uniform 4-bit values (q - 8) * d have a std of ~4.6 d: d near 0.02 / 4.6, jittered by +-20 %
+    const q4Scales = Uint16Array.from({ length: 64 }, () => toF16((0.02 / 4.6) * (0.8 + (0.4 * rng()) / 2 ** 32)));
     const chunk = new Uint16Array(1 << 20);
     for (const t of planned) {
       if (t.kind === 'ones') {
         writeSync(fd, Buffer.from(new Float32Array(t.elements).fill(1).buffer));
+      } else if (type === 'Q4_0') {
+        const block = Buffer.alloc(Q4_0_BLOCK_BYTES * 8192);
+        for (let left = t.elements / 32; left > 0;) {
+          const n = Math.min(left, 8192);
+          for (let b = 0; b < n; b++) {
+            const o = b * Q4_0_BLOCK_BYTES;
+            block.writeUInt16LE(q4Scales[rng() >>> 26]!, o);
+            for (let j = 0; j < 16; j += 4) block.writeUInt32LE(rng(), o + 2 + j);
+          }
+          writeSync(fd, block, 0, n * Q4_0_BLOCK_BYTES);
+          left -= n;
+        }
       } else {
         for (let left = t.elements; left > 0;) {
           const n = Math.min(left, chunk.length);
@@ -186,7 +224,7 @@ export function writeTestModel(shape: TestModelShape, out: string, seed: number)
           left -= n;
         }
       }
-      const bytes = t.elements * (t.kind === 'ones' ? 4 : 2);
+      const bytes = tensorBytes(t, type);
       const pad = (ALIGN - (bytes % ALIGN)) % ALIGN;
       if (pad > 0) writeSync(fd, Buffer.alloc(pad));
     }
@@ -243,14 +281,16 @@ function headerKv(shape: TestModelShape, vocabKv: GgufKvEntry[], template: strin
   return kv;
 }
 
-function planTensors(s: TestModelShape, V: number): { tensors: GgufTensorEntry[]; planned: PlannedTensor[] } {
+function planTensors(s: TestModelShape, V: number, type: TestModelType): { tensors: GgufTensorEntry[]; planned: PlannedTensor[] } {
   const E = s.embedding, q = s.heads * s.headDim, kvw = s.kvHeads * s.headDim;
   const planned: PlannedTensor[] = [];
   let offset = 0;
   const add = (name: string, dims: number[], kind: PlannedTensor['kind']): void => {
     const elements = dims.reduce((x, y) => x * y, 1);
-    planned.push({ entry: { name, dims, ggmlType: kind === 'ones' ? GGML_F32 : GGML_F16, offset }, elements, kind });
-    const bytes = elements * (kind === 'ones' ? 4 : 2);
+    const ggmlType = kind === 'ones' ? GGML_F32 : type === 'F16' ? GGML_F16 : GGML_Q4_0;
+    const t: PlannedTensor = { entry: { name, dims, ggmlType, offset }, elements, kind };
+    planned.push(t);
+    const bytes = tensorBytes(t, type);
     offset += bytes + ((ALIGN - (bytes % ALIGN)) % ALIGN);
   };
   // ggml's dims: [input width, output rows]. No output.weight: the output projection is the embedding (tied).
@@ -310,7 +350,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === resolve(import
   for (const name of names) {
     if (!(name in testShapes)) throw new Error(`unknown shape ${name}; known: ${Object.keys(testShapes).join(', ')}`);
     console.log(ensureTestModel(name, 'F16'));
-    if (llamaCppTool('llama-quantize') !== null) console.log(ensureTestModel(name, 'Q4_0'));
-    else console.log(`(Q4_0 skipped: llama-quantize is not built; run tools/engines/buildLlamaCpp.sh)`);
+    // Without llama-quantize the Q4_0 file is written directly (and named so).
+    console.log(ensureTestModel(name, 'Q4_0', { direct: true }));
   }
 }
