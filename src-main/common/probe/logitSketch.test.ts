@@ -64,7 +64,47 @@ describe('sampleFromLogits', () => {
     expect(Array.from({ length: 200 }, (_, seed) => sampleFromLogits(logits, { temperature: 1, topK: 2, topP: 1, seed }).token)).toEqual(draws);
   });
 
+  it('keeps the top k of a 151k vocabulary in one pass exactly as a full stable sort would, ties included', () => {
+    const rnd = mulberry(7);
+    // coarse values: many ties, some at the k-th place; a few non-finite entries to skip
+    const big = new Map<number, number>();
+    for (let id = 0; id < 151_936; id++) big.set(id, id % 9973 === 0 ? Number.NaN : Math.round(rnd() * 200) / 10);
+    const sorted = [...big].filter(([, v]) => Number.isFinite(v)).sort((a, b) => b[1] - a[1]);
+    const reference = (topK: number, topP: number, seed: number, temperature: number) => {
+      const top = sorted.slice(0, topK);
+      const w = top.map(([, v]) => Math.exp((v - top[0]![1]) / temperature));
+      const total = w.reduce((s, v) => s + v, 0);
+      const p = w.map((v) => v / total);
+      let keep = 0, mass = 0;
+      while (keep < p.length && (keep === 0 || mass < topP)) mass += p[keep++]!;
+      return { keep: top.slice(0, keep).map(([id]) => id), mass, p };
+    };
+    for (const [topK, topP, temperature] of [[40, 0.95, 0.7], [5, 1, 1], [1, 1, 1], [200, 0.5, 2]] as const) {
+      const ref = reference(topK, topP, 1, temperature);
+      for (let seed = 0; seed < 30; seed++) {
+        const r = sampleFromLogits(big, { temperature, topK, topP, seed });
+        expect(ref.keep).toContain(r.token);
+        expect(r.confidence).toBeCloseTo(ref.p[ref.keep.indexOf(r.token)]! / ref.mass, 12);
+      }
+    }
+    // greedy: the first of the maximal ids, and the softmax over every finite logit
+    const g = sampleFromLogits(big, { temperature: 0 });
+    expect(g.token).toBe(sorted[0]![0]);
+    const z = sorted.reduce((s, [, v]) => s + Math.exp(v - sorted[0]![1]), 0);
+    expect(g.confidence).toBeCloseTo(1 / z, 12);
+  });
+
   it('refuses an empty vocabulary', () => {
     expect(() => sampleFromLogits(new Map(), { temperature: 0 })).toThrow(RangeError);
   });
 });
+
+function mulberry(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
