@@ -7,7 +7,7 @@ import type { DownloadInfo, HubConfig, HubModelFile, HubRepo } from './downloads
 import type { TurnEvent } from './events';
 import type { Effort, StrategyName } from './controller/types';
 import type { ControllerSettingsPatch } from './controller/defaults';
-import type { ApiServerStatus, BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, Settings, SystemInfo } from './types';
+import type { ApiServerStatus, BackendInfo, Conversation, ConversationExport, ConversationSummary, ModelInfo, Notice, RemoteEngineInfo, Settings, SystemInfo } from './types';
 import type { ProbeStatus } from './probe/types';
 import type { ModelSettings } from './modelSettings';
 import type { AuditReport, ReceiptAuditParams, ReceiptExport, ReceiptReplayParams, ReplayReport, TrustedKeyInfo } from './receiptApi';
@@ -238,6 +238,14 @@ export interface ReckonApi {
   'api.rotateKey'(): Promise<{ key: string; fixed: boolean }>;
   /** Where the API's own 127.0.0.1 port stands (desktop app, `reckon serve`): listening, off, or why it could not open. */
   'api.status'(): Promise<ApiServerStatus>;
+
+  /**
+   * Settings > Engine's Test connection: asks the llama-server at `url` (with `apiKey` as its --api-key, '' or
+   * absent = none) what it runs, changing nothing. Resolves with its model, slots and build; rejects with
+   * ENGINE_UNREACHABLE (nothing answers, not a llama-server, still loading), ENGINE_AUTH_FAILED (HTTP 401) and a
+   * sentence naming the URL.
+   */
+  'engine.test'(p: { url: string; apiKey?: string }): Promise<RemoteEngineInfo>;
 
   /**
    * Browser mode: replaces the page access token (as `reckon serve --new-token` does, and kept the same way). From

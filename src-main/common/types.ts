@@ -136,7 +136,24 @@ export interface Settings {
   controller?: ControllerSettings;
   /** The OpenAI-compatible API beside the UI (docs/api.md). */
   api: ApiSettings;
+  /** Which engine runs the model (Settings > Engine, docs/engines.md); absent = the built-in one. */
+  engine?: EngineSettings;
 }
+
+/**
+ * Settings > Engine: the built-in engine, or a llama-server at `url` (its --api-key in `apiKey`, '' = none). The URL
+ * and key are kept while the built-in engine is chosen, so switching back is one click. `--engine` /
+ * RECKON_ENGINE_URL win over this (SystemInfo.engineChoice says which is in force).
+ */
+export interface EngineSettings {
+  kind: 'builtin' | 'llama-server';
+  /** The server's base URL, e.g. http://127.0.0.1:8080; '' while none was entered. */
+  url: string;
+  /** The server's --api-key; '' = none. */
+  apiKey: string;
+}
+
+export const defaultEngineSettings: EngineSettings = { kind: 'builtin', url: '', apiKey: '' };
 
 /**
  * The OpenAI-compatible local API (docs/api.md): on its own 127.0.0.1 port (`port`) in the desktop app and
@@ -314,6 +331,11 @@ export interface SystemInfo {
     /** The latest engine crash of this run (restart: what was done about it); absent before the first. */
     lastCrash?: EngineCrashDetails;
   };
+  /**
+   * The engine choice in force: its kind, the server's URL for a llama-server (never the key), and where it came
+   * from: 'flags' (--engine / RECKON_ENGINE_URL, which win over Settings), 'settings' or 'default'.
+   */
+  engineChoice?: { kind: 'builtin' | 'llama-server'; url: string | null; source: 'flags' | 'settings' | 'default' };
   userDataDir: string;
   /**
    * The thread count llama.cpp measured as fastest on this machine (threads-cache.json), with the tokens/s of

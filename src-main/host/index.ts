@@ -33,7 +33,9 @@ import { Store } from './store/Store';
 import { ThreadCache } from './store/threadCache';
 import { EngineSupervisor } from './supervisor/EngineSupervisor';
 import { spawnerFor } from './supervisor/forkEngine';
-import type { Host, HostOptions } from './types';
+import { testEngine } from './services/engineTest';
+import type { EngineChoice, Host, HostOptions } from './types';
+import type { Settings } from '../common/types';
 
 export type { EngineChannel, EngineChoice, EngineSpawner, Host, HostOptions } from './types';
 export { defaultUserDataDir, repoRoot } from './paths';
@@ -49,8 +51,12 @@ export async function createHost(opts: HostOptions): Promise<Host> {
 
   let chat: ChatService | null = null;
   const loadedModel = new LoadedModel();
+  // The engine choice: --engine / RECKON_ENGINE_URL (opts.engine, a llama-server) win over Settings > Engine.
+  const flagsChoice = opts.engine?.kind === 'llama-server' ? opts.engine : null;
+  let choice: EngineChoice = flagsChoice ?? engineChoiceOf(settings.get());
+  const spawnerOf = (c: EngineChoice) => opts.spawnEngineFor?.(c) ?? opts.spawnEngine ?? spawnerFor(c);
   const engine = new EngineSupervisor({
-    spawn: opts.spawnEngine ?? spawnerFor(opts.engine ?? { kind: 'builtin' }),
+    spawn: spawnerOf(choice),
     initParams: () => {
       const s = settings.get();
       return { backend: s.backend, threads: s.threads, cachedThreads: threadCache.threads() };
@@ -118,6 +124,11 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       backend: engine.backend,
       model: loadedModel.current,
       engine: { state: engine.state, pid: engine.pid, restarts: engine.restarts, ...lastCrash() },
+      engineChoice: {
+        kind: choice.kind,
+        url: choice.kind === 'llama-server' ? choice.url : null,
+        source: flagsChoice !== null ? 'flags' : choice.kind === 'builtin' ? 'default' : 'settings',
+      },
       userDataDir: opts.userDataDir,
       receiptPublicKey: await receipts.publicKey(),
       measuredThreads: threadCache.entry(),
@@ -127,9 +138,24 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'settings.get': async () => settings.get(),
     'settings.update': async (p) => {
       const before = settings.get();
+      // Settings > Engine's Apply: a llama-server is asked what it runs before anything is saved, so a wrong URL
+      // or key changes nothing (the engine in use keeps running). --engine / RECKON_ENGINE_URL win: then the
+      // setting is only stored.
+      const next = p.engine !== undefined && flagsChoice === null ? engineChoiceOf({ engine: p.engine }) : null;
+      const switching = next !== null && !sameChoice(next, choice);
+      if (switching && next.kind === 'llama-server') await testEngine({ url: next.url, ...(next.apiKey !== undefined ? { apiKey: next.apiKey } : {}) });
       const after = await settings.update(p);
       // The API's port follows at once: opened, moved or closed before the update answers.
       await listener?.sync(after.api);
+      if (switching) {
+        // Running turns end first, stored as stopped (not left half-written by a vanished engine); the new engine
+        // starts with the current backend / threads.
+        await Promise.all([c.stopAll(), probes.stopAll()]);
+        choice = next;
+        loadedModel.current = null;
+        await engine.replace(spawnerOf(next));
+        return after;
+      }
       if (after.backend !== before.backend || after.threads !== before.threads) {
         // The running engine picks the new backend / thread count up at once (a restart would too).
         await engine.reinit().catch((err: unknown) => {
@@ -207,6 +233,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     'api.rotateKey': async () => apiKey.rotate(),
     'api.status': async () => listener?.status() ?? { state: 'unserved', port: null, baseUrl: null, error: null },
     'page.rotateToken': async () => ({ token: await pageToken.rotate() }),
+    'engine.test': async (p) => testEngine(p),
   });
 
   // Every door, the in-process one included, is a client of this one server: the same frames, the same router.
@@ -252,6 +279,18 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       return closing;
     },
   };
+}
+
+/** Settings > Engine as an engine choice: a llama-server once one is chosen with a URL, else the built-in engine. */
+export function engineChoiceOf(s: Pick<Settings, 'engine'>): EngineChoice {
+  const e = s.engine;
+  if (e === undefined || e.kind !== 'llama-server' || e.url === '') return { kind: 'builtin' };
+  return { kind: 'llama-server', url: e.url, ...(e.apiKey !== '' ? { apiKey: e.apiKey } : {}) };
+}
+
+function sameChoice(a: EngineChoice, b: EngineChoice): boolean {
+  if (a.kind === 'builtin' || b.kind === 'builtin') return a.kind === b.kind;
+  return a.url === b.url && (a.apiKey ?? '') === (b.apiKey ?? '');
 }
 
 /**

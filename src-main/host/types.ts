@@ -20,7 +20,7 @@ export type EngineSpawner = () => EngineChannel;
 /**
  * Which engine the host drives (docs/engines.md): the built-in one (node-llama-cpp in a child process) or a
  * llama-server over HTTP (the remote engine process). The one place the choice is read; the CLI fills it from
- * --engine / RECKON_ENGINE_URL (engineChoiceFrom), a Setting can later.
+ * --engine / RECKON_ENGINE_URL (engineChoiceFrom), else Settings > Engine (engineChoiceOf).
  */
 export type EngineChoice =
   | { kind: 'builtin' }
@@ -42,8 +42,13 @@ export interface HostOptions {
   hub?: HubOptions;
   /** Defaults to child_process.fork of the built engine (out/main/engine.js, or remoteEngine.js for `engine`) with a clean environment. */
   spawnEngine?: EngineSpawner;
-  /** The engine to drive when spawnEngine is absent; absent = the built-in one. */
+  /**
+   * The engine the front door's flags chose (--engine / RECKON_ENGINE_URL: engineChoiceFrom). A llama-server here
+   * wins over Settings > Engine (which is then only stored); the built-in one or absent = Settings > Engine decides.
+   */
   engine?: EngineChoice;
+  /** Spawner per engine choice (tests: switching engines at runtime); absent = spawnEngine, else the built entries. */
+  spawnEngineFor?: (choice: EngineChoice) => EngineSpawner;
   /** The OpenAI-compatible API's key fixed by the front door (--api-key, RECKON_API_KEY); absent = a generated, stored one. */
   apiKey?: string;
   /**

@@ -129,6 +129,10 @@ export const apiSchemas = {
   'api.key': none,
   'api.rotateKey': none,
   'api.status': none,
+  'engine.test': z.strictObject({
+    url: z.string({ error: 'must be a string' }).min(1, { error: 'must not be empty' }).max(2000, { error: 'must be at most 2000 characters' }),
+    apiKey: z.string({ error: 'must be a string' }).max(1000, { error: 'must be at most 1000 characters' }).optional(),
+  }),
   'page.rotateToken': none,
 } satisfies { [M in keyof ReckonApi]: z.ZodType };
 

@@ -28,6 +28,13 @@ export const settingsSchema = z.strictObject({
     maxConcurrent: intIn(1, 64, 'must be an integer 1..64'),
     maxQueued: intIn(0, 1000, 'must be an integer 0..1000'),
   }),
+  /** Settings > Engine; the URL is checked by the host (a test connection) when a llama-server is applied. */
+  engine: z.strictObject({
+    kind: z.enum(['builtin', 'llama-server'], { error: "must be 'builtin' or 'llama-server'" }),
+    url: z.string({ error: 'must be a string' }).max(2000, { error: 'must be at most 2000 characters' })
+      .refine((u) => u === '' || /^https?:\/\/\S+$/.test(u), { error: "must be empty or an http(s) URL such as 'http://127.0.0.1:8080'" }),
+    apiKey: z.string({ error: 'must be a string' }).max(1000, { error: 'must be at most 1000 characters' }),
+  }).optional(),
 });
 
 /** What settings.update takes: any subset of the settings, unknown keys rejected. */

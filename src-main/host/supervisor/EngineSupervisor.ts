@@ -80,7 +80,12 @@ export class EngineSupervisor {
   /** The latest crash, its outcome once known, and how to settle it. */
   #crash: { report: EngineCrashReport; settled: Promise<EngineCrashReport>; settle: (restart: EngineRestart, why?: string) => void } | null = null;
 
+  #spawn: EngineSpawner;
+  /** Bumped by replace(): a start loop of the engine replaced stops trying. */
+  #generation = 0;
+
   constructor(private readonly opts: SupervisorOptions) {
+    this.#spawn = opts.spawn;
     this.#rpc.onEvent((e) => this.#onEvent(e));
   }
 
@@ -144,6 +149,29 @@ export class EngineSupervisor {
     this.#backend = await this.#send('init', this.opts.initParams(), {});
   }
 
+  /**
+   * Switches to another engine (Settings > Engine's Apply): the running process is stopped (its calls reject with
+   * ENGINE_UNAVAILABLE, which is no crash: nothing restarts it), and one from `spawn` is started; resolves when it
+   * answered init, rejects as start() does. Callers end running turns first.
+   */
+  async replace(spawn: EngineSpawner): Promise<void> {
+    if (this.#closed || this.#closing) throw new ReckonError('ENGINE_UNAVAILABLE', 'The engine has been shut down.');
+    const ch = this.#channel;
+    this.#channel = null; // its exit is no crash: onExit ignores a channel that is not the current one
+    this.#rpc.disconnect(new ReckonError('ENGINE_UNAVAILABLE', 'The engine was switched to another one.'));
+    this.#eventRoutes.clear();
+    ch?.kill();
+    this.#spawn = spawn;
+    this.#generation++;
+    this.#state = 'stopped';
+    this.#pid = null;
+    this.#backend = null;
+    this.#lastError = null;
+    this.#failuresInRow = 0;
+    this.#ready = null;
+    return this.start();
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.beginShutdown();
@@ -184,14 +212,17 @@ export class EngineSupervisor {
   }
 
   async #startLoop(attempt: number): Promise<void> {
+    const generation = this.#generation;
     for (let a = attempt; ; a++) {
       if (this.#closed || this.#closing) throw new ReckonError('ENGINE_UNAVAILABLE', 'The engine has been shut down.');
+      if (generation !== this.#generation) throw new ReckonError('ENGINE_UNAVAILABLE', 'The engine was switched to another one.');
       try {
         await this.#spawnOnce();
         this.#failuresInRow = 0;
         return;
       } catch (err) {
         const e = ReckonError.from(err, 'ENGINE_UNAVAILABLE');
+        if (generation !== this.#generation) throw e; // replaced meanwhile: the new engine's state is not ours to touch
         this.#failuresInRow++;
         const max = this.opts.maxRestarts ?? 4;
         if (e.code === 'ENGINE_UNAVAILABLE' && /not built/.test(e.message)) throw e; // nothing a retry can fix
@@ -215,7 +246,7 @@ export class EngineSupervisor {
   /** Spawns one engine and waits for ready + init. Rejects (and kills it) on failure. */
   #spawnOnce(): Promise<void> {
     this.#state = 'starting';
-    const ch = this.opts.spawn();
+    const ch = this.#spawn();
     this.#channel = ch;
     this.#pid = ch.pid;
     // The RPC's port over this channel; it is connected once the engine says 'ready'. A dying engine is reported

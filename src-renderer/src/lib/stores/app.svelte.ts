@@ -8,6 +8,7 @@ import { PageAccessService } from '../services/pageAccessService';
 import { ProbeService } from '../services/probeService';
 import { ReceiptService } from '../services/receiptService';
 import { SettingsService } from '../services/settingsService';
+import { EngineService } from '../services/engineService';
 import { SystemService } from '../services/systemService';
 import type { AppClient } from '../transport/types';
 import { ApiStore } from './api.svelte';
@@ -20,6 +21,7 @@ import { ModelsStore } from './models.svelte';
 import { PageAccessStore } from './pageAccess.svelte';
 import { ProbeStore } from './probe.svelte';
 import { SettingsStore } from './settings.svelte';
+import { EngineStore } from './engine.svelte';
 import { SystemStore } from './system.svelte';
 import { ToastStore } from './toasts.svelte';
 import { TrustedKeysStore } from './trustedKeys.svelte';
@@ -43,6 +45,8 @@ export class AppState {
   readonly downloads: DownloadsStore;
   /** Settings > API: the OpenAI-compatible API's key, port status and settings. */
   readonly api: ApiStore;
+  /** Settings > Engine: the built-in engine or a llama-server (test connection, apply). */
+  readonly engine: EngineStore;
   /** Settings > Page link (browser mode): rotates the page's access token. */
   readonly pageAccess: PageAccessStore;
   settingsOpen = $state(false);
@@ -70,6 +74,7 @@ export class AppState {
     this.probe = new ProbeStore(new ProbeService(client));
     this.downloads = new DownloadsStore(new DownloadsService(client), () => void this.models.refresh());
     this.api = new ApiStore(new ApiService(client), this.settings);
+    this.engine = new EngineStore(new EngineService(client), this.settings, this.system);
     this.pageAccess = new PageAccessStore(new PageAccessService(client), client.kind === 'websocket');
     this.connection = new ConnectionStore(client, () => void this.reload());
   }
