@@ -38,8 +38,17 @@ describe('eval report', () => {
     expect(md).toContain('| Auto | effort high | 2 | 50.0 |');
     expect(md).toContain('| Auto | 4 | 2 | 50.0 | 50.0 | 50.0 |');
     expect(md).toContain('| easy | 1 | 1 |');
+    expect(md).toContain('Auto:\n');
     // a tier section is not made of the slice rows
     expect(md).not.toContain('## Tier group');
+  });
+
+  it('one probe matrix for arms that predicted alike; the long-CoT fallback is no prediction', () => {
+    const more = [...results, ...results.filter((x) => x.config === 'Auto').map((x) => ({ ...x, config: 'Auto + early exit' })),
+      { ...results[0]!, config: 'long CoT', difficulty: 'normal' }];
+    const md = markdownReport(summarise(more), { model: 'm', modelSha256: 's', setSource: 'x', questions: 4, seed: 1, threads: 1, date: 'd', plotFile: 'p.svg' }, more);
+    expect(md).toContain('Auto, Auto + early exit:');
+    expect(md.match(/\| predicted \|/g)).toHaveLength(1);
   });
 
   it('one phrasing group and no levels: no slice sections', () => {

@@ -59,13 +59,23 @@ export function markdownReport(rows: readonly EvalSummaryRow[], meta: ReportMeta
       '| config | turns | wrong | wrong marked % | right marked % | precision % |', '|---|---|---|---|---|---|',
       ...rel.map((r) => `| ${r.config} | ${r.n} | ${r.wrong} | ${pct(r.wrongFlagged)} | ${pct(r.rightFlagged)} | ${r.precision === null ? '-' : pct(r.precision)} |`), '');
   }
-  const probed = [...new Set(results.filter((r) => r.difficulty !== null).map((r) => r.config))];
-  const confusions = probed.map((c) => [c, probeConfusion(results, c)] as const).filter((x) => x[1] !== null);
-  if (confusions.length > 0) {
+  // The reference arm (long CoT) runs no probe: its 'normal' is the fallback plan's, not a prediction.
+  const probed = [...new Set(results.filter((r) => r.difficulty !== null && r.config !== 'long CoT').map((r) => r.config))];
+  // Arms that read the same prompt get the same predictions: one matrix per distinct result, naming its arms.
+  const confusions = new Map<string, { configs: string[]; m: NonNullable<ReturnType<typeof probeConfusion>> }>();
+  for (const c of probed) {
+    const m = probeConfusion(results, c);
+    if (m === null) continue;
+    const key = JSON.stringify(['easy', 'normal', 'hard'].map((k) => m[k] ?? null));
+    const seen = confusions.get(key);
+    if (seen) seen.configs.push(c);
+    else confusions.set(key, { configs: [c], m });
+  }
+  if (confusions.size > 0) {
     parts.push('## Probe confusion', '', "Predicted class (rows) against the label calibration's rule gives from the long-CoT run of the same question (one sample: right = easy, wrong = hard).", '');
-    for (const [c, m] of confusions) {
-      parts.push(`${c}:`, '', '| predicted | label easy | label hard |', '|---|---|---|');
-      for (const k of ['easy', 'normal', 'hard']) if (m![k]) parts.push(`| ${k} | ${m![k]!.easy} | ${m![k]!.hard} |`);
+    for (const { configs, m } of confusions.values()) {
+      parts.push(`${configs.join(', ')}:`, '', '| predicted | label easy | label hard |', '|---|---|---|');
+      for (const k of ['easy', 'normal', 'hard']) if (m[k]) parts.push(`| ${k} | ${m[k]!.easy} | ${m[k]!.hard} |`);
       parts.push('');
     }
   }
