@@ -222,11 +222,13 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
       const lengths: Acked[] = [];
       let deletedAt: number | null = null;
       let deleteAcked = false;
-      const kinds = ['send', 'send', 'send', 'rename', 'pin', 'settings', 'settings', 'delete', 'cli'];
-      const plan = Array.from({ length: 4 + Math.floor(r() * 4) }, () => ({ kind: kinds[Math.floor(r() * kinds.length)]!, tab: tabs[Math.floor(r() * 2)]!, wait: r() < 0.4, pieces: 1 + Math.floor(r() * 30) }))
-        .filter((p) => p.kind !== 'cli' || r() < (o.cliShare ?? 0.5));
-      // at most one delete and one CLI run per round
-      for (const k of ['delete', 'cli']) { let seen = false; for (const p of plan) if (p.kind === k) { if (seen) p.kind = 'pin'; seen = true; } }
+      const kinds = ['send', 'send', 'send', 'rename', 'pin', 'settings', 'settings', 'delete'];
+      const step = (kind: string): { kind: string; tab: Tab; wait: boolean; pieces: number } => ({ kind, tab: tabs[Math.floor(r() * 2)]!, wait: r() < 0.4, pieces: 1 + Math.floor(r() * 30) });
+      const plan = Array.from({ length: 4 + Math.floor(r() * 4) }, () => step(kinds[Math.floor(r() * kinds.length)]!));
+      // at most one delete per round; the CLI at a seeded point of cliShare of the rounds
+      let seenDelete = false;
+      for (const p of plan) if (p.kind === 'delete') { if (seenDelete) p.kind = 'pin'; seenDelete = true; }
+      if (r() < (o.cliShare ?? 0.5)) plan.splice(Math.floor(r() * (plan.length + 1)), 0, step('cli'));
       const running: Promise<void>[] = [];
       let i = 0;
       for (const step of plan) {
