@@ -262,7 +262,14 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
               return;
             }
             case 'delete': {
-              // while a turn streams into it: once this tab has seen `pieces` pieces of the latest turn (or that turn ended)
+              // while a turn streams into it: the other tab sends when no turn runs, then this tab deletes once it has
+              // seen `pieces` pieces of that turn (or the turn ended first)
+              const other = tab === A ? B : A;
+              const last = turns.at(-1);
+              if (last === undefined || tab.events.some((e) => terminal(e, last.turnId))) {
+                const rep = tally(await other.call('chat.send', { conversationId: conv, text: `What is ${round}*${n}?`, seed: n }), `${other.name} chat.send`, round);
+                if (rep.ok) { turns.push({ turnId: (rep.result as { turnId: string }).turnId, by: other.name }); s.turnsAcknowledged++; }
+              }
               const latest = turns.at(-1);
               if (latest !== undefined) {
                 await tab.until(() => tab.events.filter((e) => e.turnId === latest.turnId && (e.type === 'thought' || e.type === 'answer')).length >= step.pieces || tab.events.some((e) => terminal(e, latest.turnId)), bound);
@@ -339,7 +346,9 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
       if (setA.ok && setB.ok) {
         if (JSON.stringify(setA.result) !== JSON.stringify(setB.result)) fail(round, 'the two tabs read different settings');
         const cur = setA.result as { systemPrompt: string; maxTokens: number };
-        const disk = JSON.parse(await readFile(join(data, 'settings.json'), 'utf8')) as { systemPrompt?: string; maxTokens?: number };
+        // no settings.json yet (no update so far) reads as the defaults the host shows
+        const settingsFile = join(data, 'settings.json');
+        const disk = (existsSync(settingsFile) ? JSON.parse(await readFile(settingsFile, 'utf8')) : { ...cur }) as { systemPrompt?: string; maxTokens?: number };
         for (const [field, writes] of [['systemPrompt', prompts], ['maxTokens', lengths]] as const) {
           const want = mustHold(writes);
           if (want.exact !== undefined && cur[field] !== want.exact) fail(round, `${field} is ${cur[field]}, the last acknowledged update was ${want.exact}`);
