@@ -39,6 +39,7 @@ export const ErrorCodes = [
   'ENGINE_SLOTS_BUSY', // every slot of the remote engine's server is busy (HTTP 503 while it runs)
   'ENGINE_STREAM_DROPPED', // the remote engine's stream broke off mid-turn; the turn is stored as failed
   'ENGINE_UNSUPPORTED', // the engine in use cannot do this (a remote llama-server has no calibration, teacher forcing or embedding rows)
+  'DATA_FOLDER_IN_USE', // another Reckon (the desktop app, `reckon serve`, another `reckon ask`) holds this data folder: stop it, or use its page / API instead
 ] as const;
 export type ErrorCode = (typeof ErrorCodes)[number];
 

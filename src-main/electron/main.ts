@@ -134,6 +134,7 @@ async function start(): Promise<void> {
     spawnEngine: utilityEngineSpawner(join(__dirname, 'engine.js')),
     // The OpenAI-compatible API on 127.0.0.1:settings.api.port beside the window, while Settings has it on.
     serveApi: {},
+    exclusive: true,
   });
   const h = host;
   registerIpc();

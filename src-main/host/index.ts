@@ -30,6 +30,7 @@ import { ReceiptService } from './services/ReceiptService';
 import { ReplayService } from './services/ReplayService';
 import { SettingsService } from './services/SettingsService';
 import { Store } from './store/Store';
+import { lockDataFolder, type FolderLock } from './store/folderLock';
 import { ThreadCache } from './store/threadCache';
 import { EngineSupervisor } from './supervisor/EngineSupervisor';
 import { spawnerFor } from './supervisor/forkEngine';
@@ -44,6 +45,16 @@ export { FailureLog } from './supervisor/FailureLog';
 
 export async function createHost(opts: HostOptions): Promise<Host> {
   await mkdir(opts.userDataDir, { recursive: true });
+  const lock = opts.exclusive === true ? await lockDataFolder(opts.userDataDir, opts.shell) : null;
+  try {
+    return await openHost(opts, lock);
+  } catch (err) {
+    await lock?.release();
+    throw err;
+  }
+}
+
+async function openHost(opts: HostOptions, lock: FolderLock | null): Promise<Host> {
   const store = await Store.open(opts.userDataDir);
   const settings = await SettingsService.open(store);
   const modelSettings = await ModelSettingsService.open(store);
@@ -275,6 +286,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         await Promise.race([Promise.all([c.stopAll(), probes.stopAll(), downloads.close()]), new Promise((r) => setTimeout(r, 3000))]);
         await store.flush();
         await engine.close();
+        await lock?.release();
       })();
       return closing;
     },
@@ -298,7 +310,7 @@ function sameChoice(a: EngineChoice, b: EngineChoice): boolean {
  * and HF_TOKEN for downloads (the CLI resumes only the download it is asked for).
  */
 export function defaultHostOptions(shell: HostOptions['shell']): HostOptions {
-  return { userDataDir: defaultUserDataDir(), modelsDir: join(repoRoot(), 'models'), shell, hub: { ...hubOptionsFromEnv(), autoResume: shell !== 'cli' } };
+  return { userDataDir: defaultUserDataDir(), modelsDir: join(repoRoot(), 'models'), shell, hub: { ...hubOptionsFromEnv(), autoResume: shell !== 'cli' }, exclusive: true };
 }
 
 export { hubOptionsFromEnv } from './downloads/DownloadsService';

@@ -57,6 +57,12 @@ export interface HostOptions {
    * own (the terminal, tests); api.status then says 'unserved'.
    */
   serveApi?: { port?: number };
+  /**
+   * Hold the data folder's lock (store/folderLock.ts) while open, so a second Reckon on the same folder is refused
+   * with DATA_FOLDER_IN_USE instead of overwriting this one's files. The desktop app, `reckon serve` and the CLI set
+   * it; default false (tests open many hosts in one process).
+   */
+  exclusive?: boolean;
 }
 
 /**
