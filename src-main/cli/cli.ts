@@ -402,7 +402,8 @@ async function cmdInfo(host: Host): Promise<number> {
     ['engine', `${info.engine.state}${info.engine.pid ? ` (pid ${info.engine.pid})` : ''}`],
     ['backend', b ? `${backendLabel(b)}, requested ${b.requested}${b.fallbackReason ? ` (${b.fallbackReason})` : ''}, ${b.buildType}` : 'unknown (engine not ready)'],
     ['devices', b ? (b.deviceNames.length ? b.deviceNames.join(', ') : 'none (CPU)') : '-'],
-    ['vram', b?.vram ? `${humanBytes(b.vram.free)} free of ${humanBytes(b.vram.total)}` : '-'],
+    // A software renderer's "VRAM" is a heap in system memory: say so rather than report a GPU's memory.
+    ['vram', b?.vram ? `${humanBytes(b.vram.free)} free of ${humanBytes(b.vram.total)}${b.softwareDevices !== undefined && b.noDevice === undefined ? ' (system memory: software device)' : ''}` : '-'],
     ['threads', b ? `${b.threads} (${b.threadsSource}; ${b.cpuCores} cores)` : `${settings.threads ?? 'auto'}`],
     ['model', model ? `${model.name} (${model.id})${settings.modelId ? '' : ' - default'}` : 'none registered'],
     ['user data', info.userDataDir],

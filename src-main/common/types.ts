@@ -30,6 +30,11 @@ export interface BackendInfo {
    * 'cpu'. Absent when nothing was skipped.
    */
   noDevice?: GpuBackend;
+  /**
+   * Set when the GPU backend's only devices are software renderers (Mesa's llvmpipe): with `noDevice` they were
+   * skipped (auto); without it the user chose that backend and it runs on them, on the CPU. Absent otherwise.
+   */
+  softwareDevices?: string[];
   /** Threads llama.cpp uses for generation. */
   threads: number;
   /** How the thread count was chosen. */

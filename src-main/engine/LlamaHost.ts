@@ -22,6 +22,7 @@ interface Backend {
   requested: BackendChoice;
   fallbackReason?: string | undefined;
   noDevice?: GpuBackend | undefined;
+  softwareDevices?: string[] | undefined;
 }
 
 interface LoadedModel {
@@ -130,7 +131,7 @@ export class LlamaHost {
       await this.backend?.llama.dispose();
       this.backend = null;
       const resolved = await resolveBackend(p.backend, this.tuner.needsMeasurement ? this.tuner.cores : this.tuner.current().threads);
-      this.backend = { llama: resolved.llama, requested: p.backend, fallbackReason: resolved.fallbackReason, noDevice: resolved.noDevice };
+      this.backend = { llama: resolved.llama, requested: p.backend, fallbackReason: resolved.fallbackReason, noDevice: resolved.noDevice, softwareDevices: resolved.softwareDevices };
       return;
     }
     if (!this.tuner.needsMeasurement) this.backend.llama.maxThreads = this.tuner.current().threads;
@@ -249,6 +250,7 @@ export class LlamaHost {
     };
     if (b.fallbackReason !== undefined) info.fallbackReason = b.fallbackReason;
     if (b.noDevice !== undefined) info.noDevice = b.noDevice;
+    if (b.softwareDevices !== undefined) info.softwareDevices = b.softwareDevices;
     return info;
   }
 }

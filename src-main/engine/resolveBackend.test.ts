@@ -2,7 +2,7 @@ import type { Llama } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';
 import { backendLabel } from '../common/backendLabel';
 import type { GpuBackend } from '../common/types';
-import { resolveBackend, type BackendLoader } from './resolveBackend';
+import { isSoftwareDevice, resolveBackend, type BackendLoader } from './resolveBackend';
 
 /** A stand-in llama.cpp: which builds load, which of them auto picks, and the devices each GPU build sees. */
 function machine(o: { loads: (GpuBackend | 'cpu')[]; auto: GpuBackend | 'cpu'; devices: Partial<Record<GpuBackend, string[]>> }) {
@@ -81,5 +81,52 @@ describe('resolveBackend', () => {
     expect(m.loaded).toEqual([false]);
     expect(r.llama.gpu).toBe(false);
     expect(r).not.toHaveProperty('noDevice');
+  });
+
+  const llvmpipe = 'llvmpipe (LLVM 15.0.6, 256 bits)';
+
+  it('auto on Vulkan whose only device is llvmpipe runs the CPU build and names the software device', async () => {
+    const m = machine({ loads: ['vulkan', 'cpu'], auto: 'vulkan', devices: { vulkan: [llvmpipe] } });
+    const r = await resolveBackend('auto', 2, m.loader);
+    expect(m.loaded).toEqual(['auto', false]);
+    expect(m.disposed).toEqual(['vulkan']);
+    expect(r.llama.gpu).toBe(false);
+    expect(r.noDevice).toBe('vulkan');
+    expect(r.softwareDevices).toEqual([llvmpipe]);
+    expect(r.fallbackReason).toBeUndefined();
+    expect(backendLabel({ active: 'cpu', noDevice: r.noDevice, softwareDevices: r.softwareDevices })).toBe('cpu (vulkan found only llvmpipe, software)');
+  });
+
+  it('an explicit Vulkan choice on llvmpipe keeps Vulkan and labels it software', async () => {
+    const m = machine({ loads: ['vulkan', 'cpu'], auto: 'vulkan', devices: { vulkan: [llvmpipe] } });
+    const r = await resolveBackend('vulkan', 2, m.loader);
+    expect(m.loaded).toEqual(['vulkan']);
+    expect(r.llama.gpu).toBe('vulkan');
+    expect(r.noDevice).toBeUndefined();
+    expect(r.softwareDevices).toEqual([llvmpipe]);
+    expect(backendLabel({ active: 'vulkan', softwareDevices: r.softwareDevices })).toBe('vulkan (llvmpipe, software)');
+  });
+
+  it('a real GPU beside llvmpipe keeps Vulkan with no software mark', async () => {
+    const m = machine({ loads: ['vulkan', 'cpu'], auto: 'vulkan', devices: { vulkan: [llvmpipe, 'AMD Radeon RX 7600 (RADV NAVI33)'] } });
+    const r = await resolveBackend('auto', 2, m.loader);
+    expect(r.llama.gpu).toBe('vulkan');
+    expect(r).not.toHaveProperty('softwareDevices');
+    expect(r).not.toHaveProperty('noDevice');
+  });
+
+  it('an override that does not load falls back to auto; auto on llvmpipe only ends on the CPU and says so', async () => {
+    const m = machine({ loads: ['vulkan', 'cpu'], auto: 'vulkan', devices: { vulkan: [llvmpipe] } });
+    const r = await resolveBackend('cuda', 2, m.loader);
+    expect(m.loaded).toEqual(['cuda', 'auto', false]);
+    expect(r.llama.gpu).toBe(false);
+    expect(r.fallbackReason).toBe(`The CUDA backend could not be loaded on this machine (no cuda binary), and Vulkan found only a software device (${llvmpipe}), so the CPU is used instead.`);
+  });
+
+  it('isSoftwareDevice knows the software renderers by name and no hardware one', () => {
+    for (const name of [llvmpipe, 'lavapipe', 'softpipe', 'SwiftShader Device (Subzero)', 'SwiftShader Device (LLVM 10.0.0)'])
+      expect(isSoftwareDevice(name)).toBe(true);
+    for (const name of ['AMD Radeon RX 7600 (RADV NAVI33)', 'Intel(R) UHD Graphics 620 (KBL GT2)', 'NVIDIA GeForce RTX 4090', 'Apple M2', 'V3D 4.2'])
+      expect(isSoftwareDevice(name)).toBe(false);
   });
 });

@@ -12,6 +12,11 @@ export interface ResolvedBackend {
    * Reckon runs on the CPU instead and every report says so. Absent when nothing was skipped.
    */
   noDevice?: GpuBackend;
+  /**
+   * The GPU build's devices when every one is a software renderer (isSoftwareDevice: Mesa's llvmpipe / lavapipe,
+   * SwiftShader): kept when the user chose that backend explicitly, skipped (with noDevice) for auto. Absent otherwise.
+   */
+  softwareDevices?: string[];
 }
 
 /** What resolveBackend needs from node-llama-cpp; injectable so the choice can be tested without a GPU. */
@@ -20,6 +25,16 @@ export interface BackendLoader {
   load(gpu: 'auto' | GpuBackend | false): Promise<Llama>;
   /** The devices a loaded GPU build sees (node-llama-cpp's getGpuDeviceNames); [] = none. */
   devices(llama: Llama): Promise<string[]>;
+}
+
+/**
+ * A Vulkan device that is a CPU renderer, by the names Mesa's lavapipe ("llvmpipe (LLVM 15.0.6, 256 bits)"),
+ * softpipe and Google's SwiftShader give it. node-llama-cpp reports only names, not Vulkan's device type. llama.cpp
+ * itself skips CPU-type devices unless GGML_VK_VISIBLE_DEVICES names them; on them the model runs ~50x slower than
+ * the CPU build (docs/reliability.md).
+ */
+export function isSoftwareDevice(name: string): boolean {
+  return /\b(llvmpipe|lavapipe|softpipe|swiftshader)\b/i.test(name);
 }
 
 const labels: Record<BackendChoice, string> = { auto: 'automatic', cpu: 'CPU', cuda: 'CUDA', vulkan: 'Vulkan', metal: 'Metal' };
@@ -73,8 +88,12 @@ export async function resolveBackend(requested: BackendChoice, maxThreads: numbe
     first.overrideWhy === undefined ? {} : { fallbackReason: `${first.overrideWhy}, so ${active} is used instead.` };
   if (found === false) return { llama: first.llama, ...overridden('the CPU') };
   const devices = await loader.devices(first.llama).catch(() => []);
-  if (devices.length > 0) return { llama: first.llama, ...overridden(labels[found]) };
-  // A GPU build with no device would run everything on the CPU anyway, through a slower path: use the CPU build.
+  const software = devices.length > 0 && devices.every(isSoftwareDevice) ? devices : undefined;
+  if (devices.length > 0 && software === undefined) return { llama: first.llama, ...overridden(labels[found]) };
+  // Only a software renderer: an explicit choice of that backend is honoured (and labelled software); auto is not
+  // a choice of it, so it gets the faster CPU build.
+  if (software !== undefined && requested === found) return { llama: first.llama, softwareDevices: software };
+  // A GPU build with no device (or only a software one) runs everything on the CPU anyway: use the CPU build.
   await first.llama.dispose().catch(() => undefined);
   let cpu: Llama;
   try {
@@ -84,10 +103,11 @@ export async function resolveBackend(requested: BackendChoice, maxThreads: numbe
       { requested, noDevice: found });
   }
   // auto choosing a backend without a device is not a fallback from what the user asked: noDevice says it.
+  const foundWhat = software === undefined ? 'found no device' : `found only a software device (${software.join(', ')})`;
   const fallbackReason = first.overrideWhy !== undefined
-    ? `${first.overrideWhy}, and ${labels[found]} found no device, so the CPU is used instead.`
+    ? `${first.overrideWhy}, and ${labels[found]} ${foundWhat}, so the CPU is used instead.`
     : requested === found ? `The ${labels[found]} backend found no device on this machine, so the CPU is used instead.` : undefined;
-  return { llama: cpu, noDevice: found, ...(fallbackReason !== undefined ? { fallbackReason } : {}) };
+  return { llama: cpu, noDevice: found, ...(software !== undefined ? { softwareDevices: software } : {}), ...(fallbackReason !== undefined ? { fallbackReason } : {}) };
 }
 
 function explain(err: unknown, requested: BackendChoice): string {
