@@ -16,13 +16,13 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ErrorCodes } from '../../src-main/common/errors';
 import { createHost } from '../../src-main/host/index';
 import { fakeEngine } from '../../src-main/host/testing/fakeEngine';
 import { startWebServer } from '../../src-main/web/server';
+import { campaignOutDir, cliArg, isMain, seeded } from './campaignCli';
 
 export interface ApiFuzzOptions {
   /** Frames in all, split evenly between the WebSocket and HTTP. */
@@ -60,15 +60,6 @@ export interface ApiFuzzSummary {
 }
 
 /** mulberry32: the repeatable sequence of mutations. */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -401,15 +392,11 @@ export async function apiFuzzCampaign(o: ApiFuzzOptions): Promise<ApiFuzzSummary
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
+if (isMain(import.meta.url)) {
+  const arg = cliArg;
   const frames = Number(arg('frames') ?? 10_000);
   const seed = Number(arg('seed') ?? 1);
-  const out = resolve(arg('out') ?? (await mkdtemp(join(tmpdir(), 'reckon-soak-fuzz-out-'))));
-  await mkdir(out, { recursive: true });
+  const out = await campaignOutDir('fuzz');
   const started = Date.now();
   const s = await apiFuzzCampaign({ frames, seed, batch: Number(arg('batch') ?? 500), onBatch: (n, x) => process.stderr.write(`${n}/${frames}: bad ${x.bad.length}, host crashes ${x.hostCrashes.length}, hangs ${x.hangs}, health failures ${x.healthFailures.length}\n`) });
   const minutes = (Date.now() - started) / 60_000;

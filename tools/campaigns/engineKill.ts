@@ -14,11 +14,11 @@ import { appendFileSync } from 'node:fs';
 import { readdir, readFile, mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { TurnEvent } from '../../src-main/common/events';
 import { engineCrashMessage, readEngineCrashDetails } from '../../src-main/common/engineCrash';
 import { createHost, type Host } from '../../src-main/host/index';
 import { runTurn } from '../../src-main/host/testing/hostFixture';
+import { campaignOutDir, cliArg, isMain, seeded } from './campaignCli';
 
 export type KillMoment = 'before-first-token' | 'mid-thinking' | 'mid-answer' | 'between-turns';
 export const MOMENTS: KillMoment[] = ['before-first-token', 'mid-thinking', 'mid-answer', 'between-turns'];
@@ -51,15 +51,6 @@ export interface EngineKillSummary {
 }
 
 /** mulberry32: the repeatable sequence of kill moments. */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** How long a SIGKILLed engine may take to be gone before it counts as an orphan: generous for a busy machine. */
 const orphanWaitMs = 30_000;
@@ -203,15 +194,11 @@ export function engineKillTable(s: EngineKillSummary): string {
   return `${rows.join('\n')}\n\nEngine processes: ${s.enginePids}, alive after the host closed: ${s.orphans.length}.\n`;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
+if (isMain(import.meta.url)) {
+  const arg = cliArg;
   const runs = Number(arg('runs') ?? 100);
   const seed = Number(arg('seed') ?? 1);
-  const out = resolve(arg('out') ?? (await mkdtemp(join(tmpdir(), 'reckon-soak-enginekill-out-'))));
-  await mkdir(out, { recursive: true });
+  const out = await campaignOutDir('enginekill');
   const started = Date.now();
   const s = await engineKillCampaign({
     runs, seed, modelsDir: resolve(import.meta.dirname, '../../models'),

@@ -17,13 +17,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, statfs, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { DownloadInfo } from '../../src-main/common/downloads';
 import { ErrorCodes } from '../../src-main/common/errors';
 import { createHost, type Host } from '../../src-main/host/index';
 import { fakeEngine } from '../../src-main/host/testing/fakeEngine';
 import { startFakeHub } from '../../src-main/host/testing/fakeHub';
 import { runTurn } from '../../src-main/host/testing/hostFixture';
+import { cliArg, isMain, seeded } from './campaignCli';
 
 export interface FullDiskOptions {
   rounds: number;
@@ -57,15 +57,6 @@ export function canMountTmpfs(): boolean {
   }
 }
 
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Every file under dir, by path relative to it, with its bytes. */
 async function snapshot(dir: string): Promise<Map<string, Buffer>> {
@@ -249,11 +240,8 @@ export async function fullDiskCampaign(o: FullDiskOptions): Promise<FullDiskRoun
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
+if (isMain(import.meta.url)) {
+  const arg = cliArg;
   if (!canMountTmpfs()) throw new Error('soak:fulldisk mounts a tmpfs for its data folder: run it as root (or in a container allowed to mount).');
   const rounds = Number(arg('rounds') ?? 10);
   const started = Date.now();

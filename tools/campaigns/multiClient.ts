@@ -21,8 +21,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { ErrorCodes } from '../../src-main/common/errors';
 import type { TurnEvent } from '../../src-main/common/events';
@@ -30,6 +30,7 @@ import { createHost } from '../../src-main/host/index';
 import { LOCK_FILE } from '../../src-main/host/store/folderLock';
 import { fakeEngine } from '../../src-main/host/testing/fakeEngine';
 import { startWebServer } from '../../src-main/web/server';
+import { campaignOutDir, cliArg, isMain, seeded } from './campaignCli';
 
 export interface MultiClientOptions {
   rounds: number;
@@ -63,15 +64,6 @@ export interface MultiClientSummary {
 
 const known = new Set<string>(ErrorCodes);
 
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Reply = { ok: true; result: unknown } | { ok: false; code: string; message: string };
 
@@ -398,15 +390,11 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const arg = (name: string): string | undefined => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i >= 0 ? process.argv[i + 1] : undefined;
-  };
+if (isMain(import.meta.url)) {
+  const arg = cliArg;
   const rounds = Number(arg('rounds') ?? 40);
   const seed = Number(arg('seed') ?? 1);
-  const out = resolve(arg('out') ?? (await mkdtemp(join(tmpdir(), 'reckon-soak-multi-out-'))));
-  await mkdir(out, { recursive: true });
+  const out = await campaignOutDir('multi');
   const started = Date.now();
   const s = await multiClientCampaign({ rounds, seed, onRound: (n, x) => process.stderr.write(`${n}/${rounds}: turns ${x.turnsAcknowledged}, deletes while streaming ${x.deletesWhileStreaming}, CLI runs ${x.cliRuns}, failures ${x.failures.length}\n`) });
   const minutes = (Date.now() - started) / 60_000;
