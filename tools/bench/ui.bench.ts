@@ -6,7 +6,8 @@
  *   answer tokens of markdown with code, one event per token, paced at each rate in BENCH_UI_RATES (tokens/s;
  *   0 = as fast as the host sends). Per rate: the rate the page rendered at (tokens / time from the first emitted
  *   token to the last one on screen), the lag of the last token behind the engine, and main-thread tasks > 50 ms
- *   (longtask entries) during the turn.
+ *   (longtask entries) during the turn. BENCH_UI_PROFILE=<prefix> writes a CPU profile per rate and
+ *   BENCH_UI_TRACE=<prefix> a Chromium trace (devtools.timeline: which tasks were long and what filled them).
  * - Opening a conversation of 500 messages (250 questions, 250 answers with 400 thinking tokens each, 100k in all):
  *   click to the 500th message on screen and a frame painted, BENCH_UI_OPENS times.
  * The page's and this process's clocks are the same wall clock (Date.now), so lags compare across them.
@@ -170,10 +171,13 @@ async function main(): Promise<void> {
       await ready(page, web.url);
       const cdp = process.env.BENCH_UI_PROFILE ? await page.context().newCDPSession(page) : null;
       if (cdp) { await cdp.send('Profiler.enable'); await cdp.send('Profiler.start'); }
+      const trace = process.env.BENCH_UI_TRACE ? `${process.env.BENCH_UI_TRACE}-${rate}.json` : null;
+      if (trace) await browser.startTracing(page, { path: trace, categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'] });
       const watch = watchTurn(page);
       await page.getByTestId('composer-input').fill(`stream ${rate}`);
       await page.getByTestId('composer-input').press('Enter');
       const seen = await watch;
+      if (trace) await browser.stopTracing();
       if (cdp) {
         const { profile } = await cdp.send('Profiler.stop');
         writeFileSync(`${process.env.BENCH_UI_PROFILE}-${rate}.cpuprofile`, JSON.stringify(profile));

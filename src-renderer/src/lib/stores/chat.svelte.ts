@@ -6,7 +6,7 @@ import { activePath, childrenOf, variantsOf, type Variants } from '$common/branc
 import type { Conversation, ConversationExport, Message } from '$common/types';
 import type { ChatService } from '../services/chatService';
 import type { ConversationService } from '../services/conversationService';
-import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from '../utils/chatMessage';
+import { applyChatEvent, applyChatEvents, fromMessage, pendingUserMessage, type ChatMessage } from '../utils/chatMessage';
 import { nowIso } from '../utils/dates';
 import type { ConversationsStore } from './conversations.svelte';
 
@@ -73,7 +73,10 @@ export class ChatStore {
     const batch = this.queued;
     if (batch.length === 0) return;
     this.queued = [];
-    for (const e of batch) this.onEvent(e);
+    // The batch holds only deltas: none of them starts or ends a turn, so one pass applies them to the open
+    // conversation's messages (runs of one turn's deltas joined, see applyChatEvents).
+    const open = batch.filter((e) => this.turnConversation.get(e.turnId) === this.activeId && this.activeId !== null);
+    if (open.length) applyChatEvents(this.messages, open);
   }
 
   get activeTurnId(): string | null {

@@ -4,7 +4,7 @@ import { makeLedger } from '$common/ledger';
 import { applyTurnEvent } from '$common/turn/applyTurnEvent';
 import type { Message } from '$common/types';
 import type { Reliability } from '$common/controller/reliability';
-import { applyChatEvent, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
+import { applyChatEvent, applyChatEvents, fromMessage, pendingUserMessage, type ChatMessage } from './chatMessage';
 
 const user = { id: 'u1', role: 'user' as const, text: 'What is 37+48?', createdAt: '2024-01-01T00:00:00Z' };
 
@@ -135,5 +135,32 @@ describe('applyChatEvent', () => {
     applyChatEvent(msgs, { type: 'done', turnId: 't1', status: 'done', message: stored }, 1100);
     expect(msgs[1]!.record).toEqual(stored);
     expect(msgs[1]).toMatchObject({ text: '85.', status: 'done', phase: 'final' });
+  });
+});
+
+describe('applyChatEvents', () => {
+  it('a frame of deltas joined per run gives the same view as one event at a time, token estimates included', () => {
+    const events: TurnEvent[] = [
+      { type: 'thought', turnId: 't1', text: '' },
+      { type: 'thought', turnId: 't1', text: 'Ones' },
+      { type: 'thought', turnId: 't1', text: '  7+8' },
+      { type: 'thought', turnId: 't1', text: '\n' },
+      { type: 'thought', turnId: 't1', text: '=15' },
+      { type: 'thought-end', turnId: 't1', ms: 40, tokens: 9 },
+      { type: 'answer', turnId: 't1', text: '**85**' },
+      { type: 'answer', turnId: 't1', text: ' is' },
+      { type: 'answer', turnId: 't2', text: 'other turn' },
+      { type: 'answer', turnId: 't1', text: ' it.' },
+    ];
+    const one = started();
+    for (const e of events) applyChatEvent(one, e, 1500);
+    const batched = started();
+    applyChatEvents(batched, events, 1500);
+    expect(batched).toEqual(one);
+    expect(batched[1]).toMatchObject({ thinking: 'Ones  7+8\n=15', text: '**85** is it.', phase: 'answering' });
+    // 'Ones' (first) 1, '  7+8' 1 + 2 leading spaces, '\n' 1 (all whitespace), '=15' 1
+    expect(batched[1]!.liveThinkingTokens).toBe(6);
+    // plus the answer: '**85**' 1, ' is' 2, ' it.' 2 (the other turn's delta is not this message's)
+    expect(batched[1]!.liveTokens).toBe(11);
   });
 });

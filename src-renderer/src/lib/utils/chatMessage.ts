@@ -143,14 +143,21 @@ function showRecord(v: ChatMessage, m: Message, settled: boolean): void {
   if (grid && m.drafts?.length) v.draftsGrid = mergeDraftRecords(grid, m.drafts);
 }
 
+/** Tokens a run of deltas stands for, each delta counted as it arrived (`first`: the run opens the stream). */
+function deltaTokens(pieces: readonly string[], first: boolean): number {
+  let n = 0;
+  pieces.forEach((p, i) => (n += thoughtDeltaTokens(p, first && i === 0)));
+  return n;
+}
+
 /**
  * What only the live view tracks, never stored: the phase, the client clocks, load progress, the live thinking
  * token estimate and the drafts grid. Runs before the record is shown (it reads the text seen so far).
  */
-function trackLive(v: ChatMessage, e: TurnEvent, now: number): void {
+function trackLive(v: ChatMessage, e: TurnEvent, now: number, pieces?: readonly string[]): void {
   if ((e.type === 'thought' || e.type === 'answer' || e.type === 'draft') && e.text !== '') {
     v.liveFirstTokenAt ??= now;
-    v.liveTokens = (v.liveTokens ?? 0) + thoughtDeltaTokens(e.text, v.liveTokens === undefined);
+    v.liveTokens = (v.liveTokens ?? 0) + deltaTokens(pieces ?? [e.text], v.liveTokens === undefined);
   }
   switch (e.type) {
     case 'load-progress':
@@ -162,7 +169,7 @@ function trackLive(v: ChatMessage, e: TurnEvent, now: number): void {
         v.thinkingStartedAt = now;
       }
       v.loadProgress = undefined;
-      v.liveThinkingTokens = (v.liveThinkingTokens ?? 0) + thoughtDeltaTokens(e.text, v.thinking === '');
+      v.liveThinkingTokens = (v.liveThinkingTokens ?? 0) + deltaTokens(pieces ?? [e.text], v.thinking === '');
       break;
     case 'thought-end':
       v.thinkingTokens = e.tokens;
@@ -203,7 +210,7 @@ function trackLive(v: ChatMessage, e: TurnEvent, now: number): void {
  * $state proxy): the message itself through the shared reducer (common/turn/applyTurnEvent, as the host
  * does), plus the live view state. Returns false when the event is not for these messages.
  */
-export function applyChatEvent(messages: ChatMessage[], e: TurnEvent, now: number = Date.now()): boolean {
+export function applyChatEvent(messages: ChatMessage[], e: TurnEvent, now: number = Date.now(), pieces?: readonly string[]): boolean {
   if (e.type === 'start') {
     if (messages.some((m) => m.id === e.assistantMessageId)) return true;
     const user = fromMessage(e.userMessage);
@@ -217,9 +224,37 @@ export function applyChatEvent(messages: ChatMessage[], e: TurnEvent, now: numbe
   if (!msg) return false;
   const before = recordOf(msg);
   const record = applyTurnEvent(before, e);
-  trackLive(msg, e, now);
+  trackLive(msg, e, now, pieces);
   const settled = e.type === 'done' || e.type === 'error';
   if (record !== before || settled) showRecord(msg, record, settled);
   if (settled && msg.draftsGrid) settleGrid(msg.draftsGrid);
   return true;
+}
+
+/**
+ * Applies a frame's worth of events in order. A run of `thought` (or `answer`) deltas of one turn goes through
+ * the reducer as one delta of their joined text: one copy of the record (and one write into the view's reactive
+ * state) per run instead of per token, which at 2,000 tokens/s is most of the frame. The result is the same as
+ * applying them one by one, live token estimates included (each delta is still counted as it arrived).
+ */
+export function applyChatEvents(messages: ChatMessage[], events: readonly TurnEvent[], now: number = Date.now()): void {
+  let i = 0;
+  while (i < events.length) {
+    const e = events[i]!;
+    if (e.type !== 'thought' && e.type !== 'answer') {
+      applyChatEvent(messages, e, now);
+      i++;
+      continue;
+    }
+    const pieces: string[] = [];
+    let j = i;
+    for (; j < events.length; j++) {
+      const n = events[j]!;
+      if (n.type !== e.type || n.turnId !== e.turnId) break;
+      // an empty delta changes nothing but the phase, which the run's first delta sets anyway
+      if (n.text !== '') pieces.push(n.text);
+    }
+    applyChatEvent(messages, pieces.length > 1 ? { ...e, text: pieces.join('') } : (pieces.length ? { ...e, text: pieces[0]! } : e), now, pieces.length ? pieces : undefined);
+    i = j;
+  }
 }
