@@ -54,6 +54,7 @@ export class ModelsService {
   /** Models used by path without being registered (`reckon ask --model file.gguf`). */
   #transient = new Map<string, ModelInfo>();
   #synced: Promise<void> = Promise.resolve();
+  #syncFailed = false;
   /** Crashes in a row per model file (sha256 + path), and the number of the last one counted (one crash fails every turn it cut). */
   #crashes = new Map<string, { count: number; lastCrash: number }>();
 
@@ -66,18 +67,30 @@ export class ModelsService {
 
   async open(): Promise<void> {
     this.#records = await this.store.readModels();
-    this.#synced = this.#syncBundled().catch((err: unknown) => {
+    this.#synced = this.#sync();
+  }
+
+  /**
+   * Registers the bundled models. When the engine could not answer (still starting, crashed, or replaced by
+   * Settings > Engine while it was asked), the next call that needs the registry tries again instead of leaving
+   * the list empty until the app restarts.
+   */
+  #sync(): Promise<void> {
+    this.#syncFailed = false;
+    return this.#syncBundled().catch((err: unknown) => {
+      this.#syncFailed = true;
       process.stderr.write(`reckon: could not register bundled models: ${ReckonError.from(err).message}\n`);
     });
   }
 
   /** Resolves when bundled models have been registered (models.list waits for it). */
   ready(): Promise<void> {
+    if (this.#syncFailed) this.#synced = this.#sync();
     return this.#synced;
   }
 
   async list(): Promise<ModelInfo[]> {
-    await this.#synced;
+    await this.ready();
     await this.#forgetChangedBroken();
     return this.#records.filter((r) => !r.hidden).map(publicInfo);
   }
@@ -89,7 +102,7 @@ export class ModelsService {
    * @param reason how the engine died, for the mark ('signal SIGABRT: GGML_ASSERT(...) failed').
    */
   async recordCrash(model: ModelInfo, crash: number, reason: string): Promise<CrashVerdict> {
-    await this.#synced;
+    await this.ready();
     const key = crashKey(model);
     const seen = this.#crashes.get(key) ?? { count: 0, lastCrash: -1 };
     if (seen.lastCrash !== crash) {
@@ -115,7 +128,7 @@ export class ModelsService {
 
   /** "Try again": clears a model's broken mark (and its crash count); the next turn uses it. */
   async clearBroken(id: string): Promise<ModelInfo> {
-    await this.#synced;
+    await this.ready();
     const rec = this.#records.find((r) => r.id === id && !r.hidden) ?? [...this.#transient.values()].find((m) => m.id === id);
     if (!rec) throw new ReckonError('MODEL_NOT_FOUND', `No model with id '${id}'.`);
     this.#crashes.delete(crashKey(rec));
@@ -127,7 +140,7 @@ export class ModelsService {
   }
 
   async import(path: string): Promise<ModelInfo> {
-    await this.#synced;
+    await this.ready();
     const abs = resolve(path);
     await this.#checkFile(abs);
     const info = await this.engine.call('inspect', { path: abs }); // a bad file rejects here: nothing registered
@@ -146,7 +159,7 @@ export class ModelsService {
   }
 
   async remove(id: string): Promise<void> {
-    await this.#synced;
+    await this.ready();
     const i = this.#records.findIndex((r) => r.id === id && !r.hidden);
     const rec = this.#records[i];
     if (!rec) throw new ReckonError('MODEL_NOT_FOUND', `No model with id '${id}'.`);
@@ -161,7 +174,7 @@ export class ModelsService {
    * broken gives way to the bundled default; MODEL_BROKEN when that is broken too (or is the same model).
    */
   async resolve(id?: string | null): Promise<ModelInfo> {
-    await this.#synced;
+    await this.ready();
     await this.#forgetChangedBroken();
     const wanted = id ?? this.settings.get().modelId;
     let pick: ModelRecord | ModelInfo | undefined;
@@ -184,7 +197,7 @@ export class ModelsService {
    * A file marked broken is refused (MODEL_BROKEN): it was named explicitly, so no other model answers instead.
    */
   async byPath(path: string): Promise<ModelInfo> {
-    await this.#synced;
+    await this.ready();
     await this.#forgetChangedBroken();
     const abs = resolve(path);
     const known = this.#records.find((r) => r.path === abs) ?? this.#transient.get(abs);
