@@ -1,4 +1,5 @@
-import type { EngineToHost } from '../common/engineProtocol';
+import type { EngineEvent, EngineToHost } from '../common/engineProtocol';
+import { RpcServer } from '../common/rpc/RpcServer';
 import type { RpcPort } from '../common/rpc/types';
 
 /** The engine's link to its host, whichever way it was started: the port the engine's RPC server serves. */
@@ -37,4 +38,23 @@ export function createEngineTransport(): EngineTransport {
     };
   }
   throw new Error('The engine must be started as an Electron utility process or with child_process.fork.');
+}
+
+/**
+ * What every engine process entry does: serves `call` (the engine's method table) over the generic RPC on this
+ * process's transport, keeps a stray rejection or exception in a callback from taking the process (and every loaded
+ * model) down, and tells the host it is ready. `make` gets the event sink the service emits through.
+ */
+export function serveEngineProcess(make: (emit: (event: EngineEvent) => void) => { call(method: unknown, params: unknown): Promise<unknown> }): void {
+  const transport = createEngineTransport();
+  const server = new RpcServer<EngineEvent>((method, params) => service.call(method, params));
+  const service = make((event) => server.emit(event));
+  server.serve(transport);
+  process.on('unhandledRejection', (reason) => {
+    process.stderr.write(`[engine] unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
+  });
+  process.on('uncaughtException', (err) => {
+    process.stderr.write(`[engine] uncaught exception: ${err.stack ?? String(err)}\n`);
+  });
+  transport.send({ kind: 'ready', pid: process.pid });
 }
