@@ -1,4 +1,4 @@
-import { ReckonError } from '$common/errors';
+import { ActionState } from './actionState.svelte';
 import { defaultEngineSettings, type EngineSettings, type RemoteEngineInfo } from '$common/types';
 import type { EngineService } from '../services/engineService';
 import type { SettingsStore } from './settings.svelte';
@@ -8,12 +8,12 @@ import type { SystemStore } from './system.svelte';
  * Settings > Engine: Test connection (the server's model, slots and build, or the error's code and sentence) and
  * Apply (settings.update with `engine`: the host tests a llama-server first and switches its engine at runtime).
  */
-export class EngineStore {
+export class EngineStore extends ActionState {
   tested = $state<RemoteEngineInfo | null>(null);
-  error = $state<ReckonError | null>(null);
-  busy = $state(false);
 
-  constructor(private readonly service: EngineService, private readonly settings: SettingsStore, private readonly system: SystemStore) {}
+  constructor(private readonly service: EngineService, private readonly settings: SettingsStore, private readonly system: SystemStore) {
+    super();
+  }
 
   get value(): EngineSettings {
     return this.settings.value.engine ?? defaultEngineSettings;
@@ -21,29 +21,15 @@ export class EngineStore {
 
   async test(url: string, apiKey: string): Promise<boolean> {
     this.tested = null;
-    return this.#run(async () => {
+    return this.run(async () => {
       this.tested = await this.service.test(url.trim(), apiKey);
     });
   }
 
   async apply(next: EngineSettings): Promise<boolean> {
-    return this.#run(async () => {
+    return this.run(async () => {
       await this.settings.update({ engine: { ...next, url: next.url.trim() } });
       await this.system.refresh();
     });
-  }
-
-  async #run(f: () => Promise<void>): Promise<boolean> {
-    this.busy = true;
-    this.error = null;
-    try {
-      await f();
-      return true;
-    } catch (err) {
-      this.error = ReckonError.from(err);
-      return false;
-    } finally {
-      this.busy = false;
-    }
   }
 }
