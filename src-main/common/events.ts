@@ -33,13 +33,24 @@ export type TurnEvent =
    * (like the load-progress of a plain models.load); the host emits it, never the engine.
    */
   | { type: 'download'; turnId: ''; download: DownloadInfo }
+  /**
+   * Not a turn's: stored state changed through the API (in any window, this one included). Every connected
+   * client re-reads what it names, so a rename, delete or settings change in one tab shows in the others at once.
+   */
+  | { type: 'changed'; turnId: ''; change: StoredChange }
   /** Controller events: difficulty, plan, draft / draft-end, workspace, early-exit (common/controller/events.ts). */
   | ControllerTurnEvent;
+
+/** What a `changed` event names: a conversation (how it changed), the settings, or the model list. */
+export type StoredChange =
+  | { what: 'conversation'; id: string; how: 'created' | 'renamed' | 'pinned' | 'deleted' | 'messages' | 'system-prompt' }
+  | { what: 'settings' }
+  | { what: 'models' };
 
 export type TurnEventType = TurnEvent['type'];
 
 /** The host's own events: it alone knows the stored messages (and the downloads). */
-export type HostTurnEventType = 'start' | 'done' | 'error' | 'download';
+export type HostTurnEventType = 'start' | 'done' | 'error' | 'download' | 'changed';
 
 /** What the engine emits during a generate request. */
 export type EngineTurnEvent = Exclude<TurnEvent, { type: HostTurnEventType }>;

@@ -6,7 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ClientFrame, ReckonApi, ReckonClient, ServerFrame } from '../common/api';
 import { engineCrashMessage, type EngineCrashDetails } from '../common/engineCrash';
-import type { TurnEvent } from '../common/events';
+import type { StoredChange, TurnEvent } from '../common/events';
 import { ReckonError } from '../common/errors';
 import { createPortPair } from '../common/rpc/createPortPair';
 import { RpcClient } from '../common/rpc/RpcClient';
@@ -126,6 +126,16 @@ async function openHost(opts: HostOptions, lock: FolderLock | null): Promise<Hos
   });
   await downloads.open();
 
+  /**
+   * Runs a call that changes stored state and, once it succeeded, tells every connected client (`changed`), so
+   * another tab shows a rename, a delete or new settings without a reload. A failed call changed nothing: no event.
+   */
+  const told = async <T>(change: StoredChange, run: () => Promise<T>): Promise<T> => {
+    const out = await run();
+    c.emit({ type: 'changed', turnId: '', change });
+    return out;
+  };
+
   /** The API's own port, when this front door opens one (opts.serveApi); created once the client exists. */
   let listener: ApiListener | null = null;
   const call = createRouter({
@@ -147,7 +157,7 @@ async function openHost(opts: HostOptions, lock: FolderLock | null): Promise<Hos
     'system.notices': async () => store.notices(),
     'system.dismissNotice': async (p) => store.dismissNotice(p.id),
     'settings.get': async () => settings.get(),
-    'settings.update': async (p) => {
+    'settings.update': async (p) => told({ what: 'settings' }, async () => {
       const before = settings.get();
       // Settings > Engine's Apply: a llama-server is asked what it runs before anything is saved, so a wrong URL
       // or key changes nothing (the engine in use keeps running). --engine / RECKON_ENGINE_URL win: then the
@@ -174,10 +184,10 @@ async function openHost(opts: HostOptions, lock: FolderLock | null): Promise<Hos
         });
       }
       return after;
-    },
+    }),
     'models.list': async () => models.list(),
-    'models.import': async (p) => models.import(p.path),
-    'models.remove': async (p) => models.remove(p.id),
+    'models.import': async (p) => told({ what: 'models' }, () => models.import(p.path)),
+    'models.remove': async (p) => told({ what: 'models' }, () => models.remove(p.id)),
     'models.settings': async (p) => modelSettings.get((await models.resolve(p.id)).id),
     'models.updateSettings': async (p) => modelSettings.set((await models.resolve(p.id)).id, p.settings),
     'models.load': async (p) => {
@@ -193,29 +203,34 @@ async function openHost(opts: HostOptions, lock: FolderLock | null): Promise<Hos
         throw await chatCrash(m, e);
       }
     },
-    'models.clearBroken': async (p) => models.clearBroken(p.id),
+    'models.clearBroken': async (p) => told({ what: 'models' }, () => models.clearBroken(p.id)),
     'conversations.list': async (p) => conversations.list(p?.query),
     'conversations.get': async (p) => conversations.get(p.id),
-    'conversations.create': async (p) => summaryOf(await conversations.create(p?.title)),
-    'conversations.rename': async (p) => conversations.rename(p.id, p.title),
-    'conversations.pin': async (p) => conversations.pin(p.id, p.pinned),
-    'conversations.delete': async (p) => {
+    'conversations.create': async (p) => {
+      const created = summaryOf(await conversations.create(p?.title));
+      c.emit({ type: 'changed', turnId: '', change: { what: 'conversation', id: created.id, how: 'created' } });
+      return created;
+    },
+    'conversations.rename': async (p) => told({ what: 'conversation', id: p.id, how: 'renamed' }, () => conversations.rename(p.id, p.title)),
+    'conversations.pin': async (p) => told({ what: 'conversation', id: p.id, how: 'pinned' }, () => conversations.pin(p.id, p.pinned)),
+    'conversations.delete': async (p) => told({ what: 'conversation', id: p.id, how: 'deleted' }, async () => {
       conversations.require(p.id);
       await c.stopConversation(p.id);
       await conversations.delete(p.id);
-    },
-    'conversations.deleteMessage': async (p) => {
+    }),
+    'conversations.deleteMessage': async (p) => told({ what: 'conversation', id: p.id, how: 'messages' }, async () => {
       conversations.require(p.id);
       if (c.isRunning(p.id)) throw new ReckonError('BUSY', 'A turn is running in this conversation; stop it or wait for it to finish.');
       return conversations.deleteMessage(p.id, p.messageId);
-    },
-    'conversations.switchBranch': async (p) => {
+    }),
+    'conversations.switchBranch': async (p) => told({ what: 'conversation', id: p.id, how: 'messages' }, async () => {
       conversations.require(p.id);
       if (c.isRunning(p.id)) throw new ReckonError('BUSY', 'A turn is running in this conversation; stop it or wait for it to finish.');
       return conversations.switchBranch(p.id, p.messageId);
-    },
+    }),
     'conversations.export': async (p) => conversations.export(p.id, p.format),
-    'conversations.setSystemPrompt': async (p) => conversations.setSystemPrompt(p.id, p.systemPrompt),
+    'conversations.setSystemPrompt': async (p) =>
+      told({ what: 'conversation', id: p.id, how: 'system-prompt' }, () => conversations.setSystemPrompt(p.id, p.systemPrompt)),
     'chat.send': async (p) => c.send(p),
     'chat.regenerate': async (p) => c.regenerate(p),
     'chat.stop': async (p) => c.stop(p.turnId),

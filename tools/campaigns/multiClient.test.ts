@@ -10,6 +10,8 @@ describe('two tabs and the CLI on one data folder (reduced)', () => {
     expect(s.hostCrashes).toEqual([]);
     expect(s.rounds).toBe(6);
     expect(s.turnsAcknowledged).toBeGreaterThan(0);
+    // renames, pins, settings and deletes were acknowledged, and each reached both tabs (else a failure above)
+    expect(s.changesAcknowledged).toBeGreaterThan(0);
     // the CLI ran beside the server at least once, and once after it
     expect(s.cliOutcomes['exit 1 DATA_FOLDER_IN_USE']).toBeGreaterThan(0);
     expect(s.cliOutcomes['after the server: exit 0']).toBe(1);

@@ -25,7 +25,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { ErrorCodes } from '../../src-main/common/errors';
-import type { TurnEvent } from '../../src-main/common/events';
+import type { StoredChange, TurnEvent } from '../../src-main/common/events';
 import { createHost } from '../../src-main/host/index';
 import { LOCK_FILE } from '../../src-main/host/store/folderLock';
 import { fakeEngine } from '../../src-main/host/testing/fakeEngine';
@@ -51,6 +51,8 @@ export interface MultiClientSummary {
   /** Replies by code ('ok' for a result). */
   codes: Record<string, number>;
   turnsAcknowledged: number;
+  /** Renames, pins, settings updates and deletes acknowledged: each must reach both tabs as a `changed` event. */
+  changesAcknowledged: number;
   /** How turns ended, as both tabs saw it: done / stopped / error <code>. */
   turnEnds: Record<string, number>;
   deletesWhileStreaming: number;
@@ -170,7 +172,7 @@ function mustHold(writes: Acked[]): { exact?: string | number; oneOf: (string | 
 export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiClientSummary> {
   const r = seeded(o.seed);
   const bound = o.boundMs ?? 60_000;
-  const s: MultiClientSummary = { rounds: 0, ops: {}, codes: {}, turnsAcknowledged: 0, turnEnds: {}, deletesWhileStreaming: 0, cliRuns: 0, cliOutcomes: {}, failures: [], hostCrashes: [] };
+  const s: MultiClientSummary = { rounds: 0, ops: {}, codes: {}, turnsAcknowledged: 0, changesAcknowledged: 0, turnEnds: {}, deletesWhileStreaming: 0, cliRuns: 0, cliOutcomes: {}, failures: [], hostCrashes: [] };
   const crash = (e: unknown): void => { s.hostCrashes.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e)); };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
@@ -201,6 +203,14 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
   let hostOpen = true;
   let lastList: unknown = null;
   let lastSettings: { systemPrompt?: string; maxTokens?: number } = {};
+  // Acknowledged changes (JSON of the StoredChange -> how many): each must reach both tabs as a `changed` event.
+  const told = new Map<string, number>();
+  const ack = (change: StoredChange): void => {
+    const k = JSON.stringify(change);
+    told.set(k, (told.get(k) ?? 0) + 1);
+    s.changesAcknowledged++;
+  };
+  const seenBy = (tab: Tab, k: string): number => tab.events.filter((e) => e.type === 'changed' && JSON.stringify(e.change) === k).length;
 
   try {
     for (let round = 1; round <= o.rounds; round++) {
@@ -239,18 +249,25 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
             case 'rename': {
               const title = `r${round}-${tab.name}-${n}`;
               const rep = tally(await tab.call('conversations.rename', { id: conv, title }), `${tab.name} rename`, round);
-              if (rep.ok) renames.push({ value: title, start, ack: Date.now() });
+              if (rep.ok) {
+                renames.push({ value: title, start, ack: Date.now() });
+                ack({ what: 'conversation', id: conv, how: 'renamed' });
+              }
               return;
             }
             case 'pin': {
-              tally(await tab.call('conversations.pin', { id: conv, pinned: r() < 0.5 }), `${tab.name} pin`, round);
+              const rep = tally(await tab.call('conversations.pin', { id: conv, pinned: r() < 0.5 }), `${tab.name} pin`, round);
+              if (rep.ok) ack({ what: 'conversation', id: conv, how: 'pinned' });
               return;
             }
             case 'settings': {
               // each tab owns one field, so a lost update of the other's field shows
               const patch = tab === A ? { systemPrompt: `Prompt of round ${round} step ${n}.` } : { maxTokens: 1000 + round * 10 + n };
               const rep = tally(await tab.call('settings.update', patch), `${tab.name} settings.update`, round);
-              if (rep.ok) (tab === A ? prompts : lengths).push({ value: Object.values(patch)[0]!, start, ack: Date.now() });
+              if (rep.ok) {
+                (tab === A ? prompts : lengths).push({ value: Object.values(patch)[0]!, start, ack: Date.now() });
+                ack({ what: 'settings' });
+              }
               return;
             }
             case 'delete': {
@@ -270,6 +287,7 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
               deletedAt = Date.now();
               const rep = tally(await tab.call('conversations.delete', { id: conv }), `${tab.name} delete`, round);
               deleteAcked = rep.ok;
+              if (rep.ok) ack({ what: 'conversation', id: conv, how: 'deleted' });
               return;
             }
             case 'cli': {
@@ -291,6 +309,13 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
         if (step.wait) await Promise.all(running);
       }
       await Promise.all(running);
+
+      // every acknowledged rename, pin, settings change and delete reached both tabs as a `changed` event
+      for (const [k, n] of told) {
+        for (const tab of tabs) {
+          if (!(await tab.until(() => seenBy(tab, k) >= n, bound))) fail(round, `tab ${tab.name} was told of ${seenBy(tab, k)} of ${n} acknowledged changes ${k}`);
+        }
+      }
 
       // every acknowledged turn ends on both tabs
       for (const t of turns) {

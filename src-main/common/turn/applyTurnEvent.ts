@@ -41,9 +41,10 @@ export function applyTurnEvent(message: Message, e: TurnEvent): Message {
       return { ...base, status: 'error', error: e.error };
     }
     // Live only: a draft's text arrives again in the final message's DraftRecords; progress is not stored. A
-    // download belongs to no message.
+    // download or a stored-state change belongs to no message.
     case 'load-progress':
     case 'download':
+    case 'changed':
     case 'draft':
     case 'draft-end':
       return message;

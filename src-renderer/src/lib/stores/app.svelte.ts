@@ -1,4 +1,5 @@
 import { getContext, setContext } from 'svelte';
+import type { StoredChange } from '$common/events';
 import { ApiService } from '../services/apiService';
 import { ChatService } from '../services/chatService';
 import { ConversationService } from '../services/conversationService';
@@ -77,6 +78,24 @@ export class AppState {
     this.engine = new EngineStore(new EngineService(client), this.settings, this.system);
     this.pageAccess = new PageAccessStore(new PageAccessService(client), client.kind === 'websocket');
     this.connection = new ConnectionStore(client, () => void this.reload());
+    new ChatService(client).onEvent((e) => {
+      if (e.type === 'changed') this.follow(e.change);
+    });
+  }
+
+  /** Stored state changed through the API, maybe in another tab or window: re-read what it names. */
+  private follow(change: StoredChange): void {
+    if (change.what === 'settings') void this.settings.load().catch(() => {});
+    else if (change.what === 'models') void this.models.refresh();
+    else {
+      void this.conversations.refresh();
+      if (change.id !== this.chat.activeId) return;
+      if (change.how === 'deleted') {
+        if (!this.conversations.removingHere(change.id)) this.toasts.push('info', 'This conversation was deleted in another window.');
+        this.chat.newChat();
+      }
+      else if (change.how === 'messages' || change.how === 'system-prompt') void this.chat.refreshOpen(change.id).catch(() => {});
+    }
   }
 
   /** Brings back the open chat and the composer's choices from the last visit, then keeps them saved. */

@@ -152,6 +152,21 @@ export class ChatStore {
   }
 
   /**
+   * Another window (or this one) changed the open conversation's messages or system prompt: show what is stored.
+   * Never while a turn streams into it (the host refuses those changes then); nothing re-renders when the stored
+   * branch and system prompt are what this window already shows.
+   */
+  async refreshOpen(id: string): Promise<void> {
+    if (this.activeId !== id || this.running[id] !== undefined) return;
+    const seq = this.loadSeq;
+    const c = await this.conversations.get(id);
+    if (seq !== this.loadSeq || this.activeId !== id || this.running[id] !== undefined) return;
+    const shown = (ms: readonly { id: string; status?: string }[], sp: string): string => JSON.stringify([sp, ms.map((m) => [m.id, m.status])]);
+    if (shown(activePath(c), c.systemPrompt ?? '') === shown(this.messages, this.systemPrompt) && c.messages.length === this.tree.length) return;
+    this.show(c);
+  }
+
+  /**
    * Sends a question. `parentId` (edit-and-resend) is the message it follows: the view is cut back to it first
    * and the question starts a new branch there; absent = after the last message shown.
    */

@@ -6,6 +6,9 @@ export class ConversationsStore {
   query = $state('');
   loaded = $state(false);
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
+  // Bookkeeping the UI never renders.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  readonly #removingHere = new Set<string>();
 
   constructor(private readonly service: ConversationService) {}
 
@@ -46,8 +49,18 @@ export class ConversationsStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.service.remove(id);
+    this.#removingHere.add(id);
+    try {
+      await this.service.remove(id);
+    } finally {
+      this.#removingHere.delete(id);
+    }
     this.items = this.items.filter((c) => c.id !== id);
+  }
+
+  /** Whether this window is the one deleting `id` right now (its `changed` event is then no news here). */
+  removingHere(id: string): boolean {
+    return this.#removingHere.has(id);
   }
 
   title(id: string | null): string | null {
