@@ -15,6 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { mulberry32 } from '../../src-main/common/probe/rng';
 import { GgufType, type GgufArray } from '../../src-main/engine/gguf/readGgufHeader';
 import { readGgufDocument, writeGguf, type GgufKvEntry, type GgufTensorEntry } from '../../src-main/engine/gguf/writeGguf';
 
@@ -196,7 +197,7 @@ export function writeTestModel(shape: TestModelShape, out: string, seed: number,
   const fd = openSync(tmp, 'w');
   try {
     writeSync(fd, header);
-    const rng = mulberry32(seed);
+    const rng = seededU32(seed);
     const table = f16Table(rng, 0.02);
     // uniform 4-bit values (q - 8) * d have a std of ~4.6 d: d near 0.02 / 4.6, jittered by +-20 %
     const q4Scales = Uint16Array.from({ length: 64 }, () => toF16((0.02 / 4.6) * (0.8 + (0.4 * rng()) / 2 ** 32)));
@@ -313,16 +314,10 @@ function planTensors(s: TestModelShape, V: number, type: TestModelType): { tenso
   return { tensors: planned.map((p) => p.entry), planned };
 }
 
-/** A seeded 32-bit generator (mulberry32): the same seed gives the same weights. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
+/** A seeded 32-bit generator: common/probe/rng.ts's mulberry32 scaled back to its integer (the same seed gives the same weights). */
+function seededU32(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() * 4294967296;
 }
 
 /** 1,024 F16 bit patterns drawn from N(0, std): each weight picks one (random weights need no finer law). */
