@@ -12,17 +12,14 @@
  * reply, and after each batch a valid call still answers on both doors and settings.json is byte-identical (unless
  * a fuzzed settings.update in that batch was accepted, which is counted). Bounded by --frames; loopback only.
  */
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { connect as tcpConnect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { ErrorCodes } from '../../src-main/common/errors';
-import { createHost } from '../../src-main/host/index';
-import { fakeEngine } from '../../src-main/host/testing/fakeEngine';
-import { startWebServer } from '../../src-main/web/server';
 import { campaignOutDir, cliArg, isMain, seeded } from './campaignCli';
+import { startCampaignHost, watchHostCrashes } from './campaignHost';
 
 export interface ApiFuzzOptions {
   /** Frames in all, split evenly between the WebSocket and HTTP. */
@@ -186,23 +183,14 @@ export async function apiFuzzCampaign(o: ApiFuzzOptions): Promise<ApiFuzzSummary
   const bound = o.replyBoundMs ?? 30_000;
   const s: ApiFuzzSummary = { wsFrames: 0, httpRequests: 0, codes: {}, statuses: {}, bad: [], hostCrashes: [], hangs: 0, healthFailures: [], acceptedSettingsUpdates: 0, socketsClosed: {} };
   const count = (code: string): void => { s.codes[code] = (s.codes[code] ?? 0) + 1; };
-  const crash = (e: unknown): void => { s.hostCrashes.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e)); };
-  process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
-
-  const dir = await mkdtemp(join(tmpdir(), 'reckon-soak-fuzz-'));
-  const data = join(dir, 'data');
-  await mkdir(join(dir, 'models'));
-  await writeFile(join(dir, 'models', 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
-  await mkdir(join(dir, 'renderer'));
-  await writeFile(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Reckon</title>');
-  await mkdir(data);
-  const settingsFile = join(data, 'settings.json');
-  await writeFile(settingsFile, JSON.stringify({ threads: 1, api: { enabled: true, allowedOrigins: [], maxConcurrent: 1, maxQueued: 64 } }));
-  const engine = fakeEngine();
-  engine.stepMs = 0;
-  const host = await createHost({ userDataDir: data, modelsDir: join(dir, 'models'), shell: 'browser', spawnEngine: engine.spawner });
-  const web = await startWebServer({ host, port: 0, rendererDir: join(dir, 'renderer') });
+  const unwatch = watchHostCrashes(s.hostCrashes);
+  const ch = await startCampaignHost({
+    prefix: 'reckon-soak-fuzz-',
+    settings: { threads: 1, api: { enabled: true, allowedOrigins: [], maxConcurrent: 1, maxQueued: 64 } },
+    engine: (e) => { e.stepMs = 0; },
+  });
+  const { host, web } = ch;
+  const settingsFile = join(ch.data, 'settings.json');
   const { key } = await host.call('api.key');
   // one valid conversation the seeds' ids can point at
   const conv = await host.call('conversations.create', {});
@@ -384,11 +372,8 @@ export async function apiFuzzCampaign(o: ApiFuzzOptions): Promise<ApiFuzzSummary
     return s;
   } finally {
     (ws as WebSocket | null)?.close();
-    await web.close();
-    await host.close();
-    await rm(dir, { recursive: true, force: true });
-    process.off('uncaughtException', crash);
-    process.off('unhandledRejection', crash);
+    await ch.close();
+    unwatch();
   }
 }
 

@@ -3,16 +3,11 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { mulberry32 } from '../../src-main/common/probe/rng';
 
-/** A seeded uniform [0, 1) source (mulberry32): the same seed gives the same campaign. */
+/** A seeded uniform [0, 1) source (common/probe/rng.ts's mulberry32): the same seed gives the same campaign. */
 export function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s + 0x6d2b79f5) | 0;
-    let t = Math.imul(s ^ (s >>> 15), 1 | s);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32(seed);
 }
 
 /** True when the module at `moduleUrl` is the script node was started with (not imported by a test). */

@@ -19,8 +19,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -28,9 +27,8 @@ import { ErrorCodes } from '../../src-main/common/errors';
 import type { StoredChange, TurnEvent } from '../../src-main/common/events';
 import { createHost } from '../../src-main/host/index';
 import { LOCK_FILE } from '../../src-main/host/store/folderLock';
-import { fakeEngine } from '../../src-main/host/testing/fakeEngine';
-import { startWebServer } from '../../src-main/web/server';
 import { campaignOutDir, cliArg, isMain, seeded } from './campaignCli';
+import { startCampaignHost, watchHostCrashes } from './campaignHost';
 
 export interface MultiClientOptions {
   rounds: number;
@@ -173,9 +171,7 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
   const r = seeded(o.seed);
   const bound = o.boundMs ?? 60_000;
   const s: MultiClientSummary = { rounds: 0, ops: {}, codes: {}, turnsAcknowledged: 0, changesAcknowledged: 0, turnEnds: {}, deletesWhileStreaming: 0, cliRuns: 0, cliOutcomes: {}, failures: [], hostCrashes: [] };
-  const crash = (e: unknown): void => { s.hostCrashes.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e)); };
-  process.on('uncaughtException', crash);
-  process.on('unhandledRejection', crash);
+  const unwatch = watchHostCrashes(s.hostCrashes);
   const fail = (round: number, what: string): void => { s.failures.push(`round ${round}: ${what}`); };
   const tally = (rep: Reply, where: string, round: number): Reply => {
     const code = rep.ok ? 'ok' : rep.code;
@@ -184,23 +180,19 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
     return rep;
   };
 
-  const dir = await mkdtemp(join(tmpdir(), 'reckon-soak-multi-'));
-  const data = join(dir, 'data');
-  await mkdir(join(dir, 'models'));
-  await writeFile(join(dir, 'models', 'reckon-arith.gguf'), Buffer.from('GGUF-fake-bundled-model'));
-  await mkdir(join(dir, 'renderer'));
-  await writeFile(join(dir, 'renderer', 'index.html'), '<!doctype html><title>Reckon</title>');
-  const engine = fakeEngine();
-  engine.stepMs = o.stepMs ?? 5;
-  engine.thought = Array.from({ length: 20 }, (_, i) => `step ${i}. `);
-  engine.answer = Array.from({ length: 20 }, (_, i) => `part ${i} `);
-  const hostOptions = { userDataDir: data, modelsDir: join(dir, 'models'), shell: 'browser' as const, spawnEngine: engine.spawner };
-  const host = await createHost({ ...hostOptions, exclusive: true });
-  const web = await startWebServer({ host, port: 0, rendererDir: join(dir, 'renderer') });
-  const url = `ws://127.0.0.1:${web.port}/api?token=${web.token}`;
+  const ch = await startCampaignHost({
+    prefix: 'reckon-soak-multi-',
+    exclusive: true,
+    engine: (e) => {
+      e.stepMs = o.stepMs ?? 5;
+      e.thought = Array.from({ length: 20 }, (_, i) => `step ${i}. `);
+      e.answer = Array.from({ length: 20 }, (_, i) => `part ${i} `);
+    },
+  });
+  const { data, hostOptions } = ch;
+  const url = ch.wsUrl;
   const tabs = [await Tab.open('A', url), await Tab.open('B', url)] as const;
   const [A, B] = tabs;
-  let hostOpen = true;
   let lastList: unknown = null;
   let lastSettings: { systemPrompt?: string; maxTokens?: number } = {};
   // Acknowledged changes (JSON of the StoredChange -> how many): each must reach both tabs as a `changed` event.
@@ -385,9 +377,7 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
 
     // the folder after the server: lock released, a fresh host reads what the tabs last saw, the CLI opens it
     for (const t of tabs) t.close();
-    await web.close();
-    await host.close();
-    hostOpen = false;
+    await ch.closeHost();
     if (existsSync(join(data, LOCK_FILE))) fail(s.rounds, 'the lock file is still there after the host closed');
     const again = await createHost({ ...hostOptions, exclusive: true });
     try {
@@ -404,14 +394,9 @@ export async function multiClientCampaign(o: MultiClientOptions): Promise<MultiC
     if (cli.code !== 0) fail(s.rounds, `the CLI could not open the folder once the server had stopped: ${cli.out.slice(0, 200)} ${cli.err.slice(0, 200)}`);
     return s;
   } finally {
-    if (hostOpen) {
-      for (const t of tabs) t.close();
-      await web.close();
-      await host.close();
-    }
-    await rm(dir, { recursive: true, force: true });
-    process.off('uncaughtException', crash);
-    process.off('unhandledRejection', crash);
+    for (const t of tabs) t.close();
+    await ch.close();
+    unwatch();
   }
 }
 
