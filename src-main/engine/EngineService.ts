@@ -65,6 +65,9 @@ export class EngineService {
             },
           });
           const r = { ...generated, timings: timingsOf(generated, asked, started, first, Date.now()), context };
+          // Decode steps (parallel drafts count once per round): a machine that got busy shows here first.
+          const steps = generated.latencyTokens ?? Math.round((r.timings.tokensPerSecond * r.timings.decodeMs) / 1000);
+          if (generated.stopReason !== 'aborted' && r.timings.decodeMs > 0) host.observeDecode(p.modelPath, steps, (steps * 1000) / r.timings.decodeMs);
           emit({ type: 'ledger', turnId, ledger: r.ledger });
           return p.receipt != null ? { ...r, ...(await this.fingerprintsOf(p.modelPath, p.receipt.modelSha256, r)) } : r;
         } finally {

@@ -81,6 +81,7 @@ export class LlamaHost {
         // A rebuild waits for the turns on the old context to end (outside the queue: their probe may need it).
         if (now?.path === path && now.runner.busy && rebuilds(now, contextSize)) return { wait: now.runner };
         const l = await this.loadNow(path, onProgress, contextSize);
+        await this.remeasureIfStale(l);
         const trained = l.model.trainContextSize;
         const clamped = contextSize !== null && trained > 0 && contextSize > trained;
         return { runner: l.runner, context: clamped ? { size: l.context.contextSize, clampedFrom: contextSize } : { size: l.context.contextSize } };
@@ -100,6 +101,28 @@ export class LlamaHost {
       const l = await this.loadNow(resolve(modelPath), onProgress);
       return { model: l.model, chatWrapper: l.runner.chatWrapper, threads: (this.tuner as ThreadTuner).current().threads };
     });
+  }
+
+  /**
+   * A turn on `modelPath` ended: `steps` tokens decoded one after another at `stepsPerSecond`. Far below what this
+   * model did before at the same thread count, several turns in a row (ThreadTuner.observe), and the next turn
+   * measures the thread count again.
+   */
+  observeDecode(modelPath: string, steps: number, stepsPerSecond: number): void {
+    const path = resolve(modelPath);
+    if (this.loaded?.path !== path) return;
+    this.tuner?.observe(path, steps, stepsPerSecond);
+  }
+
+  /** Measures the thread count again when turns said it went stale (between turns: the runner must be idle). */
+  private async remeasureIfStale(l: LoadedModel): Promise<void> {
+    const tuner = this.tuner;
+    if (tuner === null || !tuner.stale || l.runner.busy || this.backend === null) return;
+    const before = tuner.current().threads;
+    const threads = (await tuner.ensureMeasured(this.backend.llama, l.model)).threads;
+    this.backend.llama.maxThreads = threads;
+    if (threads !== before) await this.rebuildContext(l, threads, l.askedContext);
+    this.reportMeasurement();
   }
 
   /** The backend as it is now; null before init. */
