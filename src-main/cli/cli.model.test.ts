@@ -36,12 +36,13 @@ describe('reckon ask --json', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(1);
-    const out = JSON.parse(lines[0]!) as { answer: string; thinking: string; model: string; backend: string; ledger: Ledger; reliability: unknown };
+    const out = JSON.parse(lines[0]!) as { answer: string; thinking: string; model: string; backend: string; backendLabel: string; ledger: Ledger; reliability: unknown };
     // the documented fields (README); the controller and receipts add more (difficulty, plan, receipt...)
     expect(Object.keys(out)).toEqual(expect.arrayContaining(['answer', 'backend', 'ledger', 'model', 'thinking']));
     expect(out.answer.length).toBeGreaterThan(0);
     expect(out.model).toMatch(/^[0-9a-f]{16}$/);
     expect(out.backend).toBe('cpu');
+    expect(out.backendLabel).toBe('cpu');
     expect(ledgerAddsUp(out.ledger)).toBe(true);
     expect(out.ledger.visible).toBeGreaterThan(0);
     expect(out.ledger.visible + out.ledger.thinking).toBeLessThanOrEqual(32);

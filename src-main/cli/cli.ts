@@ -264,6 +264,8 @@ async function cmdAsk(host: Host, a: Args): Promise<number> {
         model: r.modelId,
         // A remote engine says where it runs ('remote llama-server at <url>'); the built-in one its backend.
         backend: info.backend?.remote !== undefined ? backendLabel(info.backend) : info.backend?.active ?? null,
+        // What runs, in `reckon info`'s words: also says a device-less GPU backend or a software device.
+        backendLabel: info.backend ? backendLabel(info.backend) : null,
         ledger: r.ledger ?? null,
         receipt: receiptSummary(m?.receipt),
         ...(m?.receiptError !== undefined ? { receiptError: m.receiptError } : {}),
