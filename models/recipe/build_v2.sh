@@ -23,7 +23,7 @@ OPENBLAS_NUM_THREADS=2 $PY train.py --data v2a --steps 800 --lr 1.2e-3 --seed 24
 OPENBLAS_NUM_THREADS=1 $PY train.py --data v2 --steps 500 --lr 8e-4 --warmup 40 --seed 1357 --init work/ckpt4.pt --out work/ckpt5.pt --save-every 100 | tee work/train5.log
 # phase 6 (v2c): the line before the column work restates the operands in column order (`59>=30, so 59-30`), high
 # re-checks the last step by its inverse (a+b=r as r-b) instead of copying the trace, more subtraction; from phase 5.
-OPENBLAS_NUM_THREADS=1 $PY train.py --data v2c --steps 750 --lr 8e-4 --warmup 40 --seed 9753 --init work/ckpt5.pt --out work/ckpt6.pt --save-every 100 | tee work/train6.log
+OPENBLAS_NUM_THREADS=1 $PY train.py --data v2c --steps 360 --lr 8e-4 --warmup 20 --seed 9753 --init work/ckpt5.pt --out work/ckpt6.pt --save-every 60 | tee work/train6.log
 $PY export_gguf.py --ckpt work/ckpt6.pt --out "$OUT/reckon-arith.gguf"
 $PY evaluate2.py --ckpt work/ckpt6.pt --n 200 --seed 7 --report "$GOLDEN/eval.json" --golden "$GOLDEN/reckon-arith.golden.json" \
   --heldout "$GOLDEN/heldout.jsonl" --heldout-phrasings "$GOLDEN/heldout-phrasings.jsonl" --behaviour "$GOLDEN/behaviour.jsonl"
