@@ -1,4 +1,5 @@
-"""Training and evaluation data for reckon-arith v2 (phase 4, fine-tuned from the v1 weights).
+"""Training and evaluation data for reckon-arith v2 (phases 4-6, fine-tuned from the v1 weights). The module's
+defaults are phase 5's mixture; use_phase4_mixture() and use_phase6_mixture() switch to the others (train.py --data).
 
 What v2 adds over datagen.py (which phases 1-3 keep using unchanged, so the v1 weights stay reproducible):
 - Reasoning effort read from the prompt: a line `Reasoning effort: low|medium|high` at the end of the system
@@ -23,6 +24,8 @@ TIER_WEIGHTS = [1.0, 1.0, 1.2, 1.3, 1.4, 1.0, 1.2, 2.2, 1.4, 1.3, 2.0]
 VERIFY_SHARE_HIGH = 1.0  # high effort always re-checks: that re-check is what sets it apart from medium
 EFFORT_SHARES = (0.28, 0.24, 0.28)  # low, medium, explicit high; the rest has no effort line (= high)
 COMPARE_LINES = True  # every subtraction starts with `a>=b` or `a<b` (signed_sub_lines)
+RESTATE_OPERANDS = False  # phase 6: the comparison line ends with the operands in column order (`59>=30, so 59-30`)
+VERIFY_BY_INVERSE = False  # phase 6: high re-checks the last step by its inverse operation instead of copying lines
 
 
 def use_phase4_mixture():
@@ -30,6 +33,16 @@ def use_phase4_mixture():
     re-checking 90 % of the time, fewer explicit-high examples. Phase 5 (the defaults above) fixed what it taught."""
     global VERIFY_SHARE_HIGH, EFFORT_SHARES, COMPARE_LINES
     VERIFY_SHARE_HIGH, EFFORT_SHARES, COMPARE_LINES = 0.9, (0.3, 0.25, 0.2), False
+
+
+def use_phase6_mixture():
+    """Phase 6 (from phase 5's weights): the line just before the column work restates the operands in the order the
+    columns read them (phase 5's bare `59>=30` made the model take digits from the wrong number), the high re-check
+    works the last step out again by its inverse (a+b=r as r-b; a-b=r as r+b; a 2x2 product's final sum as
+    r-tens part) instead of copying the trace, and more weight on the subtraction tiers."""
+    global RESTATE_OPERANDS, VERIFY_BY_INVERSE, TIER_WEIGHTS
+    RESTATE_OPERANDS, VERIFY_BY_INVERSE = True, True
+    TIER_WEIGHTS = [1.0, 1.4, 1.2, 1.3, 1.8, 1.0, 1.8, 2.2, 1.4, 1.3, 2.0]
 
 
 # ---------- traces: full (medium/high) and compact (low) ----------
@@ -74,12 +87,20 @@ def sub_lines(a, b, compact):
 
 def signed_sub_lines(a, b, compact):
     """The sign is always decided in the open by a comparison line (`59>=30` as well as `7<12`): without it the model
-    learnt to take the negative branch where it should not."""
+    learnt to take the negative branch where it should not. With RESTATE_OPERANDS that line ends with the subtraction
+    the columns work (`59>=30, so 59-30`, `7<12, so -(12-7)`): the first column reads its digits from the line before."""
     if a >= b:
         lines, r = sub_lines(a, b, compact)
-        return ([f"{a}>={b}"] if COMPARE_LINES else []) + lines, r
+        if RESTATE_OPERANDS:
+            head = [f"{a}>={b}:{a}-{b}" if compact else f"{a}>={b}, so {a}-{b}"]
+        else:
+            head = [f"{a}>={b}"] if COMPARE_LINES else []
+        return head + lines, r
     lines, r = sub_lines(b, a, compact)
-    head = (f"{a}<{b}:-({b}-{a})" if COMPARE_LINES else f"-({b}-{a})") if compact else f"{a}<{b}, so {b}-{a} and negate"
+    if RESTATE_OPERANDS:
+        head = f"{a}<{b}:-({b}-{a})" if compact else f"{a}<{b}, so -({b}-{a})"
+    else:
+        head = (f"{a}<{b}:-({b}-{a})" if COMPARE_LINES else f"-({b}-{a})") if compact else f"{a}<{b}, so {b}-{a} and negate"
     tail = f">-{r}" if compact else f"-> -{r}"
     return [head] + lines + [tail], -r
 
@@ -146,6 +167,40 @@ def solve(nums, ops, compact):
     return op_lines(nums[0], ops[0], nums[1], compact) if len(ops) == 1 else solve_expr(nums, ops, compact)
 
 
+def last_step(nums, ops):
+    """(a, op, b, result) of the last operation solve_expr works (* first, then left to right)."""
+    nums, ops = list(nums), list(ops)
+    while True:
+        i = ops.index("*") if "*" in ops else 0
+        a, op, b = nums[i], ops[i], nums[i + 1]
+        r = a + b if op == "+" else a - b if op == "-" else a * b
+        if len(ops) == 1:
+            return a, op, b, r
+        nums[i:i + 2] = [r]
+        del ops[i]
+
+
+def inverse_check(a, op, b, r):
+    """The high re-check of `a op b = r` (full notation), worked afresh by the inverse operation: r-b gives a back for
+    a sum, r+b gives a for a difference (|r|+a gives b below zero), r minus the tens part gives the ones part for a
+    2-digit multiplier. A 1-digit multiplier (no short inverse) re-checks a single fact by commuting it, a longer one
+    by its last column line."""
+    if op == "+":
+        head, (lines, x) = f"{r}-{b}", sub_lines(r, b, False)
+    elif op == "-" and r >= 0:
+        head, (lines, x) = f"{r}+{b}", add_lines(r, b, False)
+    elif op == "-":
+        head, (lines, x) = f"{-r}+{a}", add_lines(-r, a, False)
+    elif b >= 10:
+        tens = a * (b // 10) * 10
+        head, (lines, x) = f"{r}-{tens}", sub_lines(r, tens, False)
+    elif a < 10:
+        return [f"Wait, let me verify: {b}*{a}={r}"]
+    else:
+        return ["Wait, let me verify."] + mul1_lines(a, b, False)[0][-1:]
+    return [f"Wait, let me verify: {head}"] + lines + [f"Gives {x}."]
+
+
 # ---------- problems ----------
 
 def make_problem(rng, tier):
@@ -174,8 +229,11 @@ def trace(p, effort, rng):
         return out
     out.append(f"So {p['canonical']}={p['result']}.")
     if effort == "high" and rng.random() < VERIFY_SHARE_HIGH:
-        again = lines if len(p["ops"]) == 1 else lines[-1:]
-        out += ["Wait, let me verify."] + again + [f"Yes, {p['result']}."]
+        if VERIFY_BY_INVERSE:
+            out += inverse_check(*last_step(p["nums"], p["ops"])) + [f"Yes, {p['result']}."]
+        else:
+            again = lines if len(p["ops"]) == 1 else lines[-1:]
+            out += ["Wait, let me verify."] + again + [f"Yes, {p['result']}."]
     return out
 
 
@@ -395,6 +453,9 @@ def followup_set(n, seed, heldout=False):
 
 
 if __name__ == "__main__":
+    import sys
+    if "--phase6" in sys.argv:
+        use_phase6_mixture()
     rng = random.Random(1)
     for _ in range(8):
         pr, co = sample_example(rng)

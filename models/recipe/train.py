@@ -66,14 +66,18 @@ def main():
                     help="end after this many steps of a --steps schedule (the schedule, hence the weights, unchanged)")
     ap.add_argument("--verify", default="flat", choices=sorted(datagen.VERIFY_SHARES),
                     help="share of re-check traces per tier (datagen.VERIFY_SHARES)")
-    ap.add_argument("--data", default="v1", choices=["v1", "v2a", "v2"],
+    ap.add_argument("--data", default="v1", choices=["v1", "v2a", "v2", "v2c"],
                     help="v1: datagen.py (phases 1-3); v2a: datagen2.py's phase-4 mixture (effort levels, phrasings, "
-                         "follow-ups); v2: datagen2.py as it is (phase 5: comparison lines, high always re-checks)")
+                         "follow-ups); v2: datagen2.py as it is (phase 5: comparison lines, high always re-checks); "
+                         "v2c: datagen2.py's phase-6 mixture (operands restated before the columns, re-check by the "
+                         "inverse operation)")
     ap.add_argument("--init", default=None,
                     help="phase 2: start from this checkpoint's weights (fresh optimiser, own seed and schedule)")
     args = ap.parse_args()
     if args.data == "v2a":
         datagen2.use_phase4_mixture()
+    elif args.data == "v2c":
+        datagen2.use_phase6_mixture()
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
