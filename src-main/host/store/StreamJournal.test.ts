@@ -48,6 +48,21 @@ describe('StreamJournal', () => {
     j.close();
   });
 
+  it('sync flushes what waits and reports no error when the journal closes while it runs', async () => {
+    const path = join(dir, 'j.journal');
+    const errors: unknown[] = [];
+    const j = new StreamJournal(path, convId, msgId, { thinking: 0, answer: 0 }, { everyMs: 10_000, onError: (e) => errors.push(e) });
+    j.append('thinking', 'no line yet');
+    j.sync();
+    j.close();
+    j.append('answer', 'after close\n');
+    expect(records(path).records).toEqual([{ part: 'thinking', offset: 0, text: 'no line yet' }]);
+    // the descriptor is closed by the sync's callback: give it its turn
+    await new Promise((r) => setTimeout(r, 0));
+    await new Promise((r) => setImmediate(r));
+    expect(errors).toEqual([]);
+  });
+
   it('a torn last record is ignored and the records before it replay', () => {
     const path = join(dir, 'j.journal');
     const j = new StreamJournal(path, convId, msgId, { thinking: 0, answer: 0 }, { everyMs: 0 });

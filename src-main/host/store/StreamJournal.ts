@@ -41,6 +41,8 @@ export class StreamJournal {
   #pending: Pending[] = [];
   #pendingSince = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** The descriptor an fdatasync is running on, if one is. */
+  #syncing: number | null = null;
   /** Length of each part so far (what the next record's offset is). */
   #length: Record<JournalPart, number>;
 
@@ -92,8 +94,15 @@ export class StreamJournal {
   /** Flushes, then asks the OS to put the journal on the disk (fdatasync) without waiting for it: for power loss, off the streaming path. */
   sync(): void {
     this.flush();
-    if (this.#fd === null) return;
-    fdatasync(this.#fd, (err) => { if (err) this.o.onError?.(err); });
+    if (this.#fd === null || this.#syncing !== null) return;
+    const fd = this.#fd;
+    this.#syncing = fd;
+    fdatasync(fd, (err) => {
+      if (err) this.o.onError?.(err);
+      this.#syncing = null;
+      // close() came while the sync ran: the descriptor is closed only now, so the sync never meets a reused one
+      if (this.#fd === null) this.#closeFd(fd);
+    });
   }
 
   /** Flushes and closes the file (it stays on disk until Store.removeStreamJournal). */
@@ -102,6 +111,10 @@ export class StreamJournal {
     if (this.#fd === null) return;
     const fd = this.#fd;
     this.#fd = null;
+    if (this.#syncing !== fd) this.#closeFd(fd);
+  }
+
+  #closeFd(fd: number): void {
     try {
       closeSync(fd);
     } catch (err) {
@@ -116,6 +129,11 @@ export class StreamJournal {
       // A short write (a full disk) would leave half a record: write until all is out or it fails.
       for (let at = 0; at < buf.length;) at += writeSync(this.#fd, buf, at, buf.length - at);
     } catch (err) {
+      // Appends stop here: a record cut short by the failure stays the file's last line, which replay ignores as
+      // torn, instead of becoming damage in the middle. The whole-message saves carry on.
+      const fd = this.#fd;
+      this.#fd = null;
+      if (this.#syncing !== fd) this.#closeFd(fd);
       this.o.onError?.(err);
     }
   }
