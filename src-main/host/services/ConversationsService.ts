@@ -34,8 +34,9 @@ export class ConversationsService {
   /**
    * Reads every conversation; messages a crash left 'streaming' become 'interrupted', with what their stream
    * journal holds beyond the last whole-message save replayed onto them (StreamJournal.ts). The journal is removed
-   * once the message is saved; a damaged one is set aside with a notice after the text before the damage is kept;
-   * one whose conversation or message is gone, or whose message ended (its final save landed), is dropped.
+   * once the message is saved; a damaged one is set aside with a notice after the text before the damage is kept,
+   * and so is one whose conversation file was set aside; one whose conversation or message is gone, or whose
+   * message ended (its final save landed), is dropped.
    */
   async open(): Promise<void> {
     const journals = await this.store.readStreamJournals();
@@ -62,7 +63,8 @@ export class ConversationsService {
     }
     // Only now that every conversation is saved: a journal is the one copy of its text until then.
     for (const j of journals) {
-      const why = damaged.get(j.path);
+      // A conversation file that was unreadable is set aside, not gone: its journal is kept beside it.
+      const why = damaged.get(j.path) ?? (!this.#byId.has(j.conversationId) && (await this.store.wasSetAside(j.conversationId)) ? 'its conversation file was unreadable and was set aside' : undefined);
       if (why !== undefined) {
         await this.store.setStreamJournalAside(j.conversationId, j.messageId, why);
         process.stderr.write(`reckon: stream journal ${j.path} set aside: ${why}\n`);

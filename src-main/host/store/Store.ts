@@ -287,10 +287,16 @@ export class Store {
     });
   }
 
+  /** Whether a conversation's file was set aside as unreadable (a `<id>.json.corrupt-*` lies beside it). */
+  async wasSetAside(conversationId: string): Promise<boolean> {
+    const prefix = `${conversationId}.json.corrupt-`;
+    return (await readdir(this.conversationsDir).catch(() => [] as string[])).some((n) => n.startsWith(prefix));
+  }
+
   /** Sets a damaged journal aside (with a notice saying what was kept); the conversation is unaffected. */
   async setStreamJournalAside(conversationId: string, messageId: string, why: string): Promise<string> {
     return this.#setAside(this.streamJournalPath(conversationId, messageId), (file, aside) =>
-      `The stream journal ${file} was damaged (${why}) and was set aside (as ${aside}); the text before the damage was kept in its conversation.`);
+      `The stream journal ${file} could not be replayed whole (${why}) and was set aside (as ${aside}); what could be replayed is in its conversation.`);
   }
 
   /** Waits for every pending write (used by close and by tests). */

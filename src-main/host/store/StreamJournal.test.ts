@@ -140,6 +140,19 @@ describe('stream journals on open (ConversationsService.open)', () => {
     expect(existsSync(store.conversationPath(convId))).toBe(false);
   });
 
+  it('a journal whose conversation file was unreadable is set aside beside it, not dropped', async () => {
+    const store = await Store.open(dir);
+    await writeFile(store.conversationPath(convId), '{ not json');
+    const j = store.openStreamJournal(convId, msgId, { thinking: 0, answer: 0 }, { everyMs: 0 });
+    j.append('answer', 'the only copy\n');
+    j.close();
+    await new ConversationsService(store).open();
+    const names = readdirSync(store.conversationsDir);
+    expect(names.filter((n) => n.startsWith(`${convId}.json.corrupt-`))).toHaveLength(1);
+    expect(names.filter((n) => n.startsWith(`${convId}.${msgId}.journal.corrupt-`))).toHaveLength(1);
+    expect(existsSync(j.path)).toBe(false);
+  });
+
   it('a damaged journal: the text before the damage is kept, the file set aside with a notice, the conversation intact', async () => {
     const store = await Store.open(dir);
     await store.writeConversation(conversation(streaming()));
@@ -150,7 +163,7 @@ describe('stream journals on open (ConversationsService.open)', () => {
     expect(conversations.get(convId).messages[1]).toMatchObject({ status: 'interrupted', text: 'kept ' });
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(store.conversationsDir).filter((n) => n.includes('.journal.corrupt-'))).toHaveLength(1);
-    expect(store.notices().at(-1)?.message).toMatch(/stream journal .* was damaged \(line 3/);
+    expect(store.notices().at(-1)?.message).toMatch(/stream journal .* could not be replayed whole \(line 3/);
   });
 });
 
