@@ -346,7 +346,11 @@ export class ChatService {
     await this.o.conversations.save(turn.conversation);
     // The final message is on disk (the save fsyncs): the journal is not needed. Kept when the save failed, so
     // the next start replays it.
-    if (turn.journal) await this.o.conversations.removeJournal(turn.conversation, turn.message);
+    // A journal that cannot be removed is harmless (the next start drops it: its message has ended); the turn is not failed for it.
+    if (turn.journal) {
+      await this.o.conversations.removeJournal(turn.conversation, turn.message).catch((err: unknown) =>
+        process.stderr.write(`reckon: could not remove the stream journal: ${ReckonError.from(err).message}\n`));
+    }
   }
 }
 
