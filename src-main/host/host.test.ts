@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import type { Conversation } from '../common/types';
 import type { ReceiptExport } from '../common/receiptApi';
 import { MerkleTree, ReceiptProvider, fingerprintSegments, leafBytes, makeEmbeddingSpec, toHex, verifyReceipt } from '../common/receipts';
 import { createHost, type Host } from './index';
+import { parseStreamJournal, replayStreamJournal } from './store/StreamJournal';
 import { fakeEmbeddingTable, fakeEngine, fakeHiddenTokens, type FakeEngineControl } from './testing/fakeEngine';
 
 let dir: string;
@@ -361,30 +363,34 @@ describe('chat', () => {
 
   it('persists streamed text while streaming and marks leftovers interrupted on start', async () => {
     const h = await open();
-    engine.stepMs = 150;
-    engine.thought = Array.from({ length: 12 }, (_, i) => `s${i} `);
-    const file = (id: string): string => join(dir, 'data', 'conversations', `${id}.json`);
+    engine.thought = Array.from({ length: 12 }, (_, i) => `s${i}\n`);
+    const convDir = join(dir, 'data', 'conversations');
+    const file = (id: string): string => join(convDir, `${id}.json`);
+    // What is on disk when the 6th line has streamed: the conversation file and the turn's stream journal, read
+    // in the event's own listener (each completed line is appended before clients see it).
     let snapshot: Conversation | null = null;
-    await turn(h, { text: 'long one' }, () => {
-      setTimeout(() => {
-        void (async () => {
-          const [c] = await h.call('conversations.list');
-          snapshot = JSON.parse(await readFile(file(c!.id), 'utf8')) as Conversation;
-        })();
-      }, 1000);
+    let thoughts = 0;
+    const off = h.onTurnEvent((e) => {
+      if (e.type !== 'thought' || ++thoughts !== 6) return;
+      const name = readdirSync(convDir).find((n) => n.endsWith('.json') && !n.startsWith('.'))!;
+      const c = JSON.parse(readFileSync(join(convDir, name), 'utf8')) as Conversation;
+      const journal = readdirSync(convDir).find((n) => n.endsWith('.journal'))!;
+      c.messages[1] = replayStreamJournal(c.messages[1]!, parseStreamJournal(readFileSync(join(convDir, journal), 'utf8')).records).message;
+      snapshot = c;
     });
+    await turn(h, { text: 'long one' });
+    off();
     expect(snapshot).not.toBeNull();
     const mid = snapshot! as Conversation;
     expect(mid.messages[1]!.status).toBe('streaming');
-    expect((mid.messages[1]!.thinking ?? '').length).toBeGreaterThan(4);
+    expect(mid.messages[1]!.thinking).toBe(engine.thought.slice(0, 6).join(''));
 
     // Simulate a crash of the whole app mid-turn: a file left 'streaming'.
-    mid.messages[1]!.status = 'streaming';
     await writeFile(file(mid.id), JSON.stringify(mid));
     await h.close();
     const h2 = await open();
     const back = await h2.call('conversations.get', { id: mid.id });
-    expect(back.messages[1]!.status).toBe('interrupted');
+    expect(back.messages[1]).toMatchObject({ status: 'interrupted', thinking: engine.thought.slice(0, 6).join('') });
   });
 
   it('a garbage conversation file is set aside; the host lists the others and reports a notice', async () => {

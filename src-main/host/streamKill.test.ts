@@ -3,6 +3,8 @@
  * (testing/streamingHostProcess.ts) in front of the scripted engine, whose every piece waits at a gate this test
  * opens. The kill comes once the file shows the pieces streamed so far, with no later piece sent: what is on disk
  * was written by the stream's own timer, not by the end of the turn. No step waits on a wall-clock delay.
+ * A kill right after a piece that completes a line comes without looking at the disk at all: the stream journal
+ * has the line before the host passes it on, so nothing of it may be lost.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
@@ -32,9 +34,9 @@ afterEach(async () => {
 
 type FromHost = { ready?: true; reached?: string; streamed?: string; started?: { turnId: string; conversationId: string }; error?: string };
 
-function startHost(thoughts: number, answers: number): { next: (want: (m: FromHost) => boolean) => Promise<FromHost>; exited: Promise<unknown> } {
+function startHost(thoughts: number, answers: number, lineEvery = 0): { next: (want: (m: FromHost) => boolean) => Promise<FromHost>; exited: Promise<unknown> } {
   const entry = fileURLToPath(new URL('./testing/streamingHostProcess.ts', import.meta.url));
-  const c = fork(entry, [join(dir, 'data'), join(dir, 'models'), String(thoughts), String(answers)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const c = fork(entry, [join(dir, 'data'), join(dir, 'models'), String(thoughts), String(answers), '-', String(lineEvery)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   child = c;
   const inbox: FromHost[] = [];
   const waiting: { want: (m: FromHost) => boolean; resolve: (m: FromHost) => void }[] = [];
@@ -98,6 +100,40 @@ describe('a host killed mid-answer (SIGKILL)', () => {
     try {
       const back = await h2.call('conversations.get', { id: started!.conversationId });
       expect(back.messages[1]).toMatchObject({ status: 'interrupted', thinking, text: answer });
+    } finally {
+      await h2.close();
+    }
+  });
+});
+
+describe('a host killed right after a completed line (SIGKILL)', () => {
+  // every 2nd piece ends a line: p2 "t2\n", p4 "a1\n" (after the thinking's end), p6 "a3\n"; p5 "a2 " is mid-line
+  it.each([
+    ['mid-thinking', 2],
+    ['in the answer', 4],
+    ['later in the answer', 6],
+  ])('%s: the next start has every line, with nothing waited for on disk', { timeout: 60_000 }, async (_name, streamPieces) => {
+    const h = startHost(3, 5, 2);
+    await h.next((m) => m.ready === true);
+    child!.send({ send: { text: 'stream please' } });
+    const { started } = await h.next((m) => m.started !== undefined);
+    let streamed = '';
+    for (let p = 1; p <= streamPieces; p++) {
+      if (p > 1) child!.send({ open: `p${p - 1}` });
+      streamed = (await h.next((m) => m.reached === `p${p}`)).streamed!;
+    }
+    expect(streamed.endsWith('\n')).toBe(true);
+    // the kill comes as soon as the host has handed the piece on: no write of the conversation file is awaited
+    child!.kill('SIGKILL');
+    await h.exited;
+
+    const h2 = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: fakeEngine().spawner });
+    try {
+      const m = (await h2.call('conversations.get', { id: started!.conversationId })).messages[1]!;
+      expect(m.status).toBe('interrupted');
+      expect(`${m.thinking ?? ''}${m.text}`).toBe(streamed);
+      const names = await readdir(join(dir, 'data', 'conversations'));
+      expect(names.filter((n) => n.includes('.journal'))).toEqual([]);
     } finally {
       await h2.close();
     }

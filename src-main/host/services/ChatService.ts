@@ -4,9 +4,12 @@
  * plan, generation, fingerprints) - forwarding its TurnEvents as they come and folding them into the stored
  * message with the shared reducer (common/turn/applyTurnEvent). The host adds only what it owns: start, the
  * receipt (tree + signature over the engine's leaves) and done / error with the stored message.
- * Streamed text is written within 100 ms of arriving, coalesced (StreamFlusher: one write per window, never one
- * per token), at once when the thinking ends, and once more at the end, before `done` goes out: a host crash
- * loses at most the last 250 ms. One turn at a time per conversation.
+ * Streamed text goes to the turn's append-only stream journal (store/StreamJournal.ts) before it goes out to
+ * clients: a delta that completes a line at once, others within 50 ms, each batch one write() to an open file. A
+ * host crash therefore loses at most 50 ms of text and never a completed line. The whole message is saved
+ * atomically only now and then (StreamFlusher: every second, at once when the thinking ends) and at the end,
+ * before `done` goes out; the journal is removed once that final save is on disk, and replayed by the next start
+ * (ConversationsService.open) when it was not. One turn at a time per conversation.
  */
 import { randomUUID } from 'node:crypto';
 import type { RegenerateParams, SendParams } from '../../common/api';
@@ -27,6 +30,7 @@ import type { IssueReceiptInput, IssuedReceiptFields } from './ReceiptService';
 import type { SettingsService } from './SettingsService';
 import type { ExplainCrash } from './explainCrash';
 import { StreamFlusher } from './StreamFlusher';
+import type { StreamJournal } from '../store/StreamJournal';
 
 export { persistIntervalMs } from './StreamFlusher';
 
@@ -49,8 +53,10 @@ export interface ChatServiceOptions {
   issueReceipt: (input: IssueReceiptInput) => Promise<IssuedReceiptFields>;
   /** The ENGINE_CRASHED a turn got, as the user is told it (explainCrash.ts: counted against the model, restart outcome, model named). */
   explainCrash: ExplainCrash;
-  /** Longest a streamed delta waits before it is written, in ms. Defaults to persistIntervalMs (100). */
+  /** Longest a streamed delta waits before the whole message is saved, in ms. Defaults to persistIntervalMs (1000). */
   persistEveryMs?: number;
+  /** Longest a streamed delta waits before it is appended to the turn's journal, in ms (a completed line never waits). Defaults to journalEveryMs (50). */
+  journalEveryMs?: number;
 }
 
 /** What a turn may override (chat.send and chat.regenerate). */
@@ -75,8 +81,10 @@ interface ActiveTurn {
   message: Message;
   model: ModelInfo;
   stopRequested: boolean;
-  /** Writes streamed text while the turn runs. */
+  /** Saves the whole message now and then while the turn runs. */
   flusher: StreamFlusher;
+  /** Appends each delta; null when it could not be created (the flusher's saves still run). */
+  journal: StreamJournal | null;
   done: Promise<void>;
 }
 
@@ -176,7 +184,7 @@ export class ChatService {
       ...(this.o.persistEveryMs !== undefined ? { everyMs: this.o.persistEveryMs } : {}),
       onError: (err) => process.stderr.write(`reckon: could not save streamed text: ${ReckonError.from(err).message}\n`),
     });
-    const turn: ActiveTurn = { turnId, conversation: conv, message, model, stopRequested: false, flusher, done: Promise.resolve() };
+    const turn: ActiveTurn = { turnId, conversation: conv, message, model, stopRequested: false, flusher, journal: null, done: Promise.resolve() };
     this.#turns.set(turnId, turn);
     this.#byConversation.set(conv.id, turnId);
     try {
@@ -184,6 +192,14 @@ export class ChatService {
     } catch (err) {
       this.#finish(turn);
       throw err;
+    }
+    try {
+      turn.journal = this.o.conversations.openJournal(conv, message, {
+        ...(this.o.journalEveryMs !== undefined ? { everyMs: this.o.journalEveryMs } : {}),
+        onError: (err) => process.stderr.write(`reckon: could not append streamed text: ${ReckonError.from(err).message}\n`),
+      });
+    } catch (err) {
+      process.stderr.write(`reckon: no stream journal for this turn (${ReckonError.from(err).message}); streamed text is saved every ${this.o.persistEveryMs ?? 1000} ms\n`);
     }
 
     const s = this.o.settings.get();
@@ -277,9 +293,16 @@ export class ChatService {
       // Only this turn's events are routed here; calibration progress and thread measurements never are.
       if (e.type === 'calibrate-progress' || e.type === 'threads-measured' || e.turnId !== turnId) return;
       this.#apply(turn, e);
+      // On disk (the page cache) before any client sees it.
+      if (e.type === 'thought') turn.journal?.append('thinking', e.text);
+      else if (e.type === 'answer') turn.journal?.append('answer', e.text);
       this.emit(e);
       if (e.type === 'thought' || e.type === 'answer') turn.flusher.delta();
-      else if (e.type === 'thought-end') turn.flusher.boundary();
+      else if (e.type === 'thought-end') {
+        // The power-loss copy, asynchronously; the boundary save below writes the whole message too.
+        turn.journal?.sync();
+        turn.flusher.boundary();
+      }
     };
     try {
       if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
@@ -310,6 +333,7 @@ export class ChatService {
 
   #finish(turn: ActiveTurn): void {
     void turn.flusher.close();
+    turn.journal?.close();
     this.#turns.delete(turn.turnId);
     if (this.#byConversation.get(turn.conversation.id) === turn.turnId) this.#byConversation.delete(turn.conversation.id);
   }
@@ -318,7 +342,15 @@ export class ChatService {
     // No streamed save may land after the final one (the Store writes in order; this waits for one running).
     await turn.flusher.close();
     turn.conversation.updatedAt = new Date().toISOString();
+    turn.journal?.close();
     await this.o.conversations.save(turn.conversation);
+    // The final message is on disk (the save fsyncs): the journal is not needed. Kept when the save failed, so
+    // the next start replays it.
+    // A journal that cannot be removed is harmless (the next start drops it: its message has ended); the turn is not failed for it.
+    if (turn.journal) {
+      await this.o.conversations.removeJournal(turn.conversation, turn.message).catch((err: unknown) =>
+        process.stderr.write(`reckon: could not remove the stream journal: ${ReckonError.from(err).message}\n`));
+    }
   }
 }
 

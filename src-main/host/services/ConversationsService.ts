@@ -5,9 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { ReckonError } from '../../common/errors';
 import { activePath, leafUnder, parentOf, subtreeOf, withExplicitParents } from '../../common/branches';
-import type { Conversation, ConversationExport, ConversationSummary } from '../../common/types';
+import type { Conversation, ConversationExport, ConversationSummary, Message } from '../../common/types';
 import { exportJson, exportMarkdown } from './conversationExport';
 import type { Store } from '../store/Store';
+import { parseStreamJournal, replayStreamJournal, type StreamJournal, type StreamJournalOptions } from '../store/StreamJournal';
 
 export const defaultTitle = 'New conversation';
 
@@ -30,18 +31,46 @@ export class ConversationsService {
 
   constructor(private readonly store: Store) {}
 
-  /** Reads every conversation; messages a crash left 'streaming' become 'interrupted'. */
+  /**
+   * Reads every conversation; messages a crash left 'streaming' become 'interrupted', with what their stream
+   * journal holds beyond the last whole-message save replayed onto them (StreamJournal.ts). The journal is removed
+   * once the message is saved; a damaged one is set aside with a notice after the text before the damage is kept,
+   * and so is one whose conversation file was set aside; one whose conversation or message is gone, or whose
+   * message ended (its final save landed), is dropped.
+   */
   async open(): Promise<void> {
+    const journals = await this.store.readStreamJournals();
+    const damaged = new Map<string, string>();
     for (const c of await this.store.readAllConversations()) {
       let fixed = false;
-      for (const m of c.messages) {
-        if (m.status === 'streaming') {
-          m.status = 'interrupted';
-          fixed = true;
+      for (let i = 0; i < c.messages.length; i++) {
+        const m = c.messages[i]!;
+        if (m.status !== 'streaming') continue;
+        const j = journals.find((x) => x.conversationId === c.id && x.messageId === m.id);
+        let next: Message = { ...m, status: 'interrupted' };
+        if (j) {
+          const parsed = parseStreamJournal(j.text);
+          const r = replayStreamJournal(next, parsed.conversationId === c.id && parsed.messageId === m.id ? parsed.records : []);
+          next = r.message;
+          const problem = parsed.problem ?? (parsed.messageId !== m.id && parsed.messageId !== '' ? `its header names message ${parsed.messageId}` : null) ?? r.problem;
+          if (problem !== null) damaged.set(j.path, problem);
         }
+        c.messages[i] = next;
+        fixed = true;
       }
       this.#byId.set(c.id, c);
       if (fixed) await this.store.writeConversation(c);
+    }
+    // Only now that every conversation is saved: a journal is the one copy of its text until then.
+    for (const j of journals) {
+      // A conversation file that was unreadable is set aside, not gone: its journal is kept beside it.
+      const why = damaged.get(j.path) ?? (!this.#byId.has(j.conversationId) && (await this.store.wasSetAside(j.conversationId)) ? 'its conversation file was unreadable and was set aside' : undefined);
+      if (why !== undefined) {
+        await this.store.setStreamJournalAside(j.conversationId, j.messageId, why);
+        process.stderr.write(`reckon: stream journal ${j.path} set aside: ${why}\n`);
+      } else {
+        await this.store.removeStreamJournal(j.conversationId, j.messageId);
+      }
     }
   }
 
@@ -146,6 +175,16 @@ export class ConversationsService {
   export(id: string, format: 'markdown' | 'json'): ConversationExport {
     const c = this.get(id);
     return format === 'json' ? exportJson(c) : exportMarkdown(c);
+  }
+
+  /** Starts the stream journal of a message that begins streaming (ChatService; Store.openStreamJournal). */
+  openJournal(c: Conversation, m: Message, o?: StreamJournalOptions): StreamJournal {
+    return this.store.openStreamJournal(c.id, m.id, { thinking: (m.thinking ?? '').length, answer: m.text.length }, o);
+  }
+
+  /** Removes a message's stream journal once its final save is on disk. */
+  removeJournal(c: Conversation, m: Message): Promise<void> {
+    return this.store.removeStreamJournal(c.id, m.id);
   }
 
   /** Writes a conversation; one deleted meanwhile (a turn still streaming into it) is not written back. */

@@ -1,6 +1,7 @@
 /**
- * When a streaming turn's message is written. A host crash must lose at most `everyMs` of streamed text, and a
- * fast stream must not write once per token: the first delta not yet on disk starts a timer, and when it fires
+ * When a streaming turn's whole message is saved. The text itself is on disk sooner, in the turn's stream journal
+ * (store/StreamJournal.ts); these saves keep the conversation file close behind it (so a crash leaves little to
+ * replay) and carry what the journal does not (thinkingMs, plan, ledger). A fast stream must not save once per token: the first delta not yet on disk starts a timer, and when it fires
  * one save writes everything streamed so far. The end of the thinking (the thought/answer boundary) is written at
  * once. Saves never overlap: a delta that arrives while one runs is written by the next, which starts when the
  * running one ends if its timer has already fired. The Store's writes are atomic, so each save replaces the file
@@ -10,18 +11,18 @@
 export interface StreamFlusherOptions {
   /** Writes the message as it stands now (ConversationsService.save). */
   save: () => Promise<void>;
-  /** Longest a streamed delta waits before a save starts, in ms. Defaults to persistIntervalMs (100). */
+  /** Longest a streamed delta waits before a save starts, in ms. Defaults to persistIntervalMs (1000). */
   everyMs?: number;
   /** A save failed (logged; the next delta tries again). */
   onError?: (err: unknown) => void;
 }
 
 /**
- * Longest a streamed delta waits before it is written, in ms: 100, leaving 150 ms for the write itself (an fsync
- * and a rename: over 100 ms at times on a busy machine, docs/reliability.md), so that a host crash loses at most
- * 250 ms of streamed text.
+ * Longest a streamed delta waits before the whole message is saved, in ms: 1000. Each save is a temp file, an
+ * fsync and a rename (over 100 ms at times on a busy machine, docs/bench.md), too slow to bound a crash's loss;
+ * the journal does that.
  */
-export const persistIntervalMs = 100;
+export const persistIntervalMs = 1000;
 
 export class StreamFlusher {
   #timer: NodeJS.Timeout | null = null;

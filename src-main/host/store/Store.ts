@@ -2,23 +2,26 @@
  * The host's user-data files, all under userDataDir and all written and read through one atomic JSON writer
  * (atomicJson.ts: temp file in the same folder, fsync, rename; serialised per path):
  *   settings.json, models.json, notices.json, conversations/<id>.json (one file per conversation),
- *   receipts/<messageId>.json, probes/<sha256>.json (+ .records.json), receipt-key.json, threads-cache.json.
+ *   receipts/<messageId>.json, probes/<sha256>.json (+ .records.json), receipt-key.json, threads-cache.json;
+ *   and, while a turn streams, its append-only journal conversations/<id>.<messageId>.journal (StreamJournal.ts).
  * A file that does not parse, or parses into the wrong shape, is renamed aside (<name>.corrupt-<timestamp>)
  * and reported as a Notice; everything else keeps working.
  * Each document is a lowdb `Low` over a `StoreAdapter`: lowdb keeps the document API, the adapter adds what
  * lowdb's own JSONFile lacks (fsync before the rename, shape checks, set-aside with a notice).
  */
-import { copyFile, lstat, mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, lstat, mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, join, sep } from 'node:path';
 import { ReckonError } from '../../common/errors';
 import type { Conversation, Notice, Settings } from '../../common/types';
 import { defaultSettings } from '../../common/types';
 import { Low, type Adapter } from 'lowdb';
 import { AtomicWriter, readJson } from './atomicJson';
+import { StreamJournal, type StreamJournalOptions } from './StreamJournal';
 import { settingsFromFile } from '../../common/schemas';
 import { stored, type ModelRecord } from './shapes';
 
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/;
+const journalSuffix = '.journal';
 /** One path segment of a document: letters, digits and . _ - (no leading dot, so never a temp or hidden file). */
 const segmentPattern = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
 
@@ -237,6 +240,63 @@ export class Store {
 
   deleteConversation(id: string): Promise<void> {
     return this.#conversationDoc(id).delete();
+  }
+
+  // ---- stream journals (StreamJournal.ts) ----
+
+  /** Where the journal of a streaming message lives: beside its conversation. */
+  streamJournalPath(conversationId: string, messageId: string): string {
+    if (!idPattern.test(conversationId)) throw new ReckonError('BAD_REQUEST', `Invalid conversation id '${conversationId}'.`);
+    if (!idPattern.test(messageId)) throw new ReckonError('BAD_REQUEST', `Invalid message id '${messageId}'.`);
+    return join(this.conversationsDir, `${conversationId}.${messageId}${journalSuffix}`);
+  }
+
+  /** Starts the journal of a message that begins streaming; `start`: the lengths its thinking and answer have now. */
+  openStreamJournal(conversationId: string, messageId: string, start: { thinking: number; answer: number }, o?: StreamJournalOptions): StreamJournal {
+    const path = this.streamJournalPath(conversationId, messageId);
+    try {
+      return new StreamJournal(path, conversationId, messageId, start, o);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw new ReckonError('IO_ERROR', `Cannot write ${path}: ${e.message}`, e.code !== undefined ? { errno: e.code } : undefined);
+    }
+  }
+
+  /** Every journal a crash left behind, with its text (names that are not a journal's are skipped). */
+  async readStreamJournals(): Promise<{ path: string; conversationId: string; messageId: string; text: string }[]> {
+    const out = [];
+    for (const name of (await readdir(this.conversationsDir).catch(() => [] as string[])).sort()) {
+      if (!name.endsWith(journalSuffix)) continue;
+      const [conversationId, messageId, ...rest] = name.slice(0, -journalSuffix.length).split('.');
+      if (rest.length > 0 || conversationId === undefined || messageId === undefined || !idPattern.test(conversationId) || !idPattern.test(messageId)) continue;
+      const path = join(this.conversationsDir, name);
+      try {
+        out.push({ path, conversationId, messageId, text: await readFile(path, 'utf8') });
+      } catch (err) {
+        throw new ReckonError('IO_ERROR', `Cannot read ${path}: ${(err as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** Removes a journal once what it held is in the conversation file (or is not wanted: its conversation is gone). */
+  async removeStreamJournal(conversationId: string, messageId: string): Promise<void> {
+    const path = this.streamJournalPath(conversationId, messageId);
+    await unlink(path).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw new ReckonError('IO_ERROR', `Cannot delete ${path}: ${err.message}`);
+    });
+  }
+
+  /** Whether a conversation's file was set aside as unreadable (a `<id>.json.corrupt-*` lies beside it). */
+  async wasSetAside(conversationId: string): Promise<boolean> {
+    const prefix = `${conversationId}.json.corrupt-`;
+    return (await readdir(this.conversationsDir).catch(() => [] as string[])).some((n) => n.startsWith(prefix));
+  }
+
+  /** Sets a damaged journal aside (with a notice saying what was kept); the conversation is unaffected. */
+  async setStreamJournalAside(conversationId: string, messageId: string, why: string): Promise<string> {
+    return this.#setAside(this.streamJournalPath(conversationId, messageId), (file, aside) =>
+      `The stream journal ${file} could not be replayed whole (${why}) and was set aside (as ${aside}); what could be replayed is in its conversation.`);
   }
 
   /** Waits for every pending write (used by close and by tests). */

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createHost } from '../index';
 import { fakeEngine } from '../testing/fakeEngine';
-import { LOCK_FILE, lockDataFolder } from './folderLock';
+import { LOCK_FILE, lockDataFolder, processStartId } from './folderLock';
 
 let dir: string;
 beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'reckon-lock-')); });
@@ -40,6 +40,29 @@ describe('data folder lock', () => {
     const lock = await lockDataFolder(dir, 'cli');
     expect(JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8'))).toMatchObject({ pid: process.pid, shell: 'cli' });
     await lock.release();
+  });
+
+  // Where the system tells a process's start (Linux, macOS, BSD); elsewhere the pid alone decides.
+  it.runIf(processStartId(process.pid) !== null)('a lock whose pid is alive but is another process (pid reuse) is taken over', async () => {
+    // this test process's pid, but not this process: what a lock left by a crash looks like once its pid is reused
+    await writeFile(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, shell: 'browser', startedAt: '2026-01-01T00:00:00.000Z', processStart: `${processStartId(process.pid)!}-before` }));
+    const lock = await lockDataFolder(dir, 'cli');
+    const now = JSON.parse(await readFile(join(dir, LOCK_FILE), 'utf8')) as Record<string, unknown>;
+    expect(now).toMatchObject({ pid: process.pid, shell: 'cli', processStart: processStartId(process.pid) });
+    await lock.release();
+  });
+
+  it.runIf(processStartId(process.pid) !== null)('a live holder, recorded as itself, is still refused and its lock kept', async () => {
+    const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+    try {
+      const pid = holder.pid!;
+      const lockText = JSON.stringify({ pid, shell: 'electron', startedAt: '2026-01-01T00:00:00.000Z', processStart: processStartId(pid) });
+      await writeFile(join(dir, LOCK_FILE), lockText);
+      await expect(lockDataFolder(dir, 'cli')).rejects.toMatchObject({ code: 'DATA_FOLDER_IN_USE', message: expect.stringContaining(`the Reckon desktop app (pid ${pid}`) as string });
+      expect(await readFile(join(dir, LOCK_FILE), 'utf8')).toBe(lockText);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('release leaves a lock another holder took over alone', async () => {

@@ -8,8 +8,10 @@
  * The script of every generate: `thoughts` thinking pieces, the thinking's end, then `answers` answer pieces, each
  * piece followed by gate `p<N>` (N counts from 1) - so the test decides when each piece streams - and at the end
  * gate `end`, which a kill test never opens. Pieces: `t<N> ` for thinking, `a<N> ` for the answer.
- * With a fifth argument `stepMs` the process opens each piece's gate itself, `stepMs` after the piece streamed (a
- * free-running stream for the host-kill campaign), and reports every piece as {piece: T, at: ms since the epoch}.
+ * With a fifth argument `stepMs` (`-` for none) the process opens each piece's gate itself, `stepMs` after the host
+ * received the piece (a free-running stream for the host-kill campaign), and reports every piece, once the host has
+ * it, as {piece: T, at: ms since the epoch}. With a sixth argument `lineEvery` every lineEvery-th piece (counting
+ * all pieces) ends a line: `t<N>\n` / `a<N>\n`.
  */
 import type { SendParams } from '../../common/api';
 import type { GenerateResult } from '../../common/engineProtocol';
@@ -17,11 +19,13 @@ import { makeLedger } from '../../common/ledger';
 import { createHost } from '../index';
 import { fakeEngine, type ScriptIO } from './fakeEngine';
 
-const [dataDir, modelsDir, thoughtsArg, answersArg, stepArg] = process.argv.slice(2);
+const [dataDir, modelsDir, thoughtsArg, answersArg, stepArg, lineArg] = process.argv.slice(2);
 if (dataDir === undefined || modelsDir === undefined) throw new Error('usage: streamingHostProcess <dataDir> <modelsDir> [thoughts] [answers]');
 const thoughts = Number(thoughtsArg ?? 3);
 const answers = Number(answersArg ?? 5);
-const stepMs = stepArg === undefined ? null : Number(stepArg);
+const stepMs = stepArg === undefined || stepArg === '-' ? null : Number(stepArg);
+const lineEvery = lineArg === undefined ? 0 : Number(lineArg);
+const end = (n: number): string => (lineEvery > 0 && n % lineEvery === 0 ? '\n' : ' ');
 const send = (m: unknown): void => { process.send?.(m); };
 
 const engine = fakeEngine();
@@ -30,22 +34,26 @@ engine.script.generate = async (_params: unknown, io: ScriptIO): Promise<Generat
   let answer = '';
   let n = 0;
   const gate = async (name: string): Promise<void> => {
-    void engine.gates.reached(name).then(() => send({ reached: name, streamed: thinking + answer }));
-    if (stepMs !== null && name !== 'end') {
-      send({ piece: thinking + answer, at: Date.now() });
-      setTimeout(() => engine.gates.open(name), stepMs);
-    }
+    const streamed = thinking + answer;
+    // reached: the events before the gate have been delivered to the host
+    void engine.gates.reached(name).then(() => {
+      send({ reached: name, streamed });
+      if (stepMs !== null && name !== 'end') {
+        send({ piece: streamed, at: Date.now() });
+        setTimeout(() => engine.gates.open(name), stepMs);
+      }
+    });
     await io.gate(name);
   };
   for (let i = 1; i <= thoughts; i++) {
-    const t = `t${i} `;
+    const t = `t${i}${end(n + 1)}`;
     thinking += t;
     io.emit({ type: 'thought', text: t });
     await gate(`p${++n}`);
   }
   io.emit({ type: 'thought-end', ms: 1, tokens: thoughts });
   for (let i = 1; i <= answers; i++) {
-    const a = `a${i} `;
+    const a = `a${i}${end(n + 1)}`;
     answer += a;
     io.emit({ type: 'answer', text: a });
     await gate(`p${++n}`);
