@@ -79,18 +79,12 @@ describe('a host killed mid-answer (SIGKILL)', () => {
   ])('%s: the file holds everything streamed, and the next start marks it interrupted', { timeout: 60_000 }, async (_name, thoughts, answers, streamPieces) => {
     const h = startHost(thoughts, answers);
     await h.next((m) => m.ready === true);
-    child!.send({ send: { text: 'stream please' } });
-    const { started } = await h.next((m) => m.started !== undefined);
-    let streamed = '';
-    for (let p = 1; p <= streamPieces; p++) {
-      if (p > 1) child!.send({ open: `p${p - 1}` });
-      streamed = (await h.next((m) => m.reached === `p${p}`)).streamed!;
-    }
+    const { started, streamed } = await streamPiecesOf(h, streamPieces);
     const thinking = streamed.split(' ').filter((w) => w.startsWith('t')).map((w) => `${w} `).join('');
     const answer = streamed.split(' ').filter((w) => w.startsWith('a')).map((w) => `${w} `).join('');
     // nothing more streams (the script waits at the next gate): only the stream's own timer can write this
     const before = await onDisk((m) => m.thinking === thinking && m.text === answer);
-    expect(before.id).toBe(started!.conversationId);
+    expect(before.id).toBe(started.conversationId);
     expect(before.messages[1]!.status).toBe('streaming');
     child!.kill('SIGKILL');
     await h.exited;
@@ -98,7 +92,7 @@ describe('a host killed mid-answer (SIGKILL)', () => {
     const engine = fakeEngine();
     const h2 = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: engine.spawner });
     try {
-      const back = await h2.call('conversations.get', { id: started!.conversationId });
+      const back = await h2.call('conversations.get', { id: started.conversationId });
       expect(back.messages[1]).toMatchObject({ status: 'interrupted', thinking, text: answer });
     } finally {
       await h2.close();
@@ -115,13 +109,7 @@ describe('a host killed right after a completed line (SIGKILL)', () => {
   ])('%s: the next start has every line, with nothing waited for on disk', { timeout: 60_000 }, async (_name, streamPieces) => {
     const h = startHost(3, 5, 2);
     await h.next((m) => m.ready === true);
-    child!.send({ send: { text: 'stream please' } });
-    const { started } = await h.next((m) => m.started !== undefined);
-    let streamed = '';
-    for (let p = 1; p <= streamPieces; p++) {
-      if (p > 1) child!.send({ open: `p${p - 1}` });
-      streamed = (await h.next((m) => m.reached === `p${p}`)).streamed!;
-    }
+    const { started, streamed } = await streamPiecesOf(h, streamPieces);
     expect(streamed.endsWith('\n')).toBe(true);
     // the kill comes as soon as the host has handed the piece on: no write of the conversation file is awaited
     child!.kill('SIGKILL');
@@ -129,7 +117,7 @@ describe('a host killed right after a completed line (SIGKILL)', () => {
 
     const h2 = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', spawnEngine: fakeEngine().spawner });
     try {
-      const m = (await h2.call('conversations.get', { id: started!.conversationId })).messages[1]!;
+      const m = (await h2.call('conversations.get', { id: started.conversationId })).messages[1]!;
       expect(m.status).toBe('interrupted');
       expect(`${m.thinking ?? ''}${m.text}`).toBe(streamed);
       const names = await readdir(join(dir, 'data', 'conversations'));
@@ -139,3 +127,16 @@ describe('a host killed right after a completed line (SIGKILL)', () => {
     }
   });
 });
+
+/** Asks for a turn and lets it stream `pieces` pieces (each gate opened in turn): the turn's start and what streamed. */
+async function streamPiecesOf(h: ReturnType<typeof startHost>, pieces: number): Promise<{ started: NonNullable<FromHost['started']>; streamed: string }> {
+  child!.send({ send: { text: 'stream please' } });
+  const { started } = await h.next((m) => m.started !== undefined);
+  let streamed = '';
+  for (let p = 1; p <= pieces; p++) {
+    if (p > 1) child!.send({ open: `p${p - 1}` });
+    streamed = (await h.next((m) => m.reached === `p${p}`)).streamed!;
+  }
+  return { started: started!, streamed };
+}
+
