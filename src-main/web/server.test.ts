@@ -107,14 +107,17 @@ describe('web server (real HTTP + WebSocket)', () => {
     ws.close();
   });
 
-  it('broadcasts turn events to connected clients', async () => {
+  it('broadcasts turn events and stored-state changes to connected clients', async () => {
     const ws = await connect(`?token=${srv.token}`, `http://localhost:${srv.port}`);
     const other = await connect(`?token=${srv.token}`);
     const seen: string[] = [];
+    const changes: string[] = [];
     const done = new Promise<void>((resolve) => {
       other.on('message', (d) => {
         const f = JSON.parse(d.toString()) as ServerFrame;
-        if (f.kind === 'event') {
+        if (f.kind === 'event' && f.event.type === 'changed') changes.push(f.event.change.what);
+        // A `changed` event (the import, the new conversation) may come before or between a turn's own events.
+        else if (f.kind === 'event') {
           seen.push(f.event.type);
           if (f.event.type === 'done' || f.event.type === 'error') resolve();
         }
@@ -128,6 +131,7 @@ describe('web server (real HTTP + WebSocket)', () => {
     await done;
     expect(seen[0]).toBe('start');
     expect(seen.at(-1)).toBe('done');
+    expect(changes).toContain('models');
     ws.close();
     other.close();
   });
