@@ -73,13 +73,20 @@ async function bareRun(model: LlamaModel, ctx: LlamaContext, question: string): 
 
 type Host = Awaited<ReturnType<typeof createHost>>;
 
-/** Reckon's path: chat.send (a new conversation each time, strategy long: no probe) -> events -> done. */
-async function reckonRun(host: Host, question: string): Promise<Run> {
+/**
+ * Reckon's path: chat.send (a new conversation each time, strategy long: no probe) -> events -> done. Decode is timed
+ * from the first streamed token to the last, like bare's; what `done` waits for after the last token (ledger, receipt
+ * commit, the final save) is reported on its own as the tail, so it is not mistaken for slower decoding.
+ */
+async function reckonRun(host: Host, question: string): Promise<Run & { tailMs: number }> {
   const t0 = performance.now();
-  let first = 0;
+  let first = 0, last = 0;
   const done = new Promise<Message>((resolve, reject) => {
     const off = host.onTurnEvent((e: TurnEvent) => {
-      if ((e.type === 'thought' || e.type === 'answer') && !first) first = performance.now();
+      if (e.type === 'thought' || e.type === 'answer') {
+        last = performance.now();
+        if (!first) first = last;
+      }
       if (e.type === 'done') { off(); resolve(e.message); }
       if (e.type === 'error') { off(); reject(new Error(e.error.message)); }
     });
@@ -88,8 +95,14 @@ async function reckonRun(host: Host, question: string): Promise<Run> {
   const msg = await done;
   const t1 = performance.now();
   const firstAt = first || t1;
+  const lastAt = last || t1;
   const generated = (msg.ledger?.thinking ?? 0) + (msg.ledger?.visible ?? 0);
-  return { decodeTps: (generated - 1) / ((t1 - firstAt) / 1000), ttftMs: firstAt - t0, promptTokens: msg.ledger?.prompt ?? 0 };
+  return {
+    decodeTps: (generated - 1) / ((lastAt - firstAt) / 1000),
+    ttftMs: firstAt - t0,
+    promptTokens: msg.ledger?.prompt ?? 0,
+    tailMs: t1 - lastAt,
+  };
 }
 
 /** llama-bench's own figures (tg TOKENS, pp of the long prompt's length), one repetition per round. */
@@ -172,7 +185,7 @@ try {
     // warm-up: the engine loads the model, both paths touch every page once
     await reckonRun(host, SHORT);
     await bareRun(model, ctx, SHORT);
-    const r = { bare: [] as Run[], reckon: [] as Run[], bareLong: [] as Run[], reckonLong: [] as Run[], lb: [] as { tg: number; pp: number }[] };
+    const r = { bare: [] as Run[], reckon: [] as (Run & { tailMs: number })[], bareLong: [] as Run[], reckonLong: [] as Run[], lb: [] as { tg: number; pp: number }[] };
     const probe: Awaited<ReturnType<typeof probePair>>[] = [];
     const drafts: Awaited<ReturnType<typeof draftsPair>>[] = [];
     let longPrompt = 0;
@@ -200,6 +213,7 @@ try {
     console.log(`  ratio reckon/bare ${ratio(tps(r.reckon), tps(r.bare))} (target >= 0.98), reckon/llama-bench ${ratio(tps(r.reckon), r.lb.map((x) => x.tg))} (target >= 0.95)`);
     console.log(`prefill tok/s  (${longPrompt}-token prompt; Reckon's holds the template's own tokens: ${r.reckonLong[0]?.promptTokens}) bare ${fmt(pp(r.bareLong))} | reckon ${fmt(pp(r.reckonLong))} | llama-bench pp ${fmt(r.lb.map((x) => x.pp))}`);
     console.log(`TTFT ms short  bare ${fmt(ttft(r.bare))} (${r.bare[0]?.promptTokens} tokens) | reckon ${fmt(ttft(r.reckon))} (${r.reckon[0]?.promptTokens} tokens) | overhead ${(median(ttft(r.reckon)) - median(ttft(r.bare))).toFixed(1)} ms (target <= 5)`);
+    console.log(`after the last token, until done (ledger, receipt, save) ${fmt(r.reckon.map((x) => x.tailMs))} ms`);
     console.log(`engine RSS     ${rss.toFixed(0)} MiB`);
     const probeCost = probe.map((p) => p.probeMs - p.plainMs);
     console.log(`probe          prefill ${fmt(probe.map((p) => p.plainMs))} ms; with full logits + sketch ${fmt(probe.map((p) => p.probeMs))} ms; ` +
