@@ -152,7 +152,13 @@ describe('a killed front door', () => {
     try {
       const back = await h2.call('conversations.get', { id: onDisk.id });
       expect(back.messages[1]!.status).toBe('interrupted');
-      expect(back.messages[1]!.text).toBe(onDisk.messages[1]!.text);
+      // The stream journal may hold text streamed after the file's last save (and a delta written to it just
+      // before the kill that stdout never carried): what comes back holds the file's text and agrees with what
+      // streamed as far as both go.
+      const recovered = back.messages[1]!.text;
+      expect(recovered.startsWith(onDisk.messages[1]!.text)).toBe(true);
+      const both = Math.min(recovered.length, streamed.length);
+      expect(recovered.slice(0, both)).toBe(streamed.slice(0, both));
     } finally {
       await h2.close();
     }

@@ -38,8 +38,12 @@ describe('logit-sketch features', () => {
     const c = await probes.featuresOf(modelPath, 'What is 123456 + 654321?');
     expect(a.features).toHaveLength(LOGIT_SKETCH.dim);
     expect(a.features.every(Number.isFinite)).toBe(true);
-    expect(b.features).toEqual(a.features);
-    expect(c.features).not.toEqual(a.features);
+    // The second pass finds the prompt cached and decodes only its last token; llama.cpp's CPU kernels for a
+    // one-token batch and a whole-prompt batch round differently on some CPUs, so equal means equal to rounding.
+    const gap = (x: number[], y: number[]): number => Math.max(...x.map((v, i) => Math.abs(v - y[i]!)));
+    const scale = Math.max(...a.features.map(Math.abs));
+    expect(gap(b.features, a.features)).toBeLessThan(0.01 * scale);
+    expect(gap(c.features, a.features)).toBeGreaterThan(0.05 * scale);
     // The formatted prompt (ChatML user turn + open assistant turn) is what gets decoded.
     expect(a.tokens.length).toBeGreaterThan('What is 37 + 48?'.length);
   });
