@@ -168,7 +168,7 @@ export interface EmbeddingRowsParams {
 export interface EmbeddingRowsResult {
   /** 'token_embd.weight'. */
   tensor: string;
-  /** Storage type in the GGUF ('F32' | 'F16' | 'Q8_0'); rows are dequantised to float32. */
+  /** Storage type in the GGUF (e.g. 'F16', 'Q8_0', 'Q6_K'); rows are dequantised to float32. */
   type: string;
   dims: number;
   vocabSize: number;

@@ -7,6 +7,7 @@ import type { LlamaModel, Token } from 'node-llama-cpp';
 import type { EmbeddingRowsParams, EmbeddingRowsResult, TurnFingerprints } from '../../common/engineProtocol';
 import { fingerprintSegments, makeEmbeddingSpec, toBase64, type HiddenSegment } from '../../common/receipts';
 import { ReckonError } from '../../common/errors';
+import { statSync } from 'node:fs';
 import { EMBEDDING_TENSOR, TokenEmbeddings } from './TokenEmbeddings';
 
 export interface ReceiptModelSource {
@@ -17,28 +18,26 @@ export interface ReceiptModelSource {
 export const MAX_ROWS = 1 << 16;
 
 export class ReceiptRows {
-  /** One table per model file (read once per loaded model), at most a few kept. */
-  private readonly tables = new Map<string, Promise<TokenEmbeddings>>();
+  /**
+   * One table per model file (read once per loaded model), at most a few kept, with the file's mtime when it was
+   * opened. A file that cannot be read stays failed until it changes: reading a big vocabulary's header takes most
+   * of a second, which every turn would otherwise pay again after its last token.
+   */
+  private readonly tables = new Map<string, { mtimeMs: number; table: Promise<TokenEmbeddings> }>();
 
   constructor(private readonly models: ReceiptModelSource) {}
 
+  /** The table of a model file, re-read when the file changed since it was opened (or failed to open). */
   table(modelPath: string): Promise<TokenEmbeddings> {
-    let t = this.tables.get(modelPath);
-    if (t === undefined) {
-      t = TokenEmbeddings.open(modelPath);
-      t.catch(() => this.tables.delete(modelPath));
-      this.tables.set(modelPath, t);
-      while (this.tables.size > 3) this.tables.delete(this.tables.keys().next().value!);
-    }
-    return t;
-  }
-
-  /** The table of a model file, re-read when the file changed since it was opened. */
-  private async freshTable(modelPath: string): Promise<TokenEmbeddings> {
-    const t = await this.table(modelPath);
-    if (!t.stale()) return t;
+    const mtimeMs = mtimeOf(modelPath);
+    const kept = this.tables.get(modelPath);
+    if (kept !== undefined && kept.mtimeMs === mtimeMs) return kept.table;
+    const table = TokenEmbeddings.open(modelPath);
+    table.catch(() => undefined); // kept as the answer for this file; each caller sees the rejection
     this.tables.delete(modelPath);
-    return this.table(modelPath);
+    this.tables.set(modelPath, { mtimeMs, table });
+    while (this.tables.size > 3) this.tables.delete(this.tables.keys().next().value!);
+    return table;
   }
 
   /**
@@ -46,7 +45,7 @@ export class ReceiptRows {
    * builds the Merkle tree over them and signs). Throws RangeError for a token id outside the vocabulary.
    */
   async fingerprints(modelPath: string, modelSha256: string, hidden: readonly HiddenSegment[]): Promise<TurnFingerprints> {
-    const t = await this.freshTable(modelPath);
+    const t = await this.table(modelPath);
     const spec = makeEmbeddingSpec({ modelSha256, dims: t.dims, vocabSize: t.vocabSize });
     const fp = fingerprintSegments(spec, hidden, t);
     return {
@@ -57,7 +56,7 @@ export class ReceiptRows {
 
   async rows(p: EmbeddingRowsParams): Promise<EmbeddingRowsResult> {
     if (p.ids.length > MAX_ROWS) throw new ReckonError('BAD_REQUEST', `embeddingRows: at most ${MAX_ROWS} ids per call.`);
-    const t = await this.freshTable(p.modelPath);
+    const t = await this.table(p.modelPath);
     const out = new Float32Array(p.ids.length * t.dims);
     p.ids.forEach((id, k) => {
       if (!Number.isInteger(id) || id < 0 || id >= t.vocabSize) throw new ReckonError('BAD_REQUEST', `embeddingRows: token id ${id} is outside the vocabulary (${t.vocabSize}).`);
@@ -87,4 +86,13 @@ export class ReceiptRows {
 export function canonicalIds(model: Pick<LlamaModel, 'tokenize' | 'detokenize'>, ids: readonly number[]): number[] {
   const text = model.detokenize(ids.map((id) => id as Token), false);
   return Array.from(model.tokenize(text, false), Number);
+}
+
+/** A file's mtime, or NaN when it cannot be read (never equal to a kept one, so it is tried again). */
+function mtimeOf(path: string): number {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return NaN;
+  }
 }

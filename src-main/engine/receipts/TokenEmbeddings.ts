@@ -1,18 +1,18 @@
 /**
  * The model's token embedding matrix (`token_embd.weight`), read straight from the GGUF for receipt fingerprints
  * (docs/receipts.md): node-llama-cpp's header reader gives the tensor's file offset, rows are read on demand
- * (positioned reads, cached) and dequantised to float32. F32, F16 and Q8_0 are supported.
+ * (positioned reads, cached) and dequantised to float32 (dequantize.ts: the float types, the legacy 4/5/8-bit
+ * blocks and Q4_K/Q5_K/Q6_K, which covers the types llama.cpp's presets store the embedding in).
  */
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readGgufFileInfo } from 'node-llama-cpp';
 import type { EmbeddingTable } from '../../common/receipts';
 import { canonicalJson, quantiseUnit } from '../../common/receipts';
 import { createHash } from 'node:crypto';
 import { ReckonError } from '../../common/errors';
+import { decodeRow, READABLE_TYPES, rowBytes, rowFormat, type QuantName, type RowFormat } from './dequantize';
 
 export const EMBEDDING_TENSOR = 'token_embd.weight';
-
-const typeNames: Record<number, 'F32' | 'F16' | 'Q8_0'> = { 0: 'F32', 1: 'F16', 8: 'Q8_0' };
 
 /**
  * sha256 (hex) of a GGUF's tokenizer: the canonical JSON of its `tokenizer.ggml` metadata (model, pre-tokenizer,
@@ -30,15 +30,7 @@ export function tokenizerSha256Of(metadata: unknown): string | null {
   }
 }
 
-/** IEEE half -> float. */
-export function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f === 0 ? s * Infinity : NaN;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
+export { halfToFloat } from './dequantize';
 
 /** A GGUF's token embedding table with rows read lazily from the file. */
 export class TokenEmbeddings implements EmbeddingTable {
@@ -49,9 +41,8 @@ export class TokenEmbeddings implements EmbeddingTable {
     readonly path: string,
     readonly dims: number,
     readonly vocabSize: number,
-    readonly type: 'F32' | 'F16' | 'Q8_0',
+    private readonly format: RowFormat,
     private readonly offset: number,
-    private readonly mtimeMs: number,
     /** sha256 (hex) of the GGUF's tokenizer metadata (tokenizerSha256Of); null when it has none. */
     readonly tokenizerSha256: string | null = null,
   ) {}
@@ -60,37 +51,24 @@ export class TokenEmbeddings implements EmbeddingTable {
     const info = await readGgufFileInfo(path, { logWarnings: false, spliceSplitFiles: false, readTensorInfo: true });
     const t = info.fullTensorInfo?.find((x) => x.name === EMBEDDING_TENSOR);
     if (t === undefined) throw new ReckonError('BAD_REQUEST', `The model ${path} has no ${EMBEDDING_TENSOR} tensor; receipts need it.`);
-    const type = typeNames[t.ggmlType as number];
-    if (type === undefined) throw new ReckonError('BAD_REQUEST', `${EMBEDDING_TENSOR} is stored as ggml type ${t.ggmlType}; receipts read F32, F16 or Q8_0.`);
+    const format = rowFormat(t.ggmlType as number);
+    if (format === null) throw new ReckonError('BAD_REQUEST', `${EMBEDDING_TENSOR} is stored as ggml type ${t.ggmlType}; receipts read ${READABLE_TYPES}.`);
     const [dims, vocab] = t.dimensions.map(Number) as [number, number];
-    if (type === 'Q8_0' && dims % 32 !== 0) throw new ReckonError('BAD_REQUEST', `${EMBEDDING_TENSOR} rows are not whole Q8_0 blocks.`);
-    return new TokenEmbeddings(path, dims, vocab, type, Number(t.fileOffset), statSync(path).mtimeMs, tokenizerSha256Of(info.metadata as unknown));
+    if (dims % format.blockValues !== 0) throw new ReckonError('BAD_REQUEST', `${EMBEDDING_TENSOR} rows are not whole ${format.name} blocks.`);
+    return new TokenEmbeddings(path, dims, vocab, format, Number(t.fileOffset), tokenizerSha256Of(info.metadata as unknown));
   }
 
-  /** Whether the file changed since it was opened. */
-  stale(): boolean {
-    try {
-      return statSync(this.path).mtimeMs !== this.mtimeMs;
-    } catch {
-      return true;
-    }
+  /** The storage type of the rows in the file. */
+  get type(): QuantName {
+    return this.format.name;
   }
 
   private rowBytes(): number {
-    return this.type === 'F32' ? this.dims * 4 : this.type === 'F16' ? this.dims * 2 : (this.dims / 32) * 34;
+    return rowBytes(this.format, this.dims);
   }
 
   private decode(buf: Buffer, at: number, out: Float32Array): void {
-    const d = this.dims;
-    if (this.type === 'F32') for (let i = 0; i < d; i++) out[i] = buf.readFloatLE(at + 4 * i);
-    else if (this.type === 'F16') for (let i = 0; i < d; i++) out[i] = halfToFloat(buf.readUInt16LE(at + 2 * i));
-    else {
-      for (let b = 0; b < d / 32; b++) {
-        const base = at + 34 * b;
-        const scale = halfToFloat(buf.readUInt16LE(base));
-        for (let j = 0; j < 32; j++) out[32 * b + j] = scale * buf.readInt8(base + 2 + j);
-      }
-    }
+    decodeRow(this.format, buf, at, out);
   }
 
   /** Reads rows [from, from + count) into the cache (one positioned read). */
