@@ -116,6 +116,17 @@ export class LlamaServerClient {
   }
 
   /**
+   * GET /v1/models: what the server says of its model (vocabulary, parameters, file size); null fields when it does
+   * not say (an older server, or another OpenAI-compatible one).
+   */
+  async modelMeta(signal?: AbortSignal): Promise<{ vocabSize: number | null; params: number | null; size: number | null }> {
+    const j = await this.#json(await this.#fetch('/v1/models', { method: 'GET' }, signal), '/v1/models') as { data?: { meta?: Record<string, unknown> }[] };
+    const meta = Array.isArray(j.data) ? j.data[0]?.meta : undefined;
+    const count = (v: unknown): number | null => (Number.isInteger(v) && (v as number) >= 0 ? v as number : null);
+    return { vocabSize: count(meta?.['n_vocab']), params: count(meta?.['n_params']), size: count(meta?.['size']) };
+  }
+
+  /**
    * GET /slots: how many slots are processing now; null when the server does not expose slots (--no-slots).
    */
   async busySlots(signal?: AbortSignal): Promise<{ busy: number; total: number } | null> {

@@ -8,6 +8,7 @@ import type { DifficultyInfo, DraftRecord, Plan } from '../../common/controller/
 import { workspaceLines } from '../../common/controller/vote';
 import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, GenerateParams, GenerateResult } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
+import { fingerprintSegments, makeEmbeddingSpec, toBase64, type EmbeddingTable, type ReceiptRemote } from '../../common/receipts';
 import type { EngineTurnEvent } from '../../common/events';
 import { makeLedger } from '../../common/ledger';
 import { engineSchemas, safeParseJson } from '../../common/schemas';
@@ -197,7 +198,7 @@ export class RemoteEngineService {
       if (plan.thinkingBudget === null && r.stopReason === 'eos' && r.ledger.thinking > 0) this.#thinkingAverage.add(r.ledger.thinking);
       const result: GenerateResult = { ...r, timings: timingsOf(r, asked, started, first, Date.now()) };
       this.emit({ type: 'ledger', turnId, ledger: result.ledger });
-      if (p.receipt != null) result.fingerprintError = 'A remote llama-server does not expose the model\'s embedding table, so the hidden tokens cannot be fingerprinted here.';
+      if (p.receipt != null) Object.assign(result, await this.#receiptLeaves(p.receipt.modelSha256, model, result, signal));
       return result;
     } catch (err) {
       // Stopped before anything streamed (while formatting the prompt): the same error the built-in engine gives.
@@ -207,6 +208,35 @@ export class RemoteEngineService {
       this.#requests.delete(turnId);
       this.#answerNow.delete(turnId);
       this.#busyChats.delete(p.chatKey);
+    }
+  }
+
+  /**
+   * Header-only fingerprints of a turn's hidden tokens (embeddingSpec.dims 0: ids, kinds, positions, no embeddings,
+   * which the server does not hand out) and the server's identity for the receipt. Never throws: a turn never fails
+   * for its receipt.
+   */
+  async #receiptLeaves(modelSha256: string, model: ServerModel, r: GenerateResult, signal: AbortSignal): Promise<Pick<GenerateResult, 'fingerprints' | 'fingerprintError' | 'remote'>> {
+    try {
+      const meta = await this.client.modelMeta(signal);
+      const remote: ReceiptRemote = { kind: 'llama-server', model: basename(model.props.modelPath), build: model.props.build, ...meta };
+      const vocabSize = meta.vocabSize ?? 0x7fffffff;
+      const spec = makeEmbeddingSpec({ modelSha256, dims: 0, vocabSize });
+      const empty = new Float32Array(0);
+      const table: EmbeddingTable = {
+        dims: 0, vocabSize,
+        row: (id) => {
+          if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`token id ${id} outside the server's vocabulary`);
+          return empty;
+        },
+      };
+      const fp = fingerprintSegments(spec, r.hidden ?? [], table);
+      return {
+        remote,
+        fingerprints: { spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts },
+      };
+    } catch (err) {
+      return { fingerprintError: err instanceof RangeError ? err.message : ReckonError.from(err).message };
     }
   }
 
