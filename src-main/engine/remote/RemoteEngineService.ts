@@ -69,6 +69,8 @@ export class RemoteEngineService {
   /** Thinking length of unbudgeted turns: the fallback plan's expected length, as the built-in engine keeps it. */
   readonly #thinkingAverage = new RunningAverage();
   #info: BackendInfo | null = null;
+  /** Think-tag ids and template family per served model (#serverModel). */
+  readonly #tags = new Map<string, Omit<ServerModel, 'props'>>();
 
   constructor(o: RemoteEngineOptions, private readonly emit: (e: EngineEvent) => void) {
     this.client = new LlamaServerClient(o);
@@ -144,6 +146,10 @@ export class RemoteEngineService {
         `The llama-server at ${this.client.url} runs ${served}, not ${wanted}: start it with that model (-m) or choose ${served}.`,
         { url: this.client.url, served, wanted });
     }
+    // The tags' ids depend on the served model only: read once per model and template, not per turn.
+    const key = `${props.modelPath}\u0000${props.build ?? ''}\u0000${props.chatTemplate}`;
+    const known = this.#tags.get(key);
+    if (known !== undefined) return { props, ...known };
     const [open, close, nl] = await Promise.all([
       this.client.tokenize('<think>', { addSpecial: false, parseSpecial: true }, signal),
       this.client.tokenize('</think>', { addSpecial: false, parseSpecial: true }, signal),
@@ -152,6 +158,7 @@ export class RemoteEngineService {
     const think = open.length === 1 && close.length === 1 && props.chatTemplate !== ''
       ? { open: open[0]!, close: close[0]!, afterClose: nl.length === 1 ? nl : [] } : null;
     const family = props.chatTemplate.includes('<|im_start|>') ? (think !== null ? 'chatml-think' : 'chatml') : props.chatTemplate === '' ? 'none' : 'template';
+    this.#tags.set(key, { think, family });
     return { props, think, family };
   }
 
@@ -167,8 +174,7 @@ export class RemoteEngineService {
     const signal = controller.signal;
     try {
       const asked = Date.now();
-      const model = await this.#serverModel(p.modelPath, signal);
-      const slots = await this.client.busySlots(signal);
+      const [model, slots] = await Promise.all([this.#serverModel(p.modelPath, signal), this.client.busySlots(signal)]);
       if (slots !== null && slots.total > 0 && slots.busy >= slots.total) {
         throw new ReckonError('ENGINE_SLOTS_BUSY',
           `All ${slots.total} slots of the llama-server at ${this.client.url} are busy with other requests; try again when one ends.`, { url: this.client.url, slots: slots.total });
