@@ -131,7 +131,8 @@ export class RemoteEngineService {
       threadsSource: 'settings',
       cpuCores: cpus().length,
       remote: { kind: 'llama-server', url: this.client.url, model: basename(props.modelPath), slots: props.totalSlots, build: props.build },
-      capabilities: llamaServerCapabilities,
+      // Drafts need parallel slots (-np): one slot runs them as one path (the plan says so).
+      capabilities: { ...llamaServerCapabilities, parallelDrafts: props.totalSlots > 1 },
     };
     return this.#info;
   }

@@ -168,6 +168,12 @@ describe('RemoteEngineService', () => {
     expect(mk.plan?.degraded?.[0]).toMatch(/^short-m@k ran as one budget-forced path: the llama-server has one slot/);
   });
 
+  it('declares no parallel drafts on a one-slot server', async () => {
+    const s = await scripted({ slots: 1 });
+    const info = await new RemoteEngineService({ url: s.url }, () => undefined).methods.init({ backend: 'auto', threads: null, cachedThreads: null });
+    expect(info.capabilities).toMatchObject({ earlyExit: true, parallelDrafts: false });
+  });
+
   it('caps short-m@k at the server\'s slots and says so', async () => {
     const s = await scripted({ slots: 2 });
     const r = await new RemoteEngineService({ url: s.url }, () => undefined).methods.generate(turn({ strategy: 'short-m@k', temperature: 0.7, seed: 3 }));
