@@ -10,6 +10,7 @@ import type { EngineTurnEvent } from './events';
 import type { ControllerSettings, DifficultyInfo, DraftRecord, EarlyExitRecord, Effort, Plan, StrategyName } from './controller/types';
 import type { CalibrationProgress, CalibrationQuestion, CalibrationRecord, ProbeFile } from './probe/types';
 import type { EmbeddingSpec, HiddenCounts, HiddenSegment } from './receipts/fingerprint';
+import type { ReceiptRemote } from './receipts/types';
 import type { RpcCallFrame, RpcServerFrame } from './rpc/types';
 
 /** One prior turn of history, as the engine needs it to format the prompt. */
@@ -114,6 +115,11 @@ export interface GenerateResult {
   latencyTokens?: number;
   /** The fingerprint leaves of `hidden`, when GenerateParams.receipt asked for them and they could be computed. */
   fingerprints?: TurnFingerprints;
+  /**
+   * A remote engine ran the turn: the server's identity for the receipt (its fingerprints are then header-only,
+   * embeddingSpec.dims 0: the remote engine has no embedding table). Absent = the built-in engine.
+   */
+  remote?: ReceiptRemote;
   /** Why `fingerprints` is absent although asked for (e.g. the model has no token_embd.weight). */
   fingerprintError?: string;
   /** How fast the turn ran (the engine's clock). */

@@ -49,6 +49,36 @@ describe('remote engine through the host', () => {
     }
   });
 
+  it('a remote turn gets a receipt over its token ids that names the server; the audit says what it cannot vouch for', async () => {
+    if (!existsSync(join(root, 'out', 'main', 'remoteEngine.js'))) throw new Error('out/main/remoteEngine.js is missing: run `npx electron-vite build` first.');
+    const server = await startLlamaServer({ slots: 4 });
+    const dir = await mkdtemp(join(tmpdir(), 'reckon-remote-receipt-'));
+    await mkdir(join(dir, 'models'));
+    const host = await createHost({ userDataDir: join(dir, 'data'), modelsDir: join(dir, 'models'), shell: 'cli', engine: { kind: 'llama-server', url: server.url } });
+    try {
+      const ended = new Promise<TurnEvent>((resolve) => host.onTurnEvent((e) => { if (e.type === 'error' || e.type === 'done') resolve(e); }));
+      const { conversationId } = await host.call('chat.send', { text: 'What is 37+48?', modelPath: bundled, strategy: 'early-exit' });
+      expect(await ended).toMatchObject({ type: 'done' });
+      const conv = await host.call('conversations.get', { id: conversationId });
+      const answer = conv.messages.find((m) => m.role === 'assistant')!;
+      expect(answer.receiptError).toBeUndefined();
+      const exp = await host.call('receipts.get', { messageId: answer.id });
+      expect(exp.receipt.remote).toMatchObject({ kind: 'llama-server', model: 'reckon-arith.gguf', vocabSize: 358 });
+      expect(JSON.stringify(exp.receipt)).not.toContain(server.url);
+      expect(exp.receipt.embeddingSpec.dims).toBe(0);
+      expect(exp.receipt.treeSize).toBe(answer.ledger!.thinking + answer.ledger!.overhead.trial + answer.ledger!.overhead.probe);
+      await host.call('models.import', { path: bundled }); // the auditor's model: the local file the receipt names
+      const verdict = await host.call('receipts.audit', { messageId: answer.id });
+      expect(verdict.ok, JSON.stringify(verdict.checks)).toBe(true);
+      expect(verdict.checks.find((c) => c.name === 'remote')?.detail).toMatch(/no embeddings/);
+      expect(verdict.meaning).toMatch(/cannot vouch for more/);
+    } finally {
+      await host.close();
+      await server.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs end to end on two rpc-server workers through `reckon ask --engine`', async () => {
     for (const f of ['cli.js', 'remoteEngine.js']) {
       if (!existsSync(join(root, 'out', 'main', f))) throw new Error(`out/main/${f} is missing: run \`npx electron-vite build\` first.`);

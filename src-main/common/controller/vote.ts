@@ -59,14 +59,19 @@ export const workspacePrefix = '\nCandidate answers from earlier drafts: ';
  * `countTokens` measures a candidate line (the engine passes the model's tokenizer). '' when nothing fits.
  */
 export function distillWorkspace(cands: readonly Candidate[], kappa: number, countTokens: (text: string) => number): string {
+  return workspaceLines(cands).find((line) => countTokens(line) <= kappa) ?? '';
+}
+
+/**
+ * distillWorkspace's candidate lines, longest first (every voted answer, then one fewer from the end, ...): an
+ * engine whose tokenizer is asynchronous (a remote server) measures them itself and takes the first that fits.
+ */
+export function workspaceLines(cands: readonly Candidate[]): string[] {
   const list: string[] = [];
   for (const r of rankAnswers(cands)) for (let i = 0; i < r.votes; i++) list.push(r.answer);
-  while (list.length > 0) {
-    const line = workspacePrefix + list.join(', ');
-    if (countTokens(line) <= kappa) return line;
-    list.pop();
-  }
-  return '';
+  const lines: string[] = [];
+  for (let n = list.length; n > 0; n--) lines.push(workspacePrefix + list.slice(0, n).join(', '));
+  return lines;
 }
 
 /** What precedes a model-written summary in the next round's question (general models). */

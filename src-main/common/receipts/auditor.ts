@@ -4,7 +4,7 @@
  * table: is each token consistent with its block, is the block about this question and answer, is it a copy of
  * another block, is it filler. It never sees the hidden text.
  */
-import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, SignerInfo } from './types';
+import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, ReceiptRemote, SignerInfo } from './types';
 import type { EmbeddingTable, Fingerprint } from './fingerprint';
 import { BLOCK_RECORD_BYTES, decodeBlockRecord, kindCode, quantiseUnit } from './fingerprint';
 import { blockSketch, hamming } from './sketch';
@@ -208,8 +208,16 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
 
   const tokenizerOk = receipt.version === 1 || receipt.tokenizerSha256 == null || o.tokenizerSha256 == null || o.tokenizerSha256 === receipt.tokenizerSha256;
   if (!tokenizerOk) checks.push({ name: 'tokenizer', passed: false, detail: `the receipt names tokenizer ${String(receipt.tokenizerSha256).slice(0, 16)}, the auditor's model has ${String(o.tokenizerSha256).slice(0, 16)}` });
-  const modelOk = (o.modelSha256 === undefined || o.modelSha256.toLowerCase() === receipt.modelSha256) && spec.dims === t.dims && spec.vocabSize === t.vocabSize;
-  checks.push({ name: 'model', passed: modelOk, detail: modelOk ? `embedding table ${t.vocabSize}×${t.dims} of model ${receipt.modelSha256.slice(0, 16)}` : 'the receipt names another model or embedding shape than the auditor holds' });
+  // A remote turn's leaves are header-only (receipt.remote): there is no embedding shape to compare, nor rows to check.
+  const remote = receipt.remote;
+  const modelOk = (o.modelSha256 === undefined || o.modelSha256.toLowerCase() === receipt.modelSha256) &&
+    (remote !== undefined || (spec.dims === t.dims && spec.vocabSize === t.vocabSize));
+  checks.push({
+    name: 'model', passed: modelOk,
+    detail: !modelOk ? 'the receipt names another model or embedding shape than the auditor holds'
+      : remote !== undefined ? `model ${receipt.modelSha256.slice(0, 16)} (the local file of the name ${remote.kind} reported), header-only leaves`
+      : `embedding table ${t.vocabSize}×${t.dims} of model ${receipt.modelSha256.slice(0, 16)}`,
+  });
   const maxBlocks = Math.ceil(receipt.treeSize / receipt.blockSize) + th.maxSegments;
   const blocksOk = receipt.blockCount <= maxBlocks;
   checks.push({ name: 'block-count', passed: blocksOk, detail: `${receipt.blockCount} blocks for ${receipt.treeSize} tokens (at most ${maxBlocks})` });
@@ -253,7 +261,8 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
     if (prev !== null && (f.blockIndex < prev.blockIndex || f.segment < prev.segment)) structural.push(`${index}: blocks or segments out of order`);
     byBlock.set(f.blockIndex, f);
     prev = f;
-    if (f.tokenId >= t.vocabSize || !int8Equal(quantiseUnit(t.row(f.tokenId)), f.tokenEmbedding)) tokenBad.push(index);
+    if (remote === undefined && (f.tokenId >= t.vocabSize || !int8Equal(quantiseUnit(t.row(f.tokenId)), f.tokenEmbedding))) tokenBad.push(index);
+    if (remote !== undefined && remote.vocabSize !== null && f.tokenId >= remote.vocabSize) structural.push(`${index}: token id ${f.tokenId} outside the server's vocabulary`);
     // Leaves of one block carry one embedding (checked above), so its sketch is computed once per block.
     let sketchOk = sketchOkOf.get(f.blockIndex);
     if (sketchOk === undefined || same === undefined || !int8Equal(same.blockEmbedding, f.blockEmbedding)) {
@@ -263,6 +272,11 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
     if (!sketchOk) sketchBad.push(index);
   }
   checks.push({ name: 'leaf-structure', passed: structural.length === 0, detail: structural.length === 0 ? 'block indices, offsets, kinds and order are consistent' : structural.slice(0, 5).join('; ') });
+  if (remote !== undefined) {
+    checks.push({ name: 'remote', passed: true, detail: remoteCaveat(remote) });
+    if (o.tokenizer !== undefined) checks.push(await canonicalTokensCheck(o, receipt, challenge, records, th.minBlockLength));
+    return verdict(challenge.indices.length, receipt.counts, receipt.treeSize);
+  }
   checks.push({ name: 'token-embedding', passed: tokenBad.length === 0, detail: tokenBad.length === 0 ? 'every opened token embedding equals the model\'s row, bit for bit' : `${tokenBad.length} leaves carry a token embedding that is not their token's row: ${tokenBad.slice(0, 8).join(', ')}` });
   checks.push({ name: 'block-sketch', passed: sketchBad.length === 0, detail: sketchBad.length === 0 ? 'opened block embeddings match their committed sketches' : `${sketchBad.length} leaves: block embedding does not match the committed sketch` });
 
@@ -469,11 +483,21 @@ async function canonicalTokensCheck(o: AuditOptions, receipt: Receipt, first: Au
 }
 
 /** The verdict in one sentence (docs/receipts.md, "What a verdict proves"). */
+/** What an audit of a remote turn's receipt cannot vouch for (its 'remote' check and verdict). */
+function remoteCaveat(r: ReceiptRemote): string {
+  return `a remote ${r.kind} running ${r.model}${r.build !== null ? ` (build ${r.build})` : ''} generated these tokens: the receipt commits to their ids, kinds and counts, ` +
+    'but its leaves carry no embeddings, so the token-embedding and semantic checks did not run, and nothing here proves which weights the server used';
+}
+
 function verdictMeaning(checks: readonly AuditCheck[], version: 1 | 2 | null, signer: SignerInfo | null, sample: number, inflation: number, probability: number): string {
   const failed = checks.filter((c) => !c.passed);
   const who = signer === null ? 'an unreadable key' : `key ${signer.fingerprint} (${signer.trust === 'untrusted' ? 'untrusted' : trustWords[signer.trust]})`;
   if (failed.length > 0) return `FAILED (${failed.map((c) => c.name).join(', ')}): this receipt, signed by ${who}, is not evidence of the hidden tokens it claims.`;
   const weaker = version === 1 ? ' (a v1 receipt: the question and answer are not bound)' : '';
   if (sample === 0) return `Signed by ${who}${weaker}: the receipt commits to no hidden tokens.`;
+  const remote = checks.find((c) => c.name === 'remote');
+  if (remote !== undefined) {
+    return `Signed by ${who}${weaker}, the committed hidden token ids and counts are consistent with ${sample} opened leaves (an inflation of ${Math.round(inflation * 100)} % or more would have been caught with probability ${(100 * probability).toFixed(1)} %); it cannot vouch for more: ${remote.detail}.`;
+  }
   return `Signed by ${who}${weaker}, the committed hidden tokens are consistent with ${sample} opened leaves, so an inflation of ${Math.round(inflation * 100)} % or more would have been caught with probability ${(100 * probability).toFixed(1)} %; the evidence still comes from the issuer, so this cannot prove the tokens were really generated.`;
 }

@@ -7,7 +7,7 @@ import { HiddenKinds, fingerprintSegments, leafBytes } from './fingerprint';
 import { MerkleTree } from './merkle';
 import { sha256 } from './sha256';
 import { ed25519PublicKeyProblem, ed25519SignatureProblem } from './ed25519';
-import type { AuditChallenge, AuditResponse, Receipt, ReceiptBody, ReceiptPlan } from './types';
+import type { AuditChallenge, AuditResponse, Receipt, ReceiptBody, ReceiptPlan, ReceiptRemote } from './types';
 import { RECEIPT_SIGNING_CONTEXT, RECEIPT_SIGNING_CONTEXT_V2, RECEIPT_VERSION } from './types';
 
 const ED25519 = { name: 'Ed25519' } as const;
@@ -76,7 +76,8 @@ export function receiptShapeProblems(r: unknown): string[] {
     if (!isHex(x.answerSha256, 32)) p.push('answerSha256 must be 64 lower-case hex');
     if (x.tokenizerSha256 !== null && !isHex(x.tokenizerSha256, 32)) p.push('tokenizerSha256 must be 64 lower-case hex or null');
     if (x.plan !== null && !isPlan(x.plan)) p.push('plan must be null or {strategy, requested, effort, seed, thinkingBudget, trialTokens, sampling, rounds, drafts}');
-  } else if (['messageId', 'conversationId', 'chatTurnId', 'questionSha256', 'answerSha256', 'tokenizerSha256', 'plan'].some((k) => k in x)) {
+    if ('remote' in x && !isRemote(x.remote)) p.push('remote must be {kind, model, build, vocabSize, params, size}');
+  } else if (['messageId', 'conversationId', 'chatTurnId', 'questionSha256', 'answerSha256', 'tokenizerSha256', 'plan', 'remote'].some((k) => k in x)) {
     p.push('a version 1 receipt has no version 2 fields');
   }
   if (!isHex(x.modelSha256, 32)) p.push('modelSha256 must be 64 lower-case hex');
@@ -95,7 +96,8 @@ export function receiptShapeProblems(r: unknown): string[] {
     p.push('counts must be {thinking, overhead: {probe, trial, draft, distill}, hidden} of non-negative integers');
   }
   const s = x.embeddingSpec as Record<string, unknown> | undefined;
-  if (typeof s !== 'object' || s === null || s.scheme !== 'reckon-fp-1' || !isCount(s.dims) || s.dims === 0 ||
+  // Header-only leaves (dims 0) exactly when a remote engine ran the turn: it has no embedding table to read.
+  if (typeof s !== 'object' || s === null || s.scheme !== 'reckon-fp-1' || !isCount(s.dims) || (s.dims === 0) !== ('remote' in x) ||
     !isCount(s.vocabSize) || !isCount(s.blockSize) || typeof s.tensor !== 'string' || !isHex(s.modelSha256, 32) ||
     (s.quantisation as { kind?: unknown; scale?: unknown } | undefined)?.kind !== 'int8-l2' ||
     (s.quantisation as { scale?: unknown }).scale !== 127 ||
@@ -104,6 +106,13 @@ export function receiptShapeProblems(r: unknown): string[] {
     p.push('embeddingSpec is not a reckon-fp-1 spec');
   }
   return p;
+}
+
+function isRemote(v: unknown): v is ReceiptRemote {
+  const x = v as Record<string, unknown>;
+  const count = (n: unknown): boolean => n === null || (Number.isInteger(n) && (n as number) >= 0);
+  return typeof x === 'object' && x !== null && typeof x.kind === 'string' && typeof x.model === 'string' &&
+    (x.build === null || typeof x.build === 'string') && count(x.vocabSize) && count(x.params) && count(x.size);
 }
 
 function isPlan(v: unknown): v is ReceiptPlan {
@@ -231,7 +240,7 @@ export class ReceiptIssuer {
    * Signs a commitment over given fingerprints. `counts` defaults to the fingerprints' own counts; passing other
    * counts exists for the attack suite (a dishonest issuer), never for production.
    */
-  async issueFromFingerprints(o: { turnId: string; binding?: ReceiptBinding; spec: EmbeddingSpec; fingerprints: FingerprintSet; createdAt?: Date; counts?: HiddenCounts; treeSize?: number }): Promise<IssuedReceipt> {
+  async issueFromFingerprints(o: { turnId: string; binding?: ReceiptBinding; spec: EmbeddingSpec; fingerprints: FingerprintSet; createdAt?: Date; counts?: HiddenCounts; treeSize?: number; remote?: ReceiptRemote }): Promise<IssuedReceipt> {
     const fp = o.fingerprints;
     const lb = leafBytes(o.spec.dims);
     const leaves: Uint8Array[] = [];
@@ -247,6 +256,7 @@ export class ReceiptIssuer {
         questionSha256: textSha256(b.question), answerSha256: textSha256(b.answer),
         tokenizerSha256: b.tokenizerSha256, plan: b.plan,
       }),
+      ...(o.remote !== undefined ? { remote: o.remote } : {}),
       modelSha256: o.spec.modelSha256,
       embeddingSpec: o.spec,
       counts,

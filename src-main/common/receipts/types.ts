@@ -31,6 +31,23 @@ export interface ReceiptPlan {
   drafts: number;
 }
 
+/**
+ * The server a remote engine ran the turn on, as the local side read it, without its URL (a receipt may travel):
+ * what the receipt can name of the model it cannot hash. Its leaves are header-only (embeddingSpec.dims = 0).
+ */
+export interface ReceiptRemote {
+  /** The engine kind, 'llama-server'. */
+  kind: string;
+  /** The model file the server runs (the base name of its /props model_path). */
+  model: string;
+  /** The server's build (/props build_info); null when it does not say. */
+  build: string | null;
+  /** Vocabulary size, parameter count and file size (bytes) the server reports (/v1/models meta); null = not said. */
+  vocabSize: number | null;
+  params: number | null;
+  size: number | null;
+}
+
 /** Everything the signature covers. Fields marked v2 are absent from version 1 receipts. */
 export interface ReceiptBody {
   version: 1 | 2;
@@ -50,6 +67,11 @@ export interface ReceiptBody {
   tokenizerSha256?: string | null;
   /** v2: the plan the turn ran under; null = plain generation (no controller plan). */
   plan?: ReceiptPlan | null;
+  /**
+   * v2, remote turns only: the server that generated the tokens. Then modelSha256 is the local file of that name
+   * (the server's own file is not hashed here) and the leaves carry no embeddings.
+   */
+  remote?: ReceiptRemote;
   /** sha256 (hex) of the model file that generated the tokens. */
   modelSha256: string;
   embeddingSpec: EmbeddingSpec;

@@ -34,6 +34,10 @@ export const receiptSchema = z.strictObject({
   answerSha256: hexish().optional(),
   tokenizerSha256: hexish().nullable().optional(),
   plan: planSchema.nullable().optional(),
+  remote: z.strictObject({
+    kind: text(100), model: text(500), build: text(200).nullable(),
+    vocabSize: z.number().nullable(), params: z.number().nullable(), size: z.number().nullable(),
+  }).optional(),
   modelSha256: hexish(),
   embeddingSpec: z.strictObject({
     scheme: z.literal('reckon-fp-1'),

@@ -1,4 +1,5 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { EarlyExitTally, isTrialPoint, trialComplete, type EarlyExitRule } from '../../common/controller/earlyExit';
 import type { EarlyExitRecord } from '../../common/controller/types';
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
@@ -40,15 +41,8 @@ export interface PathSpec {
   maxTokens: number;
   /** Thinking content tokens (after `<think>`) before `</think>` is forced; null = none. */
   budget: number | null;
-  /** DEER early exit; null = off. */
-  earlyExit: {
-    /** Commit when the trial answer's minimum token probability is at least this. */
-    threshold: number;
-    /** Cap on the greedy trial answer, tokens. */
-    trialTokens: number;
-    /** Thinking content tokens spent before the first trial. */
-    start: number;
-  } | null;
+  /** DEER early exit (the shared rule, common/controller/earlyExit.ts); null = off. */
+  earlyExit: EarlyExitRule | null;
   /**
    * Per-token confidence for the answer (draft voting). Early exit always scores its trials. Off on a plain path:
    * it costs a softmax over the vocabulary per token (FINDINGS.md: 150 -> 45 tok/s on a 151k vocabulary).
@@ -138,8 +132,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   let confSum = 0;
   let confN = 0;
   let generated = 0;
-  let trials = 0;
-  let bestRejected = 0;
+  const tally = new EarlyExitTally();
   const endThinking = (): void => {
     out.thinkingMs = Date.now() - thoughtStart;
     s.onThoughtEnd?.(out.thinkingMs, out.thinking);
@@ -210,7 +203,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
           break;
         } else {
           out.thinkingContent++;
-          if (s.earlyExit !== null && out.thinkingContent >= s.earlyExit.start && isStepEnd(token)) {
+          if (s.earlyExit !== null && isTrialPoint(s.earlyExit, out.thinkingContent, isStepEnd(token))) {
             action = { kind: 'trial', token };
             break;
           }
@@ -237,24 +230,23 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     // A trial answer at a step boundary.
     const ee = s.earlyExit!;
     const start = seq.nextTokenIndex;
-    trials++;
     const trialTokens: Token[] = [];
     const trialConf: number[] = [];
     const trialIt = seq.evaluateWithMetadata([action.token, think.close, ...think.afterClose], { confidence: true }, { temperature: 0 });
     for await (const { token, confidence } of trialIt) {
       trialTokens.push(token);
       trialConf.push(confidence);
-      if (model.isEogToken(token) || trialTokens.length >= ee.trialTokens || s.signal?.aborted) break;
+      if (trialComplete(ee, trialTokens.length, model.isEogToken(token)) || s.signal?.aborted) break;
     }
-    const score = trialConf.length === 0 ? 0 : Math.min(...trialConf);
-    if (score >= ee.threshold && trialTokens.length > 0) {
+    const fired = tally.decide(ee, trialConf, out.thinkingContent);
+    if (fired !== null) {
       // Commit: the trial's `</think>` and answer are the accepted path from here.
       addThought(action.token);
       addThought(think.close);
       phase = 'answer';
       endThinking();
-      out.earlyExit = { trials, fired: true, atThinkingTokens: out.thinkingContent, confidence: score };
-      s.onEarlyExit?.(out.earlyExit);
+      out.earlyExit = fired;
+      s.onEarlyExit?.(fired);
       for (const t of think.afterClose) { out.visible++; out.answerTokens.push(t); piece(t); }
       generated += 1 + think.afterClose.length;
       trialTokens.forEach((t, i) => addAnswer(t, trialConf[i]!));
@@ -266,7 +258,6 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
       continue;
     }
     // Roll back: everything the trial decoded (the step token included, decoded again below) is overhead.
-    bestRejected = Math.max(bestRejected, score);
     out.trial += seq.nextTokenIndex - start;
     hidden.add('trial', ...seq.contextTokens.slice(start, seq.nextTokenIndex));
     await seq.eraseContextTokenRanges([{ start, end: seq.nextTokenIndex }]);
@@ -275,7 +266,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     if (s.signal?.aborted) { out.stopReason = 'aborted'; break; }
   }
   if (phase === 'thinking' && out.thinkingMs === 0) endThinking();
-  if (out.earlyExit === null && trials > 0) out.earlyExit = { trials, fired: false, atThinkingTokens: out.thinkingContent, confidence: bestRejected };
+  out.earlyExit = tally.record(out.thinkingContent);
   out.answerConfidence = confN === 0 ? 0 : confSum / confN;
   out.thinkingText = out.thinkingText.trim();
   out.answerText = out.answerText.trim();

@@ -1,6 +1,7 @@
 import type { ChatHistoryItem, ChatWrapper, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { LlamaText } from 'node-llama-cpp';
-import { answerKey, distillWorkspace, summaryRequest, summaryWorkspace, vote, type Candidate } from '../../common/controller/vote';
+import { draftRound } from '../../common/controller/draftRound';
+import { distillWorkspace, summaryRequest, summaryWorkspace } from '../../common/controller/vote';
 import type { DifficultyInfo, DraftRecord, Plan } from '../../common/controller/types';
 import type { GenerateParams, GenerateResult } from '../../common/engineProtocol';
 import type { EngineTurnEvent } from '../../common/events';
@@ -147,35 +148,21 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
       });
     }));
     if (outcomes.some((o) => o.stopReason === 'aborted')) aborted = true;
-    // Candidates: the first m finished (short-m@k), or every draft of the round (PDR).
-    const pool = finishOrder.length > 0 ? finishOrder.slice(0, m) : outcomes.map((_, i) => i);
-    const cands: Candidate[] = pool.map((i) => ({ answer: answerKey(outcomes[i]!.answerText), confidence: outcomes[i]!.answerConfidence }));
-    const v = vote(cands);
-    const winIndex = pool[v.index]!;
     const last = r === rounds.length - 1 || aborted;
     latency += Math.max(...outcomes.map((o) => o.prompt + o.thinking + o.visible));
-    outcomes.forEach((o, index) => {
-      const rec: DraftRecord = {
-        round: r, index, answer: answerKey(o.answerText), text: o.answerText,
-        tokens: o.thinking + o.visible, finished: o.stopReason === 'eos', confidence: o.answerConfidence,
-        winner: last && index === winIndex,
-      };
-      records.push(rec);
-      emit({ type: 'draft-end', turnId, round: r, index, answer: rec.answer, tokens: rec.tokens, finished: rec.finished, confidence: rec.confidence });
-      const distillPart = Math.min(wsTokens, o.prompt);
-      counts.overhead.distill! += distillPart;
-      const decoded = prompt.slice(o.cached);
-      const ws = workspaceSpan(decoded, distillPart, wsTokens === 0 ? [] : t.model.tokenize(workspace, false));
-      hidden.add('distill', ...decoded.slice(ws.start, ws.end));
-      if (rec.winner) {
-        winner = { o, rec, distillPart };
-        for (const seg of o.hidden ?? []) hidden.add(seg.kind, ...seg.tokens);
-      } else {
-        counts.overhead.draft! += o.prompt - distillPart + o.thinking + o.visible + o.trial;
-        const own = [...decoded.slice(0, ws.start), ...decoded.slice(ws.end)];
-        hidden.add('draft', ...own, ...(o.hidden ?? []).flatMap((seg) => seg.tokens), ...o.answerTokens);
-      }
+    const round = draftRound({
+      round: r, outcomes, finishOrder, m, last, prompt,
+      workspaceTokens: wsTokens, workspaceIds: wsTokens === 0 ? [] : t.model.tokenize(workspace, false),
     });
+    const { pool, candidates: cands } = round;
+    for (const rec of round.records) {
+      records.push(rec);
+      emit({ type: 'draft-end', turnId, round: r, index: rec.index, answer: rec.answer, tokens: rec.tokens, finished: rec.finished, confidence: rec.confidence });
+    }
+    counts.overhead.distill! += round.overhead.distill;
+    counts.overhead.draft! += round.overhead.draft;
+    for (const seg of round.hidden) hidden.add(seg.kind, ...seg.tokens);
+    if (round.winner !== null) winner = { o: round.winner.path, rec: round.winner.record, distillPart: round.winner.distillPart };
     if (!last) {
       const kappa = plan.kappa ?? 64;
       if ((p.pdrWorkspace ?? 'summary') === 'summary') {
@@ -212,10 +199,6 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
 }
 
 /**
- * Where the workspace sits among a draft's decoded prompt tokens: its tokenisation found as a run, else the
- * `count` tokens that end the question (the workspace is appended to it, before the chat template's closing tokens).
- */
-/**
  * PDR's distillation written by the model (general models): a user turn with the question and the round's draft
  * answers, thinking closed at once, greedy, at most kappa + 4 tokens; the reply becomes the workspace, cut to kappa
  * tokens. Everything it decodes (its prompt, the closed think tags, the reply) is billed as distill.
@@ -233,16 +216,4 @@ async function summariseRound(
   const aborted = o.stopReason === 'aborted';
   const workspace = aborted ? '' : summaryWorkspace(o.answerText, kappa, (x) => t.model.tokenize(x, false), (ids) => t.model.detokenize(ids as Token[]));
   return { workspace, billed: o.prompt + o.thinking + o.visible + o.trial, hidden, latency: o.prompt + o.thinking + o.visible, aborted };
-}
-
-export function workspaceSpan(decoded: readonly number[], count: number, workspaceIds: readonly number[]): { start: number; end: number } {
-  if (count <= 0) return { start: 0, end: 0 };
-  if (workspaceIds.length === count) {
-    outer: for (let i = decoded.length - count; i >= 0; i--) {
-      for (let j = 0; j < count; j++) if (decoded[i + j] !== workspaceIds[j]) continue outer;
-      return { start: i, end: i + count };
-    }
-  }
-  const end = decoded.length;
-  return { start: Math.max(0, end - count), end };
 }

@@ -47,6 +47,7 @@ export interface CompletionRequest {
   stop?: string[];
   /** -1 = the server picks (the idle slot whose cache shares the longest prefix). */
   id_slot?: number;
+  /** > 0: each token event carries its probability (CompletionChunk.probs). */
   n_probs?: number;
 }
 
@@ -56,13 +57,18 @@ export interface CompletionChunk {
   content: string;
   /** The token ids of this event (one per partial event; none in the final one). */
   tokens: number[];
+  /**
+   * With n_probs: the probability of each of `tokens` under the model's full softmax (exp of the server's logprob,
+   * before any sampler cut: what the built-in engine's `confidence` is); empty otherwise.
+   */
+  probs: number[];
   stop: boolean;
   idSlot: number;
   /** Final event only: 'eos' | 'limit' | 'word' | 'none'. */
   stopType?: string;
-  /** Final event only: the prompt's length in tokens. */
+  /** The prompt's length in tokens (every event: timings_per_token). */
   promptTokens?: number;
-  /** Final event only: prompt tokens reused from the slot's cache (timings.cache_n). */
+  /** Prompt tokens reused from the slot's cache (timings.cache_n; every event). */
   cachedTokens?: number;
   /** Final event only: tokens generated. */
   predicted?: number;
@@ -110,6 +116,17 @@ export class LlamaServerClient {
   }
 
   /**
+   * GET /v1/models: what the server says of its model (vocabulary, parameters, file size); null fields when it does
+   * not say (an older server, or another OpenAI-compatible one).
+   */
+  async modelMeta(signal?: AbortSignal): Promise<{ vocabSize: number | null; params: number | null; size: number | null }> {
+    const j = await this.#json(await this.#fetch('/v1/models', { method: 'GET' }, signal), '/v1/models') as { data?: { meta?: Record<string, unknown> }[] };
+    const meta = Array.isArray(j.data) ? j.data[0]?.meta : undefined;
+    const count = (v: unknown): number | null => (Number.isInteger(v) && (v as number) >= 0 ? v as number : null);
+    return { vocabSize: count(meta?.['n_vocab']), params: count(meta?.['n_params']), size: count(meta?.['size']) };
+  }
+
+  /**
    * GET /slots: how many slots are processing now; null when the server does not expose slots (--no-slots).
    */
   async busySlots(signal?: AbortSignal): Promise<{ busy: number; total: number } | null> {
@@ -143,7 +160,8 @@ export class LlamaServerClient {
    * the request (the server cancels the task when the connection closes) and rejects with its reason.
    */
   async *completion(req: CompletionRequest, signal?: AbortSignal): AsyncGenerator<CompletionChunk> {
-    const body = { ...req, stream: true, return_tokens: true, cache_prompt: true, id_slot: req.id_slot ?? -1 };
+    // timings_per_token: every event carries the prompt's counts, so a stream ended early (budget, trial) still has them.
+    const body = { ...req, stream: true, return_tokens: true, cache_prompt: true, timings_per_token: true, id_slot: req.id_slot ?? -1 };
     const r = await this.#fetch('/completion', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }, signal);
     if (!r.ok) await this.#json(r, '/completion'); // throws the mapped error
     if (r.body === null) throw this.#dropped('it sent no body');
@@ -253,14 +271,17 @@ function parseChunk(data: string): CompletionChunk | null {
   const c: CompletionChunk = {
     content: typeof j['content'] === 'string' ? j['content'] : '',
     tokens,
+    probs: Array.isArray(j['completion_probabilities'])
+      ? (j['completion_probabilities'] as { logprob?: unknown }[]).map((p) => (typeof p?.logprob === 'number' ? Math.exp(p.logprob) : 0))
+      : [],
     stop: j['stop'] === true,
     idSlot: typeof j['id_slot'] === 'number' ? j['id_slot'] : -1,
   };
+  const timings = j['timings'] as Record<string, unknown> | undefined;
+  if (typeof j['tokens_evaluated'] === 'number') c.promptTokens = j['tokens_evaluated'];
+  if (typeof timings?.['cache_n'] === 'number') c.cachedTokens = timings['cache_n'];
   if (c.stop) {
-    const timings = j['timings'] as Record<string, unknown> | undefined;
     if (typeof j['stop_type'] === 'string') c.stopType = j['stop_type'];
-    if (typeof j['tokens_evaluated'] === 'number') c.promptTokens = j['tokens_evaluated'];
-    if (typeof timings?.['cache_n'] === 'number') c.cachedTokens = timings['cache_n'];
     if (typeof j['tokens_predicted'] === 'number') c.predicted = j['tokens_predicted'];
   }
   return c;

@@ -3,9 +3,12 @@ import { basename } from 'node:path';
 import { defaultControllerSettings } from '../../common/controller/defaults';
 import { applyEffortPrompt, effortControlFor } from '../../common/controller/effort';
 import { fallbackDifficulty, makePlan, RunningAverage } from '../../common/controller/plan';
-import type { DifficultyInfo, Plan } from '../../common/controller/types';
+import { draftRound } from '../../common/controller/draftRound';
+import type { DifficultyInfo, DraftRecord, Plan } from '../../common/controller/types';
+import { workspaceLines } from '../../common/controller/vote';
 import type { EngineEvent, EngineInitParams, EngineMethod, EngineMethods, GenerateParams, GenerateResult } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
+import { fingerprintSegments, makeEmbeddingSpec, toBase64, type EmbeddingTable, type ReceiptRemote } from '../../common/receipts';
 import type { EngineTurnEvent } from '../../common/events';
 import { makeLedger } from '../../common/ledger';
 import { engineSchemas, safeParseJson } from '../../common/schemas';
@@ -13,13 +16,15 @@ import type { BackendInfo, EngineCapabilities } from '../../common/types';
 import { DeltaTrimmer } from '../DeltaTrimmer';
 import { timingsOf } from '../turnTimings';
 import { describeLocalModel } from './describeLocalModel';
-import { LlamaServerClient, type CompletionRequest, type ServerProps, type TemplateMessage } from './LlamaServerClient';
+import { HiddenLog } from '../receipts/hiddenTokens';
+import { LlamaServerClient, type ServerProps, type TemplateMessage } from './LlamaServerClient';
+import { remotePath, type RemotePathOutcome, type RemoteSampling, type RemoteThink } from './remotePath';
 
 type Async<M> = { [K in keyof M]: M[K] extends (...a: infer A) => infer R ? (...a: A) => Promise<R> : never };
 
 /** What a llama-server engine can do today (docs/engines.md). */
 export const llamaServerCapabilities: EngineCapabilities = {
-  probe: false, budgetForcing: true, earlyExit: false, parallelDrafts: false, weights: false,
+  probe: false, budgetForcing: true, earlyExit: true, parallelDrafts: true, weights: false,
 };
 
 export interface RemoteEngineOptions {
@@ -29,11 +34,23 @@ export interface RemoteEngineOptions {
   apiKey?: string;
 }
 
-/** The model's think tags as single token ids; null = the model has none (no thinking split, no budget). */
-interface ThinkIds { open: number; close: number }
+/** What the server runs, as read for this turn; think = null: no single-token think tags (no thinking split, no budget). */
+interface ServerModel { props: ServerProps; think: RemoteThink | null; family: string }
 
-/** What the server runs, as read for this turn. */
-interface ServerModel { props: ServerProps; think: ThinkIds | null; family: string }
+/** What a turn's decoding needs, after the plan. */
+interface DecodeInput {
+  p: GenerateParams & { requestId: string };
+  plan: Plan;
+  difficulty: DifficultyInfo;
+  /** The formatted prompt's ids. */
+  prompt: number[];
+  /** The question as the prompt carries it (with the effort level's line). */
+  question: string;
+  think: RemoteThink | null;
+  signal: AbortSignal;
+  answerNow: { requested: boolean };
+  emit: (e: EngineTurnEvent) => void;
+}
 
 /**
  * The engine protocol (EngineMethods) over a remote llama-server: the same `call(method, params)` shape as
@@ -52,6 +69,8 @@ export class RemoteEngineService {
   /** Thinking length of unbudgeted turns: the fallback plan's expected length, as the built-in engine keeps it. */
   readonly #thinkingAverage = new RunningAverage();
   #info: BackendInfo | null = null;
+  /** Think-tag ids and template family per served model (#serverModel). */
+  readonly #tags = new Map<string, Omit<ServerModel, 'props'>>();
 
   constructor(o: RemoteEngineOptions, private readonly emit: (e: EngineEvent) => void) {
     this.client = new LlamaServerClient(o);
@@ -112,7 +131,8 @@ export class RemoteEngineService {
       threadsSource: 'settings',
       cpuCores: cpus().length,
       remote: { kind: 'llama-server', url: this.client.url, model: basename(props.modelPath), slots: props.totalSlots, build: props.build },
-      capabilities: llamaServerCapabilities,
+      // Drafts need parallel slots (-np): one slot runs them as one path (the plan says so).
+      capabilities: { ...llamaServerCapabilities, parallelDrafts: props.totalSlots > 1 },
     };
     return this.#info;
   }
@@ -127,12 +147,19 @@ export class RemoteEngineService {
         `The llama-server at ${this.client.url} runs ${served}, not ${wanted}: start it with that model (-m) or choose ${served}.`,
         { url: this.client.url, served, wanted });
     }
-    const [open, close] = await Promise.all([
+    // The tags' ids depend on the served model only: read once per model and template, not per turn.
+    const key = `${props.modelPath}\u0000${props.build ?? ''}\u0000${props.chatTemplate}`;
+    const known = this.#tags.get(key);
+    if (known !== undefined) return { props, ...known };
+    const [open, close, nl] = await Promise.all([
       this.client.tokenize('<think>', { addSpecial: false, parseSpecial: true }, signal),
       this.client.tokenize('</think>', { addSpecial: false, parseSpecial: true }, signal),
+      this.client.tokenize('\n', { addSpecial: false, parseSpecial: false }, signal),
     ]);
-    const think = open.length === 1 && close.length === 1 && props.chatTemplate !== '' ? { open: open[0]!, close: close[0]! } : null;
+    const think = open.length === 1 && close.length === 1 && props.chatTemplate !== ''
+      ? { open: open[0]!, close: close[0]!, afterClose: nl.length === 1 ? nl : [] } : null;
     const family = props.chatTemplate.includes('<|im_start|>') ? (think !== null ? 'chatml-think' : 'chatml') : props.chatTemplate === '' ? 'none' : 'template';
+    this.#tags.set(key, { think, family });
     return { props, think, family };
   }
 
@@ -148,8 +175,7 @@ export class RemoteEngineService {
     const signal = controller.signal;
     try {
       const asked = Date.now();
-      const model = await this.#serverModel(p.modelPath, signal);
-      const slots = await this.client.busySlots(signal);
+      const [model, slots] = await Promise.all([this.#serverModel(p.modelPath, signal), this.client.busySlots(signal)]);
       if (slots !== null && slots.total > 0 && slots.busy >= slots.total) {
         throw new ReckonError('ENGINE_SLOTS_BUSY',
           `All ${slots.total} slots of the llama-server at ${this.client.url} are busy with other requests; try again when one ends.`, { url: this.client.url, slots: slots.total });
@@ -157,11 +183,14 @@ export class RemoteEngineService {
       const { plan, difficulty, systemPrompt, question } = this.#plan(p, model);
       this.emit({ type: 'difficulty', turnId, difficulty });
       this.emit({ type: 'plan', turnId, plan });
-      const messages: TemplateMessage[] = [];
-      if (systemPrompt.trim() !== '') messages.push({ role: 'system', content: systemPrompt });
-      for (const h of p.history) messages.push({ role: h.role, content: h.text });
-      messages.push({ role: 'user', content: question });
-      const promptText = await this.client.applyTemplate(messages, signal);
+      const messagesFor = (q: string): TemplateMessage[] => {
+        const messages: TemplateMessage[] = [];
+        if (systemPrompt.trim() !== '') messages.push({ role: 'system', content: systemPrompt });
+        for (const h of p.history) messages.push({ role: h.role, content: h.text });
+        messages.push({ role: 'user', content: q });
+        return messages;
+      };
+      const promptText = await this.client.applyTemplate(messagesFor(question), signal);
       const prompt = await this.client.tokenize(promptText, { addSpecial: true, parseSpecial: true }, signal);
       const started = Date.now();
       let first: number | null = null;
@@ -169,11 +198,14 @@ export class RemoteEngineService {
         if (first === null && (e.type === 'thought' || e.type === 'answer')) first = Date.now();
         this.emit(e);
       };
-      const r = await this.#decode({ p, plan, difficulty, prompt, think: model.think, signal, answerNow, emit });
+      const input: DecodeInput = { p, plan, difficulty, prompt, think: model.think, signal, answerNow, emit, question };
+      const r = plan.strategy === 'short-m@k' || plan.strategy === 'pdr'
+        ? await this.#drafts({ ...input, messages: messagesFor })
+        : await this.#single(input);
       if (plan.thinkingBudget === null && r.stopReason === 'eos' && r.ledger.thinking > 0) this.#thinkingAverage.add(r.ledger.thinking);
       const result: GenerateResult = { ...r, timings: timingsOf(r, asked, started, first, Date.now()) };
       this.emit({ type: 'ledger', turnId, ledger: result.ledger });
-      if (p.receipt != null) result.fingerprintError = 'A remote llama-server does not expose the model\'s embedding table, so the hidden tokens cannot be fingerprinted here.';
+      if (p.receipt != null) Object.assign(result, await this.#receiptLeaves(p.receipt.modelSha256, model, result, signal));
       return result;
     } catch (err) {
       // Stopped before anything streamed (while formatting the prompt): the same error the built-in engine gives.
@@ -183,6 +215,35 @@ export class RemoteEngineService {
       this.#requests.delete(turnId);
       this.#answerNow.delete(turnId);
       this.#busyChats.delete(p.chatKey);
+    }
+  }
+
+  /**
+   * Header-only fingerprints of a turn's hidden tokens (embeddingSpec.dims 0: ids, kinds, positions, no embeddings,
+   * which the server does not hand out) and the server's identity for the receipt. Never throws: a turn never fails
+   * for its receipt.
+   */
+  async #receiptLeaves(modelSha256: string, model: ServerModel, r: GenerateResult, signal: AbortSignal): Promise<Pick<GenerateResult, 'fingerprints' | 'fingerprintError' | 'remote'>> {
+    try {
+      const meta = await this.client.modelMeta(signal);
+      const remote: ReceiptRemote = { kind: 'llama-server', model: basename(model.props.modelPath), build: model.props.build, ...meta };
+      const vocabSize = meta.vocabSize ?? 0x7fffffff;
+      const spec = makeEmbeddingSpec({ modelSha256, dims: 0, vocabSize });
+      const empty = new Float32Array(0);
+      const table: EmbeddingTable = {
+        dims: 0, vocabSize,
+        row: (id) => {
+          if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`token id ${id} outside the server's vocabulary`);
+          return empty;
+        },
+      };
+      const fp = fingerprintSegments(spec, r.hidden ?? [], table);
+      return {
+        remote,
+        fingerprints: { spec, leaves: toBase64(fp.leaves), sketches: toBase64(fp.sketches), blockCount: fp.blocks.length, counts: fp.counts },
+      };
+    } catch (err) {
+      return { fingerprintError: err instanceof RangeError ? err.message : ReckonError.from(err).message };
     }
   }
 
@@ -196,16 +257,25 @@ export class RemoteEngineService {
     const difficulty = p.difficulty ?? fallbackDifficulty(this.#thinkingAverage.count > 0 ? this.#thinkingAverage : null, settings);
     let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'long', settings, control });
     if (p.thinkingBudget !== null) plan = { ...plan, thinkingBudget: Math.min(plan.thinkingBudget ?? p.thinkingBudget, p.thinkingBudget) };
-    if (plan.strategy === 'early-exit') {
-      degraded.push('Early exit ran as budget forcing: its trials roll the cache back, which llama-server does not offer over HTTP.');
-      plan = { ...plan, strategy: 'budget', earlyExitThreshold: null };
-    } else if (plan.strategy === 'short-m@k' || plan.strategy === 'pdr') {
-      degraded.push(`${plan.strategy} ran as one budget-forced path: drafts on the server's parallel slots are not built yet.`);
+    const slots = model.props.totalSlots;
+    if ((plan.strategy === 'short-m@k' || plan.strategy === 'pdr') && slots < 2) {
+      degraded.push(`${plan.strategy} ran as one budget-forced path: the llama-server has one slot (start it with -np 4 for parallel drafts).`);
       plan = { ...plan, strategy: 'budget', earlyExitThreshold: null, sampling: null, rounds: null, kappa: null };
+    } else if (plan.strategy === 'short-m@k' && plan.sampling!.k > slots) {
+      const k = slots;
+      const m = Math.min(plan.sampling!.m, k);
+      degraded.push(`short-m@k ran ${m} of ${k} drafts, not ${plan.sampling!.m} of ${plan.sampling!.k}: the llama-server has ${slots} slots (-np).`);
+      plan = { ...plan, sampling: { k, m } };
+    } else if (plan.strategy === 'pdr' && plan.rounds!.some((n) => n > slots)) {
+      degraded.push(`PDR ran at most ${slots} drafts a round: the llama-server has ${slots} slots (-np).`);
+      plan = { ...plan, rounds: plan.rounds!.map((n) => Math.min(n, slots)) };
+    }
+    if (plan.strategy === 'pdr' && (p.pdrWorkspace ?? 'summary') === 'summary' && plan.rounds!.length > 1) {
+      degraded.push('PDR distilled each round into the ranked candidate answers, not a summary the model writes: that step is not built for a remote llama-server.');
     }
     if (model.think === null && plan.strategy !== 'long') {
       degraded.push('The model has no single-token think tags on this server: no thinking budget could be applied.');
-      plan = { ...plan, strategy: 'long', thinkingBudget: null };
+      plan = { ...plan, strategy: 'long', thinkingBudget: null, earlyExitThreshold: null, sampling: null, rounds: null, kappa: null };
     }
     const effort = applyEffortPrompt(control, plan.effortLevel, {
       systemPrompt: plan.systemPrompt !== '' ? plan.systemPrompt : p.systemPrompt, question: p.question,
@@ -215,165 +285,134 @@ export class RemoteEngineService {
     return { plan, difficulty, systemPrompt: effort.systemPrompt, question: effort.question };
   }
 
-  /**
-   * Streams the turn: thinking from `<think>` to `</think>` (tags counted, as the built-in engine counts them), the
-   * answer after it. At the budget (or on "Answer now") the next thinking token is dropped, the stream ended and a
-   * new completion continues from the prompt + what was accepted + `</think>` on the same slot.
-   */
-  async #decode(o: {
-    p: GenerateParams & { requestId: string }; plan: Plan; difficulty: DifficultyInfo; prompt: number[]; think: ThinkIds | null;
-    signal: AbortSignal; answerNow: { requested: boolean }; emit: (e: EngineTurnEvent) => void;
-  }): Promise<GenerateResult> {
-    const { p, plan, think, signal, emit } = o;
-    const turnId = p.requestId;
-    const long = plan.strategy === 'long';
-    const budget = plan.thinkingBudget;
-    const temperature = long ? p.temperature : plan.temperature;
-    const base: Omit<CompletionRequest, 'prompt' | 'n_predict' | 'id_slot'> = {
+  /** The sampling fields of a path's requests: the built-in engine's defaults and the turn's own. */
+  #sampling(p: GenerateParams, temperature: number, long: boolean, seed: number | undefined): RemoteSampling {
+    return {
       temperature,
       // The built-in engine's defaults: top-k 40 when sampling, no nucleus or min-p cut, no repeat penalty.
       top_k: temperature > 0 ? (p.topK ?? 40) : 1,
       top_p: p.topP ?? 1,
       min_p: p.minP ?? 0,
       repeat_penalty: long && p.repeatPenalty !== undefined ? p.repeatPenalty : 1,
-      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(seed !== undefined ? { seed } : {}),
       ...(long && p.stop !== undefined && p.stop.length > 0 ? { stop: p.stop } : {}),
     };
-    const accepted: number[] = [];
-    const thoughtIds: number[] = [];
-    let phase: 'start' | 'thinking' | 'answer' = think === null ? 'answer' : 'start';
-    let thinking = 0;
-    let content = 0;
-    let visible = 0;
-    let thinkingText = '';
-    let answerText = '';
-    let thoughtStart = 0;
-    let thinkingMs = 0;
-    let stopReason: GenerateResult['stopReason'] = 'eos';
-    let slot = -1;
-    let cached = 0;
-    let promptLength = o.prompt.length;
-    let firstRequest = true;
+  }
+
+  /**
+   * A single-path turn (long, budget forcing, early exit) on one slot: remotePath, its text trimmed into events,
+   * the ledger from the server's counts (rejected trials billed as overhead 'trial').
+   */
+  async #single(o: DecodeInput): Promise<GenerateResult> {
+    const { p, plan, signal, emit } = o;
+    const turnId = p.requestId;
+    const long = plan.strategy === 'long';
     const thoughtTrim = new DeltaTrimmer();
     const answerTrim = new DeltaTrimmer();
-    // The answer's last piece waits for the next token: an end-of-generation token's piece is never shown.
-    let heldAnswer = '';
-    const endThinking = (): void => {
-      thinkingMs = Date.now() - thoughtStart;
-      emit({ type: 'thought-end', turnId, ms: thinkingMs, tokens: thinking });
-    };
-    const addThought = (id: number, text: string): void => {
-      thinking++;
-      thoughtIds.push(id);
-      thinkingText += text;
-      const d = thoughtTrim.push(text);
-      if (d !== '') emit({ type: 'thought', turnId, text: d });
-    };
-    const flushAnswer = (): void => {
-      if (heldAnswer === '') return;
-      answerText += heldAnswer;
-      const d = answerTrim.push(heldAnswer);
-      heldAnswer = '';
-      if (d !== '') emit({ type: 'answer', turnId, text: d });
-    };
-
-    turn: for (;;) {
-      const step = new AbortController();
-      const onAbort = (): void => step.abort(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      let close = false;
-      let ended = false;
-      try {
-        const stream = this.client.completion({ ...base, prompt: [...o.prompt, ...accepted], n_predict: p.maxTokens - accepted.length, id_slot: slot }, step.signal);
-        for await (const c of stream) {
-          if (c.idSlot >= 0) slot = c.idSlot;
-          if (c.stop) {
-            if (firstRequest) {
-              promptLength = c.promptTokens ?? promptLength;
-              cached = Math.min(c.cachedTokens ?? 0, promptLength);
-            }
-            // The end-of-generation token is neither shown (a server started with --special renders it) nor
-            // counted: the built-in engine never receives it from llama.cpp's evaluation either.
-            if (c.stopType === 'eos') {
-              heldAnswer = '';
-              if (phase === 'answer' && visible > 0) visible--;
-              else if (phase === 'thinking' && content > 0) { content--; thinking--; thoughtIds.pop(); }
-            }
-            flushAnswer();
-            if (c.stopType === 'limit') stopReason = 'maxTokens';
-            ended = true;
-            break;
-          }
-          for (const id of c.tokens) {
-            const text = think !== null && (id === think.open || id === think.close) ? '' : c.content;
-            if (phase === 'start') {
-              if (think !== null && id === think.open) {
-                phase = 'thinking';
-                thoughtStart = Date.now();
-                accepted.push(id);
-                addThought(id, '');
-                if (budget !== null && budget <= 0) { close = true; break; }
-                continue;
-              }
-              phase = 'answer';
-            }
-            if (phase === 'thinking') {
-              if (id === think!.close) {
-                accepted.push(id);
-                addThought(id, '');
-                phase = 'answer';
-                endThinking();
-              } else if ((budget !== null && content >= budget) || o.answerNow.requested) {
-                // Replaced by `</think>`: this token is never kept (as the built-in engine's budget forcing).
-                if (budget === null || content < budget) emit({ type: 'answer-now', turnId, atThinkingTokens: content });
-                close = true;
-                break;
-              } else {
-                content++;
-                accepted.push(id);
-                addThought(id, text);
-              }
-            } else {
-              flushAnswer();
-              accepted.push(id);
-              visible++;
-              heldAnswer = text;
-            }
-          }
-          if (close) break;
-        }
-      } catch (err) {
-        if (signal.aborted) {
-          stopReason = 'aborted';
-          break;
-        }
-        throw err;
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-        // Ends this request's stream (the server cancels its task when the connection closes).
-        if (!ended) step.abort(new ReckonError('TURN_ABORTED', 'The budget closed the thought.'));
-      }
-      firstRequest = false;
-      if (!close) break;
-      accepted.push(think!.close);
-      addThought(think!.close, '');
-      phase = 'answer';
-      endThinking();
-      if (accepted.length >= p.maxTokens) { stopReason = 'maxTokens'; break turn; }
-    }
-    if (phase === 'thinking' && thinkingMs === 0) endThinking();
-    if (stopReason === 'aborted') flushAnswer();
-    const ledger = makeLedger({ cached, prompt: promptLength - cached, thinking, visible, overhead: { probe: o.difficulty.probeTokens } });
+    const r = await remotePath({
+      client: this.client, prompt: o.prompt, think: o.think,
+      sampling: this.#sampling(p, long ? p.temperature : plan.temperature, long, p.seed),
+      maxTokens: p.maxTokens, budget: plan.thinkingBudget,
+      earlyExit: plan.earlyExitThreshold === null || o.think === null ? null
+        : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart },
+      signal,
+      answerNow: () => o.answerNow.requested,
+      onAnswerNow: (at) => emit({ type: 'answer-now', turnId, atThinkingTokens: at }),
+      onThought: (x) => { const d = thoughtTrim.push(x); if (d !== '') emit({ type: 'thought', turnId, text: d }); },
+      onAnswer: (x) => { const d = answerTrim.push(x); if (d !== '') emit({ type: 'answer', turnId, text: d }); },
+      onThoughtEnd: (ms, tokens) => emit({ type: 'thought-end', turnId, ms, tokens }),
+      onEarlyExit: (e) => emit({ type: 'early-exit', turnId, ...e }),
+    });
+    const ledger = makeLedger({ cached: r.cached, prompt: r.prompt, thinking: r.thinking, visible: r.visible, overhead: { probe: o.difficulty.probeTokens, trial: r.trial } });
     return {
-      answer: answerText.trim(),
-      thinking: thinkingText.trim(),
-      thinkingMs,
-      hidden: thoughtIds.length > 0 ? [{ kind: 'thinking', tokens: thoughtIds }] : [],
-      ledger,
-      stopReason,
-      plan,
-      difficulty: o.difficulty,
-      latencyTokens: ledger.sequential,
+      answer: r.answerText, thinking: r.thinkingText, thinkingMs: r.thinkingMs, hidden: r.hidden, ledger,
+      stopReason: r.stopReason === 'stopped' ? 'aborted' : r.stopReason,
+      plan, difficulty: o.difficulty, ...(r.earlyExit !== null ? { earlyExit: r.earlyExit } : {}),
+      latencyTokens: ledger.sequential + r.trial,
+    };
+  }
+
+  /**
+   * short-m@k and PDR on the server's parallel slots: each draft is a concurrent /completion (the server batches
+   * its slots into one decode), voted and counted by the built-in engine's rules (common/controller/draftRound.ts).
+   * PDR's next round carries the ranked candidate answers as its workspace.
+   */
+  async #drafts(o: DecodeInput & { messages: (question: string) => TemplateMessage[] }): Promise<GenerateResult> {
+    const { p, plan, signal, emit } = o;
+    const turnId = p.requestId;
+    const baseSeed = p.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const rounds = plan.strategy === 'short-m@k' ? [plan.sampling!.k] : plan.rounds!;
+    const records: DraftRecord[] = [];
+    const counts = { cached: 0, prompt: 0, thinking: 0, visible: 0, overhead: { probe: o.difficulty.probeTokens, trial: 0, draft: 0, distill: 0 } };
+    const hidden = new HiddenLog();
+    let workspace = '';
+    let latency = 0;
+    let winner: { path: RemotePathOutcome; distillPart: number } | null = null;
+    let aborted = false;
+    let answeredNow = false;
+    for (let r = 0; r < rounds.length && !aborted; r++) {
+      const n = rounds[r]!;
+      const m = plan.strategy === 'short-m@k' ? plan.sampling!.m : n;
+      const prompt = r === 0 ? o.prompt
+        : await this.client.tokenize(await this.client.applyTemplate(o.messages(o.question + workspace), signal), { addSpecial: true, parseSpecial: true }, signal);
+      const workspaceIds = workspace === '' ? [] : await this.client.tokenize(workspace, { addSpecial: false, parseSpecial: false }, signal);
+      const finishOrder: number[] = [];
+      const outcomes = await Promise.all(Array.from({ length: n }, (_, index) => {
+        const trim = new DeltaTrimmer();
+        return remotePath({
+          client: this.client, prompt, think: o.think,
+          sampling: this.#sampling(p, plan.temperature, false, baseSeed + 1000 * r + index),
+          maxTokens: p.maxTokens, budget: plan.thinkingBudget, earlyExit: null, answerConfidence: true, signal,
+          shouldStop: () => finishOrder.length >= m,
+          answerNow: () => o.answerNow.requested,
+          onAnswerNow: (at) => {
+            if (answeredNow) return;
+            answeredNow = true;
+            emit({ type: 'answer-now', turnId, atThinkingTokens: at });
+          },
+          onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', turnId, round: r, index, part: 'thought', text: d }); },
+          onAnswer: (x) => emit({ type: 'draft', turnId, round: r, index, part: 'answer', text: x }),
+        }).then((path) => {
+          if (path.stopReason === 'eos') finishOrder.push(index);
+          return path;
+        });
+      }));
+      if (outcomes.some((x) => x.stopReason === 'aborted')) aborted = true;
+      const last = r === rounds.length - 1 || aborted;
+      latency += Math.max(...outcomes.map((x) => x.prompt + x.thinking + x.visible));
+      const round = draftRound({ round: r, outcomes, finishOrder, m, last, prompt, workspaceTokens: workspaceIds.length, workspaceIds });
+      for (const rec of round.records) {
+        records.push(rec);
+        emit({ type: 'draft-end', turnId, round: r, index: rec.index, answer: rec.answer, tokens: rec.tokens, finished: rec.finished, confidence: rec.confidence });
+      }
+      counts.overhead.distill += round.overhead.distill;
+      counts.overhead.draft += round.overhead.draft;
+      for (const seg of round.hidden) hidden.add(seg.kind, ...seg.tokens);
+      if (round.winner !== null) winner = { path: round.winner.path, distillPart: round.winner.distillPart };
+      if (!last) {
+        // The candidates' lines, longest first; the server's tokenizer measures them (kappa bounds the workspace).
+        const kappa = plan.kappa ?? 64;
+        workspace = '';
+        for (const line of workspaceLines(round.candidates)) {
+          if ((await this.client.tokenize(line, { addSpecial: false, parseSpecial: false }, signal)).length <= kappa) { workspace = line; break; }
+        }
+        const tokens = workspace === '' ? 0 : (await this.client.tokenize(workspace, { addSpecial: false, parseSpecial: false }, signal)).length;
+        emit({ type: 'workspace', turnId, round: r, text: workspace.trim(), tokens });
+      }
+    }
+    const w = winner as { path: RemotePathOutcome; distillPart: number } | null;
+    if (w === null) throw new ReckonError('TURN_ABORTED', 'The turn was stopped before any draft ran.');
+    counts.cached = w.path.cached;
+    counts.prompt = w.path.prompt - w.distillPart;
+    counts.thinking = w.path.thinking;
+    counts.visible = w.path.visible;
+    if (w.path.thinkingText !== '') emit({ type: 'thought', turnId, text: w.path.thinkingText });
+    emit({ type: 'thought-end', turnId, ms: w.path.thinkingMs, tokens: w.path.thinking });
+    if (w.path.answerText !== '') emit({ type: 'answer', turnId, text: w.path.answerText });
+    return {
+      answer: w.path.answerText, thinking: w.path.thinkingText, thinkingMs: w.path.thinkingMs,
+      ledger: makeLedger(counts), stopReason: aborted ? 'aborted' : w.path.stopReason === 'stopped' ? 'eos' : w.path.stopReason,
+      plan, difficulty: o.difficulty, drafts: records, latencyTokens: latency, hidden: hidden.segments,
     };
   }
 

@@ -6,7 +6,8 @@
  */
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GenerateParams, GenerateResult } from '../../common/engineProtocol';
+import { mergeControllerSettings } from '../../common/controller/defaults';
+import { engineEventRequestId, type EngineEvent, type GenerateParams, type GenerateResult } from '../../common/engineProtocol';
 import { ledgerAddsUp } from '../../common/ledger';
 import { gatedProxy, startLlamaServer, type LlamaServer } from '../../host/testing/llamaServer';
 import { TestEngineClient } from '../../host/testing/testEngineClient';
@@ -92,6 +93,73 @@ describe('remote engine (llama-server)', () => {
       await gated.close();
       await proxy.close();
     }
+  });
+
+  // Early exit from the start of the thought on the bundled model (its trained Easy threshold, 0.85), and never.
+  const easy = { difficulty: 'easy' as const, probabilities: null, expectedThinkingTokens: 40, source: 'fallback' as const, probeTokens: 0 };
+  const earlyExitAt = (threshold: number): Partial<GenerateParams> => ({
+    strategy: 'early-exit', difficulty: easy,
+    controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: threshold, budgetFraction: 10 } }, earlyExit: { startFraction: 0 } }),
+  });
+  const eventsOf = (c: TestEngineClient, id: string): EngineEvent[] => c.events.filter((e) => engineEventRequestId(e) === id);
+  const hiddenOf = (r: GenerateResult): number => (r.hidden ?? []).reduce((n, s) => n + s.tokens.length, 0);
+
+  it('early exit fires on the server\'s probabilities where the built-in engine\'s fires, and says so in the result and events', async () => {
+    const a = await builtin.call('generate', turn({ requestId: 'ee-b', ...earlyExitAt(0.85) }));
+    const b = await remote.call('generate', turn({ requestId: 'ee-r', ...earlyExitAt(0.85) }));
+    expect(b.plan).toMatchObject({ strategy: 'early-exit', earlyExitThreshold: 0.85 });
+    expect(b.plan?.degraded).toBeUndefined();
+    expect(b.earlyExit?.fired).toBe(true);
+    expect(b.earlyExit).toMatchObject({ trials: a.earlyExit!.trials, fired: a.earlyExit!.fired, atThinkingTokens: a.earlyExit!.atThinkingTokens });
+    expect(b.earlyExit!.confidence).toBeCloseTo(a.earlyExit!.confidence, 3);
+    expect(b.answer).toBe(a.answer);
+    expect(b.ledger).toMatchObject({ thinking: a.ledger.thinking, visible: a.ledger.visible, overhead: { trial: a.ledger.overhead.trial } });
+    expect(eventsOf(remote, 'ee-r').find((e) => e.type === 'early-exit')).toMatchObject({ fired: true, atThinkingTokens: b.earlyExit!.atThinkingTokens });
+    expect(ledgerAddsUp(b.ledger)).toBe(true);
+    expect(hiddenOf(b)).toBe(b.ledger.thinking + b.ledger.overhead.trial);
+  });
+
+  it('a trial below the threshold is rolled back exactly: the accepted path is the long path, the trials are overhead', async () => {
+    const long = await remote.call('generate', turn({ requestId: 'ee-long', strategy: 'long' }));
+    const never = await remote.call('generate', turn({ requestId: 'ee-never', ...earlyExitAt(1) }));
+    expect(never.earlyExit).toMatchObject({ fired: false });
+    expect(never.earlyExit!.trials).toBeGreaterThan(0);
+    expect(never.ledger.overhead.trial).toBeGreaterThan(0);
+    expect(never.thinking).toBe(long.thinking);
+    expect(never.answer).toBe(long.answer);
+    expect(never.ledger.thinking).toBe(long.ledger.thinking);
+    expect(hiddenOf(never)).toBe(never.ledger.thinking + never.ledger.overhead.trial);
+  });
+
+  it('short-m@k runs its drafts on parallel slots, votes, and bills the others as overhead', async () => {
+    const r = await remote.call('generate', turn({ requestId: 'mk-r', strategy: 'short-m@k', controller: mergeControllerSettings({ shortMK: { k: 3, m: 2 } }) }));
+    expect(r.plan).toMatchObject({ strategy: 'short-m@k', sampling: { k: 3, m: 2 } });
+    expect(r.plan?.degraded).toBeUndefined();
+    expect(r.drafts).toHaveLength(3);
+    const winner = r.drafts!.filter((d) => d.winner);
+    expect(winner).toHaveLength(1);
+    expect(r.answer).toBe(winner[0]!.text);
+    expect(r.drafts!.filter((d) => d.finished).length).toBeGreaterThanOrEqual(2);
+    expect(r.drafts!.every((d) => !d.finished || d.confidence > 0)).toBe(true); // the server's n_probs
+    expect(r.ledger.overhead.draft).toBeGreaterThan(0);
+    expect(ledgerAddsUp(r.ledger)).toBe(true);
+    expect(hiddenOf(r)).toBe(r.ledger.thinking + r.ledger.overhead.draft + r.ledger.overhead.distill);
+    expect(eventsOf(remote, 'mk-r').filter((e) => e.type === 'draft-end')).toHaveLength(3);
+  });
+
+  it('PDR distils a round into a workspace the next round reads; more drafts than slots are capped and said', async () => {
+    const r = await remote.call('generate', turn({
+      requestId: 'pdr-r', strategy: 'pdr', pdrWorkspace: 'candidates',
+      controller: mergeControllerSettings({ pdr: { rounds: [6, 1], kappa: 64 } }),
+    }));
+    expect(r.plan?.rounds).toEqual([4, 1]);
+    expect(r.plan?.degraded).toEqual(['PDR ran at most 4 drafts a round: the llama-server has 4 slots (-np).']);
+    expect(r.drafts!.map((d) => d.round)).toEqual([0, 0, 0, 0, 1]);
+    const ws = eventsOf(remote, 'pdr-r').find((e) => e.type === 'workspace') as { text: string; tokens: number } | undefined;
+    expect(ws?.text).toMatch(/^Candidate answers from earlier drafts: \d/);
+    expect(r.ledger.overhead.distill).toBe(ws!.tokens); // the one draft of round 2 read the workspace
+    expect(ledgerAddsUp(r.ledger)).toBe(true);
+    expect(hiddenOf(r)).toBe(r.ledger.thinking + r.ledger.overhead.draft + r.ledger.overhead.distill);
   });
 
   it('a wrong API key is ENGINE_AUTH_FAILED', async () => {

@@ -36,7 +36,7 @@ function body(req: IncomingMessage): Promise<Record<string, unknown>> {
 }
 
 /** A llama-server stand-in. `thought`: the thinking tokens the "model" produces after `<think>`. */
-async function scripted(o: { thought?: number[]; apiKey?: string; dropAfter?: number; model?: string } = {}): Promise<Scripted> {
+async function scripted(o: { thought?: number[]; apiKey?: string; dropAfter?: number; model?: string; slots?: number } = {}): Promise<Scripted> {
   const thought = o.thought ?? [10, 11, 12, 13, 14, 15];
   const completions: Scripted['completions'] = [];
   const json = (res: ServerResponse, status: number, v: unknown): void => {
@@ -51,7 +51,7 @@ async function scripted(o: { thought?: number[]; apiKey?: string; dropAfter?: nu
     if (req.url === '/health') return json(res, 200, { status: 'ok' });
     if (req.url === '/props') {
       return json(res, 200, {
-        model_path: `/srv/models/${o.model ?? 'reckon-arith.gguf'}`, total_slots: 4, build_info: 'b1-test',
+        model_path: `/srv/models/${o.model ?? 'reckon-arith.gguf'}`, total_slots: o.slots ?? 4, build_info: 'b1-test',
         chat_template: "{{ '<|im_start|>' }}", default_generation_settings: { n_ctx: 2048 },
       });
     }
@@ -157,15 +157,30 @@ describe('RemoteEngineService', () => {
     expect(r.stopReason).toBe('eos');
   });
 
-  it('degrades early exit and parallel drafts to budget forcing and says so in the plan', async () => {
-    const s = await scripted();
+  it('runs early exit as planned; on a one-slot server drafts degrade to one budget-forced path and say so', async () => {
+    const s = await scripted({ slots: 1 });
     const svc = new RemoteEngineService({ url: s.url }, () => undefined);
     const ee = await svc.methods.generate(turn({ strategy: 'early-exit', requestId: 'a' }));
-    expect(ee.plan).toMatchObject({ requested: 'early-exit', strategy: 'budget', earlyExitThreshold: null });
-    expect(ee.plan?.degraded?.[0]).toMatch(/^Early exit ran as budget forcing/);
+    expect(ee.plan).toMatchObject({ requested: 'early-exit', strategy: 'early-exit' });
+    expect(ee.plan?.degraded).toBeUndefined();
     const mk = await svc.methods.generate(turn({ strategy: 'short-m@k', requestId: 'b' }));
     expect(mk.plan).toMatchObject({ strategy: 'budget', sampling: null });
-    expect(mk.plan?.degraded?.[0]).toMatch(/^short-m@k ran as one budget-forced path/);
+    expect(mk.plan?.degraded?.[0]).toMatch(/^short-m@k ran as one budget-forced path: the llama-server has one slot/);
+  });
+
+  it('declares no parallel drafts on a one-slot server', async () => {
+    const s = await scripted({ slots: 1 });
+    const info = await new RemoteEngineService({ url: s.url }, () => undefined).methods.init({ backend: 'auto', threads: null, cachedThreads: null });
+    expect(info.capabilities).toMatchObject({ earlyExit: true, parallelDrafts: false });
+  });
+
+  it('caps short-m@k at the server\'s slots and says so', async () => {
+    const s = await scripted({ slots: 2 });
+    const r = await new RemoteEngineService({ url: s.url }, () => undefined).methods.generate(turn({ strategy: 'short-m@k', temperature: 0.7, seed: 3 }));
+    expect(r.plan?.sampling).toEqual({ k: 2, m: 2 });
+    expect(r.plan?.degraded?.[0]).toMatch(/^short-m@k ran 2 of 2 drafts/);
+    expect(r.drafts).toHaveLength(2);
+    expect(s.completions).toHaveLength(2);
   });
 
   it('a dropped stream fails the turn with ENGINE_STREAM_DROPPED', async () => {
@@ -183,7 +198,7 @@ describe('RemoteEngineService', () => {
     const s = await scripted();
     const info = await new RemoteEngineService({ url: s.url }, () => undefined).methods.init({ backend: 'auto', threads: null, cachedThreads: null });
     expect(info.remote).toEqual({ kind: 'llama-server', url: s.url, model: 'reckon-arith.gguf', slots: 4, build: 'b1-test' });
-    expect(info.capabilities).toMatchObject({ budgetForcing: true, probe: false, earlyExit: false, weights: false });
+    expect(info.capabilities).toMatchObject({ budgetForcing: true, probe: false, earlyExit: true, parallelDrafts: true, weights: false });
   });
 
   it('methods that need the weights fail with ENGINE_UNSUPPORTED', async () => {

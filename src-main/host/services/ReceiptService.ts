@@ -240,7 +240,7 @@ export class ReceiptService {
       const fingerprints = fingerprintSetOf(r.fingerprints, model.sha256, got);
       const { keyPair } = await this.#keyPair();
       const issued = await new ReceiptIssuer(keyPair).issueFromFingerprints({
-        turnId: message.id, spec: r.fingerprints.spec, fingerprints,
+        turnId: message.id, spec: r.fingerprints.spec, fingerprints, ...(r.remote !== undefined ? { remote: r.remote } : {}),
         binding: {
           conversationId: conversation.id, chatTurnId: o.turnId ?? null, question, answer: r.answer,
           tokenizerSha256: r.fingerprints.tokenizerSha256 ?? null, plan: receiptPlanOf(r, o.seed),
@@ -344,13 +344,17 @@ export class ReceiptService {
     const sha = String(exp.receipt.modelSha256 ?? '').toLowerCase();
     const model = (await this.models.list()).find((m) => m.sha256.toLowerCase() === sha);
     if (model === undefined) throw new ReckonError('MODEL_NOT_FOUND', `The receipt names model ${sha.slice(0, 16)}…; import that GGUF to audit it.`);
-    const base = await this.#fetch(model, [], { texts: [exp.question, exp.answer], centre: true });
+    // A remote turn's receipt has header-only leaves: no rows to read (and a remote engine has none to give).
+    const headerOnly = (exp.receipt as Partial<Receipt>).remote !== undefined;
+    const base = headerOnly
+      ? { table: new RowTable(0, 0), tokens: [] as number[][], centre: undefined, tokenizerSha256: undefined }
+      : await this.#fetch(model, [], { texts: [exp.question, exp.answer], centre: true });
     const table = base.table;
     // The model's learned audit head, for questions in its domain (auditHead.ts headCovers): it was fitted to the
     // model's own reasoning and flags honest replies to other questions, which get the embedding checks only.
-    const stored = await loadAuditHead(model);
+    const stored = headerOnly ? undefined : await loadAuditHead(model);
     const head = stored !== undefined && headCovers(stored, base.tokens[0] ?? []) ? stored : undefined;
-    await this.#fetch(model, [...base.tokens.flat(), ...(head?.support ?? [])].filter((id) => id < table.vocabSize), { table });
+    if (!headerOnly) await this.#fetch(model, [...base.tokens.flat(), ...(head?.support ?? [])].filter((id) => id < table.vocabSize), { table });
     const fetching = async (c: AuditChallenge): Promise<AuditResponse> => {
       const r = await respond(c);
       // Prefetch the rows of the opened tokens (the auditor reads them synchronously).
@@ -373,12 +377,12 @@ export class ReceiptService {
       binding: { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer },
       ...(issuerView !== undefined ? { issuer: issuerView } : {}),
       tokenizerSha256: base.tokenizerSha256 ?? null,
-      tokenizer: {
-        canonical: async (ids) => {
+      ...(headerOnly ? {} : { tokenizer: {
+        canonical: async (ids: readonly number[]) => {
           const r = await this.engine.call('embeddingRows', { modelPath: model.path, ids: [], canonical: [[...ids]] });
           return r.canonical?.[0] ?? [...ids];
         },
-      },
+      } }),
     });
     if (extra.length > 0) {
       verdict.checks.splice(1, 0, ...extra);
