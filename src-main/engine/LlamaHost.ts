@@ -200,7 +200,15 @@ export class LlamaHost {
     let model: LlamaModel;
     try {
       // The final 1 is reported once the context exists too, so the UI's bar ends when the model is usable.
-      model = await backend.llama.loadModel({ modelPath: path, onLoadProgress: (p) => onProgress(Math.min(p, 0.99)) });
+      // llama.cpp reports progress per tensor (hundreds of calls for a small model): pass on whole percents only.
+      let told = -1;
+      model = await backend.llama.loadModel({
+        modelPath: path,
+        onLoadProgress: (p) => {
+          const percent = Math.min(99, Math.floor(p * 100));
+          if (percent > told) { told = percent; onProgress(percent / 100); }
+        },
+      });
     } catch (err) {
       if (err instanceof InsufficientMemoryError) {
         throw new ReckonError('MODEL_TOO_BIG', `This model does not fit in the memory available: ${err.message}`, { path });

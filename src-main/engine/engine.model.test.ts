@@ -145,6 +145,11 @@ describe('engine process (fixtures)', () => {
     expect(info.active).toBe('cpu');
     const progress = engine.events.slice(before).filter((e) => e.type === 'load-progress');
     expect(progress.length).toBeGreaterThan(0);
+    // Whole percents, rising, ending at 1 once the model is usable (not one event per tensor).
+    const values = progress.map((e) => (e.type === 'load-progress' ? e.progress : NaN));
+    expect(values.length).toBeLessThanOrEqual(101);
+    expect(values.every((v, i) => i === 0 || v > values[i - 1]!)).toBe(true);
+    expect(values.at(-1)).toBe(1);
     const r = await engine.call('generate', turn({ requestId: 'tr', chatKey: 'tr', modelPath: tinyRandom, maxTokens: 8 }));
     expect(ledgerAddsUp(r.ledger)).toBe(true);
     expect(r.ledger.prompt).toBeGreaterThan(0);
