@@ -1,4 +1,4 @@
-import type { LogitSketchSpec } from './logitSketch';
+import type { ProbeFeatureSpec } from './logitSubset';
 /**
  * DiffAdapt probe: types shared by the engine (feature extraction, calibration), the controller
  * (strategy per difficulty, effort knob), the host (probe files per model) and the front doors.
@@ -116,7 +116,7 @@ export interface ProbeFile {
    * What the features are (common/probe/logitSketch.ts). Absent = the retired hidden-state features of a separate
    * embedding pass: such a file needs recalibration and is never applied to the logit features turns now read.
    */
-  features?: LogitSketchSpec;
+  features?: ProbeFeatureSpec;
   hiddenDim: number;
   weights: MlpWeights;
   norms: ProbeNorms;

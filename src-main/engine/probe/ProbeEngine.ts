@@ -8,7 +8,7 @@ import { parseStored } from '../../common/schemas';
 import { predict } from '../../common/probe/mlp';
 import type { CalibrationProgress, CalibrationRecord, ProbeFile, ProbeResult } from '../../common/probe/types';
 import { LogitFeatures } from './LogitFeatures';
-import { LOGIT_SKETCH, type LogitSketchSpec } from '../../common/probe/logitSketch';
+import { LOGIT_SUBSET, type ProbeFeatureSpec } from '../../common/probe/logitSubset';
 import { promptTokens } from './promptTokens';
 import { sampleThinking } from './sampleThinking';
 
@@ -55,13 +55,13 @@ export class ProbeEngine {
    * The probe file at `path` if turns may use it: null when it does not exist; PROBE_NEEDS_RECALIBRATION when it holds
    * features of a retired kind (a hidden-state probe applied to logit features would give confident nonsense).
    */
-  async usableProbe(path: string): Promise<(ProbeFile & { features: LogitSketchSpec }) | null> {
+  async usableProbe(path: string): Promise<(ProbeFile & { features: ProbeFeatureSpec }) | null> {
     const file = await this.probeFile(path);
     if (file === null) return null;
-    if (file.features?.kind !== 'logit-sketch') {
+    if (file.features === undefined) {
       throw new ReckonError('PROBE_NEEDS_RECALIBRATION', `The probe at ${path} reads hidden-state features, which turns no longer compute: calibrate the model again.`, { path });
     }
-    return file as ProbeFile & { features: LogitSketchSpec };
+    return file as ProbeFile & { features: ProbeFeatureSpec };
   }
 
   /** The probe's verdict on features the caller read (the turn's own prefill); the file's feature length is checked. */
@@ -177,7 +177,7 @@ export class ProbeEngine {
       modelSha256: p.modelSha256, modelName: p.modelName,
       samplesPerQuestion: p.perQuestion,
       mode: p.labelFree || p.questions.every((q) => q.answer === null) ? 'agreement' : 'answer-key',
-      featureSpec: LOGIT_SKETCH,
+      featureSpec: LOGIT_SUBSET,
       calibrationMs, heldOutShare: p.heldOutShare, seed: p.seed,
     });
     progress('done', 1, 1);
