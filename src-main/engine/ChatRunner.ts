@@ -183,6 +183,8 @@ export class ChatRunner {
     let entry: ChatEntry | null = null;
     let prefill: Prefill | null = null;
     let probed: { difficulty: DifficultyInfo; tokens: number[] } | null = null;
+    // The probe file's per-model early-exit thresholds (the controller's path reads the file; the plan uses them).
+    let probeFile: ProbeFile | null = null;
     try {
       if (wantProbe && this.think !== null) {
         let file: (ProbeFile & { features: ProbeFeatureSpec }) | null = null;
@@ -203,6 +205,7 @@ export class ChatRunner {
           prefill = await prefillFeatures(entry.chat.sequence, promptTokens({ model: this.opts.model, chatWrapper: this.opts.chatWrapper }, p, guess.systemPrompt, guess.question), file.features);
           try {
             const r = probe.verdict(file, prefill.features);
+            probeFile = file;
             probed = { difficulty: { difficulty: r.difficulty, probabilities: r.probabilities, expectedThinkingTokens: r.expectedThinkingTokens, source: 'probe', probeTokens: 0 }, tokens: [] };
           } catch (err) {
             process.stderr.write(`[engine] probe skipped: ${ReckonError.from(err).message}\n`);
@@ -216,7 +219,7 @@ export class ChatRunner {
       throw err;
     }
     let difficulty = p.difficulty ?? probed?.difficulty ?? fallback();
-    let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings, control });
+    let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings, control, fittedExit: probeFile?.earlyExit ?? null });
     // A caller's thinking cap (the API's thinking_budget_tokens) bounds whatever budget the plan set.
     if (p.thinkingBudget !== null) plan = { ...plan, thinkingBudget: Math.min(plan.thinkingBudget ?? p.thinkingBudget, p.thinkingBudget) };
     if (this.think === null && plan.strategy !== 'long') {

@@ -1,3 +1,4 @@
+import type { EarlyExitFit } from './earlyExitFit';
 import type { ProbeFeatureSpec } from './logitSubset';
 /**
  * DiffAdapt probe: types shared by the engine (feature extraction, calibration), the controller
@@ -104,6 +105,8 @@ export interface ProbeReport {
   trainMs: number;
   seed: number;
   createdAt: string;
+  /** What the early-exit fit measured per class (absent in older files). */
+  earlyExit?: EarlyExitFit;
 }
 
 /** The file stored per model: `<userData>/probes/<sha256>.json` (or a shipped `models/probes/*.probe.json`). */
@@ -121,6 +124,11 @@ export interface ProbeFile {
   weights: MlpWeights;
   norms: ProbeNorms;
   thresholds: LabelThresholds;
+  /**
+   * Early-exit thresholds fitted on this model at calibration, per class (common/probe/earlyExitFit.ts); a class's null
+   * (too few questions) or an absent field (older files) = the controller settings' threshold.
+   */
+  earlyExit?: Record<Difficulty, number | null>;
   report: ProbeReport;
 }
 
@@ -157,7 +165,7 @@ export interface CalibrationRecord {
 
 /** Progress of a calibration run. */
 export interface CalibrationProgress {
-  phase: 'features' | 'sampling' | 'training' | 'done';
+  phase: 'features' | 'sampling' | 'trials' | 'training' | 'done';
   /** Questions done so far in this phase, and in total. */
   done: number;
   total: number;

@@ -187,6 +187,10 @@ export const probeReportSchema = z.strictObject({
   trainMs: z.number(),
   seed: z.number(),
   createdAt: iso(),
+  earlyExit: perClass(z.strictObject({
+    threshold: z.number().min(0).max(1).nullable(), questions: z.number(), fullAccuracy: z.number(), exitAccuracy: z.number(),
+    exitRate: z.number(), thinkingShare: z.number(),
+  })).optional(),
 });
 
 /** <userData>/probes/<sha256>.json or a shipped models/probes/*.probe.json; featureDim, layer and norm sizes checked together. */
@@ -203,6 +207,7 @@ export const probeFileSchema = z.strictObject({
   weights: z.strictObject({ hidden: dense, classHead: dense, lengthHead: dense }),
   norms: z.strictObject({ mean: z.array(z.number()), std: z.array(z.number()), lengthMean: z.number(), lengthStd: z.number() }),
   thresholds: z.strictObject({ easyMin: z.number(), hardMax: z.number(), entropyHard: z.number() }),
+  earlyExit: perClass(z.number().min(0).max(1).nullable()).optional(),
   report: probeReportSchema,
 }).superRefine((f, ctx) => {
   const bad = (path: PropertyKey[], message: string): void => { ctx.addIssue({ code: 'custom', path, message }); };

@@ -67,6 +67,8 @@ export interface PathSpec {
   onThoughtEnd?: (ms: number, tokens: number) => void;
   /** A trial was committed. */
   onEarlyExit?: (r: EarlyExitRecord) => void;
+  /** Every trial, scored, before it commits or rolls back (calibration fits thresholds from these). */
+  onTrial?: (r: { confidence: number; answerText: string; atThinkingTokens: number }) => void;
 }
 
 export interface PathOutcome {
@@ -251,6 +253,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
       if (model.isEogToken(token) || trialTokens.length >= ee.trialTokens || s.signal?.aborted) break;
     }
     const score = trialConf.length === 0 ? 0 : Math.min(...trialConf);
+    s.onTrial?.({ confidence: score, answerText: model.detokenize(trialTokens.filter((t) => !model.isEogToken(t)), false), atThinkingTokens: out.thinkingContent });
     if (score >= ee.threshold && trialTokens.length > 0) {
       // Commit: the trial's `</think>` and answer are the accepted path from here.
       addThought(action.token);

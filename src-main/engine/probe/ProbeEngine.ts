@@ -11,6 +11,11 @@ import { LogitFeatures } from './LogitFeatures';
 import { LOGIT_SUBSET, type ProbeFeatureSpec } from '../../common/probe/logitSubset';
 import { promptTokens } from './promptTokens';
 import { sampleThinking } from './sampleThinking';
+import { isCorrect } from '../../common/probe/answers';
+import { fitEarlyExit, type ExitObservation } from '../../common/probe/earlyExitFit';
+import { defaultControllerSettings } from '../../common/controller/defaults';
+import { decodePath } from '../controller/decodePath';
+import { thinkTokensOf } from '../controller/runControlled';
 
 /** What the probe needs from the engine's llama host: the loaded model of a path (LlamaHost.modelFor). */
 export interface ModelSource {
@@ -169,9 +174,16 @@ export class ProbeEngine {
     } finally {
       await context?.dispose();
     }
+    const thresholds = labelRecords(records);
+    const keyed = !p.labelFree && p.questions.some((q) => q.answer !== null);
+    const think = thinkTokensOf(model, chatWrapper);
+    // Early-exit thresholds need answer keys (a trial is right or wrong) and the controller's own decoding.
+    const exits = keyed && think !== null
+      ? await this.exitTrials({ model, threads, prompts, perSeq, parallel, records, think, maxTokens: p.maxTokens, signal, progress })
+      : null;
+    checkAbort();
     const calibrationMs = performance.now() - t0;
     progress('training', 0, 1);
-    const thresholds = labelRecords(records);
     const probe = buildProbe({
       records, features, thresholds,
       modelSha256: p.modelSha256, modelName: p.modelName,
@@ -180,8 +192,53 @@ export class ProbeEngine {
       featureSpec: LOGIT_SUBSET,
       calibrationMs, heldOutShare: p.heldOutShare, seed: p.seed,
     });
+    if (exits !== null) {
+      const fit = fitEarlyExit(exits);
+      probe.earlyExit = { easy: fit.easy.threshold, normal: fit.normal.threshold, hard: fit.hard.threshold };
+      probe.report.earlyExit = fit;
+    }
     progress('done', 1, 1);
     return { probe, records };
+  }
+
+  /**
+   * One greedy run per keyed question with a trial answer at every step boundary that never commits (threshold above
+   * 1): every trial's confidence and correctness, and the full answer's, for fitEarlyExit.
+   */
+  private async exitTrials(o: {
+    model: LlamaModel; threads: number; prompts: Token[][]; perSeq: number; parallel: number; records: CalibrationRecord[];
+    think: NonNullable<ReturnType<typeof thinkTokensOf>>; maxTokens: number; signal: AbortSignal;
+    progress: (phase: CalibrationProgress['phase'], done: number, total: number) => void;
+  }): Promise<ExitObservation[]> {
+    const idx = o.records.map((r, i) => (r.question.answer !== null ? i : -1)).filter((i) => i >= 0);
+    const out: ExitObservation[] = [];
+    const context = await o.model.createContext({ contextSize: o.perSeq, sequences: Math.min(o.parallel, idx.length), threads: o.threads });
+    try {
+      let next = 0;
+      o.progress('trials', 0, idx.length);
+      const worker = async (): Promise<void> => {
+        const sequence = context.getSequence();
+        try {
+          while (next < idx.length && !o.signal.aborted) {
+            const r = o.records[idx[next++]!]!;
+            const trials: ExitObservation['trials'] = [];
+            const path = await decodePath({
+              model: o.model, sequence, think: o.think, prompt: o.prompts[idx[next - 1]!]!, temperature: 0, maxTokens: o.maxTokens, budget: null,
+              earlyExit: { threshold: 2, trialTokens: defaultControllerSettings.earlyExit.trialTokens, start: 0 }, signal: o.signal,
+              onTrial: (t) => trials.push({ confidence: t.confidence, correct: isCorrect(t.answerText, r.question) === true, atThinkingTokens: t.atThinkingTokens }),
+            });
+            out.push({ label: r.label, fullCorrect: isCorrect(path.answerText, r.question) === true, fullThinking: path.thinkingContent, trials });
+            o.progress('trials', out.length, idx.length);
+          }
+        } finally {
+          sequence.dispose();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(o.parallel, idx.length) }, worker));
+    } finally {
+      await context.dispose();
+    }
+    return out;
   }
 
   async dispose(): Promise<void> {
