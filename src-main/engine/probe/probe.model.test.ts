@@ -1,5 +1,5 @@
 /**
- * DiffAdapt probe on the bundled model: logit-sketch features (LOGIT_SKETCH.dim, deterministic) and a tiny
+ * DiffAdapt probe on the bundled model: logit-subset features (LOGIT_SUBSET, deterministic) and a tiny
  * calibration run (few questions, 2 samples) that yields a usable probe file. Threads 1 (shared 2-core box).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import type { EngineEvent } from '../../common/engineProtocol';
 import { LlamaHost } from '../LlamaHost';
 import { sha256File } from '../sha256File';
 import { ProbeEngine } from './ProbeEngine';
-import { LOGIT_SKETCH } from '../../common/probe/logitSketch';
+import { LOGIT_SUBSET, subsetFeatureDim } from '../../common/probe/logitSubset';
 
 const modelPath = resolve(import.meta.dirname, '../../../models/reckon-arith.gguf');
 const dir = mkdtempSync(join(tmpdir(), 'reckon-probe-'));
@@ -31,14 +31,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('logit-sketch features', () => {
-  it('have the sketch size and are deterministic', async () => {
+describe('logit-subset features', () => {
+  it('have the subset size (+ the greedy token) and are deterministic', async () => {
     const a = await probes.featuresOf(modelPath, 'What is 37 + 48?');
     const b = await probes.featuresOf(modelPath, 'What is 37 + 48?');
     const c = await probes.featuresOf(modelPath, 'What is 123456 + 654321?');
-    expect(a.features).toHaveLength(LOGIT_SKETCH.dim);
+    expect(a.features).toHaveLength(subsetFeatureDim(358)); // reckon-arith's vocabulary
     expect(a.features.every(Number.isFinite)).toBe(true);
-    expect(b.features).toEqual(a.features);
+    // The second call reuses the cached prefix and decodes the last token alone: equal up to float reassociation.
+    expect(b.features.every((v, i) => Math.abs(v - a.features[i]!) < 1e-2)).toBe(true);
     expect(c.features).not.toEqual(a.features);
     // The formatted prompt (ChatML user turn + open assistant turn) is what gets decoded.
     expect(a.tokens.length).toBeGreaterThan('What is 37 + 48?'.length);
@@ -57,7 +58,12 @@ describe('calibration', () => {
     }, new AbortController().signal, (e) => events.push(e));
     console.log(`tiny calibration: ${Date.now() - t0} ms`, JSON.stringify(r.probe.report));
     expect(parseStored('probe', r.probe)).toMatchObject({ ok: true });
-    expect(r.probe.features).toEqual(LOGIT_SKETCH);
+    expect(r.probe.features).toEqual(LOGIT_SUBSET);
+    // The early-exit fit ran one greedy path per question; 9 questions are too few to fit any class (null = settings).
+    const fit = r.probe.report.earlyExit!;
+    expect(fit.easy.questions + fit.normal.questions + fit.hard.questions).toBe(9);
+    expect(r.probe.earlyExit).toEqual({ easy: null, normal: null, hard: null });
+    expect(events.some((e) => e.type === 'calibrate-progress' && e.progress.phase === 'trials' && e.progress.done === 9)).toBe(true);
     expect(r.records).toHaveLength(9);
     expect(r.records.every((x) => x.thinkingTokens.length === 2)).toBe(true);
     expect(r.records.some((x) => x.thinkingTokens.some((t) => t > 0))).toBe(true);
