@@ -12,6 +12,10 @@ import type { EngineEvent } from '../../common/engineProtocol';
 import { LlamaHost } from '../LlamaHost';
 import { sha256File } from '../sha256File';
 import { ProbeEngine } from './ProbeEngine';
+import { prefillFeatures } from './prefillFeatures';
+import { promptTokens } from './promptTokens';
+import { decodePath } from '../controller/decodePath';
+import { thinkTokensOf } from '../controller/runControlled';
 import { LOGIT_SUBSET, subsetFeatureDim } from '../../common/probe/logitSubset';
 
 const modelPath = resolve(import.meta.dirname, '../../../models/reckon-arith.gguf');
@@ -90,5 +94,33 @@ describe('calibration', () => {
       if (e.type === 'calibrate-progress' && e.progress.phase === 'sampling' && e.progress.done === 1) controller.abort();
     });
     await expect(run).rejects.toMatchObject({ code: 'TURN_ABORTED' });
+  });
+});
+
+describe('a greedy path from the subset prefill', () => {
+  it('gives the same tokens as a path that decodes the prompt itself, and decodes the prompt once', async () => {
+    const { model, chatWrapper } = await host.modelFor(modelPath, () => undefined);
+    const think = thinkTokensOf(model, chatWrapper)!;
+    const prompt = promptTokens(model, chatWrapper, 'What is 482 + 397?');
+    const ctx = await model.createContext({ contextSize: 1024, sequences: 2, threads: 1 });
+    try {
+      const a = ctx.getSequence();
+      const b = ctx.getSequence();
+      const pre = await prefillFeatures(a, prompt, LOGIT_SUBSET);
+      expect(pre.features).toHaveLength(subsetFeatureDim(358));
+      expect(pre.greedy?.token).toBe(think.open);
+      expect(pre.greedy!.confidence).toBeGreaterThan(0);
+      expect(pre.greedy!.confidence).toBeLessThanOrEqual(1);
+      const spec = { model, think, prompt, temperature: 0, maxTokens: 400, budget: null, earlyExit: null };
+      const fromPrefill = await decodePath({ ...spec, sequence: a, prefilled: { cached: pre.cached, logits: null, greedy: pre.greedy } });
+      const fresh = await decodePath({ ...spec, sequence: b });
+      expect(fromPrefill.answerText).toBe(fresh.answerText);
+      expect(fromPrefill.thinkingText).toBe(fresh.thinkingText);
+      // the prefill's tokens bill as prompt (decoded for this turn), none of them twice
+      expect(fromPrefill.prompt).toBe(prompt.length);
+      expect(a.tokenMeter.usedInputTokens).toBe(b.tokenMeter.usedInputTokens);
+    } finally {
+      await ctx.dispose();
+    }
   });
 });
