@@ -48,11 +48,11 @@ export class ProbeEngine {
 
   constructor(private readonly models: ModelSource) {}
 
-  /** Logit-sketch features of one question on the model at `modelPath`, by a separate pass (LOGIT_SKETCH.dim long). */
-  async featuresOf(modelPath: string, question: string, systemPrompt = ''): Promise<{ features: number[]; tokens: number[] }> {
+  /** Logit features of one question on the model at `modelPath`, by a separate pass (of the kind a probe file names). */
+  async featuresOf(modelPath: string, question: string, systemPrompt = '', spec: ProbeFeatureSpec = LOGIT_SUBSET): Promise<{ features: number[]; tokens: number[] }> {
     const { model, chatWrapper, threads } = await this.models.modelFor(modelPath, () => undefined);
     const tokens = promptTokens(model, chatWrapper, question, systemPrompt);
-    const features = await this.featuresFor(model, threads).of(tokens);
+    const features = await this.featuresFor(model, threads).of(tokens, spec);
     return { features, tokens: Array.from(tokens, Number) };
   }
 
@@ -82,7 +82,7 @@ export class ProbeEngine {
     const file = await this.usableProbe(p.probePath);
     if (file === null) return null;
     const t0 = performance.now();
-    const { features, tokens } = await this.featuresOf(p.modelPath, p.question, p.systemPrompt ?? '');
+    const { features, tokens } = await this.featuresOf(p.modelPath, p.question, p.systemPrompt ?? '', file.features);
     const out = this.verdict(file, features, p.probePath);
     return { ...out, probeTokens: tokens.length, tokens, ms: Math.round((performance.now() - t0) * 10) / 10 };
   }
@@ -124,7 +124,7 @@ export class ProbeEngine {
     const features: number[][] = [];
     for (let i = 0; i < n; i++) {
       checkAbort();
-      features.push(await feats.of(featurePrompts[i] as Token[]));
+      features.push(await feats.of(featurePrompts[i] as Token[], LOGIT_SUBSET));
       if (i % 10 === 9 || i === n - 1) progress('features', i + 1, n);
     }
 
