@@ -25,7 +25,7 @@ import { thinkingTokensOf, withProbe } from './receipts/hiddenTokens';
 import type { ThinkTokens } from './controller/decodePath';
 import { promptTokens, runControlled, thinkTokensOf } from './controller/runControlled';
 import type { ProbeFile, ProbeResult } from '../common/probe/types';
-import type { LogitSketchSpec } from '../common/probe/logitSketch';
+import type { ProbeFeatureSpec } from '../common/probe/logitSubset';
 import { prefillFeatures, type Prefill } from './probe/prefillFeatures';
 
 /** What a ChatRunner works with: one loaded model, its context and the chat wrapper for its template. */
@@ -69,7 +69,7 @@ interface ChatEntry {
  */
 export interface TurnProbe {
   /** The usable probe file; null = none (the fallback). Throws (PROBE_NEEDS_RECALIBRATION, STORE_CORRUPT) when unusable. */
-  file(): Promise<(ProbeFile & { features: LogitSketchSpec }) | null>;
+  file(): Promise<(ProbeFile & { features: ProbeFeatureSpec }) | null>;
   /** The verdict on features the turn read (feature length checked). */
   verdict(file: ProbeFile, features: readonly number[]): ProbeResult;
   /** A separate pass: the verdict and the tokens it decoded, or null (no usable probe). */
@@ -183,9 +183,11 @@ export class ChatRunner {
     let entry: ChatEntry | null = null;
     let prefill: Prefill | null = null;
     let probed: { difficulty: DifficultyInfo; tokens: number[] } | null = null;
+    // The probe file's per-model early-exit thresholds (the controller's path reads the file; the plan uses them).
+    let probeFile: ProbeFile | null = null;
     try {
       if (wantProbe && this.think !== null) {
-        let file: (ProbeFile & { features: LogitSketchSpec }) | null = null;
+        let file: (ProbeFile & { features: ProbeFeatureSpec }) | null = null;
         try {
           file = await probe.file();
         } catch (err) {
@@ -203,6 +205,7 @@ export class ChatRunner {
           prefill = await prefillFeatures(entry.chat.sequence, promptTokens({ model: this.opts.model, chatWrapper: this.opts.chatWrapper }, p, guess.systemPrompt, guess.question), file.features);
           try {
             const r = probe.verdict(file, prefill.features);
+            probeFile = file;
             probed = { difficulty: { difficulty: r.difficulty, probabilities: r.probabilities, expectedThinkingTokens: r.expectedThinkingTokens, source: 'probe', probeTokens: 0 }, tokens: [] };
           } catch (err) {
             process.stderr.write(`[engine] probe skipped: ${ReckonError.from(err).message}\n`);
@@ -216,7 +219,7 @@ export class ChatRunner {
       throw err;
     }
     let difficulty = p.difficulty ?? probed?.difficulty ?? fallback();
-    let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings, control });
+    let plan = makePlan({ difficulty, effort: p.effort ?? 'auto', strategy: p.strategy ?? 'auto', settings, control, fittedExit: probeFile?.earlyExit ?? null });
     // A caller's thinking cap (the API's thinking_budget_tokens) bounds whatever budget the plan set.
     if (p.thinkingBudget !== null) plan = { ...plan, thinkingBudget: Math.min(plan.thinkingBudget ?? p.thinkingBudget, p.thinkingBudget) };
     if (this.think === null && plan.strategy !== 'long') {
@@ -230,11 +233,13 @@ export class ChatRunner {
     });
     const chatWrapper = asked.chatWrapper;
     // What the probe's prefill cost this turn: nothing when the path decodes from it; else what the path does not keep.
-    let reuse: { cached: number; logits: Prefill['logits'] | null } | undefined;
+    let reuse: { cached: number; logits: Prefill['logits']; greedy: Prefill['greedy'] } | undefined;
     if (prefill !== null) {
       const single = plan.strategy !== 'short-m@k' && plan.strategy !== 'pdr' && plan.strategy !== 'long' && this.think !== null;
       const real = promptTokens({ model: this.opts.model, chatWrapper: this.opts.chatWrapper }, p, asked.systemPrompt, asked.question);
-      const same = single && real.length === prefill.prompt.length && real.every((t, i) => t === prefill!.prompt[i]);
+      // A subset prefill holds only the greedy first token: a sampled plan decodes the last prompt token again.
+      const same = single && (prefill.logits !== null || plan.temperature <= 0) &&
+        real.length === prefill.prompt.length && real.every((t, i) => t === prefill!.prompt[i]);
       let kept = 0;
       if (same) kept = prefill.decoded;
       else if (single) {
@@ -242,7 +247,7 @@ export class ChatRunner {
         while (d < real.length && d < prefill.prompt.length && real[d] === prefill.prompt[d]) d++;
         kept = Math.max(0, Math.min(d, real.length - 1) - prefill.cached);
       }
-      reuse = single ? { cached: prefill.cached, logits: same ? prefill.logits : null } : undefined;
+      reuse = single ? { cached: prefill.cached, logits: same ? prefill.logits : null, greedy: same ? prefill.greedy : null } : undefined;
       const wasted = prefill.prompt.slice(prefill.cached + kept);
       difficulty = { ...difficulty, probeTokens: wasted.length };
       probed = { difficulty, tokens: wasted.map(Number) };

@@ -4,10 +4,11 @@
  * llama-bench on the same file and threads. Interleaved runs (one of each per round), medians and min-max:
  * - decode tok/s and prefill tok/s, 1 and 2 threads: Reckon (host -> engine process) / bare / llama-bench;
  * - TTFT (Reckon and bare, same question), engine RSS;
- * - the free probe's own cost: the last prompt token's full logits + the sketch, against the same prefill without;
+ * - the free probe's own cost: the subset probe (and the old full-logits sketch) against the same prefill without;
  * - 4 drafts decoded batched (4 sequences at once) against the same 4 one after another;
  * - receipt commit time for the hidden tokens of a turn, as a share of decoding them.
- * Env: BENCH_RUNS (rounds, default 3), BENCH_TOKENS (decoded per run, default 32), BENCH_THREADS ("1,2").
+ * Env: BENCH_RUNS (rounds, default 3), BENCH_TOKENS (decoded per run, default 32), BENCH_THREADS ("1,2"),
+ * BENCH_ONLY=probe (the probe rows alone, against the plain prefill, which is nearly all of TTFT here).
  * Bounded: a few minutes on 2 cores. llama-bench columns need tools/engines/buildLlamaCpp.sh (else "not built").
  */
 import { execFileSync } from 'node:child_process';
@@ -16,7 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { TurnEvent } from '../../src-main/common/events';
-import { sampleFromLogits, sketchLogits, sketchTable, LOGIT_SKETCH } from '../../src-main/common/probe/logitSketch';
+import { sampleFromLogits, LOGIT_SKETCH } from '../../src-main/common/probe/logitSketch';
+import { LOGIT_SUBSET } from '../../src-main/common/probe/logitSubset';
+import { prefillFeatures } from '../../src-main/engine/probe/prefillFeatures';
 import { ReceiptIssuer, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
 import type { Message } from '../../src-main/common/types';
 import { createHost } from '../../src-main/host';
@@ -115,34 +118,35 @@ function llamaBench(threads: number, promptTokens: number): { tg: number; pp: nu
   return { tg: rows.find((r) => r.n_gen > 0)?.avg_ts ?? NaN, pp: rows.find((r) => r.n_prompt > 0)?.avg_ts ?? NaN };
 }
 
-/** The probe's extra work on one prefill: full logits of the last prompt token + the sketch, vs the token alone. */
-async function probePair(model: LlamaModel, ctx: LlamaContext, question: string): Promise<{ plainMs: number; probeMs: number; sketchMs: number; sampleMs: number }> {
+/**
+ * The probe's extra work on one prefill, against the same prefill sampling its first token alone: the subset probe
+ * (LOGIT_SUBSET: the chosen ids' logits, the greedy token, the total logit weight, and the features from them) and
+ * the retired full-logits sketch (old probe files: every logit as a Map, the sketch, the first token drawn from it).
+ * The prompt but its last token is decoded once, untimed; each variant then decodes that last token with what it asks
+ * for, so the difference is the probe's work, not the noise of a whole prefill on a busy machine. `plainMs` is the
+ * full prefill (the TTFT the share is taken of).
+ */
+async function probePair(model: LlamaModel, ctx: LlamaContext, question: string): Promise<{ plainMs: number; lastMs: number; subsetMs: number; fullMs: number }> {
   const prompt = model.tokenize(chatText(question), true) as Token[];
   const last = prompt[prompt.length - 1]!;
   const seq = ctx.getSequence();
-  let sampleMs = 0;
-  const timed = async (logits: boolean): Promise<{ ms: number; sketchMs: number }> => {
-    await seq.clearHistory();
-    const t0 = performance.now();
-    const out = await seq.controlledEvaluate([...prompt.slice(0, -1), [last, { generateNext: logits ? { logits: true } : { token: true } }]]);
-    let sketchMs = 0;
-    if (logits) {
-      const l = out[out.length - 1]?.next?.logits;
-      if (l === undefined) throw new Error('no logits');
-      const s0 = performance.now();
-      sketchLogits(l, sketchTable(l.size, LOGIT_SKETCH));
-      sketchMs = performance.now() - s0;
-      // decodePath samples the turn's first token from these logits (probe turns only): sampled, as chat does
-      const p0 = performance.now();
-      sampleFromLogits(l, { temperature: 0.7, topK: 40, topP: 0.95, seed: 1 });
-      sampleMs = performance.now() - p0;
-    }
-    return { ms: performance.now() - t0, sketchMs };
-  };
   try {
-    const plain = await timed(false);
-    const probe = await timed(true);
-    return { plainMs: plain.ms, probeMs: probe.ms, sketchMs: probe.sketchMs, sampleMs };
+    await seq.clearHistory();
+    let t0 = performance.now();
+    await seq.controlledEvaluate([...prompt.slice(0, -1), [last, { generateNext: { token: true } }]]);
+    const plainMs = performance.now() - t0;
+    const timed = async (kind: 'plain' | 'subset' | 'full'): Promise<number> => {
+      await seq.eraseContextTokenRanges([{ start: prompt.length - 1, end: seq.nextTokenIndex }]);
+      t0 = performance.now();
+      if (kind === 'plain') await seq.controlledEvaluate([[last, { generateNext: { token: true } }]]);
+      else if (kind === 'subset') await prefillFeatures(seq, prompt, LOGIT_SUBSET);
+      else sampleFromLogits((await prefillFeatures(seq, prompt, LOGIT_SKETCH)).logits!, { temperature: 0.7, topK: 40, topP: 0.95, seed: 1 });
+      return performance.now() - t0;
+    };
+    const lastMs = await timed('plain');
+    const subsetMs = await timed('subset');
+    const fullMs = await timed('full');
+    return { plainMs, lastMs, subsetMs, fullMs };
   } finally {
     seq.dispose();
   }
@@ -175,6 +179,20 @@ console.log(`# ${RUNS} rounds, ${TOKENS} tokens decoded per run, threads ${THREA
 
 const llama = await getLlama({ gpu: false, build: 'never', maxThreads: Math.max(...THREADS), logLevel: 'error' as never });
 const model = await llama.loadModel({ modelPath });
+if (process.env.BENCH_ONLY === 'probe') {
+  for (const threads of THREADS) {
+    const ctx = await model.createContext({ contextSize: 1024, sequences: 1, threads, batchSize: 512 });
+    await probePair(model, ctx, SHORT); // warm-up: pages, the subset table
+    const probe: Awaited<ReturnType<typeof probePair>>[] = [];
+    for (let round = 0; round < RUNS; round++) probe.push(await probePair(model, ctx, round % 2 ? LONG : SHORT));
+    console.log(`\n## ${threads} thread(s), probe only (short and long prompts alternating)`);
+    console.log(probeLine(probe, median(probe.map((p) => p.plainMs)), 'the plain prefill'));
+    await ctx.dispose();
+  }
+  await model.dispose();
+  await llama.dispose();
+  process.exit(0);
+}
 const home = mkdtempSync(join(tmpdir(), 'reckon-bench-real-'));
 const host = await createHost({ userDataDir: home, modelsDir, shell: 'cli' });
 try {
@@ -215,10 +233,7 @@ try {
     console.log(`TTFT ms short  bare ${fmt(ttft(r.bare))} (${r.bare[0]?.promptTokens} tokens) | reckon ${fmt(ttft(r.reckon))} (${r.reckon[0]?.promptTokens} tokens) | overhead ${(median(ttft(r.reckon)) - median(ttft(r.bare))).toFixed(1)} ms (target <= 5)`);
     console.log(`after the last token, until done (ledger, receipt, save) ${fmt(r.reckon.map((x) => x.tailMs))} ms`);
     console.log(`engine RSS     ${rss.toFixed(0)} MiB`);
-    const probeCost = probe.map((p) => p.probeMs - p.plainMs);
-    console.log(`probe          prefill ${fmt(probe.map((p) => p.plainMs))} ms; with full logits + sketch ${fmt(probe.map((p) => p.probeMs))} ms; ` +
-      `cost ${fmt(probeCost)} ms (sketch alone ${fmt(probe.map((p) => p.sketchMs))} ms) = ${(100 * median(probeCost) / median(ttft(r.reckon))).toFixed(2)} % of Reckon's TTFT (target <= 1 %); ` +
-      `first token sampled from them (decodePath, T 0.7) ${fmt(probe.map((p) => p.sampleMs))} ms`);
+    console.log(probeLine(probe, median(ttft(r.reckon)), "Reckon's TTFT"));
     console.log(`4 drafts       batched ${fmt(drafts.map((d) => d.batchedMs), 0)} ms | sequential ${fmt(drafts.map((d) => d.sequentialMs), 0)} ms | ratio ${fmt(drafts.map((d) => d.batchedMs / d.sequentialMs), 3)} (target <= 0.6)`);
     await ctx4.dispose();
     await ctx.dispose();
@@ -247,4 +262,12 @@ async function receiptShare(decodeTps: number): Promise<void> {
   }
   const genMs = (1000 * n) / decodeTps;
   console.log(`receipt commit ${n} hidden tokens, ${shape.embedding}-wide: ${fmt(times, 0)} ms vs ${genMs.toFixed(0)} ms to decode them at ${decodeTps.toFixed(1)} tok/s = ${(100 * median(times) / genMs).toFixed(2)} % (target <= 3 %)`);
+}
+
+function probeLine(probe: Awaited<ReturnType<typeof probePair>>[], ttftMs: number, of: string): string {
+  const subset = probe.map((p) => p.subsetMs - p.lastMs);
+  const full = probe.map((p) => p.fullMs - p.lastMs);
+  return `probe          prefill ${fmt(probe.map((p) => p.plainMs))} ms; last token alone ${fmt(probe.map((p) => p.lastMs))} ms; subset probe (${LOGIT_SUBSET.ids} ids + greedy) cost ${fmt(subset)} ms = ` +
+    `${(100 * median(subset) / ttftMs).toFixed(2)} % of ${of} (target <= 1 %); old full-logits sketch + first-token draw cost ${fmt(full)} ms = ` +
+    `${(100 * median(full) / ttftMs).toFixed(2)} %`;
 }

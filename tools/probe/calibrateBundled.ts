@@ -5,8 +5,11 @@
  * RECKON_CAL_SAMPLES (default 6), RECKON_CAL_THREADS (default 1), RECKON_CAL_SEED (default 1); RECKON_CAL_MODEL and
  * RECKON_CAL_OUT override the model and output paths (to try a checkpoint without touching the shipped file);
  * RECKON_CAL_DUMP=<file> also writes {features, records} for offline study.
+ * The install rule applies (keepAsideReason, as for a user's calibration): the output is replaced only when the new
+ * probe beats its majority baseline and the current file's held-out accuracy; otherwise it is written beside it as
+ * `<out>.candidate.json` and the reason printed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { defaultControllerSettings } from '../../src-main/common/controller/defaults';
 import { probeFeatureSystemPrompt } from '../../src-main/common/controller/effort';
@@ -15,6 +18,8 @@ import { readModelManifest } from '../../src-main/host/services/modelManifest';
 import { LlamaHost } from '../../src-main/engine/LlamaHost';
 import { sha256File } from '../../src-main/engine/sha256File';
 import { ProbeEngine } from '../../src-main/engine/probe/ProbeEngine';
+import { keepAsideReason } from '../../src-main/host/services/ProbeService';
+import type { ProbeFile } from '../../src-main/common/probe/types';
 
 const root = resolve(import.meta.dirname, '../..');
 const modelPath = resolve(process.env['RECKON_CAL_MODEL'] ?? join(root, 'models/reckon-arith.gguf'));
@@ -52,7 +57,11 @@ try {
     writeFileSync(resolve(dump), JSON.stringify({ features, records: r.records }));
   }
   mkdirSync(dirname(outPath), { recursive: true });
-  writeFileSync(outPath, `${JSON.stringify(r.probe)}\n`);
+  const current = existsSync(outPath) ? (JSON.parse(readFileSync(outPath, 'utf8')) as ProbeFile) : null;
+  // The current file counts only for the same model (a retrained model's old probe says nothing about it).
+  const reason = keepAsideReason(r.probe.report, current?.modelSha256 === sha ? current.report : null);
+  const written = reason === null ? outPath : outPath.replace(/\.json$/, '.candidate.json');
+  writeFileSync(written, `${JSON.stringify(r.probe)}\n`);
   const perTier = new Map<string, { n: number; score: number; thinking: number; labels: Record<string, number> }>();
   for (const rec of r.records) {
     const t = perTier.get(rec.question.tier) ?? { n: 0, score: 0, thinking: 0, labels: { easy: 0, normal: 0, hard: 0 } };
@@ -63,7 +72,7 @@ try {
     perTier.set(rec.question.tier, t);
   }
   const tiers = Object.fromEntries([...perTier].map(([k, t]) => [k, { n: t.n, accuracy: +(t.score / t.n).toFixed(3), thinking: +(t.thinking / t.n).toFixed(1), labels: t.labels }]));
-  process.stdout.write(`${JSON.stringify({ out: outPath, modelSha256: sha, report: r.probe.report, thresholds: r.probe.thresholds, tiers }, null, 1)}\n`);
+  process.stdout.write(`${JSON.stringify({ out: written, installed: reason === null, reason, current: current?.report.heldOutAccuracy ?? null, modelSha256: sha, earlyExit: r.probe.earlyExit, report: r.probe.report, thresholds: r.probe.thresholds, tiers }, null, 1)}\n`);
 } finally {
   await probes.dispose();
   await host.dispose();

@@ -136,3 +136,17 @@ describe('PDR summary distillation (general models)', () => {
     expect(summaryWorkspace('anything', summaryPrefix.length, chars, unchars)).toBe('');
   });
 });
+
+describe('fitted early-exit thresholds (probe file)', () => {
+  const probed = { difficulty: 'easy' as const, probabilities: { easy: 0.9, normal: 0.05, hard: 0.05 }, expectedThinkingTokens: 100, source: 'probe' as const, probeTokens: 0 };
+  it('a fitted threshold for the class wins over the settings; null leaves the settings value', () => {
+    expect(makePlan({ difficulty: probed, effort: 'auto', strategy: 'auto', fittedExit: { easy: 0.62, normal: null, hard: null } }).earlyExitThreshold).toBe(0.62);
+    expect(makePlan({ difficulty: probed, effort: 'auto', strategy: 'auto', fittedExit: { easy: null, normal: 0.5, hard: 0.5 } }).earlyExitThreshold).toBe(0.85);
+    expect(makePlan({ difficulty: probed, effort: 'auto', strategy: 'auto' }).earlyExitThreshold).toBe(0.85);
+  });
+  it('not for a fallback difficulty (the probe did not choose the class) nor a strategy without early exit', () => {
+    const fallback = { ...probed, difficulty: 'normal' as const, source: 'fallback' as const };
+    expect(makePlan({ difficulty: fallback, effort: 'auto', strategy: 'auto', fittedExit: { easy: 0.6, normal: 0.6, hard: 0.6 } }).earlyExitThreshold).toBe(0.9);
+    expect(makePlan({ difficulty: probed, effort: 'auto', strategy: 'budget', fittedExit: { easy: 0.6, normal: 0.6, hard: 0.6 } }).earlyExitThreshold).toBeNull();
+  });
+});

@@ -3,7 +3,7 @@ import {
   autoSteers, defaultLevelOf, levelForFraction, levelFractionWithoutControl, nearestLevel, shareForBudget,
   type EffortControl, type EffortLevel,
 } from './effort';
-import type { ControllerSettings, DifficultyInfo, Effort, Plan, StrategyName } from './types';
+import type { ControllerSettings, Difficulty, DifficultyInfo, Effort, Plan, StrategyName } from './types';
 
 /**
  * Thinking budget for an effort (e1-style): effort p in [0, 1] = p of the expected thinking length.
@@ -22,6 +22,11 @@ export interface PlanInput {
   settings?: ControllerSettings;
   /** How the model takes effort levels (effortControlFor); null/absent = it has none (the budget only). */
   control?: EffortControl | null;
+  /**
+   * Early-exit thresholds fitted for this model at calibration (the probe file's `earlyExit`), per class: a number wins
+   * over the class's settings threshold; null or absent leaves it. Only for a class the probe itself chose.
+   */
+  fittedExit?: Partial<Record<Difficulty, number | null>> | null;
 }
 
 /**
@@ -95,7 +100,10 @@ export function makePlan(i: PlanInput): Plan {
     rounds: null,
     kappa: null,
   };
-  if (strategy === 'early-exit') base.earlyExitThreshold = cls.earlyExitThreshold ?? s.earlyExit.threshold;
+  if (strategy === 'early-exit') {
+    const fitted = i.difficulty.source === 'probe' ? i.fittedExit?.[i.difficulty.difficulty] ?? null : null;
+    base.earlyExitThreshold = fitted ?? cls.earlyExitThreshold ?? s.earlyExit.threshold;
+  }
   if (strategy === 'short-m@k') {
     base.sampling = { k: s.shortMK.k, m: Math.min(s.shortMK.m, s.shortMK.k) };
     base.temperature = s.shortMK.temperature;

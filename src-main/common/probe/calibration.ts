@@ -1,5 +1,5 @@
 /** Pure side of calibration: per-question summaries, labels, the train / held-out split, training and the report. */
-import type { LogitSketchSpec } from './logitSketch';
+import type { ProbeFeatureSpec } from './logitSubset';
 import { agreement, extractAnswer, isCorrect } from './answers';
 import { defaultThresholds, labelFor, mean } from './labels';
 import { featureNorms, predict, standardise, trainMlp, type TrainOptions } from './mlp';
@@ -66,7 +66,7 @@ export interface BuildProbeInput {
   /** One raw feature vector per record, same order. */
   features: readonly (readonly number[])[];
   /** What the features are, recorded in the file; absent = the retired hidden-state kind (tests only). */
-  featureSpec?: LogitSketchSpec;
+  featureSpec?: ProbeFeatureSpec;
   thresholds: LabelThresholds;
   modelSha256: string;
   modelName: string;

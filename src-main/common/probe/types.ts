@@ -1,4 +1,5 @@
-import type { LogitSketchSpec } from './logitSketch';
+import type { EarlyExitFit } from './earlyExitFit';
+import type { ProbeFeatureSpec } from './logitSubset';
 /**
  * DiffAdapt probe: types shared by the engine (feature extraction, calibration), the controller
  * (strategy per difficulty, effort knob), the host (probe files per model) and the front doors.
@@ -104,6 +105,8 @@ export interface ProbeReport {
   trainMs: number;
   seed: number;
   createdAt: string;
+  /** What the early-exit fit measured per class (absent in older files). */
+  earlyExit?: EarlyExitFit;
 }
 
 /** The file stored per model: `<userData>/probes/<sha256>.json` (or a shipped `models/probes/*.probe.json`). */
@@ -116,11 +119,16 @@ export interface ProbeFile {
    * What the features are (common/probe/logitSketch.ts). Absent = the retired hidden-state features of a separate
    * embedding pass: such a file needs recalibration and is never applied to the logit features turns now read.
    */
-  features?: LogitSketchSpec;
+  features?: ProbeFeatureSpec;
   hiddenDim: number;
   weights: MlpWeights;
   norms: ProbeNorms;
   thresholds: LabelThresholds;
+  /**
+   * Early-exit thresholds fitted on this model at calibration, per class (common/probe/earlyExitFit.ts); a class's null
+   * (too few questions) or an absent field (older files) = the controller settings' threshold.
+   */
+  earlyExit?: Record<Difficulty, number | null>;
   report: ProbeReport;
 }
 
@@ -157,7 +165,7 @@ export interface CalibrationRecord {
 
 /** Progress of a calibration run. */
 export interface CalibrationProgress {
-  phase: 'features' | 'sampling' | 'training' | 'done';
+  phase: 'features' | 'sampling' | 'trials' | 'training' | 'done';
   /** Questions done so far in this phase, and in total. */
   done: number;
   total: number;

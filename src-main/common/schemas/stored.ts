@@ -187,6 +187,10 @@ export const probeReportSchema = z.strictObject({
   trainMs: z.number(),
   seed: z.number(),
   createdAt: iso(),
+  earlyExit: perClass(z.strictObject({
+    threshold: z.number().min(0).max(1).nullable(), questions: z.number(), fullAccuracy: z.number(), exitAccuracy: z.number(),
+    exitRate: z.number(), thinkingShare: z.number(),
+  })).optional(),
 });
 
 /** <userData>/probes/<sha256>.json or a shipped models/probes/*.probe.json; featureDim, layer and norm sizes checked together. */
@@ -195,11 +199,15 @@ export const probeFileSchema = z.strictObject({
   modelSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'must be 64 hex digits' }),
   modelName: long(),
   featureDim: z.int().min(1),
-  features: z.strictObject({ kind: z.literal('logit-sketch'), dim: z.int().min(1), seed: z.int() }).optional(),
+  features: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('logit-sketch'), dim: z.int().min(1), seed: z.int() }),
+    z.strictObject({ kind: z.literal('logit-subset'), ids: z.int().min(1).max(4096), seed: z.int() }),
+  ]).optional(),
   hiddenDim: z.int().min(1),
   weights: z.strictObject({ hidden: dense, classHead: dense, lengthHead: dense }),
   norms: z.strictObject({ mean: z.array(z.number()), std: z.array(z.number()), lengthMean: z.number(), lengthStd: z.number() }),
   thresholds: z.strictObject({ easyMin: z.number(), hardMax: z.number(), entropyHard: z.number() }),
+  earlyExit: perClass(z.number().min(0).max(1).nullable()).optional(),
   report: probeReportSchema,
 }).superRefine((f, ctx) => {
   const bad = (path: PropertyKey[], message: string): void => { ctx.addIssue({ code: 'custom', path, message }); };
@@ -207,7 +215,7 @@ export const probeFileSchema = z.strictObject({
   if (f.weights.classHead.w.length !== 3) bad(['weights', 'classHead', 'w'], 'must have 3 rows');
   if (f.weights.lengthHead.w.length !== 1) bad(['weights', 'lengthHead', 'w'], 'must have 1 row');
   if (f.norms.mean.length !== f.featureDim || f.norms.std.length !== f.featureDim) bad(['norms'], 'do not match featureDim');
-  if (f.features !== undefined && f.features.dim !== f.featureDim) bad(['features', 'dim'], 'does not match featureDim');
+  if (f.features?.kind === 'logit-sketch' && f.features.dim !== f.featureDim) bad(['features', 'dim'], 'does not match featureDim');
 });
 
 // ---- host-private files ----

@@ -1,5 +1,5 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { EarlyExitTally, isTrialPoint, trialComplete, type EarlyExitRule } from '../../common/controller/earlyExit';
+import { EarlyExitTally, isTrialPoint, trialComplete, trialScore, type EarlyExitRule } from '../../common/controller/earlyExit';
 import type { EarlyExitRecord } from '../../common/controller/types';
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
@@ -34,9 +34,10 @@ export interface PathSpec {
    * The probe's prefill already put a prompt into the sequence (prefillFeatures): `cached` of its tokens were there
    * before this turn (the rest were decoded for the turn, so they bill as prompt, not cached). With `logits` (the
    * sequence holds exactly `prompt`, these are its last token's next-token logits) the first token is sampled from
-   * them and the prompt is not decoded again.
+   * them; with `greedy` (a subset probe's prefill) a greedy path starts from that token. Either way the prompt is not
+   * decoded again.
    */
-  prefilled?: { cached: number; logits: Map<Token, number> | null };
+  prefilled?: { cached: number; logits: Map<Token, number> | null; greedy?: { token: Token; confidence: number } | null };
   /** Cap on generated tokens on the accepted path (thinking + answer). */
   maxTokens: number;
   /** Thinking content tokens (after `<think>`) before `</think>` is forced; null = none. */
@@ -60,6 +61,8 @@ export interface PathSpec {
   onThoughtEnd?: (ms: number, tokens: number) => void;
   /** A trial was committed. */
   onEarlyExit?: (r: EarlyExitRecord) => void;
+  /** Every trial, scored, before it commits or rolls back (calibration fits thresholds from these). */
+  onTrial?: (r: { confidence: number; answerText: string; atThinkingTokens: number }) => void;
 }
 
 export interface PathOutcome {
@@ -104,7 +107,8 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   const { model, sequence: seq, think } = s;
   // Prefix reuse: keep what the sequence already holds of this prompt, but decode at least one token for logits.
   const matched = seq.compareContextTokens(s.prompt).firstDifferentIndex;
-  const fromPrefill = s.prefilled?.logits != null && matched === s.prompt.length && seq.nextTokenIndex === s.prompt.length;
+  const greedyStart = s.temperature <= 0 ? s.prefilled?.greedy ?? null : null;
+  const fromPrefill = (s.prefilled?.logits != null || greedyStart !== null) && matched === s.prompt.length && seq.nextTokenIndex === s.prompt.length;
   let keep = fromPrefill ? s.prompt.length : Math.min(matched, s.prompt.length - 1);
   keep = Math.max(0, keep);
   if (seq.nextTokenIndex > keep) await seq.eraseContextTokenRanges([{ start: keep, end: seq.nextTokenIndex }]);
@@ -162,7 +166,9 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     ...(s.topP !== undefined ? { topP: s.topP } : {}), ...(s.minP !== undefined ? { minP: s.minP } : {}),
   };
   // The first token from the prefill's logits, sampled as the native sampler would (greedy exactly).
-  let first = fromPrefill ? sampleFromLogits(s.prefilled!.logits!, { temperature: s.temperature, topK: sampling.topK, topP: s.topP, seed: s.seed }) : null;
+  let first = !fromPrefill ? null : s.prefilled?.logits != null
+    ? sampleFromLogits(s.prefilled.logits, { temperature: s.temperature, topK: sampling.topK, topP: s.topP, seed: s.seed })
+    : greedyStart;
   outer: for (;;) {
     let action: { kind: 'close' } | { kind: 'trial'; token: Token } | null = null;
     const it = first !== null
@@ -238,6 +244,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
       trialConf.push(confidence);
       if (trialComplete(ee, trialTokens.length, model.isEogToken(token)) || s.signal?.aborted) break;
     }
+    s.onTrial?.({ confidence: trialScore(trialConf), answerText: model.detokenize(trialTokens.filter((t) => !model.isEogToken(t)), false), atThinkingTokens: out.thinkingContent });
     const fired = tally.decide(ee, trialConf, out.thinkingContent);
     if (fired !== null) {
       // Commit: the trial's `</think>` and answer are the accepted path from here.

@@ -1,12 +1,12 @@
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { LOGIT_SKETCH, type LogitSketchSpec } from '../../common/probe/logitSketch';
+import { LOGIT_SUBSET, type ProbeFeatureSpec } from '../../common/probe/logitSubset';
 import { prefillFeatures } from './prefillFeatures';
 
 /** Largest scratch context, tokens: calibration questions are short; longer prompts keep their tail. */
 const MAX_FEATURE_CONTEXT = 2048;
 
 /**
- * Logit-sketch features (common/probe/logitSketch.ts) of a prompt on a scratch sequence of the loaded model: what a
+ * Logit features (common/probe/logitSubset.ts, or an old file's logitSketch.ts) of a prompt on a scratch sequence of the loaded model: what a
  * calibration trains on, and the separate pass for turns whose generation does not run on the controller's own
  * prefill (plain LlamaChat on models without single-token think tags). Turns on the controller's path read the same
  * features from their own prefill (prefillFeatures) instead. Created on first use, one per model.
@@ -27,7 +27,7 @@ export class LogitFeatures {
   }
 
   /** The features of prompt tokens; a too-long prompt keeps its tail (the last token's logits are what matter). */
-  async of(tokens: readonly Token[], spec: LogitSketchSpec = LOGIT_SKETCH): Promise<number[]> {
+  async of(tokens: readonly Token[], spec: ProbeFeatureSpec = LOGIT_SUBSET): Promise<number[]> {
     const { sequence } = await this.context();
     const room = this.contextSize - 2;
     const input = tokens.length > room ? tokens.slice(tokens.length - room) : tokens.slice();

@@ -8,9 +8,14 @@ import { parseStored } from '../../common/schemas';
 import { predict } from '../../common/probe/mlp';
 import type { CalibrationProgress, CalibrationRecord, ProbeFile, ProbeResult } from '../../common/probe/types';
 import { LogitFeatures } from './LogitFeatures';
-import { LOGIT_SKETCH, type LogitSketchSpec } from '../../common/probe/logitSketch';
+import { LOGIT_SUBSET, type ProbeFeatureSpec } from '../../common/probe/logitSubset';
 import { promptTokens } from './promptTokens';
 import { sampleThinking } from './sampleThinking';
+import { isCorrect } from '../../common/probe/answers';
+import { fitEarlyExit, type ExitObservation } from '../../common/probe/earlyExitFit';
+import { defaultControllerSettings } from '../../common/controller/defaults';
+import { decodePath } from '../controller/decodePath';
+import { thinkTokensOf } from '../controller/runControlled';
 
 /** What the probe needs from the engine's llama host: the loaded model of a path (LlamaHost.modelFor). */
 export interface ModelSource {
@@ -43,11 +48,11 @@ export class ProbeEngine {
 
   constructor(private readonly models: ModelSource) {}
 
-  /** Logit-sketch features of one question on the model at `modelPath`, by a separate pass (LOGIT_SKETCH.dim long). */
-  async featuresOf(modelPath: string, question: string, systemPrompt = ''): Promise<{ features: number[]; tokens: number[] }> {
+  /** Logit features of one question on the model at `modelPath`, by a separate pass (of the kind a probe file names). */
+  async featuresOf(modelPath: string, question: string, systemPrompt = '', spec: ProbeFeatureSpec = LOGIT_SUBSET): Promise<{ features: number[]; tokens: number[] }> {
     const { model, chatWrapper, threads } = await this.models.modelFor(modelPath, () => undefined);
     const tokens = promptTokens(model, chatWrapper, question, systemPrompt);
-    const features = await this.featuresFor(model, threads).of(tokens);
+    const features = await this.featuresFor(model, threads).of(tokens, spec);
     return { features, tokens: Array.from(tokens, Number) };
   }
 
@@ -55,13 +60,13 @@ export class ProbeEngine {
    * The probe file at `path` if turns may use it: null when it does not exist; PROBE_NEEDS_RECALIBRATION when it holds
    * features of a retired kind (a hidden-state probe applied to logit features would give confident nonsense).
    */
-  async usableProbe(path: string): Promise<(ProbeFile & { features: LogitSketchSpec }) | null> {
+  async usableProbe(path: string): Promise<(ProbeFile & { features: ProbeFeatureSpec }) | null> {
     const file = await this.probeFile(path);
     if (file === null) return null;
-    if (file.features?.kind !== 'logit-sketch') {
+    if (file.features === undefined) {
       throw new ReckonError('PROBE_NEEDS_RECALIBRATION', `The probe at ${path} reads hidden-state features, which turns no longer compute: calibrate the model again.`, { path });
     }
-    return file as ProbeFile & { features: LogitSketchSpec };
+    return file as ProbeFile & { features: ProbeFeatureSpec };
   }
 
   /** The probe's verdict on features the caller read (the turn's own prefill); the file's feature length is checked. */
@@ -77,7 +82,7 @@ export class ProbeEngine {
     const file = await this.usableProbe(p.probePath);
     if (file === null) return null;
     const t0 = performance.now();
-    const { features, tokens } = await this.featuresOf(p.modelPath, p.question, p.systemPrompt ?? '');
+    const { features, tokens } = await this.featuresOf(p.modelPath, p.question, p.systemPrompt ?? '', file.features);
     const out = this.verdict(file, features, p.probePath);
     return { ...out, probeTokens: tokens.length, tokens, ms: Math.round((performance.now() - t0) * 10) / 10 };
   }
@@ -119,7 +124,7 @@ export class ProbeEngine {
     const features: number[][] = [];
     for (let i = 0; i < n; i++) {
       checkAbort();
-      features.push(await feats.of(featurePrompts[i] as Token[]));
+      features.push(await feats.of(featurePrompts[i] as Token[], LOGIT_SUBSET));
       if (i % 10 === 9 || i === n - 1) progress('features', i + 1, n);
     }
 
@@ -169,19 +174,71 @@ export class ProbeEngine {
     } finally {
       await context?.dispose();
     }
+    const thresholds = labelRecords(records);
+    const keyed = !p.labelFree && p.questions.some((q) => q.answer !== null);
+    const think = thinkTokensOf(model, chatWrapper);
+    // Early-exit thresholds need answer keys (a trial is right or wrong) and the controller's own decoding.
+    const exits = keyed && think !== null
+      ? await this.exitTrials({ model, threads, prompts, perSeq, parallel, records, think, maxTokens: p.maxTokens, signal, progress })
+      : null;
+    checkAbort();
     const calibrationMs = performance.now() - t0;
     progress('training', 0, 1);
-    const thresholds = labelRecords(records);
     const probe = buildProbe({
       records, features, thresholds,
       modelSha256: p.modelSha256, modelName: p.modelName,
       samplesPerQuestion: p.perQuestion,
       mode: p.labelFree || p.questions.every((q) => q.answer === null) ? 'agreement' : 'answer-key',
-      featureSpec: LOGIT_SKETCH,
+      featureSpec: LOGIT_SUBSET,
       calibrationMs, heldOutShare: p.heldOutShare, seed: p.seed,
     });
+    if (exits !== null) {
+      const fit = fitEarlyExit(exits);
+      probe.earlyExit = { easy: fit.easy.threshold, normal: fit.normal.threshold, hard: fit.hard.threshold };
+      probe.report.earlyExit = fit;
+    }
     progress('done', 1, 1);
     return { probe, records };
+  }
+
+  /**
+   * One greedy run per keyed question with a trial answer at every step boundary that never commits (threshold above
+   * 1): every trial's confidence and correctness, and the full answer's, for fitEarlyExit.
+   */
+  private async exitTrials(o: {
+    model: LlamaModel; threads: number; prompts: Token[][]; perSeq: number; parallel: number; records: CalibrationRecord[];
+    think: NonNullable<ReturnType<typeof thinkTokensOf>>; maxTokens: number; signal: AbortSignal;
+    progress: (phase: CalibrationProgress['phase'], done: number, total: number) => void;
+  }): Promise<ExitObservation[]> {
+    const idx = o.records.map((r, i) => (r.question.answer !== null ? i : -1)).filter((i) => i >= 0);
+    const out: ExitObservation[] = [];
+    const context = await o.model.createContext({ contextSize: o.perSeq, sequences: Math.min(o.parallel, idx.length), threads: o.threads });
+    try {
+      let next = 0;
+      o.progress('trials', 0, idx.length);
+      const worker = async (): Promise<void> => {
+        const sequence = context.getSequence();
+        try {
+          while (next < idx.length && !o.signal.aborted) {
+            const r = o.records[idx[next++]!]!;
+            const trials: ExitObservation['trials'] = [];
+            const path = await decodePath({
+              model: o.model, sequence, think: o.think, prompt: o.prompts[idx[next - 1]!]!, temperature: 0, maxTokens: o.maxTokens, budget: null,
+              earlyExit: { threshold: 2, trialTokens: defaultControllerSettings.earlyExit.trialTokens, start: 0 }, signal: o.signal,
+              onTrial: (t) => trials.push({ confidence: t.confidence, correct: isCorrect(t.answerText, r.question) === true, atThinkingTokens: t.atThinkingTokens }),
+            });
+            out.push({ label: r.label, fullCorrect: isCorrect(path.answerText, r.question) === true, fullThinking: path.thinkingContent, trials });
+            o.progress('trials', out.length, idx.length);
+          }
+        } finally {
+          sequence.dispose();
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(o.parallel, idx.length) }, worker));
+    } finally {
+      await context.dispose();
+    }
+    return out;
   }
 
   async dispose(): Promise<void> {

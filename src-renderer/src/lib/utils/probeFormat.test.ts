@@ -2,14 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { accuracyLine, calibrationFraction, calibrationLabel, confusionRows, formatElapsed } from './probeFormat';
 
 describe('calibration progress', () => {
-  it('maps phases onto one bar: features, then sampling (most), then training', () => {
+  it('maps phases onto one bar: features, then sampling (most), early-exit trials, then training', () => {
     expect(calibrationFraction(null)).toBe(0);
     expect(calibrationFraction({ phase: 'features', done: 60, total: 120, elapsedS: 1 })).toBeCloseTo(0.05);
     expect(calibrationFraction({ phase: 'sampling', done: 0, total: 120, elapsedS: 1 })).toBeCloseTo(0.1);
-    expect(calibrationFraction({ phase: 'sampling', done: 60, total: 120, elapsedS: 1 })).toBeCloseTo(0.5);
+    expect(calibrationFraction({ phase: 'sampling', done: 60, total: 120, elapsedS: 1 })).toBeCloseTo(0.425);
+    expect(calibrationFraction({ phase: 'trials', done: 60, total: 120, elapsedS: 1 })).toBeCloseTo(0.825);
     expect(calibrationFraction({ phase: 'training', done: 0, total: 0, elapsedS: 1 })).toBeCloseTo(0.9);
     expect(calibrationFraction({ phase: 'done', done: 0, total: 0, elapsedS: 1 })).toBe(1);
-    expect(calibrationFraction({ phase: 'sampling', done: 500, total: 120, elapsedS: 1 })).toBeCloseTo(0.9);
+    expect(calibrationFraction({ phase: 'sampling', done: 500, total: 120, elapsedS: 1 })).toBeCloseTo(0.75);
   });
   it('labels the phase, the count and the time', () => {
     expect(calibrationLabel(null)).toBe('Starting…');

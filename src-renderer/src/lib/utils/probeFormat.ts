@@ -1,7 +1,7 @@
 import type { CalibrationProgress, ConfusionMatrix, ProbeReport } from '$common/probe/types';
 import { DIFFICULTIES, type Difficulty } from '$common/probe/types';
 
-/** Share of a calibration run done, 0..1: features 0-10 %, sampling 10-90 % (most of the time), training 90-100 %. */
+/** Share of a calibration run done, 0..1: features 0-10 %, sampling 10-75 % (most of the time), trials 75-90 %, training 90-100 %. */
 export function calibrationFraction(p: CalibrationProgress | null): number {
   if (!p) return 0;
   const part = p.total > 0 ? Math.min(1, Math.max(0, p.done / p.total)) : 0;
@@ -9,7 +9,9 @@ export function calibrationFraction(p: CalibrationProgress | null): number {
     case 'features':
       return 0.1 * part;
     case 'sampling':
-      return 0.1 + 0.8 * part;
+      return 0.1 + 0.65 * part;
+    case 'trials':
+      return 0.75 + 0.15 * part;
     case 'training':
       return 0.9 + 0.1 * part;
     case 'done':
@@ -20,7 +22,7 @@ export function calibrationFraction(p: CalibrationProgress | null): number {
 /** "Sampling 34 / 120 questions · 1 min 12 s". */
 export function calibrationLabel(p: CalibrationProgress | null): string {
   if (!p) return 'Starting…';
-  const phase = { features: 'Reading features', sampling: 'Sampling answers', training: 'Training the probe', done: 'Finishing' }[p.phase];
+  const phase = { features: 'Reading features', sampling: 'Sampling answers', trials: 'Timing early exits', training: 'Training the probe', done: 'Finishing' }[p.phase];
   const count = p.total > 0 && p.phase !== 'done' ? ` ${p.done} / ${p.total}` : '';
   return `${phase}${count} · ${formatElapsed(p.elapsedS)}`;
 }
