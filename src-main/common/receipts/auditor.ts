@@ -4,13 +4,13 @@
  * table: is each token consistent with its block, is the block about this question and answer, is it a copy of
  * another block, is it filler. It never sees the hidden text.
  */
-import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, SignerInfo } from './types';
+import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, ReceiptContext, SignerInfo } from './types';
 import type { EmbeddingTable, Fingerprint } from './fingerprint';
 import { BLOCK_RECORD_BYTES, decodeBlockRecord, kindCode, quantiseUnit } from './fingerprint';
 import { blockSketch, hamming } from './sketch';
 import type { SecurityParameter } from './challenge';
 import { DEFAULT_SECURITY, cryptoRandomInt, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
-import { keyFingerprint, textSha256, verifyReceipt } from './receipt';
+import { contextHashes, isReceiptContext, keyFingerprint, textSha256, verifyReceipt } from './receipt';
 import type { AuditHead, BlockJudgement } from './auditHead';
 import { bagDistance, isCompound, judgeBlock } from './auditHead';
 
@@ -29,6 +29,8 @@ export interface ClaimedBinding {
   conversationId?: string;
   question: string;
   answer: string;
+  /** The system prompt and earlier turns the export says the model saw; absent = the export carries none. */
+  context?: ReceiptContext;
 }
 
 /** Canonical tokenisation of committed ids (docs/receipts.md, "Token ids"): decode, re-encode, compare. */
@@ -407,6 +409,21 @@ export function bindingProblems(r: Receipt, b: NonNullable<AuditOptions['binding
   if (b.conversationId !== undefined && b.conversationId !== r.conversationId) bad.push(`the export is for conversation ${b.conversationId}, the receipt signs ${r.conversationId ?? '?'}`);
   if (textSha256(b.question) !== r.questionSha256) bad.push('the question is not the one the receipt signs');
   if (textSha256(b.answer) !== r.answerSha256) bad.push('the answer is not the one the receipt signs');
+  bad.push(...contextProblems(r, b.context));
+  return bad;
+}
+
+/**
+ * Where a context differs from the one a receipt signs (empty = none). A receipt that binds no context (issued
+ * before context binding) and an export that carries none have nothing to compare; replay asks for one separately.
+ */
+export function contextProblems(r: Receipt, context: unknown): string[] {
+  if (r.version === 1 || r.systemPromptSha256 === undefined || context === undefined) return [];
+  if (!isReceiptContext(context)) return ['the export\'s context is not {systemPrompt, history: [{role, text}]}'];
+  const h = contextHashes(context);
+  const bad: string[] = [];
+  if (h.systemPromptSha256 !== r.systemPromptSha256) bad.push('the system prompt is not the one the receipt signs');
+  if (h.historySha256 !== r.historySha256) bad.push(`the ${context.history.length} earlier turns are not the ones the receipt signs`);
   return bad;
 }
 
@@ -419,7 +436,7 @@ function bindingCheck(r: Receipt, o: AuditOptions): AuditCheck {
   if (b === undefined) return { name: 'binding', passed: true, detail: 'v2 receipt; no question and answer given to compare' };
   const bad = bindingProblems(r, b);
   return bad.length === 0
-    ? { name: 'binding', passed: true, detail: 'question, answer, message and conversation are the ones the receipt signs' }
+    ? { name: 'binding', passed: true, detail: `question, answer, message and conversation${b.context !== undefined && r.systemPromptSha256 !== undefined ? ', system prompt and earlier turns' : ''} are the ones the receipt signs` }
     : { name: 'binding', passed: false, detail: bad.join('; ') };
 }
 

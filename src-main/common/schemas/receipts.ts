@@ -34,6 +34,8 @@ export const receiptSchema = z.strictObject({
   answerSha256: hexish().optional(),
   tokenizerSha256: hexish().nullable().optional(),
   plan: planSchema.nullable().optional(),
+  systemPromptSha256: hexish().optional(),
+  historySha256: hexish().optional(),
   modelSha256: hexish(),
   embeddingSpec: z.strictObject({
     scheme: z.literal('reckon-fp-1'),
@@ -71,6 +73,10 @@ const exportShape = {
   question: text(MAX_TEXT),
   /** Answers may run to maxTokens (up to a million tokens). */
   answer: text(16 * MAX_TEXT),
+  context: z.strictObject({
+    systemPrompt: text(MAX_TEXT),
+    history: z.array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), text: text(16 * MAX_TEXT) })).max(10_000),
+  }).optional(),
   receipt: receiptSchema,
 };
 
