@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { AuditHead, EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
-import type { TraceRule } from '../../src-main/common/receipts';
-import { judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE, TRACE_RULES, traceViolations } from '../../src-main/common/receipts';
+import type { TraceLengthModel, TraceRule } from '../../src-main/common/receipts';
+import { judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE, TRACE_RULES, lengthFeatures, traceViolations } from '../../src-main/common/receipts';
 import { TokenEmbeddings } from '../../src-main/engine/receipts/TokenEmbeddings';
 import { canonicalIds } from '../../src-main/engine/receipts/ReceiptRows';
 import { ranksAfterPrompt } from '../../src-main/engine/receipts/teacherForce';
@@ -268,6 +268,41 @@ function awarePadding(m: RealModel, turns: readonly SuiteTurn[], reasoning: read
       return [m.thinkOpen, ...ids(`\n${q}\n`), ...pad, ...ids(`${yes}\n`), m.thinkClose, ...ids('\n'), ...t.answerTokens];
     },
   };
+}
+
+/**
+ * Fits the length model (traceLength.ts) on honest training traces: least squares of the thinking length on the
+ * question's features, then the ratios actual / estimate that all but `budget` (defaults to 0.5 %) of them stay under
+ * (maxRatio) and above (minRatio).
+ */
+export function fitLength(o: { traces: readonly Trace[]; budget?: number }): TraceLengthModel {
+  const rows = o.traces.map((t) => ({ f: lengthFeatures(t.question), y: t.thinking.length })).filter((r): r is { f: number[]; y: number } => r.f !== null);
+  const k = rows[0]!.f.length;
+  // Normal equations (k x k, small), with a tiny ridge so an unused feature cannot make them singular.
+  const a = Array.from({ length: k }, (_, i) => Array.from({ length: k + 1 }, (_, j) => (j === i ? 1e-6 : 0)));
+  for (const { f, y } of rows) for (let i = 0; i < k; i++) { for (let j = 0; j < k; j++) a[i]![j]! += f[i]! * f[j]!; a[i]![k]! += f[i]! * y; }
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
+    [a[c], a[p]] = [a[p]!, a[c]!];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const m = a[r]![c]! / a[c]![c]!;
+      for (let j = c; j <= k; j++) a[r]![j]! -= m * a[c]![j]!;
+    }
+  }
+  const coef = a.map((row, i) => row[k]! / row[i]!);
+  const model: TraceLengthModel = { features: 'reckon-arith-1', coef, maxRatio: 1, minRatio: 1, training: {} };
+  // The same estimate as the auditor's (predictedThinking), over the features already computed.
+  const sorted = rows.map((r) => r.y / Math.max(16, r.f.reduce((s, x, i) => s + x * coef[i]!, 0))).sort((x, y) => x - y);
+  const budget = o.budget ?? 0.005;
+  model.maxRatio = sorted[Math.min(sorted.length - 1, Math.ceil((1 - budget) * sorted.length) - 1)]!;
+  model.minRatio = sorted[Math.floor(budget * sorted.length)]!;
+  model.training = {
+    traces: rows.length, split: 'models/golden/heldout.jsonl lines with index % 3 != 0', budget,
+    medianRatio: sorted[Math.floor(sorted.length / 2)], maxRatioSeen: sorted.at(-1), date: new Date().toISOString(),
+  };
+  return model;
 }
 
 export interface RealSuiteOptions {

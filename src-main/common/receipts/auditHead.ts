@@ -16,6 +16,7 @@
 import type { EmbeddingTable } from './fingerprint';
 import { quantiseUnit } from './fingerprint';
 import type { TraceRule } from './traceGrammar';
+import type { TraceLengthModel } from './traceLength';
 
 export const AUDIT_HEAD_VERSION = 1;
 
@@ -61,6 +62,8 @@ export interface AuditHead {
    * (the auditor decodes opened windows with it) and the rules no honest training trace broke. Absent = no grammar.
    */
   trace?: AuditHeadTrace;
+  /** How long honest traces of a question run (traceLength.ts); absent = no length check. */
+  length?: TraceLengthModel;
 }
 
 export interface AuditHeadTrace {

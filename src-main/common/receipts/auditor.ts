@@ -15,6 +15,7 @@ import type { AuditHead, BlockJudgement } from './auditHead';
 import { bagDistance, isCompound, judgeBlock } from './auditHead';
 import type { TraceRule } from './traceGrammar';
 import { traceViolations } from './traceGrammar';
+import { predictedThinking } from './traceLength';
 
 /** A key the auditor trusts, and why. */
 export interface TrustedKey {
@@ -230,6 +231,26 @@ export async function auditReceipt(opts: AuditOptions): Promise<AuditVerdict> {
   if (receipt.treeSize === 0) {
     checks.push({ name: 'empty', passed: true, detail: 'no hidden tokens committed' });
     return verdict(0, receipt.counts, 0);
+  }
+
+  // The signed counts against how long an honest trace of this question runs (the head's length model).
+  const lengthHead = o.head !== undefined && o.head.modelSha256.toLowerCase() === receipt.modelSha256.toLowerCase() ? o.head.length : undefined;
+  if (lengthHead !== undefined && o.question !== undefined) {
+    const pred = predictedThinking(lengthHead, o.question);
+    if (pred !== null) {
+      const bound = Math.ceil(lengthHead.maxRatio * pred);
+      // A draft is a whole trace and its answer (not fitted on honest drafts: the suite's honest turns run none).
+      const drafts = receipt.version === 2 && receipt.plan != null ? Math.max(0, receipt.plan.drafts - 1) : 0;
+      const draftBound = drafts * (bound + o.answerTokens.length + 2);
+      // Each draft is a whole trace unless a thinking budget cut it: at least minRatio of the estimate, or the budget.
+      const budget = receipt.version === 2 ? receipt.plan?.thinkingBudget ?? null : null;
+      const draftFloor = drafts * Math.floor(Math.min(lengthHead.minRatio * pred, budget ?? Infinity));
+      const ok = receipt.counts.thinking <= bound && receipt.counts.overhead.draft <= draftBound && receipt.counts.overhead.draft >= draftFloor;
+      checks.push({
+        name: 'trace-length', passed: ok,
+        detail: `${receipt.counts.thinking} thinking tokens${drafts > 0 || receipt.counts.overhead.draft > 0 ? ` and ${receipt.counts.overhead.draft} draft tokens` : ''}; an honest trace of this question runs at most ${bound}${drafts > 0 ? ` (drafts: ${draftFloor}..${draftBound})` : ''} (about ${Math.round(pred)}, margin x${lengthHead.maxRatio.toFixed(2)} fitted on honest training traces)`,
+      });
+    }
   }
 
   const challenge = makeChallenge(receipt, n, o.randomInt);
