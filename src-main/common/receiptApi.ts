@@ -2,7 +2,7 @@
  * API types of hidden-token receipts and audits (docs/receipts.md, docs/audit-protocol.md): what the host stores
  * on a message, what `receipts.get` exports, and what `receipts.audit` returns.
  */
-import type { AuditVerdict, Receipt } from './receipts/types';
+import type { AuditVerdict, Receipt, ReceiptContext } from './receipts/types';
 import type { ReceiptStore } from './receipts/receipt';
 
 /** The last audit of a message's receipt, kept on the message (the ledger's badge). */
@@ -32,6 +32,11 @@ export interface ReceiptExport {
   conversationId: string;
   question: string;
   answer: string;
+  /**
+   * The system prompt and earlier turns the model saw (the receipt signs their hashes): what a replay re-runs.
+   * Absent from exports of receipts issued before context binding.
+   */
+  context?: ReceiptContext;
   receipt: Receipt;
   store?: ReceiptStore;
 }
@@ -107,7 +112,7 @@ export interface ReplayReport {
   /** Why a step did not run. */
   notes: string[];
   /** What the replay ran with: history turns, seed, strategy, where the context came from. */
-  inputs: { historyItems: number; seed: number | null; strategy: string; effort: string | number; context: 'conversation' | 'question only' };
+  inputs: { historyItems: number; seed: number | null; strategy: string; effort: string | number; context: 'signed context' | 'conversation' | 'question only' };
   /** 'local' or the remote origin. */
   via: string;
   /** Wall time, ms. */

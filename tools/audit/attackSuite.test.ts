@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SuiteReplay } from './attackSuite';
 import { ATTACKS, FORGERIES, runAttackSuite } from './attackSuite';
+
+// The aware rows need a model's decoded traces (realModel.ts): the synthetic suite runs the others.
+const SYNTHETIC = ATTACKS.filter((a) => !a.startsWith('aware-'));
 import { syntheticTable } from './synthetic';
 
 /**
@@ -31,7 +34,7 @@ describe('attack suite (reduced: 4 synthetic arithmetic turns)', () => {
       expect(r.forgeries[f].rejected, f).toBe(r.forgeries[f].audits);
       expect(r.forgeriesRemote[f].rejected, `${f} --remote`).toBe(r.forgeriesRemote[f].audits);
     }
-    expect(Object.keys(r.detection).sort()).toEqual([...ATTACKS].sort());
+    expect(Object.keys(r.detection).sort()).toEqual([...SYNTHETIC].sort());
     for (const s of ['0.1', '0.5']) {
       expect(r.detection['count-only']![s]).toBe(1);
       // copies placed in thinking are always caught; copies claimed as a discarded draft are exempt from the
@@ -46,8 +49,8 @@ describe('attack suite (reduced: 4 synthetic arithmetic turns)', () => {
     const r = await runAttackSuite({ table: syntheticTable(), turns: 3, sizes: [0.05, 0.5], seed: 4, replay: generatorReplay });
     const rp = r.replay!;
     expect(rp.honest).toMatchObject({ audits: 3, falsePositives: 0, outcomes: { identical: 3 } });
-    expect(Object.keys(rp.detection).sort()).toEqual([...ATTACKS].sort());
-    for (const a of ATTACKS) for (const s of ['0.05', '0.5']) expect(rp.detection[a]![s], `${a} ${s}`).toBe(1);
+    expect(Object.keys(rp.detection).sort()).toEqual([...SYNTHETIC].sort());
+    for (const a of SYNTHETIC) for (const s of ['0.05', '0.5']) expect(rp.detection[a]![s], `${a} ${s}`).toBe(1);
     // thinking padding diverges under teacher forcing; claimed drafts without a seed cannot be re-run
     expect(rp.outcomes.diverged).toBeGreaterThan(0);
     expect(rp.outcomes.identical ?? 0).toBe(0);

@@ -24,6 +24,8 @@ export interface SuiteTurn {
   similarReasoning?: number[];
   /** Real turns: the question text the model was asked (what a replay re-executes). */
   question?: string;
+  /** Real turns: the visible answer text. */
+  answer?: string;
 }
 
 /**
@@ -56,6 +58,20 @@ export interface PaddingSources {
    * careful provider would do, so the last leaf still looks right.
    */
   closeToken?: number;
+  /** The aware attackers' padding (they know the trace grammar); without it those rows are not run. */
+  aware?: AwarePadding;
+}
+
+/** An attacker that knows the trace grammar (traceGrammar.ts) and writes padding to pass it. */
+export interface AwarePadding {
+  /** Column work of other questions: only step lines, so no line names another question or answer. */
+  splice(turn: SuiteTurn, rnd: () => number): number[];
+  /** "So <q>=<a>.\nWait, let me verify.\n" and the turn's own check work again: every line legal where it stands. */
+  reverify(turn: SuiteTurn): number[];
+  /** Where the padding goes in the thinking tokens: the start of the closing "Yes, <a>." line. */
+  insertAt(turn: SuiteTurn): number;
+  /** The padding as a whole claimed draft: "<think>\n<q>\n" + padding + "Yes, <a>.\n</think>\n" + the answer. */
+  draft(turn: SuiteTurn, pad: readonly number[]): number[];
 }
 
 export const INFLATION_SIZES = [0.05, 0.1, 0.25, 0.5] as const;
@@ -68,6 +84,8 @@ export const ATTACKS = [
   'filler-random', // random tokens
   'adaptive-similar', // plausible reasoning for a similar but different question
   'adaptive-paraphrase', // duplicated blocks with a few tokens changed
+  'aware-splice', // knows the trace grammar: another question's column work, no line naming its question, at a line boundary
+  'aware-reverify', // knows the trace grammar: a second "So ... Wait, let me verify." pass of the turn's own work
 ] as const;
 export type Attack = (typeof ATTACKS)[number];
 
@@ -125,6 +143,13 @@ export function paddingFor(attack: Exclude<Attack, 'count-only'>, turn: HonestTu
     case 'filler-random':
       fill(() => [sources !== undefined ? sources.randomToken(rnd) : 7 + Math.floor(rnd() * 95)]);
       break;
+    // Whole lines, so the padding is never cut mid-line.
+    case 'aware-splice':
+      fill(() => sources!.aware!.splice(turn, rnd));
+      return out;
+    case 'aware-reverify':
+      fill(() => sources!.aware!.reverify(turn));
+      return out;
   }
   // Whole blocks for the block-aligned attacks; the others are cut to size.
   return attack === 'duplicate-blocks' || attack === 'adaptive-paraphrase' ? out : out.slice(0, want);
@@ -208,7 +233,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
   const publicKey = await issuer.publicKey();
   const makeTurn = o.makeTurn ?? ((i: number, r: () => number) => honestTurn(`turn-${i}`, randomProblem(r)));
 
-  const bindingOf = (t: HonestTurn): ReceiptBinding => ({ conversationId: 'suite', question: `question of ${t.turnId}`, answer: `answer of ${t.turnId}`, tokenizerSha256: null, plan: HONEST_PLAN });
+  const bindingOf = (t: HonestTurn): ReceiptBinding => ({ conversationId: 'suite', question: t.question ?? `question of ${t.turnId}`, answer: t.answer ?? `answer of ${t.turnId}`, tokenizerSha256: null, plan: HONEST_PLAN });
   const claimOf = (t: HonestTurn) => ({ messageId: t.turnId, conversationId: 'suite', question: bindingOf(t).question, answer: bindingOf(t).answer });
   const audit = (t: HonestTurn, receipt: unknown, respond: AuditOptions['respond'], extra: Partial<AuditOptions> = {}) => auditReceipt({
     receipt, respond, table: o.table, questionTokens: t.questionTokens, answerTokens: t.answerTokens,
@@ -310,6 +335,7 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
 
     for (const size of sizes) {
       for (const attack of ATTACKS) {
+        if (attack.startsWith('aware-') && o.padding?.aware === undefined) continue;
         for (let k = 0; k < trials; k++) {
           if (attack === 'count-only') {
             const extra = Math.max(1, Math.round(size * honest.receipt.treeSize));
@@ -337,6 +363,14 @@ export async function runAttackSuite(o: SuiteOptions): Promise<SuiteResult> {
           const segs: HiddenSegment[] = asDraft
             ? [...turn.segments, { kind: 'draft', tokens: pad }]
             : turn.segments.map((s) => (s.kind === 'thinking' ? { kind: s.kind, tokens: into(s.tokens) } : s));
+          const aware = attack.startsWith('aware-') ? o.padding!.aware! : null;
+          if (aware !== null) {
+            // Where the grammar expects such lines: before the closing "Yes" line, or as a whole draft of its own.
+            const at = aware.insertAt(turn);
+            segs.splice(0, segs.length, ...(asDraft
+              ? [...turn.segments, { kind: 'draft' as const, tokens: aware.draft(turn, pad) }]
+              : turn.segments.map((x) => (x.kind === 'thinking' ? { kind: x.kind, tokens: [...x.tokens.slice(0, at), ...pad, ...x.tokens.slice(at)] } : x))));
+          }
           if (attack === 'duplicate-blocks' || attack === 'adaptive-paraphrase') {
             // block-aligned: a separate segment, so every copied block fingerprints exactly as a whole block
             segs.splice(0, segs.length, ...turn.segments, { kind: asDraft ? 'draft' : 'thinking', tokens: pad });

@@ -42,7 +42,10 @@ export function auditMarkdown(r: RealSuiteResult, command: string): string {
     '`</think>` or claimed as a discarded draft (half each); count-only raises counts (and tree size) with no',
     'leaves behind them; duplicate-blocks copies whole blocks; splice = another evaluation question\'s real trace;',
     'adaptive-similar = the real trace of the same question with one digit changed; adaptive-paraphrase = copied',
-    'blocks with 3 tokens changed; filler-repeat = one token repeated; filler-random = random printable tokens.',
+    'blocks with 3 tokens changed; filler-repeat = one token repeated; filler-random = random printable tokens;',
+    'aware-splice / aware-reverify know the trace grammar: other questions\' column lines with no line naming their',
+    'question or answer, or a second "So / Wait, let me verify." pass of the turn\'s own work, inserted before the',
+    'closing "Yes" line or as a whole draft ("<think>", this question, the padding, "Yes", "</think>", the answer).',
     '',
   ];
   return lines.join('\n');

@@ -10,12 +10,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { AuditHead, EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
-import { judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE } from '../../src-main/common/receipts';
+import type { TraceLengthModel, TraceRule } from '../../src-main/common/receipts';
+import { judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE, TRACE_RULES, lengthFeatures, traceViolations } from '../../src-main/common/receipts';
 import { TokenEmbeddings } from '../../src-main/engine/receipts/TokenEmbeddings';
 import { canonicalIds } from '../../src-main/engine/receipts/ReceiptRows';
 import { ranksAfterPrompt } from '../../src-main/engine/receipts/teacherForce';
 import { sha256File } from '../../src-main/engine/sha256File';
-import type { SuiteResult, SuiteTurn } from './attackSuite';
+import type { AwarePadding, SuiteResult, SuiteTurn } from './attackSuite';
 import { runAttackSuite } from './attackSuite';
 import { seededRandom } from './synthetic';
 // The host's own head lookup (beside the model: <dir>/audit/<name>.audit-head.json), so suite and app audit alike.
@@ -75,6 +76,8 @@ export interface RealModel {
   tokenize(text: string): number[];
   /** The canonical tokenisation of the text `ids` decode to (what the host's engine answers for audits). */
   canonical(ids: readonly number[]): number[];
+  /** A token's text (special tokens as written: "<think>"). */
+  piece(id: number): string;
   /** A token spelled one character per token, when the vocabulary can (re-tokenisation inflation); else [id]. */
   split(id: number): number[];
   /** Teacher-forced ranks (top-`topK`) of `tokens` after the prompt trace() gives `question` (replay audit). */
@@ -95,6 +98,7 @@ export async function openModel(path: string, threads: number): Promise<RealMode
     path, sha256, table, thinkOpen, thinkClose,
     tokenize: (t) => Array.from(model.tokenize(t, false), Number),
     canonical: (ids) => canonicalIds(model, ids),
+    piece: (id) => model.detokenize([id as Token], true),
     split(id) {
       const text = model.detokenize([id as Token], false);
       const chars = [...text].flatMap((ch) => Array.from(model.tokenize(ch, false), Number));
@@ -178,6 +182,129 @@ export function trainHead(o: { traces: readonly Trace[]; table: EmbeddingTable; 
   return head;
 }
 
+/**
+ * Fits the trace grammar (traceGrammar.ts) on honest traces of training questions: each whole trace is read as one
+ * window from its first to its last token (a window sees a subset of what the whole trace shows), and rules are
+ * taken, fewest honest breaks first, while the traces they flag together stay within `budget` (defaults to 0.5 %,
+ * half the 1 % false-positive target). No attack data is used. The pieces are the text of every token the traces use.
+ */
+export function fitTrace(o: { traces: readonly Trace[]; piece: (id: number) => string; budget?: number }): NonNullable<AuditHead['trace']> {
+  const ids = [...new Set(o.traces.flatMap((t) => t.thinking))].sort((a, b) => a - b);
+  const pieces = Object.fromEntries(ids.map((id) => [String(id), o.piece(id)]));
+  const broken: Partial<Record<TraceRule, number>> = {};
+  const examples: Partial<Record<TraceRule, string>> = {};
+  const brokenTraces = new Map<TraceRule, number[]>();
+  const budget = o.budget ?? 0.005;
+  for (const [k, t] of o.traces.entries()) {
+    const text = t.thinking.map((id) => pieces[String(id)]!).join('');
+    const seen = new Set<TraceRule>();
+    for (const v of traceViolations({ text, atStart: true, atEnd: true, question: t.question, answer: t.answer })) {
+      if (!seen.has(v.rule)) { broken[v.rule] = (broken[v.rule] ?? 0) + 1; brokenTraces.set(v.rule, [...(brokenTraces.get(v.rule) ?? []), k]); }
+      seen.add(v.rule);
+      examples[v.rule] ??= `${t.question} | ${v.line}`;
+    }
+  }
+  // Rules in order of how few honest traces break them, added while the traces any of them flags stay within budget.
+  const rules: TraceRule[] = [];
+  const flaggedBy = new Set<number>();
+  for (const r of [...TRACE_RULES].sort((a, b) => (broken[a] ?? 0) - (broken[b] ?? 0))) {
+    const next = new Set([...flaggedBy, ...(brokenTraces.get(r) ?? [])]);
+    if (next.size > budget * o.traces.length) continue;
+    rules.push(r);
+    for (const t of next) flaggedBy.add(t);
+  }
+  return {
+    format: 'reckon-arith-columns-1', pieces, rules,
+    training: {
+      traces: o.traces.length, split: 'models/golden/heldout.jsonl lines with index % 3 != 0', budget, honestFlagged: flaggedBy.size,
+      brokenBy: broken, examples, date: new Date().toISOString(),
+    },
+  };
+}
+
+/** The trace's lines, split at the check pass: [restate?, work..., So, Wait, check work..., Yes]. */
+function linesOf(m: Pick<RealModel, 'piece'>, ids: readonly number[]): string[] {
+  return ids.map((id) => m.piece(id)).join('').split('\n');
+}
+
+/**
+ * The aware attackers of the real suite (attackSuite.ts AwarePadding), written from the decoded traces: column work
+ * of other questions without any line that names them, or the turn's own check pass repeated, both inserted as
+ * whole lines before the closing "Yes" line.
+ */
+function awarePadding(m: RealModel, turns: readonly SuiteTurn[], reasoning: readonly number[][]): AwarePadding {
+  const work = (l: string): boolean => l !== '' && !/^[\d+\-*]+$/.test(l) && !l.startsWith('So ') && !l.startsWith('Yes, ') && !l.startsWith('Wait');
+  const ids = (text: string): number[] => m.tokenize(text);
+  const own = (t: SuiteTurn): string[] => linesOf(m, t.segments.find((x) => x.kind === 'thinking')!.tokens.filter((id) => id !== m.thinkOpen && id !== m.thinkClose));
+  return {
+    splice(t, rnd) {
+      let k = Math.floor(rnd() * reasoning.length);
+      if (turns[k] === t) k = (k + 1) % reasoning.length;
+      const lines = linesOf(m, reasoning[k]!);
+      const wait = lines.indexOf('Wait, let me verify.');
+      return ids(`${lines.slice(0, wait < 0 ? lines.length : wait).filter(work).join('\n')}\n`);
+    },
+    reverify(t) {
+      const lines = own(t);
+      const so = lines.find((l) => l.startsWith('So ')) ?? '';
+      const wait = lines.indexOf('Wait, let me verify.');
+      const check = lines.slice(wait + 1).filter(work);
+      return ids(`${so}\nWait, let me verify.\n${check.join('\n')}\n`);
+    },
+    insertAt(t) {
+      const thinking = t.segments.find((x) => x.kind === 'thinking')!.tokens;
+      const text = thinking.map((id) => m.piece(id));
+      let at = text.length;
+      // the start of the last line that begins "Yes, "
+      for (let i = text.length - 1, acc = ''; i >= 0; i--) {
+        acc = text[i]! + acc;
+        if (acc.startsWith('Yes, ') && (i === 0 || text[i - 1]!.endsWith('\n'))) { at = i; break; }
+      }
+      return at;
+    },
+    draft(t, pad) {
+      const yes = own(t).find((l) => l.startsWith('Yes, ')) ?? '';
+      const q = own(t).find((l) => /^[\d+\-*]+$/.test(l)) ?? '';
+      return [m.thinkOpen, ...ids(`\n${q}\n`), ...pad, ...ids(`${yes}\n`), m.thinkClose, ...ids('\n'), ...t.answerTokens];
+    },
+  };
+}
+
+/**
+ * Fits the length model (traceLength.ts) on honest training traces: least squares of the thinking length on the
+ * question's features, then the ratios actual / estimate that all but `budget` (defaults to 0.5 %) of them stay under
+ * (maxRatio) and above (minRatio).
+ */
+export function fitLength(o: { traces: readonly Trace[]; budget?: number }): TraceLengthModel {
+  const rows = o.traces.map((t) => ({ f: lengthFeatures(t.question), y: t.thinking.length })).filter((r): r is { f: number[]; y: number } => r.f !== null);
+  const k = rows[0]!.f.length;
+  // Normal equations (k x k, small), with a tiny ridge so an unused feature cannot make them singular.
+  const a = Array.from({ length: k }, (_, i) => Array.from({ length: k + 1 }, (_, j) => (j === i ? 1e-6 : 0)));
+  for (const { f, y } of rows) for (let i = 0; i < k; i++) { for (let j = 0; j < k; j++) a[i]![j]! += f[i]! * f[j]!; a[i]![k]! += f[i]! * y; }
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    for (let r = c + 1; r < k; r++) if (Math.abs(a[r]![c]!) > Math.abs(a[p]![c]!)) p = r;
+    [a[c], a[p]] = [a[p]!, a[c]!];
+    for (let r = 0; r < k; r++) {
+      if (r === c) continue;
+      const m = a[r]![c]! / a[c]![c]!;
+      for (let j = c; j <= k; j++) a[r]![j]! -= m * a[c]![j]!;
+    }
+  }
+  const coef = a.map((row, i) => row[k]! / row[i]!);
+  const model: TraceLengthModel = { features: 'reckon-arith-1', coef, maxRatio: 1, minRatio: 1, training: {} };
+  // The same estimate as the auditor's (predictedThinking), over the features already computed.
+  const sorted = rows.map((r) => r.y / Math.max(16, r.f.reduce((s, x, i) => s + x * coef[i]!, 0))).sort((x, y) => x - y);
+  const budget = o.budget ?? 0.005;
+  model.maxRatio = sorted[Math.min(sorted.length - 1, Math.ceil((1 - budget) * sorted.length) - 1)]!;
+  model.minRatio = sorted[Math.floor(budget * sorted.length)]!;
+  model.training = {
+    traces: rows.length, split: 'models/golden/heldout.jsonl lines with index % 3 != 0', budget,
+    medianRatio: sorted[Math.floor(sorted.length / 2)], maxRatioSeen: sorted.at(-1), date: new Date().toISOString(),
+  };
+  return model;
+}
+
 export interface RealSuiteOptions {
   root: string;
   modelPath: string;
@@ -216,7 +343,7 @@ export async function runRealSuite(o: RealSuiteOptions): Promise<RealSuiteResult
       const t = await m.trace(q.question);
       const sim = await m.trace(similarQuestion(q.question, rnd));
       const segments: HiddenSegment[] = [{ kind: 'thinking', tokens: t.thinking }];
-      turns.push({ turnId: `turn-${i}`, question: q.question, questionTokens: t.questionTokens, answerTokens: t.answerTokens, segments, similarReasoning: reasoningOf(m, sim.thinking, newline) });
+      turns.push({ turnId: `turn-${i}`, question: q.question, answer: t.answer, questionTokens: t.questionTokens, answerTokens: t.answerTokens, segments, similarReasoning: reasoningOf(m, sim.thinking, newline) });
       reasoning.push(reasoningOf(m, t.thinking, newline));
       o.onProgress?.(i + 1, qs.length * 2);
     }
@@ -235,6 +362,7 @@ export async function runRealSuite(o: RealSuiteOptions): Promise<RealSuiteResult
         randomToken: (rr) => printable[Math.floor(rr() * printable.length)]!,
         repeatTokens: m.tokenize('. 0'),
         closeToken: m.thinkClose,
+        aware: awarePadding(m, turns, reasoning),
       },
       ...(o.replay === false ? {} : {
         replay: {

@@ -17,7 +17,7 @@ const root = resolve(import.meta.dirname, '../..');
  * two sizes >= 40 %: 18 turns per cell move a cell by up to ~10 points below the full run's 55 % (seed 3: 50.0 %).
  */
 describe('attack suite on the bundled model (reduced)', () => {
-  it('rejects forgeries and count-only/duplicate inflation every time, passes honest turns, detects >= 40 % on average', async () => {
+  it('rejects forgeries and count-only/duplicate inflation every time, passes honest turns, catches splice and similar traces', async () => {
     const r = await runRealSuite({ root, modelPath: resolve(root, 'models/reckon-arith.gguf'), threads: 1, perTier: 2, seed: 3, sizes: [0.1, 0.5] });
     expect(r.head.used).toBe(true);
     expect(r.sampleSize).toBe(45);
@@ -33,7 +33,12 @@ describe('attack suite on the bundled model (reduced)', () => {
       // cell this seed sees 16/18 at 10 % now that padding claimed as drafts gets the token checks only
       expect(r.detection['filler-random']![s]).toBeGreaterThanOrEqual(0.85);
     }
-    expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.4);
+    // The trace grammar and the length model (head.trace, head.length): another question's reasoning, or this one's
+    // with a digit changed, names another question or answer in the windows the auditor reads.
+    for (const a of ['splice', 'adaptive-similar'] as const) for (const s of ['0.1', '0.5']) expect(r.detection[a]![s], `${a} ${s}`).toBeGreaterThanOrEqual(0.8);
+    // with the aware rows (which pass the grammar by design about half the time) the mean stays well above the
+    // 52 % measured before the grammar
+    expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.7);
 
     // The replay column: the auditor re-runs each turn with the same model file and teacher-forces the committed
     // thinking where the trees differ. Greedy turns on one backend replay identical, so no honest turn fails; every

@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { auditHeadPath } from '../../src-main/host/services/ReceiptService';
-import { openModel, questionSplit, readQuestions, trainHead } from './realModel';
+import { fitLength, fitTrace, openModel, questionSplit, readQuestions, trainHead } from './realModel';
 
 const root = resolve(import.meta.dirname, '../..');
 const env = (k: string, d: number): number => (process.env[k] ? Number(process.env[k]) : d);
@@ -18,6 +18,9 @@ try {
   const traces = [];
   for (const q of qs) traces.push(await m.trace(q.question));
   const head = trainHead({ traces, table: m.table, sha256: m.sha256, modelName: modelPath.replace(/^.*[\\/]/, '').replace(/\.gguf$/i, ''), tokenize: m.tokenize });
+  // The trace grammar and the length model, from the same honest training traces (fitTraceBundled.ts refits only them).
+  head.trace = fitTrace({ traces, piece: (id) => m.piece(id) });
+  head.length = fitLength({ traces });
   const out = auditHeadPath(modelPath);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(head, null, 1)}\n`);

@@ -2,10 +2,14 @@
  * Receipt bench (issue 5 targets): build the commitment for 32k hidden tokens, and verify a receipt over them
  * (signature + 45 and 102 openings with proofs + semantic checks; the provider's answer is part of the time, as it is
  * in a local audit). Run: npx tsx tools/bench/receipts.bench.ts. Prints ms: each commit, and the median of
- * BENCH_RUNS (default 7) verifications per sample size after one warm-up. Uses a synthetic table as wide as
- * reckon-arith's embeddings (128).
+ * BENCH_RUNS (default 7) verifications per sample size after one warm-up, then the same 45-leaf audit with an audit
+ * head that has a trace grammar (the bag checks of every opened block, and a window of 65 consecutive leaves opened
+ * and read around each sampled one: ~3,000 more openings). Uses a synthetic table as wide as reckon-arith's
+ * embeddings (128).
  */
-import { ReceiptIssuer, auditReceipt, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ReceiptIssuer, auditReceipt, generateReceiptKeyPair, makeEmbeddingSpec, type AuditHead } from '../../src-main/common/receipts';
 import { seededRandom, syntheticTable, tokenize } from '../audit/synthetic';
 
 const N = Number(process.env.BENCH_TOKENS ?? 32768);
@@ -26,7 +30,14 @@ for (let run = 0; run < 2; run++) {
   issued = await issuer.issue({ turnId: 'bench', spec, segments: [{ kind: 'thinking', tokens }], table });
   console.log(`commit ${N} tokens (fingerprints + tree + signature), dims ${dims}: ${ms(t0)} ms`);
 }
-for (const inflation of [0.1, 0.045]) {
+// The bundled head's thresholds and fitted rules, over the synthetic vocabulary (printable characters from id 7).
+const bundled = JSON.parse(readFileSync(join(import.meta.dirname, '../../models/audit/reckon-arith.audit-head.json'), 'utf8')) as AuditHead;
+const ids = Array.from({ length: 95 }, (_, k) => 7 + k);
+const grammarHead: AuditHead = {
+  ...bundled, modelSha256: spec.modelSha256, support: ids, questionSupport: ids, length: undefined,
+  trace: { ...bundled.trace!, pieces: Object.fromEntries(ids.map((id) => [String(id), String.fromCharCode(id - 7 + 32)])) },
+};
+for (const [inflation, head] of [[0.1, undefined], [0.045, undefined], [0.1, { ...grammarHead, trace: undefined }], [0.1, grammarHead]] as const) {
   const times: number[] = [];
   let sample = 0;
   for (let run = 0; run <= runs; run++) {
@@ -35,9 +46,10 @@ for (const inflation of [0.1, 0.045]) {
       receipt: issued.receipt, respond: (c) => issued.provider.respond(c), table,
       questionTokens: tokenize('What is 12345+67890?'), answerTokens: tokenize('80235'),
       security: { inflation, detection: 0.99 }, trustedPublicKey: publicKey,
+      ...(head !== undefined ? { head, question: 'What is 12345+67890?', answer: '80235' } : {}),
     });
     if (run > 0) times.push(performance.now() - t0);
     sample = v.sampleSize;
   }
-  console.log(`verify receipt over ${N} tokens, ${sample} openings (signature + proofs + semantic checks): median ${median(times).toFixed(1)} ms of ${runs} (${times.map((t) => t.toFixed(0)).join(' ')})`);
+  console.log(`verify receipt over ${N} tokens, ${sample} openings (signature + proofs + semantic checks${head === undefined ? '' : head.trace === undefined ? ' + head bag checks' : ' + head bag checks + trace-grammar windows'}): median ${median(times).toFixed(1)} ms of ${runs} (${times.map((t) => t.toFixed(0)).join(' ')})`);
 }

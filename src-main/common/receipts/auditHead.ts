@@ -15,6 +15,8 @@
  */
 import type { EmbeddingTable } from './fingerprint';
 import { quantiseUnit } from './fingerprint';
+import type { TraceRule } from './traceGrammar';
+import type { TraceLengthModel } from './traceLength';
 
 export const AUDIT_HEAD_VERSION = 1;
 
@@ -54,6 +56,23 @@ export interface AuditHead {
    */
   questionSupport?: number[];
   /** How it was trained: questions, blocks, the honest maxima the thresholds sit above, the date. */
+  training: Record<string, unknown>;
+  /**
+   * The model's trace grammar (traceGrammar.ts), when it writes a fixed format: the text of each reasoning token
+   * (the auditor decodes opened windows with it) and the rules no honest training trace broke. Absent = no grammar.
+   */
+  trace?: AuditHeadTrace;
+  /** How long honest traces of a question run (traceLength.ts); absent = no length check. */
+  length?: TraceLengthModel;
+}
+
+export interface AuditHeadTrace {
+  format: 'reckon-arith-columns-1';
+  /** Token id -> its text, for every token of `support` (special tokens as written, e.g. "<think>"). */
+  pieces: Record<string, string>;
+  /** The rules used: those no honest training trace broke. */
+  rules: TraceRule[];
+  /** Traces it was fitted on and how many broke each rule (the rules left out). */
   training: Record<string, unknown>;
 }
 
@@ -155,7 +174,8 @@ export function isAuditHead(x: unknown): x is AuditHead {
   const h = x as AuditHead;
   return typeof h === 'object' && h !== null && h.version === AUDIT_HEAD_VERSION && typeof h.modelSha256 === 'string'
     && Array.isArray(h.support) && Array.isArray(h.numberTokens) && typeof h.thresholds === 'object' && h.thresholds !== null
-    && (h.questionSupport === undefined || Array.isArray(h.questionSupport));
+    && (h.questionSupport === undefined || Array.isArray(h.questionSupport))
+    && (h.trace === undefined || (typeof h.trace === 'object' && h.trace !== null && typeof h.trace.pieces === 'object' && Array.isArray(h.trace.rules)));
 }
 
 /** Quantised block embedding of ids (what the engine commits), for training and tests. */

@@ -4,15 +4,18 @@
  * table: is each token consistent with its block, is the block about this question and answer, is it a copy of
  * another block, is it filler. It never sees the hidden text.
  */
-import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, ReceiptRemote, SignerInfo } from './types';
+import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, ReceiptContext, ReceiptRemote, SignerInfo } from './types';
 import type { EmbeddingTable, Fingerprint } from './fingerprint';
 import { BLOCK_RECORD_BYTES, decodeBlockRecord, kindCode, quantiseUnit } from './fingerprint';
 import { blockSketch, hamming } from './sketch';
 import type { SecurityParameter } from './challenge';
 import { DEFAULT_SECURITY, cryptoRandomInt, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
-import { keyFingerprint, textSha256, verifyReceipt } from './receipt';
+import { contextHashes, isReceiptContext, keyFingerprint, textSha256, verifyReceipt } from './receipt';
 import type { AuditHead, BlockJudgement } from './auditHead';
 import { bagDistance, isCompound, judgeBlock } from './auditHead';
+import type { TraceRule } from './traceGrammar';
+import { traceViolations } from './traceGrammar';
+import { predictedThinking } from './traceLength';
 
 /** A key the auditor trusts, and why. */
 export interface TrustedKey {
@@ -29,6 +32,8 @@ export interface ClaimedBinding {
   conversationId?: string;
   question: string;
   answer: string;
+  /** The system prompt and earlier turns the export says the model saw; absent = the export carries none. */
+  context?: ReceiptContext;
 }
 
 /** Canonical tokenisation of committed ids (docs/receipts.md, "Token ids"): decode, re-encode, compare. */
@@ -80,6 +85,9 @@ export interface AuditOptions {
   /** Token ids of the question and of the visible answer, tokenised with that model. */
   questionTokens: readonly number[];
   answerTokens: readonly number[];
+  /** The question and answer text (the trace grammar reads them); default: the binding's, when given. */
+  question?: string;
+  answer?: string;
   /** sha256 of the auditor's model file; when given, the receipt must name it. */
   modelSha256?: string;
   /** When given, the receipt must be signed by this key (hex); the same as one `pinned` entry of trustedKeys. */
@@ -102,6 +110,11 @@ export interface AuditOptions {
   tokenizer?: CanonicalTokenizer;
   /** Blocks opened whole for the canonical-token check. Defaults to 4. */
   wholeBlocks?: number;
+  /**
+   * Tokens either side of each sampled thinking or draft leaf opened for the trace grammar (when the head has one):
+   * a window of 2 × traceWindow + 1 consecutive leaves. Defaults to 32.
+   */
+  traceWindow?: number;
   /** Defaults to DEFAULT_SECURITY (10 % at 99 %, tolerance 0 -> 44 leaves). */
   security?: Partial<SecurityParameter>;
   thresholds?: Partial<AuditThresholds>;
@@ -163,7 +176,8 @@ function int8Equal(a: Int8Array, b: Int8Array): boolean {
 }
 
 /** Runs a full audit: receipt, challenge, response, semantics. Never throws for a bad receipt or response. */
-export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
+export async function auditReceipt(opts: AuditOptions): Promise<AuditVerdict> {
+  const o: AuditOptions = { ...opts, question: opts.question ?? opts.binding?.question, answer: opts.answer ?? opts.binding?.answer };
   const th = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
   const sec = { ...DEFAULT_SECURITY, ...o.security };
   const n = sampleSize(sec);
@@ -225,6 +239,26 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   if (receipt.treeSize === 0) {
     checks.push({ name: 'empty', passed: true, detail: 'no hidden tokens committed' });
     return verdict(0, receipt.counts, 0);
+  }
+
+  // The signed counts against how long an honest trace of this question runs (the head's length model).
+  const lengthHead = o.head !== undefined && o.head.modelSha256.toLowerCase() === receipt.modelSha256.toLowerCase() ? o.head.length : undefined;
+  if (lengthHead !== undefined && o.question !== undefined) {
+    const pred = predictedThinking(lengthHead, o.question);
+    if (pred !== null) {
+      const bound = Math.ceil(lengthHead.maxRatio * pred);
+      // A draft is a whole trace and its answer (not fitted on honest drafts: the suite's honest turns run none).
+      const drafts = receipt.version === 2 && receipt.plan != null ? Math.max(0, receipt.plan.drafts - 1) : 0;
+      const draftBound = drafts * (bound + o.answerTokens.length + 2);
+      // Each draft is a whole trace unless a thinking budget cut it: at least minRatio of the estimate, or the budget.
+      const budget = receipt.version === 2 ? receipt.plan?.thinkingBudget ?? null : null;
+      const draftFloor = drafts * Math.floor(Math.min(lengthHead.minRatio * pred, budget ?? Infinity));
+      const ok = receipt.counts.thinking <= bound && receipt.counts.overhead.draft <= draftBound && receipt.counts.overhead.draft >= draftFloor;
+      checks.push({
+        name: 'trace-length', passed: ok,
+        detail: `${receipt.counts.thinking} thinking tokens${drafts > 0 || receipt.counts.overhead.draft > 0 ? ` and ${receipt.counts.overhead.draft} draft tokens` : ''}; an honest trace of this question runs at most ${bound}${drafts > 0 ? ` (drafts: ${draftFloor}..${draftBound})` : ''} (about ${Math.round(pred)}, margin x${lengthHead.maxRatio.toFixed(2)} fitted on honest training traces)`,
+      });
+    }
   }
 
   const challenge = makeChallenge(receipt, n, o.randomInt);
@@ -331,6 +365,16 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
       }
     }
   }
+  // The trace grammar: windows of consecutive tokens around the sampled leaves, judged in order (traceGrammar.ts).
+  let traceDetail: string | null = null;
+  if (head?.trace !== undefined && o.question !== undefined && o.answer !== undefined) {
+    const tr = await traceCheck(o, receipt, challenge, [...vr.opened.map((x) => x.index), ...segmentStarts(receipt, records)], head.trace, { question: o.question, answer: o.answer });
+    if (tr.error !== null) checks.push({ name: 'trace-grammar', passed: false, detail: tr.error });
+    else {
+      for (const v of tr.flagged) flag('trace-grammar', v.index, v.block);
+      traceDetail = tr.detail;
+    }
+  }
   // Duplicates: an opened block with a near-identical sketch elsewhere; and exact sketch collisions anywhere.
   const blocks = receipt.blockCount;
   // Blocks of parallel drafts and workspaces are left out: k drafts of one question honestly repeat each other
@@ -365,11 +409,13 @@ export async function auditReceipt(o: AuditOptions): Promise<AuditVerdict> {
   if (exactDup > 0) (flagged['duplicate-block'] ??= []).push(-exactDup);
 
   const semanticNames = ['filler', 'token-block-consistency', 'block-relevance', 'duplicate-block',
-    ...(head !== undefined ? ['token-vocabulary', 'bag-residual', 'bag-repetition', 'foreign-numbers', 'near-duplicate-bag'] : [])];
+    ...(head !== undefined ? ['token-vocabulary', 'bag-residual', 'bag-repetition', 'foreign-numbers', 'near-duplicate-bag'] : []),
+    ...(traceDetail !== null ? ['trace-grammar'] : [])];
   for (const name of semanticNames) {
     const hits = flagged[name] ?? [];
     const detail = name === 'duplicate-block' && exactDup > 0
       ? `${exactDup} blocks are exact copies of another block; ${hits.filter((x) => x >= 0).length} opened leaves sit in near-duplicate blocks`
+      : name === 'trace-grammar' ? traceDetail!
       : hits.length === 0 ? 'no opened leaf flagged' : `opened leaves flagged: ${hits.slice(0, 8).join(', ')}`;
     checks.push({ name, passed: hits.length === 0 || flaggedBlocks.size <= sec.tolerance, detail });
   }
@@ -421,6 +467,21 @@ export function bindingProblems(r: Receipt, b: NonNullable<AuditOptions['binding
   if (b.conversationId !== undefined && b.conversationId !== r.conversationId) bad.push(`the export is for conversation ${b.conversationId}, the receipt signs ${r.conversationId ?? '?'}`);
   if (textSha256(b.question) !== r.questionSha256) bad.push('the question is not the one the receipt signs');
   if (textSha256(b.answer) !== r.answerSha256) bad.push('the answer is not the one the receipt signs');
+  bad.push(...contextProblems(r, b.context));
+  return bad;
+}
+
+/**
+ * Where a context differs from the one a receipt signs (empty = none). A receipt that binds no context (issued
+ * before context binding) and an export that carries none have nothing to compare; replay asks for one separately.
+ */
+export function contextProblems(r: Receipt, context: unknown): string[] {
+  if (r.version === 1 || r.systemPromptSha256 === undefined || context === undefined) return [];
+  if (!isReceiptContext(context)) return ['the export\'s context is not {systemPrompt, history: [{role, text}]}'];
+  const h = contextHashes(context);
+  const bad: string[] = [];
+  if (h.systemPromptSha256 !== r.systemPromptSha256) bad.push('the system prompt is not the one the receipt signs');
+  if (h.historySha256 !== r.historySha256) bad.push(`the ${context.history.length} earlier turns are not the ones the receipt signs`);
   return bad;
 }
 
@@ -433,7 +494,7 @@ function bindingCheck(r: Receipt, o: AuditOptions): AuditCheck {
   if (b === undefined) return { name: 'binding', passed: true, detail: 'v2 receipt; no question and answer given to compare' };
   const bad = bindingProblems(r, b);
   return bad.length === 0
-    ? { name: 'binding', passed: true, detail: 'question, answer, message and conversation are the ones the receipt signs' }
+    ? { name: 'binding', passed: true, detail: `question, answer, message and conversation${b.context !== undefined && r.systemPromptSha256 !== undefined ? ', system prompt and earlier turns' : ''} are the ones the receipt signs` }
     : { name: 'binding', passed: false, detail: bad.join('; ') };
 }
 
@@ -482,13 +543,94 @@ async function canonicalTokensCheck(o: AuditOptions, receipt: Receipt, first: Au
     : { name, passed: false, detail: `re-tokenised: ${bad.slice(0, 3).join('; ')}` };
 }
 
-/** The verdict in one sentence (docs/receipts.md, "What a verdict proves"). */
+/**
+ * First leaves of the segments the block records show (a kind change, or a block after a partial one): their
+ * windows see how each segment opens. Blocks never cross a segment, so this finds every start but that of a segment
+ * following a full block of its own kind.
+ */
+function segmentStarts(receipt: Receipt, records: Uint8Array): number[] {
+  const out: number[] = [];
+  let at = 0, prevKind: string | null = null, prevFull = true;
+  for (let b = 0; b < receipt.blockCount; b++) {
+    const rec = decodeBlockRecord(records, b);
+    if (rec === null) break;
+    if (rec.kind !== prevKind || !prevFull) out.push(at);
+    prevKind = rec.kind; prevFull = rec.length === receipt.blockSize;
+    at += rec.length;
+  }
+  return out.filter((i) => i < receipt.treeSize);
+}
+
+/** Most indices one challenge may name (docs/audit-protocol.md): larger openings go in several challenges. */
+const MAX_CHALLENGE = 4096;
+
+/**
+ * Opens a window of consecutive leaves around every sampled thinking or draft leaf (and the tree's first and last
+ * leaf), decodes each window, cut at segment changes, with the head's pieces, and runs the trace grammar over it.
+ * Drafts are sampled, so only the rules that name the question hold for them. A violation flags the window's
+ * centre block; a response that does not verify is an error (the check fails).
+ */
+async function traceCheck(o: AuditOptions, receipt: Receipt, first: AuditChallenge, sampled: readonly number[], trace: NonNullable<AuditHead['trace']>, qa: { question: string; answer: string }): Promise<{ error: string | null; flagged: { index: number; block: number }[]; detail: string }> {
+  const r = o.traceWindow ?? 32;
+  const n = receipt.treeSize;
+  const centres = [...new Set([...sampled, 0, n - 1])].sort((a, b) => a - b);
+  const want = new Set<number>();
+  // One leaf more each side than the window: it tells whether the window starts or ends its segment.
+  for (const c of centres) for (let i = Math.max(0, c - r - 1); i <= Math.min(n - 1, c + r + 1); i++) want.add(i);
+  const all = [...want].sort((a, b) => a - b);
+  const leaves = new Map<number, { tokenId: number; segment: number; kind: string; blockIndex: number }>();
+  for (let at = 0; at < all.length; at += MAX_CHALLENGE) {
+    const ch: AuditChallenge = { ...first, indices: all.slice(at, at + MAX_CHALLENGE), nonce: makeChallenge(receipt, 0, o.randomInt).nonce };
+    let response: AuditResponse;
+    try {
+      response = await o.respond(ch);
+    } catch (e) {
+      return { error: `provider did not open the trace windows: ${e instanceof Error ? e.message : String(e)}`, flagged: [], detail: '' };
+    }
+    const vr = verifyResponse(receipt, ch, response);
+    if (!vr.ok) return { error: `trace-window openings do not verify: ${vr.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ')}`, flagged: [], detail: '' };
+    for (const x of vr.opened) leaves.set(x.index, x.fingerprint);
+  }
+  const rules = new Set<TraceRule>(trace.rules);
+  const draftRules = new Set<TraceRule>(['question-line', 'segment-start', 'segment-end'].filter((x) => rules.has(x as TraceRule)) as TraceRule[]);
+  const flagged: { index: number; block: number }[] = [];
+  const broken: Record<string, number> = {};
+  let windows = 0;
+  for (const c of centres) {
+    const mid = leaves.get(c)!;
+    if (mid.kind !== 'thinking' && mid.kind !== 'draft') continue;
+    let a = c, b = c;
+    while (a > c - r && a > 0 && leaves.get(a - 1)?.segment === mid.segment) a--;
+    while (b < c + r && b < n - 1 && leaves.get(b + 1)?.segment === mid.segment) b++;
+    const atStart = a === 0 || leaves.get(a - 1)?.segment !== mid.segment;
+    const atEnd = b === n - 1 || leaves.get(b + 1)?.segment !== mid.segment;
+    let text = '';
+    for (let i = a; i <= b; i++) text += trace.pieces[String(leaves.get(i)!.tokenId)] ?? '\uFFFD';
+    windows++;
+    const use = mid.kind === 'draft' ? draftRules : rules;
+    // A draft is sampled and may lose the vote: only how it opens, that it closes, and the question it names are judged.
+    const v = traceViolations({ text, atStart, atEnd, question: qa.question, answer: qa.answer, draft: mid.kind === 'draft' }).filter((x) => use.has(x.rule));
+    if (v.length > 0) {
+      flagged.push({ index: c, block: mid.blockIndex });
+      for (const x of v) broken[x.rule] = (broken[x.rule] ?? 0) + 1;
+    }
+  }
+  const summary = Object.entries(broken).map(([k, x]) => `${k} ${x}`).join(', ');
+  return {
+    error: null, flagged,
+    detail: flagged.length === 0
+      ? `${windows} windows of up to ${2 * r + 1} consecutive tokens read as this question's ${trace.format} trace (${all.length} leaves opened)`
+      : `${flagged.length} of ${windows} windows break the ${trace.format} trace of this question: ${summary}`,
+  };
+}
+
 /** What an audit of a remote turn's receipt cannot vouch for (its 'remote' check and verdict). */
 function remoteCaveat(r: ReceiptRemote): string {
   return `a remote ${r.kind} running ${r.model}${r.build !== null ? ` (build ${r.build})` : ''} generated these tokens: the receipt commits to their ids, kinds and counts, ` +
     'but its leaves carry no embeddings, so the token-embedding and semantic checks did not run, and nothing here proves which weights the server used';
 }
 
+/** The verdict in one sentence (docs/receipts.md, "What a verdict proves"). */
 function verdictMeaning(checks: readonly AuditCheck[], version: 1 | 2 | null, signer: SignerInfo | null, sample: number, inflation: number, probability: number): string {
   const failed = checks.filter((c) => !c.passed);
   const who = signer === null ? 'an unreadable key' : `key ${signer.fingerprint} (${signer.trust === 'untrusted' ? 'untrusted' : trustWords[signer.trust]})`;

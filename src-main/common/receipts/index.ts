@@ -12,3 +12,5 @@ export { sha256, Sha256 } from './sha256';
 export { toHex, fromHex, toBase64, fromBase64, bytesEqual } from './bytes';
 export * from './auditHead';
 export { ed25519PublicKeyProblem, ed25519SignatureProblem, ED25519_L } from './ed25519';
+export * from './traceGrammar';
+export * from './traceLength';

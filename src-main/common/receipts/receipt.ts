@@ -7,7 +7,7 @@ import { HiddenKinds, fingerprintSegments, leafBytes } from './fingerprint';
 import { MerkleTree } from './merkle';
 import { sha256 } from './sha256';
 import { ed25519PublicKeyProblem, ed25519SignatureProblem } from './ed25519';
-import type { AuditChallenge, AuditResponse, Receipt, ReceiptBody, ReceiptPlan, ReceiptRemote } from './types';
+import type { AuditChallenge, AuditResponse, Receipt, ReceiptBody, ReceiptContext, ReceiptPlan, ReceiptRemote } from './types';
 import { RECEIPT_SIGNING_CONTEXT, RECEIPT_SIGNING_CONTEXT_V2, RECEIPT_VERSION } from './types';
 
 const ED25519 = { name: 'Ed25519' } as const;
@@ -38,6 +38,21 @@ export function receiptSigningBytes(body: ReceiptBody): Uint8Array {
 /** sha256 (hex) of a text's UTF-8 bytes: how v2 receipts bind the question and the answer. */
 export function textSha256(text: string): string {
   return toHex(sha256(utf8(text)));
+}
+
+/** The hashes a v2 receipt signs for its context: the system prompt's text, and the canonical JSON of the history. */
+export function contextHashes(c: ReceiptContext): { systemPromptSha256: string; historySha256: string } {
+  return {
+    systemPromptSha256: textSha256(c.systemPrompt),
+    historySha256: toHex(sha256(utf8(canonicalJson(c.history.map((h) => ({ role: h.role, text: h.text })))))),
+  };
+}
+
+/** Whether `c` has the shape of a ReceiptContext (an export is untrusted input). */
+export function isReceiptContext(c: unknown): c is ReceiptContext {
+  const x = c as Partial<ReceiptContext> | null;
+  return typeof x === 'object' && x !== null && typeof x.systemPrompt === 'string' && Array.isArray(x.history) &&
+    x.history.every((h) => typeof h === 'object' && h !== null && ['system', 'user', 'assistant'].includes(h.role) && typeof h.text === 'string');
 }
 
 /** A key's short form: the first 16 hex digits of sha256(raw key), in groups of 4 ("1a2b-3c4d-5e6f-7a8b"). */
@@ -77,7 +92,11 @@ export function receiptShapeProblems(r: unknown): string[] {
     if (x.tokenizerSha256 !== null && !isHex(x.tokenizerSha256, 32)) p.push('tokenizerSha256 must be 64 lower-case hex or null');
     if (x.plan !== null && !isPlan(x.plan)) p.push('plan must be null or {strategy, requested, effort, seed, thinkingBudget, trialTokens, sampling, rounds, drafts}');
     if ('remote' in x && !isRemote(x.remote)) p.push('remote must be {kind, model, build, vocabSize, params, size}');
-  } else if (['messageId', 'conversationId', 'chatTurnId', 'questionSha256', 'answerSha256', 'tokenizerSha256', 'plan', 'remote'].some((k) => k in x)) {
+    // Context binding is additive: both hashes or neither (receipts issued before it have neither).
+    if (('systemPromptSha256' in x) !== ('historySha256' in x)) p.push('systemPromptSha256 and historySha256 come together');
+    if ('systemPromptSha256' in x && !isHex(x.systemPromptSha256, 32)) p.push('systemPromptSha256 must be 64 lower-case hex');
+    if ('historySha256' in x && !isHex(x.historySha256, 32)) p.push('historySha256 must be 64 lower-case hex');
+  } else if (['messageId', 'conversationId', 'chatTurnId', 'questionSha256', 'answerSha256', 'tokenizerSha256', 'plan', 'systemPromptSha256', 'historySha256', 'remote'].some((k) => k in x)) {
     p.push('a version 1 receipt has no version 2 fields');
   }
   if (!isHex(x.modelSha256, 32)) p.push('modelSha256 must be 64 lower-case hex');
@@ -196,6 +215,8 @@ export interface ReceiptBinding {
   answer: string;
   tokenizerSha256: string | null;
   plan: ReceiptPlan | null;
+  /** The system prompt and earlier turns the model saw; absent = not bound (tests of older receipts). */
+  context?: ReceiptContext;
 }
 
 export interface IssueOptions {
@@ -255,6 +276,7 @@ export class ReceiptIssuer {
         messageId: o.turnId, conversationId: b.conversationId, chatTurnId: b.chatTurnId ?? null,
         questionSha256: textSha256(b.question), answerSha256: textSha256(b.answer),
         tokenizerSha256: b.tokenizerSha256, plan: b.plan,
+        ...(b.context === undefined ? {} : contextHashes(b.context)),
       }),
       ...(o.remote !== undefined ? { remote: o.remote } : {}),
       modelSha256: o.spec.modelSha256,

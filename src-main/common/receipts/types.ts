@@ -48,6 +48,13 @@ export interface ReceiptRemote {
   size: number | null;
 }
 
+/** What the model saw before the question: the system prompt and the earlier turns (an export carries it). */
+export interface ReceiptContext {
+  systemPrompt: string;
+  /** Oldest first, as the engine was given them. */
+  history: { role: 'system' | 'user' | 'assistant'; text: string }[];
+}
+
 /** Everything the signature covers. Fields marked v2 are absent from version 1 receipts. */
 export interface ReceiptBody {
   version: 1 | 2;
@@ -72,6 +79,13 @@ export interface ReceiptBody {
    * (the server's own file is not hashed here) and the leaves carry no embeddings.
    */
   remote?: ReceiptRemote;
+  /**
+   * v2, additive (absent from receipts issued before it): sha256 (hex) of the system prompt the model saw (UTF-8).
+   * With historySha256 it binds the context, so a replay re-runs exactly the signed context (contextHashes).
+   */
+  systemPromptSha256?: string;
+  /** v2, additive: sha256 (hex) of canonicalJson of the earlier turns the model saw ([{role, text}], oldest first). */
+  historySha256?: string;
   /** sha256 (hex) of the model file that generated the tokens. */
   modelSha256: string;
   embeddingSpec: EmbeddingSpec;

@@ -38,6 +38,8 @@ export const receiptSchema = z.strictObject({
     kind: text(100), model: text(500), build: text(200).nullable(),
     vocabSize: z.number().nullable(), params: z.number().nullable(), size: z.number().nullable(),
   }).optional(),
+  systemPromptSha256: hexish().optional(),
+  historySha256: hexish().optional(),
   modelSha256: hexish(),
   embeddingSpec: z.strictObject({
     scheme: z.literal('reckon-fp-1'),
@@ -75,6 +77,10 @@ const exportShape = {
   question: text(MAX_TEXT),
   /** Answers may run to maxTokens (up to a million tokens). */
   answer: text(16 * MAX_TEXT),
+  context: z.strictObject({
+    systemPrompt: text(MAX_TEXT),
+    history: z.array(z.strictObject({ role: z.enum(['system', 'user', 'assistant']), text: text(16 * MAX_TEXT) })).max(10_000),
+  }).optional(),
   receipt: receiptSchema,
 };
 

@@ -311,7 +311,10 @@ export class ChatService {
       this.o.loadedModel.current = turn.model;
       this.o.models.recordSuccess(turn.model);
       const status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
-      const receipt = await this.o.issueReceipt({ conversation: turn.conversation, message: turn.message, model: turn.model, question: params.question, result: r, turnId, seed: params.seed });
+      const receipt = await this.o.issueReceipt({
+        conversation: turn.conversation, message: turn.message, model: turn.model, question: params.question, result: r, turnId, seed: params.seed,
+        context: { systemPrompt: params.systemPrompt, history: params.history },
+      });
       const final = finalMessage(turn.message, r, status, receipt);
       const done: TurnEvent = { type: 'done', turnId, status, message: final };
       this.#apply(turn, done);

@@ -13,7 +13,7 @@ import {
   BLOCK_RECORD_BYTES, ReceiptIssuer, ReceiptProvider, auditReceipt, decodeLeaf, ed25519PublicKeyProblem, fromBase64, fromHex,
   headCovers, isAuditHead, keyFingerprint, leafBytes,
   type AuditChallenge, type AuditHead, type AuditResponse, type EmbeddingTable, type FingerprintSet, type Receipt, type ReceiptPlan,
-  type ReceiptStore, type TrustedKey,
+  type ReceiptContext, type ReceiptStore, type TrustedKey,
 } from '../../common/receipts';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
 import { loadOrCreateReceiptKey, normalisePublicKey, trustedKeysDoc, type ReceiptKey, type TrustedKeysFile } from '../store/receiptKey';
@@ -50,6 +50,8 @@ export interface IssueReceiptInput {
   /** The chat turn's id and seed, bound into the receipt when known. */
   turnId?: string;
   seed?: number;
+  /** The system prompt and earlier turns the engine was given: signed (hashes) and kept in the export for replay. */
+  context?: ReceiptContext;
 }
 
 /** The plan a receipt binds, from the engine's result; null for a turn without a controller plan. */
@@ -244,11 +246,12 @@ export class ReceiptService {
         binding: {
           conversationId: conversation.id, chatTurnId: o.turnId ?? null, question, answer: r.answer,
           tokenizerSha256: r.fingerprints.tokenizerSha256 ?? null, plan: receiptPlanOf(r, o.seed),
+          ...(o.context !== undefined ? { context: o.context } : {}),
         },
       });
       const stored: StoredReceipt = {
         version: 1, kind: 'reckon-receipt', messageId: message.id, conversationId: conversation.id,
-        question, answer: r.answer, receipt: issued.receipt, store: issued.store,
+        question, answer: r.answer, ...(o.context !== undefined ? { context: o.context } : {}), receipt: issued.receipt, store: issued.store,
       };
       await this.#file(message.id).write(stored);
       return { receipt: issued.receipt };
@@ -374,7 +377,7 @@ export class ReceiptService {
       receipt: exp.receipt, respond: fetching, table,
       questionTokens: base.tokens[0] ?? [], answerTokens: base.tokens[1] ?? [],
       modelSha256: model.sha256, trustedKeys: trust.keys, centre: base.centre, head,
-      binding: { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer },
+      binding: { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer, ...(exp.context !== undefined ? { context: exp.context } : {}) },
       ...(issuerView !== undefined ? { issuer: issuerView } : {}),
       tokenizerSha256: base.tokenizerSha256 ?? null,
       ...(headerOnly ? {} : { tokenizer: {

@@ -12,8 +12,8 @@ import type { GenerateParams, HistoryItem } from '../../common/engineProtocol';
 import { ReckonError } from '../../common/errors';
 import type { ReceiptExport, ReceiptReplayParams, ReplayReport } from '../../common/receiptApi';
 import {
-  bindingProblems, committedSegments, countDifferences, decideReplay, divergenceOf, fromBase64, rootOfLeaves, storeMatchesRoot, textSha256,
-  verifyReceipt, type Divergence, type HiddenCounts, type Receipt,
+  bindingProblems, committedSegments, contextProblems, countDifferences, decideReplay, divergenceOf, fromBase64, isReceiptContext, rootOfLeaves,
+  storeMatchesRoot, textSha256, verifyReceipt, type Divergence, type HiddenCounts, type Receipt, type ReceiptContext,
 } from '../../common/receipts';
 import type { Conversation, Message, ModelInfo } from '../../common/types';
 import type { EngineSupervisor } from '../supervisor/EngineSupervisor';
@@ -72,27 +72,38 @@ export class ReplayService {
     const v = await verifyReceipt(receipt);
     const problems = [...v.problems];
     // The export's message, conversation, question and answer must be the ones the receipt signs (not just the question).
-    if (v.problems.length === 0) problems.push(...bindingProblems(receipt, { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer }));
+    if (v.problems.length === 0) problems.push(...bindingProblems(receipt, { messageId: exp.messageId, conversationId: exp.conversationId, question: exp.question, answer: exp.answer, ...(exp.context !== undefined ? { context: exp.context } : {}) }));
     const store = exp.store !== undefined && exp.store.receipt?.signature === receipt.signature ? exp.store : undefined;
     if (exp.store !== undefined && store === undefined) problems.push('the provider store belongs to another receipt');
     if (store !== undefined && !storeMatchesRoot(store)) problems.push('the stored leaves do not build the signed root');
-    const committedValid = problems.length === 0;
-    const committed: ReplayReport['committed'] = {
-      root: String(receipt.root), treeSize: Number(receipt.treeSize), counts: receipt.counts, valid: committedValid,
-      ...(committedValid ? {} : { problem: problems.join('; ') }),
-    };
 
     const sha = String(receipt.modelSha256 ?? '').toLowerCase();
     const model = (await this.o.models.list()).find((m) => m.sha256.toLowerCase() === sha);
     if (model === undefined) throw new ReckonError('MODEL_NOT_FOUND', `The receipt names model ${sha.slice(0, 16)}…; import that GGUF to replay it.`);
 
-    const ctx = via === 'local' ? this.#context(exp, model) : null;
+    const local = via === 'local' ? this.#context(exp, model) : null;
+    // The context the re-execution runs: the export's (checked against the signed hashes above), else the local
+    // conversation's, which must then hash to what the receipt signs; a receipt from before context binding takes
+    // the local conversation as it is.
+    const binds = v.ok && receipt.version === 2 && receipt.systemPromptSha256 !== undefined;
+    let ctx: ReceiptContext | null = isReceiptContext(exp.context) ? exp.context : null;
+    if (ctx === null && local !== null) ctx = { systemPrompt: local.message.plan?.systemPrompt || this.o.settings.get().systemPrompt, history: local.history };
+    if (binds && exp.context === undefined) {
+      const found = ctx === null ? [] : contextProblems(receipt, ctx);
+      if (ctx === null) problems.push('the receipt signs a context (system prompt and earlier turns) that the export does not carry and no local conversation holds');
+      else if (found.length > 0) problems.push(`the local conversation is not the signed context: ${found.join('; ')}`);
+    }
+    const committedValid = problems.length === 0;
+    const committed: ReplayReport['committed'] = {
+      root: String(receipt.root), treeSize: Number(receipt.treeSize), counts: receipt.counts, valid: committedValid,
+      ...(committedValid ? {} : { problem: problems.join('; ') }),
+    };
     const plan = receipt.version === 2 ? receipt.plan ?? null : null;
     const inputs: ReplayReport['inputs'] = {
       historyItems: ctx?.history.length ?? 0, seed: plan?.seed ?? null, strategy: plan?.requested ?? 'auto', effort: plan?.effort ?? 'auto',
-      context: ctx === null ? 'question only' : 'conversation',
+      context: ctx === null ? 'question only' : isReceiptContext(exp.context) ? 'signed context' : 'conversation',
     };
-    if (ctx === null) notes.push('no local conversation holds this answer: replayed on the question alone (earlier turns are not in the receipt)');
+    if (ctx === null) notes.push('no local conversation holds this answer and the export carries no context: replayed on the question alone');
     const parallel = plan !== null && (plan.drafts > 0 || plan.sampling !== null || plan.rounds !== null);
 
     let reexecuted: ReplayReport['reexecuted'] = null;
@@ -106,19 +117,19 @@ export class ReplayService {
       const probe = plan.requested === 'long' ? null : await this.o.probePathFor(model).catch(() => null);
       const params: GenerateParams & { requestId: string } = {
         requestId: randomUUID(), chatKey: `replay-${randomUUID()}`, modelPath: model.path,
-        systemPrompt: s.systemPrompt, history: ctx?.history ?? [], question: exp.question,
+        systemPrompt: ctx?.systemPrompt ?? s.systemPrompt, history: ctx?.history ?? [], question: exp.question,
         maxTokens: s.maxTokens, temperature: s.temperature, thinkingBudget: plan.thinkingBudget,
         strategy: plan.requested as GenerateParams['strategy'], effort: plan.effort as GenerateParams['effort'],
         ...(plan.seed !== null ? { seed: plan.seed } : {}),
         controller: mergeControllerSettings(s.controller),
         pdrWorkspace: model.pdrWorkspace ?? 'summary', probePath: probe?.path ?? null,
         // A turn planned without a probe planned from the engine's running average: pin the difficulty it stored.
-        ...(receipt.counts.overhead.probe === 0 && ctx?.message.difficulty !== undefined ? { difficulty: { ...ctx.message.difficulty, probeTokens: 0 } } : {}),
+        ...(receipt.counts.overhead.probe === 0 && local?.message.difficulty !== undefined ? { difficulty: { ...local.message.difficulty, probeTokens: 0 } } : {}),
         receipt: { modelSha256: model.sha256 },
       };
       const r = await this.o.engine.call('generate', params, { requestId: params.requestId });
       ranStrategy = r.plan?.strategy ?? null;
-      greedy = (r.plan?.temperature ?? ctx?.message.plan?.temperature ?? 0) === 0;
+      greedy = (r.plan?.temperature ?? local?.message.plan?.temperature ?? 0) === 0;
       if (!greedy && plan.seed === null) notes.push('a sampled turn without a seed: the re-execution cannot reproduce it');
       if (r.fingerprints === undefined) notes.push(`the re-execution was not fingerprinted: ${r.fingerprintError ?? 'no fingerprints'}`);
       else {
@@ -141,9 +152,8 @@ export class ReplayService {
       else if (strategy === null || !SINGLE_PATH.has(strategy)) forcedSkipped = `teacher forcing follows one decoding path, and this turn ran '${strategy ?? 'unknown'}'`;
       else {
         const thinking = committedSegments(store).filter((g) => g.kind === 'thinking').flatMap((g) => g.tokens);
-        const systemPrompt = ctx?.message.plan?.systemPrompt || this.o.settings.get().systemPrompt;
         const tf = await this.o.engine.call('teacherForce', {
-          modelPath: model.path, systemPrompt, history: ctx?.history ?? [], question: exp.question, tokens: thinking,
+          modelPath: model.path, systemPrompt: ctx?.systemPrompt ?? this.o.settings.get().systemPrompt, history: ctx?.history ?? [], question: exp.question, tokens: thinking,
           topK: greedy ? 1 : SAMPLER_TOP_K,
         });
         forced = divergenceOf(tf.ranks, { forcedClose: tf.closeToken !== null && thinking.at(-1) === tf.closeToken });
