@@ -64,13 +64,14 @@ describe('replay of a remote issuer\'s turn over HTTP', () => {
     expect(m.plan?.temperature).toBe(0);
     const base = `http://127.0.0.1:${web.port}`;
 
-    // The auditor holds no conversation of this answer: it replays on the question the receipt binds.
+    // The auditor holds no conversation of this answer: it replays on the context the export carries and the
+    // receipt signs (no system prompt, no earlier turns here).
     const honest = await auditor.call('receipts.replay', { messageId: m.id, remote: web.url });
     expect(honest.via).toBe(base);
     expect(honest.outcome, honest.meaning).toBe('identical');
     expect(honest.ok).toBe(true);
     expect(honest.reexecuted?.root).toBe(m.receipt!.root);
-    expect(honest.inputs.context).toBe('question only');
+    expect(honest.inputs).toMatchObject({ context: 'signed context', historyItems: 0 });
 
     // A dishonest issuer: the same turn with a copy of its own reasoning put before `</think>` (the attack suite's
     // kind of padding), re-signed with its key and served at the same HTTP path.
