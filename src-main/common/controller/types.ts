@@ -143,3 +143,28 @@ export interface EarlyExitRecord {
   /** Score of the committed trial (or the best rejected one). */
   confidence: number;
 }
+
+/** What one decoded path (built-in sequence or remote slot) produced, in tokens and text: the figures both engines share. */
+export interface PathFigures {
+  /** Prompt tokens reused from the cache (not decoded). */
+  cached: number;
+  /** Prompt tokens decoded now. */
+  prompt: number;
+  /** Accepted thinking tokens, tags included (`<think>`, content, `</think>`). */
+  thinking: number;
+  /** Accepted answer tokens. */
+  visible: number;
+  /** Tokens decoded for trial answers that were rolled back (overhead 'trial'). */
+  trial: number;
+  thinkingText: string;
+  answerText: string;
+  /** Mean probability of the answer's sampled tokens (0 when none or not asked for). */
+  answerConfidence: number;
+  stopReason: 'eos' | 'maxTokens' | 'aborted' | 'stopped';
+  earlyExit: EarlyExitRecord | null;
+  thinkingMs: number;
+  /** Thinking content tokens (without the tags), as the budget counts them. */
+  thinkingContent: number;
+  /** Whether `</think>` was forced by the budget. */
+  budgetForced: boolean;
+}

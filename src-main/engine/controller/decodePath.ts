@@ -1,6 +1,6 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { EarlyExitTally, isTrialPoint, trialComplete, trialScore, type EarlyExitRule } from '../../common/controller/earlyExit';
-import type { EarlyExitRecord } from '../../common/controller/types';
+import type { EarlyExitRecord, PathFigures } from '../../common/controller/types';
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
 import { sampleFromLogits } from '../../common/probe/logitSketch';
@@ -65,28 +65,8 @@ export interface PathSpec {
   onTrial?: (r: { confidence: number; answerText: string; atThinkingTokens: number }) => void;
 }
 
-export interface PathOutcome {
-  /** Prompt tokens reused from the sequence (not decoded). */
-  cached: number;
-  /** Prompt tokens decoded now. */
-  prompt: number;
-  /** Accepted thinking tokens, tags included (`<think>`, content, `</think>`). */
-  thinking: number;
-  /** Accepted answer tokens, the sampled end-of-generation token included. */
-  visible: number;
-  /** Tokens decoded for trial answers that were rolled back (overhead 'trial'). */
-  trial: number;
-  thinkingText: string;
-  answerText: string;
-  /** Mean probability of the answer's sampled tokens (0 when none or not asked for: `answerConfidence`). */
-  answerConfidence: number;
-  stopReason: 'eos' | 'maxTokens' | 'aborted' | 'stopped';
-  earlyExit: EarlyExitRecord | null;
-  thinkingMs: number;
-  /** Thinking content tokens (without the tags), as the budget counts them. */
-  thinkingContent: number;
-  /** Whether `</think>` was forced by the budget. */
-  budgetForced: boolean;
+/** A path's figures (common/controller/types.ts); `visible` counts the sampled end-of-generation token. */
+export interface PathOutcome extends PathFigures {
   /** Hidden tokens (thinking, rolled-back trials) in production order, for the receipt. */
   hidden?: HiddenSegment[];
   /** The accepted answer's tokens (what `visible` counts), for the receipt of a discarded draft. */

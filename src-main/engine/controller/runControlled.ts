@@ -7,6 +7,7 @@ import type { GenerateParams, GenerateResult } from '../../common/engineProtocol
 import type { EngineTurnEvent } from '../../common/events';
 import { makeLedger, type LedgerCounts } from '../../common/ledger';
 import { DeltaTrimmer } from '../DeltaTrimmer';
+import { draftEvents } from './draftEvents';
 import { decodePath, type PathOutcome, type PathSpec, type ThinkTokens } from './decodePath';
 import { HiddenLog } from '../receipts/hiddenTokens';
 
@@ -119,7 +120,7 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
   const hidden = new HiddenLog();
   let winner: { o: PathOutcome; rec: DraftRecord; distillPart: number } | null = null;
   let aborted = false;
-  let answeredNow = false;
+  const draftCallbacks = draftEvents(emit, turnId);
   for (let r = 0; r < rounds.length && !aborted; r++) {
     const n = rounds[r]!;
     const seqs = await t.draftSequences(n);
@@ -128,20 +129,13 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
     const finishOrder: number[] = [];
     const m = plan.strategy === 'short-m@k' ? plan.sampling!.m : n;
     const outcomes = await Promise.all(seqs.slice(0, n).map((sequence, index) => {
-      const trim = new DeltaTrimmer();
       return decodePath({
         model: t.model, sequence, think: t.think, prompt,
         temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}), ...(p.topK !== undefined ? { topK: p.topK } : {}), ...(p.minP !== undefined ? { minP: p.minP } : {}),
         budget: plan.thinkingBudget, earlyExit: null, signal, answerConfidence: true,
         shouldStop: () => finishOrder.length >= m,
         answerNow: turn.answerNow,
-        onAnswerNow: (at) => {
-          if (answeredNow) return;
-          answeredNow = true;
-          emit({ type: 'answer-now', turnId, atThinkingTokens: at });
-        },
-        onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', turnId, round: r, index, part: 'thought', text: d }); },
-        onAnswer: (x) => emit({ type: 'draft', turnId, round: r, index, part: 'answer', text: x }),
+        ...draftCallbacks(r, index),
       }).then((o) => {
         if (o.stopReason === 'eos') finishOrder.push(index);
         return o;

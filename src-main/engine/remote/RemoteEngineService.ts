@@ -14,6 +14,7 @@ import { makeLedger } from '../../common/ledger';
 import { engineSchemas, safeParseJson } from '../../common/schemas';
 import type { BackendInfo, EngineCapabilities } from '../../common/types';
 import { DeltaTrimmer } from '../DeltaTrimmer';
+import { draftEvents } from '../controller/draftEvents';
 import { timingsOf } from '../turnTimings';
 import { describeLocalModel } from './describeLocalModel';
 import { HiddenLog } from '../receipts/hiddenTokens';
@@ -349,7 +350,7 @@ export class RemoteEngineService {
     let latency = 0;
     let winner: { path: RemotePathOutcome; distillPart: number } | null = null;
     let aborted = false;
-    let answeredNow = false;
+    const draftCallbacks = draftEvents(emit, turnId);
     for (let r = 0; r < rounds.length && !aborted; r++) {
       const n = rounds[r]!;
       const m = plan.strategy === 'short-m@k' ? plan.sampling!.m : n;
@@ -358,20 +359,13 @@ export class RemoteEngineService {
       const workspaceIds = workspace === '' ? [] : await this.client.tokenize(workspace, { addSpecial: false, parseSpecial: false }, signal);
       const finishOrder: number[] = [];
       const outcomes = await Promise.all(Array.from({ length: n }, (_, index) => {
-        const trim = new DeltaTrimmer();
         return remotePath({
           client: this.client, prompt, think: o.think,
           sampling: this.#sampling(p, plan.temperature, false, baseSeed + 1000 * r + index),
           maxTokens: p.maxTokens, budget: plan.thinkingBudget, earlyExit: null, answerConfidence: true, signal,
           shouldStop: () => finishOrder.length >= m,
           answerNow: () => o.answerNow.requested,
-          onAnswerNow: (at) => {
-            if (answeredNow) return;
-            answeredNow = true;
-            emit({ type: 'answer-now', turnId, atThinkingTokens: at });
-          },
-          onThought: (x) => { const d = trim.push(x); if (d !== '') emit({ type: 'draft', turnId, round: r, index, part: 'thought', text: d }); },
-          onAnswer: (x) => emit({ type: 'draft', turnId, round: r, index, part: 'answer', text: x }),
+          ...draftCallbacks(r, index),
         }).then((path) => {
           if (path.stopReason === 'eos') finishOrder.push(index);
           return path;

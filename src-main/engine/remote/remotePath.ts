@@ -7,7 +7,7 @@
  * (common/controller/earlyExit.ts), scoring trials with the server's per-token probabilities (n_probs).
  */
 import { EarlyExitTally, isTrialPoint, type EarlyExitRule } from '../../common/controller/earlyExit';
-import type { EarlyExitRecord } from '../../common/controller/types';
+import type { EarlyExitRecord, PathFigures } from '../../common/controller/types';
 import { ReckonError } from '../../common/errors';
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
@@ -52,26 +52,11 @@ export interface RemotePathSpec {
   onEarlyExit?: (r: EarlyExitRecord) => void;
 }
 
-export interface RemotePathOutcome {
-  /** Prompt tokens the server reused from the slot's cache on the path's first request. */
-  cached: number;
-  /** Prompt tokens it decoded for that request. */
-  prompt: number;
-  /** Accepted thinking tokens, tags included. */
-  thinking: number;
-  /** Accepted answer tokens (the end-of-generation token not counted). */
-  visible: number;
-  /** Tokens the server decoded for trial answers that were not kept (overhead 'trial'). */
-  trial: number;
-  thinkingText: string;
-  answerText: string;
-  /** Mean probability of the answer's tokens (0 when none or not asked for). */
-  answerConfidence: number;
-  stopReason: 'eos' | 'maxTokens' | 'aborted' | 'stopped';
-  earlyExit: EarlyExitRecord | null;
-  thinkingMs: number;
-  thinkingContent: number;
-  budgetForced: boolean;
+/**
+ * A path's figures (common/controller/types.ts): `cached` and `prompt` are its first request's, and `visible` does
+ * not count the end-of-generation token.
+ */
+export interface RemotePathOutcome extends PathFigures {
   /** Hidden tokens (thinking, rejected trials) in production order, for the receipt. */
   hidden: HiddenSegment[];
   answerTokens: number[];
