@@ -7,14 +7,12 @@ const root = resolve(import.meta.dirname, '../..');
 
 /**
  * The receipt attack suite on the real bundled model, reduced: 2 evaluation questions per tier (18 honest greedy
- * traces, 1 thread), sizes 10 % and 50 %. The full run (`npm run eval:audit`: 108 turns, seed 1, head from
- * models/audit/, docs/eval/audit.md) on the phase-2 model (which re-checks its answers, so honest traces repeat
- * whole lines) measured: honest false positives 4/108 (exact duplicate blocks where a re-check aligned with the
- * block grid); forgeries 108/108 rejected each; count-only 100 % at every size; duplicate-blocks 100 % when the
- * copies sit in thinking (copies claimed as discarded drafts are exempt from the duplicate check, ~55 % overall);
- * mean detection at >= 10 % 54.8 %; its 10 %/50 % cells average 55.1 %. The reduced run asserts the exact layers
- * exactly, at most 2 honest false positives in 18 (the full run's 3.7 % gives 0.7 expected), and a mean over its
- * two sizes >= 40 %: 18 turns per cell move a cell by up to ~10 points below the full run's 55 % (seed 3: 50.0 %).
+ * traces, 1 thread), sizes 10 % and 50 %. The full run (`npm run eval:audit`: 207 turns, seed 1, head from
+ * models/audit/ with the trace grammar and length model, docs/eval/audit.md) measured: honest false positives
+ * 12/207 (duplicate-block 6, trace-grammar 4, trace-length 3); forgeries rejected 207/207 each; the seven rows
+ * before the aware ones average 97.8 % at >= 10 %, all nine 90.1 %. The reduced run asserts the exact layers
+ * exactly, at most 2 honest false positives in 18 (the full run's 5.8 % gives ~1 expected), and the detection floors
+ * below, which leave room for 18 turns per cell moving a cell by up to ~10 points.
  */
 describe('attack suite on the bundled model (reduced)', () => {
   it('rejects forgeries and count-only/duplicate inflation every time, passes honest turns, catches splice and similar traces', async () => {
