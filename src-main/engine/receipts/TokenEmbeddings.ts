@@ -10,7 +10,7 @@ import type { EmbeddingTable } from '../../common/receipts';
 import { canonicalJson, quantiseUnit } from '../../common/receipts';
 import { createHash } from 'node:crypto';
 import { ReckonError } from '../../common/errors';
-import { decodeRow, READABLE_TYPES, rowBytes, rowFormat, type QuantName, type RowFormat } from './dequantize';
+import { decodeRow, READABLE_TYPES, rowBytes, rowFormat, type RowFormat } from './dequantize';
 
 export const EMBEDDING_TENSOR = 'token_embd.weight';
 
@@ -59,7 +59,7 @@ export class TokenEmbeddings implements EmbeddingTable {
   }
 
   /** The storage type of the rows in the file. */
-  get type(): QuantName {
+  get type(): string {
     return this.format.name;
   }
 
