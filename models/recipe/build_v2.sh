@@ -15,8 +15,9 @@ GOLDEN=${GOLDEN:-$OUT/golden}
 mkdir -p work "$GOLDEN"
 $PY import_gguf.py --gguf "$V1" --out work/v1.pt
 # phase 4 (v2a): the first v2 mixture (no comparison line when a >= b, high re-checks 90 %), peak lr 1.2e-3.
-# OPENBLAS_NUM_THREADS=2 (with torch.set_num_threads(1)) is the fastest on 2 quiet cores (FINDINGS.md).
-OPENBLAS_NUM_THREADS=2 $PY train.py --data v2a --steps 800 --lr 1.2e-3 --seed 2468 --init work/v1.pt --out work/ckpt4.pt --save-every 100 | tee work/train4.log
+# One BLAS thread (with torch.set_num_threads(1)): two are fastest only on 2 quiet cores and starve each other
+# when anything else runs (FINDINGS.md).
+OPENBLAS_NUM_THREADS=1 $PY train.py --data v2a --steps 800 --lr 1.2e-3 --seed 2468 --init work/v1.pt --out work/ckpt4.pt --save-every 100 | tee work/train4.log
 # phase 5 (v2): every subtraction decides its sign in the open (`59>=30`, `7<12`), high always re-checks, more
 # explicit-high examples; peak lr 8e-4, short warm-up. One BLAS thread: two starve each other when the machine is
 # busy (a step went from 5.6 s to 21 s under load).
