@@ -234,6 +234,41 @@ describe('chat', () => {
     expect(await h.call('conversations.list')).toEqual([]);
   });
 
+  it('a turn whose first save fails is refused with the save error and leaves the conversation as it was', async () => {
+    const h = await open();
+    const first = await turn(h, { text: 'What is 37+48?' });
+    const file = join(dir, 'data', 'conversations', `${first.conversationId}.json`);
+    const before = await readFile(file, 'utf8');
+    // A folder with a file in it where the conversation file is: the atomic rename over it fails.
+    await rm(file);
+    await mkdir(file);
+    await writeFile(join(file, 'blocker'), 'x');
+    const events: TurnEvent[] = [];
+    const off = h.onTurnEvent((e) => events.push(e));
+    await expect(h.call('chat.send', { conversationId: first.conversationId, text: 'And 1+1?' })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    const conv = await h.call('conversations.get', { id: first.conversationId });
+    expect(conv.messages.map((m) => m.text)).toEqual(['What is 37+48?', 'The answer is 85.']);
+    expect(conv.leafId).toBe(conv.messages[1]!.id);
+
+    // Once the file can be written again the conversation goes on from where it was: nothing of the failed turn.
+    await rm(file, { recursive: true });
+    await writeFile(file, before);
+    const next = await turn(h, { conversationId: first.conversationId, text: 'And 2+2?' });
+    off();
+    expect(next.events.at(-1)).toMatchObject({ type: 'done' });
+    // The engine serves requests in order, so anything the refused turn streamed came before this one ended.
+    expect(events.filter((e) => e.turnId !== next.turnId)).toEqual([]);
+    const onDisk = JSON.parse(await readFile(file, 'utf8')) as Conversation;
+    expect(onDisk.messages.map((m) => m.text)).toEqual(['What is 37+48?', 'The answer is 85.', 'And 2+2?', 'The answer is 85.']);
+
+    // A new conversation whose first save fails is not listed afterwards.
+    const conversations = join(dir, 'data', 'conversations');
+    await rm(conversations, { recursive: true });
+    await writeFile(conversations, 'not a folder');
+    await expect(h.call('chat.send', { text: 'What is 5+5?' })).rejects.toMatchObject({ code: 'IO_ERROR' });
+    expect((await h.call('conversations.list')).map((c) => c.id)).toEqual([first.conversationId]);
+  });
+
   it('an engine crash mid-turn ends the turn as ENGINE_CRASHED with the partial text kept, and the next turn works', async () => {
     const h = await open();
     const t = await turn(h, { text: 'What is 37+48?' }, () => engine.crash());

@@ -39,6 +39,8 @@ async function reckonDecode(mode: 'long' | 'controller' = 'long') {
       await host.call('settings.update', { controller: mergeControllerSettings({ strategies: { easy: open, normal: open, hard: open } }) });
     }
     let tokens = 0, seconds = 0, ttft = 0;
+    // TTFT split per turn: what the engine measured (its request to its first token) and the rest (host + IPC).
+    const engineTtft: number[] = [], hostPart: number[] = [], answered: number[] = [];
     for (let r = 0; r <= RUNS; r++) {
       const t0 = performance.now();
       let first = 0;
@@ -50,15 +52,20 @@ async function reckonDecode(mode: 'long' | 'controller' = 'long') {
         });
       });
       await host.call('chat.send', { text: QUESTION, strategy: mode === 'long' ? 'long' : 'budget', effort: 'auto' });
+      const sendMs = performance.now() - t0;
       const msg = await done;
       const t1 = performance.now();
       if (r === 0) continue; // warm-up: model load and thread measurement
       const generated = (msg.ledger?.thinking ?? 0) + (msg.ledger?.visible ?? 0);
       tokens += generated - 1; seconds += (t1 - first) / 1000; ttft += first - t0;
+      if (msg.timings) {
+        const engine = msg.timings.loadMs + msg.timings.timeToFirstTokenMs;
+        engineTtft.push(engine); hostPart.push(first - t0 - engine); answered.push(sendMs);
+      }
     }
     const info = await host.call('system.info');
     const rss = info.engine.pid ? rssMiB(info.engine.pid) : NaN;
-    return { tokens, seconds, tokensPerSecond: tokens / seconds, ttftMs: ttft / RUNS, engineRssMiB: rss };
+    return { tokens, seconds, tokensPerSecond: tokens / seconds, ttftMs: ttft / RUNS, engineRssMiB: rss, engineTtft, hostPart, answered };
   } finally {
     await host.close();
     rmSync(home, { recursive: true, force: true });
@@ -72,6 +79,9 @@ console.log(`bare node-llama-cpp : ${f(bare.tokensPerSecond)} tok/s decode, TTFT
 const reckon = await reckonDecode();
 console.log(`reckon (host+engine): ${f(reckon.tokensPerSecond)} tok/s decode, TTFT ${f(reckon.ttftMs)} ms (${reckon.tokens} tokens), engine RSS ${f(reckon.engineRssMiB)} MiB`);
 console.log(`ratio reckon/bare   : ${f(reckon.tokensPerSecond / bare.tokensPerSecond, 3)}`);
+// The engine's clock is whole milliseconds, so the split is good to ~1 ms a turn.
+const spread = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return `${f(s[Math.floor(s.length / 2)] ?? NaN)} ms (${f(s[0] ?? NaN)}-${f(s.at(-1) ?? NaN)})`; };
+console.log(`TTFT split (median) : engine ${spread(reckon.engineTtft)}, host + IPC ${spread(reckon.hostPart)}; chat.send answered after ${spread(reckon.answered)}`);
 // The tiny model decodes a token in ~1 ms, so a fixed per-token cost (IPC, events, ledger) shows as a large ratio;
 // in absolute terms it is what a real model's 20-100 ms per token would carry.
 console.log(`overhead per token : ${f(1000 / reckon.tokensPerSecond - 1000 / bare.tokensPerSecond, 3)} ms (reckon - bare)`);

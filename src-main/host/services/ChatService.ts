@@ -114,9 +114,11 @@ export class ChatService {
     const { models, conversations } = this.o;
     this.#notBusy(p.conversationId);
     const model = p.modelPath !== undefined ? await models.byPath(p.modelPath) : await models.resolve(p.modelId);
-    const conv = p.conversationId !== undefined ? conversations.require(p.conversationId) : await conversations.create(undefined, p.origin);
+    // A new conversation is first written with its question (in #startTurn): one save before the first token, not two.
+    const conv = p.conversationId !== undefined ? conversations.require(p.conversationId) : conversations.startUnsaved(undefined, p.origin);
     // Checked again: the awaits above let another send for the same conversation through.
     this.#notBusy(conv.id);
+    const restore = p.conversationId !== undefined ? restorerOf(conv) : () => conversations.forgetUnsaved(conv);
     if (p.parentId != null) messageIn(conv, p.parentId);
     const parentId = p.parentId === undefined ? activeLeaf(conv) : p.parentId;
 
@@ -133,7 +135,7 @@ export class ChatService {
     const userMessage: Message = { id: randomUUID(), role: 'user', parentId: above, text: p.text, createdAt: now };
     if (fresh && conv.title === defaultTitle) conv.title = titleFrom(p.history?.find((h) => h.role === 'user')?.text ?? p.text);
     conv.messages.push(userMessage);
-    return this.#startTurn(conv, model, userMessage, p);
+    return this.#startTurn(conv, model, userMessage, p, restore);
   }
 
   /**
@@ -153,10 +155,11 @@ export class ChatService {
     const question = questionId === null ? undefined : conv.messages.find((m) => m.id === questionId);
     if (!question || question.role !== 'user') throw new ReckonError('BAD_REQUEST', 'chat.regenerate: that answer follows no question.');
     const failed = old.status === 'error' || old.status === 'interrupted';
+    const restore = restorerOf(conv);
     if (failed && childrenOf(conv.messages, old.id).length === 0) {
       conv.messages = withExplicitParents(conv.messages).filter((m) => m.id !== old.id);
     }
-    return this.#startTurn(conv, model, question, p);
+    return this.#startTurn(conv, model, question, p, restore);
   }
 
   #notBusy(conversationId: string | undefined): void {
@@ -169,7 +172,7 @@ export class ChatService {
    * Runs a turn that answers `question` (already in the conversation) with a new assistant message below it,
    * shown as the conversation's branch. The history is the branch above the question.
    */
-  async #startTurn(conv: Conversation, model: ModelInfo, question: Message, p: TurnOptions): Promise<{ turnId: string; conversationId: string }> {
+  async #startTurn(conv: Conversation, model: ModelInfo, question: Message, p: TurnOptions, restore: () => void): Promise<{ turnId: string; conversationId: string }> {
     const above = question.parentId === undefined ? parentOf(conv.messages, conv.messages.indexOf(question)) : question.parentId;
     const history = above === null ? [] : historyOf(activePath({ messages: conv.messages, leafId: above }), model.historyTurns ?? null);
     const now = new Date().toISOString();
@@ -187,10 +190,56 @@ export class ChatService {
     const turn: ActiveTurn = { turnId, conversation: conv, message, model, stopRequested: false, flusher, journal: null, done: Promise.resolve() };
     this.#turns.set(turnId, turn);
     this.#byConversation.set(conv.id, turnId);
+    // The question and the 'streaming' answer are written while the engine starts on them, so the save (its fsync
+    // takes 5-25 ms on a busy machine) is not part of the time to the first token. The turn's events wait behind
+    // `opened` until this call has answered; a failed save stops the engine and leaves the conversation as it was.
+    let open!: (ok: boolean) => void;
+    const opened = new Promise<boolean>((resolve) => { open = resolve; });
+    const saved = this.o.conversations.save(conv);
+
+    const s = this.o.settings.get();
+    const ms = this.o.modelSettings(model.id);
+    const strategy = p.strategy ?? 'auto';
+    const params = async (): Promise<GenerateParams & { requestId: string }> => {
+      // The engine runs the probe itself; a probe file that cannot be found means the fallback plan.
+      const probe = strategy === 'long' ? null : await this.o.probePathFor(model).catch(() => null);
+      return {
+        chatKey: conv.id,
+        modelPath: model.path,
+        // Precedence: the turn's override > the chat's prompt > the model's setting > the global one (docs/ui.md).
+        systemPrompt: p.systemPrompt ?? conv.systemPrompt ?? (ms.systemPrompt !== undefined && ms.systemPrompt !== '' ? ms.systemPrompt : s.systemPrompt),
+        history,
+        question: question.text,
+        maxTokens: p.maxTokens ?? ms.maxTokens ?? s.maxTokens,
+        temperature: p.temperature ?? ms.temperature ?? s.temperature,
+        ...optional('topP', p.topP ?? ms.topP),
+        ...optional('topK', ms.topK),
+        ...optional('minP', ms.minP),
+        ...optional('repeatPenalty', ms.repeatPenalty),
+        ...optional('stop', ms.stop),
+        ...optional('contextSize', ms.contextSize),
+        thinkingBudget: p.thinkingBudget ?? null,
+        // Every turn runs under the controller ('auto' unless the turn asks otherwise; 'long' = none).
+        strategy,
+        effort: p.effort ?? 'auto',
+        ...optional('seed', p.seed ?? ms.seed),
+        controller: mergeControllerSettings(s.controller),
+        pdrWorkspace: model.pdrWorkspace ?? 'summary',
+        manifestEffort: model.effort ?? null,
+        probePath: probe?.path ?? null,
+        receipt: { modelSha256: model.sha256 },
+        requestId: turnId,
+      };
+    };
+    turn.done = this.#run(turn, params, opened);
     try {
-      await this.o.conversations.save(conv);
+      await saved;
     } catch (err) {
+      turn.stopRequested = true;
+      this.o.engine.tryCall('abort', { requestId: turnId });
+      open(false);
       this.#finish(turn);
+      restore();
       throw err;
     }
     try {
@@ -201,44 +250,10 @@ export class ChatService {
     } catch (err) {
       process.stderr.write(`reckon: no stream journal for this turn (${ReckonError.from(err).message}); streamed text is saved every ${this.o.persistEveryMs ?? 1000} ms\n`);
     }
-
-    const s = this.o.settings.get();
-    const ms = this.o.modelSettings(model.id);
-    const strategy = p.strategy ?? 'auto';
-    // Run after this call has answered, so a client learns the turnId before the first event.
-    turn.done = new Promise<void>((resolveDone) => {
-      setImmediate(async () => {
-        this.emit({ type: 'start', turnId, conversationId: conv.id, userMessage: { ...question }, assistantMessageId: message.id, modelId: model.id });
-        // The engine runs the probe itself; a probe file that cannot be found means the fallback plan.
-        const probe = strategy === 'long' ? null : await this.o.probePathFor(model).catch(() => null);
-        void this.#run(turn, {
-          chatKey: conv.id,
-          modelPath: model.path,
-          // Precedence: the turn's override > the chat's prompt > the model's setting > the global one (docs/ui.md).
-          systemPrompt: p.systemPrompt ?? conv.systemPrompt ?? (ms.systemPrompt !== undefined && ms.systemPrompt !== '' ? ms.systemPrompt : s.systemPrompt),
-          history,
-          question: question.text,
-          maxTokens: p.maxTokens ?? ms.maxTokens ?? s.maxTokens,
-          temperature: p.temperature ?? ms.temperature ?? s.temperature,
-          ...optional('topP', p.topP ?? ms.topP),
-          ...optional('topK', ms.topK),
-          ...optional('minP', ms.minP),
-          ...optional('repeatPenalty', ms.repeatPenalty),
-          ...optional('stop', ms.stop),
-          ...optional('contextSize', ms.contextSize),
-          thinkingBudget: p.thinkingBudget ?? null,
-          // Every turn runs under the controller ('auto' unless the turn asks otherwise; 'long' = none).
-          strategy,
-          effort: p.effort ?? 'auto',
-          ...optional('seed', p.seed ?? ms.seed),
-          controller: mergeControllerSettings(s.controller),
-          pdrWorkspace: model.pdrWorkspace ?? 'summary',
-          manifestEffort: model.effort ?? null,
-          probePath: probe?.path ?? null,
-          receipt: { modelSha256: model.sha256 },
-          requestId: turnId,
-        }).finally(resolveDone);
-      });
+    // After this call has answered, so a client learns the turnId before the first event.
+    setImmediate(() => {
+      this.emit({ type: 'start', turnId, conversationId: conv.id, userMessage: { ...question }, assistantMessageId: message.id, modelId: model.id });
+      open(true);
     });
     return { turnId, conversationId: conv.id };
   }
@@ -287,11 +302,28 @@ export class ChatService {
     turn.message = next;
   }
 
-  async #run(turn: ActiveTurn, params: GenerateParams & { requestId: string }): Promise<void> {
+  /**
+   * Runs the engine's generate for a turn from the moment it is set up; what it streams is held until `opened`
+   * says the turn is open (true: delivered in order, then live) or was never saved (false: dropped, nothing stored).
+   */
+  async #run(turn: ActiveTurn, paramsOf: () => Promise<GenerateParams & { requestId: string }>, opened: Promise<boolean>): Promise<void> {
     const { turnId } = turn;
+    let held: TurnEvent[] | null = [];
+    let live = false;
+    const gate = opened.then((ok) => {
+      const waiting = held ?? [];
+      held = null;
+      live = ok;
+      if (ok) for (const e of waiting) deliver(e);
+      return ok;
+    });
     const onEvent = (e: EngineEvent): void => {
       // Only this turn's events are routed here; calibration progress and thread measurements never are.
       if (e.type === 'calibrate-progress' || e.type === 'threads-measured' || e.turnId !== turnId) return;
+      if (held) held.push(e);
+      else if (live) deliver(e);
+    };
+    const deliver = (e: TurnEvent): void => {
       this.#apply(turn, e);
       // On disk (the page cache) before any client sees it.
       if (e.type === 'thought') turn.journal?.append('thinking', e.text);
@@ -306,8 +338,11 @@ export class ChatService {
     };
     try {
       if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
+      const params = await paramsOf();
+      if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
       this.o.loadedModel.asked = turn.model;
       const r: GenerateResult = await this.o.engine.call('generate', params, { requestId: turnId, onEvent });
+      if (!(await gate)) return;
       this.o.loadedModel.current = turn.model;
       this.o.models.recordSuccess(turn.model);
       const status = r.stopReason === 'aborted' || turn.stopRequested ? 'stopped' : 'done';
@@ -321,6 +356,7 @@ export class ChatService {
       await this.#persistNow(turn);
       this.emit({ ...done, message: { ...turn.message } });
     } catch (err) {
+      if (!(await gate)) return;
       let e = ReckonError.from(err);
       if (e.code === 'ENGINE_CRASHED') e = await this.o.explainCrash(turn.model, e).catch(() => e);
       const end: TurnEvent = e.code === 'TURN_ABORTED'
@@ -401,4 +437,17 @@ export function historyOf(path: readonly Message[], limit: number | null = null)
     out.push({ role: 'user', text: m.text }, { role: 'assistant', text: next.text });
   }
   return limit === null ? out : out.slice(Math.max(0, out.length - 2 * limit));
+}
+
+/** Puts a conversation's messages, branch, date and title back as they are now (a turn whose save failed). */
+function restorerOf(c: Conversation): () => void {
+  const { messages, leafId, updatedAt, title } = c;
+  const kept = [...messages];
+  return () => {
+    c.messages = kept;
+    if (leafId === undefined) delete c.leafId;
+    else c.leafId = leafId;
+    c.updatedAt = updatedAt;
+    c.title = title;
+  };
 }

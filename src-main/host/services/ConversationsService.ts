@@ -98,11 +98,25 @@ export class ConversationsService {
 
   /** A new conversation; `origin` 'api' marks one an API client started. */
   async create(title?: string, origin?: 'api'): Promise<Conversation> {
+    const c = this.startUnsaved(title, origin);
+    await this.save(c);
+    return c;
+  }
+
+  /**
+   * A new conversation kept in memory only, for a caller that saves it soon with its first messages (a chat turn):
+   * one atomic write instead of two before the first token. `forgetUnsaved` drops it if that save fails.
+   */
+  startUnsaved(title?: string, origin?: 'api'): Conversation {
     const now = new Date().toISOString();
     const c: Conversation = { id: randomUUID(), title: title?.trim() ? title.trim() : defaultTitle, createdAt: now, updatedAt: now, messageCount: 0, messages: [], ...(origin !== undefined ? { origin } : {}) };
     this.#byId.set(c.id, c);
-    await this.save(c);
     return c;
+  }
+
+  /** Drops a conversation startUnsaved made whose first save failed. */
+  forgetUnsaved(c: Conversation): void {
+    if (this.#byId.get(c.id) === c) this.#byId.delete(c.id);
   }
 
   async rename(id: string, title: string): Promise<ConversationSummary> {
