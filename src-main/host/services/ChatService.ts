@@ -1,7 +1,8 @@
 /**
- * Chat turns. chat.send persists the user message and a 'streaming' assistant message, answers
- * {turnId, conversationId} at once, then runs the engine's generate - one request for the whole turn (probe,
- * plan, generation, fingerprints) - forwarding its TurnEvents as they come and folding them into the stored
+ * Chat turns. chat.send persists the user message and a 'streaming' assistant message and answers
+ * {turnId, conversationId} once they are on disk; the engine's generate - one request for the whole turn (probe,
+ * plan, generation, fingerprints) - starts meanwhile, its events held until send has answered, then forwarded as
+ * they come and folded into the stored
  * message with the shared reducer (common/turn/applyTurnEvent). The host adds only what it owns: start, the
  * receipt (tree + signature over the engine's leaves) and done / error with the stored message.
  * Streamed text goes to the turn's append-only stream journal (store/StreamJournal.ts) before it goes out to
