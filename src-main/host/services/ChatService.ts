@@ -3,8 +3,8 @@
  * {turnId, conversationId} once they are on disk; the engine's generate - one request for the whole turn (probe,
  * plan, generation, fingerprints) - starts meanwhile, its events held until send has answered, then forwarded as
  * they come and folded into the stored message with the shared reducer (common/turn/applyTurnEvent). The host
- * adds only what it owns: start, the
- * receipt (tree + signature over the engine's leaves) and done / error with the stored message.
+ * adds only what it owns: start, the receipt (tree + signature over the engine's leaves) and done / error with
+ * the stored message.
  * Streamed text goes to the turn's append-only stream journal (store/StreamJournal.ts) before it goes out to
  * clients: a delta that completes a line at once, others within 50 ms, each batch one write() to an open file. A
  * host crash therefore loses at most 50 ms of text and never a completed line. The whole message is saved
