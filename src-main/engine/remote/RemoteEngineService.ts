@@ -36,7 +36,11 @@ export interface RemoteEngineOptions {
 }
 
 /** What the server runs, as read for this turn; think = null: no single-token think tags (no thinking split, no budget). */
-interface ServerModel { props: ServerProps; think: RemoteThink | null; family: string }
+/** `key`: the served model's identity (file, build, template); what is read once per model is cached under it. */
+interface ServerModel { props: ServerProps; think: RemoteThink | null; family: string; key: string }
+
+/** A turn's plan, and the system prompt and question its effort level made. */
+interface Planned { plan: Plan; difficulty: DifficultyInfo; systemPrompt: string; question: string }
 
 /** What a turn's decoding needs, after the plan. */
 interface DecodeInput {
@@ -71,7 +75,11 @@ export class RemoteEngineService {
   readonly #thinkingAverage = new RunningAverage();
   #info: BackendInfo | null = null;
   /** Think-tag ids and template family per served model (#serverModel). */
-  readonly #tags = new Map<string, Omit<ServerModel, 'props'>>();
+  readonly #tags = new Map<string, Omit<ServerModel, 'props' | 'key'>>();
+  /** /v1/models' figures for receipts, per served model: one request per model, not one per turn. */
+  /** The model the last turn found on the server (a turn formats its prompt for it while checking again). */
+  #lastModel: ServerModel | null = null;
+  readonly #meta = new Map<string, Awaited<ReturnType<LlamaServerClient['modelMeta']>>>();
 
   constructor(o: RemoteEngineOptions, private readonly emit: (e: EngineEvent) => void) {
     this.client = new LlamaServerClient(o);
@@ -151,7 +159,7 @@ export class RemoteEngineService {
     // The tags' ids depend on the served model only: read once per model and template, not per turn.
     const key = `${props.modelPath}\u0000${props.build ?? ''}\u0000${props.chatTemplate}`;
     const known = this.#tags.get(key);
-    if (known !== undefined) return { props, ...known };
+    if (known !== undefined) return { props, key, ...known };
     const [open, close, nl] = await Promise.all([
       this.client.tokenize('<think>', { addSpecial: false, parseSpecial: true }, signal),
       this.client.tokenize('</think>', { addSpecial: false, parseSpecial: true }, signal),
@@ -161,7 +169,7 @@ export class RemoteEngineService {
       ? { open: open[0]!, close: close[0]!, afterClose: nl.length === 1 ? nl : [] } : null;
     const family = props.chatTemplate.includes('<|im_start|>') ? (think !== null ? 'chatml-think' : 'chatml') : props.chatTemplate === '' ? 'none' : 'template';
     this.#tags.set(key, { think, family });
-    return { props, think, family };
+    return { props, think, family, key };
   }
 
   async #generate(p: GenerateParams & { requestId: string }): Promise<GenerateResult> {
@@ -176,23 +184,21 @@ export class RemoteEngineService {
     const signal = controller.signal;
     try {
       const asked = Date.now();
+      // The prompt is formatted (two round trips) while the server's model and slots are checked (two more), on the
+      // model the last turn found: used when the check finds the same one, else formatted again for the one it found.
+      const last = this.#lastModel;
+      const early = last !== null && basename(last.props.modelPath) === basename(p.modelPath) ? this.#prepare(p, last, signal) : null;
+      early?.catch(() => undefined);
       const [model, slots] = await Promise.all([this.#serverModel(p.modelPath, signal), this.client.busySlots(signal)]);
+      this.#lastModel = model;
       if (slots !== null && slots.total > 0 && slots.busy >= slots.total) {
         throw new ReckonError('ENGINE_SLOTS_BUSY',
           `All ${slots.total} slots of the llama-server at ${this.client.url} are busy with other requests; try again when one ends.`, { url: this.client.url, slots: slots.total });
       }
-      const { plan, difficulty, systemPrompt, question } = this.#plan(p, model);
+      const same = early !== null && last!.key === model.key && last!.props.totalSlots === model.props.totalSlots;
+      const { plan, difficulty, question, messagesFor, prompt } = same ? await early : await this.#prepare(p, model, signal);
       this.emit({ type: 'difficulty', turnId, difficulty });
       this.emit({ type: 'plan', turnId, plan });
-      const messagesFor = (q: string): TemplateMessage[] => {
-        const messages: TemplateMessage[] = [];
-        if (systemPrompt.trim() !== '') messages.push({ role: 'system', content: systemPrompt });
-        for (const h of p.history) messages.push({ role: h.role, content: h.text });
-        messages.push({ role: 'user', content: q });
-        return messages;
-      };
-      const promptText = await this.client.applyTemplate(messagesFor(question), signal);
-      const prompt = await this.client.tokenize(promptText, { addSpecial: true, parseSpecial: true }, signal);
       const started = Date.now();
       let first: number | null = null;
       const emit = (e: EngineTurnEvent): void => {
@@ -226,7 +232,8 @@ export class RemoteEngineService {
    */
   async #receiptLeaves(modelSha256: string, model: ServerModel, r: GenerateResult, signal: AbortSignal): Promise<Pick<GenerateResult, 'fingerprints' | 'fingerprintError' | 'remote'>> {
     try {
-      const meta = await this.client.modelMeta(signal);
+      const meta = this.#meta.get(model.key) ?? await this.client.modelMeta(signal);
+      this.#meta.set(model.key, meta);
       const remote: ReceiptRemote = { kind: 'llama-server', model: basename(model.props.modelPath), build: model.props.build, ...meta };
       const vocabSize = meta.vocabSize ?? 0x7fffffff;
       const spec = makeEmbeddingSpec({ modelSha256, dims: 0, vocabSize });
@@ -249,7 +256,22 @@ export class RemoteEngineService {
   }
 
   /** Difficulty and plan as the built-in engine makes them, degraded where the server cannot follow. */
-  #plan(p: GenerateParams, model: ServerModel): { plan: Plan; difficulty: DifficultyInfo; systemPrompt: string; question: string } {
+  /** A turn's plan and its prompt under the server's template: the messages it is made of and their ids. */
+  async #prepare(p: GenerateParams, model: ServerModel, signal: AbortSignal): Promise<Planned & { messagesFor: (q: string) => TemplateMessage[]; prompt: number[] }> {
+    const planned = this.#plan(p, model);
+    const messagesFor = (q: string): TemplateMessage[] => {
+      const messages: TemplateMessage[] = [];
+      if (planned.systemPrompt.trim() !== '') messages.push({ role: 'system', content: planned.systemPrompt });
+      for (const h of p.history) messages.push({ role: h.role, content: h.text });
+      messages.push({ role: 'user', content: q });
+      return messages;
+    };
+    const promptText = await this.client.applyTemplate(messagesFor(planned.question), signal);
+    const prompt = await this.client.tokenize(promptText, { addSpecial: true, parseSpecial: true }, signal);
+    return { ...planned, messagesFor, prompt };
+  }
+
+  #plan(p: GenerateParams, model: ServerModel): Planned {
     const settings = p.controller ?? defaultControllerSettings;
     const control = effortControlFor(p.manifestEffort, model.family, model.think !== null);
     const degraded: string[] = [];
