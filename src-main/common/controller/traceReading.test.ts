@@ -47,5 +47,9 @@ describe('trace reading', () => {
     expect(firstArithmeticSlip('-3+5=9')).toBeNull();
     expect(firstArithmeticSlip('1+1=2 and 4-1=3')).toBeNull();
     expect(firstArithmeticSlip('99999999999999*99999999999999=1')).toBeNull();
+    // Cut inside its result by a budget: not a slip; the same equation with text after it is one.
+    expect(firstArithmeticSlip('3*8\n3*8=24\nSo 3*8=24.\nWait, let me verify.\n3*8=2')).toBeNull();
+    expect(firstArithmeticSlip('3*8=2\n')).toBeNull();
+    expect(firstArithmeticSlip('3*8=2 c0')).toBe('3*8=2');
   });
 });

@@ -39,9 +39,14 @@ export function unusedQuestionNumbers(thinking: string, question: string): strin
   return [...new Set(numbers(question))].filter((n) => !used.has(n));
 }
 
-/** The first equation in the thinking whose two sides differ (as written, spaces dropped), or null when all hold. */
+/**
+ * The first equation in the thinking whose two sides differ (as written, spaces dropped), or null when all hold.
+ * An equation that ends the text is left out: a budget cut may have stopped it inside its result ("3*8=2").
+ */
 export function firstArithmeticSlip(thinking: string): string | null {
+  const end = thinking.trimEnd().length;
   for (const m of thinking.matchAll(EQUATION)) {
+    if (m.index + m[0].length >= end) continue;
     const value = evaluate(m[1]!);
     if (value !== null && value !== Number(m[2])) return `${m[1]!.replace(/\s+/g, '')}=${m[2]}`;
   }

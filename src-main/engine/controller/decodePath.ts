@@ -191,7 +191,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
           break;
         } else {
           out.thinkingContent++;
-          if (s.earlyExit !== null && isTrialPoint!(out.thinkingContent, stepLine(token))) {
+          if (isTrialPoint !== null && isTrialPoint(out.thinkingContent, stepLine(token))) {
             action = { kind: 'trial', token };
             break;
           }

@@ -176,7 +176,7 @@ export async function remotePath(s: RemotePathSpec): Promise<RemotePathOutcome> 
               return false;
             } else {
               out.thinkingContent++;
-              if (s.earlyExit !== null && isTrialPoint!(out.thinkingContent, finishedLine(out.thinkingText, text))) {
+              if (isTrialPoint !== null && isTrialPoint(out.thinkingContent, finishedLine(out.thinkingText, text))) {
                 action = { kind: 'trial', id };
                 out.thinkingText += text;
                 if (text !== '') s.onThought?.(text);
