@@ -7,7 +7,7 @@ import type { EffortControl, EffortLevel } from './effort';
 
 export type { Difficulty, EffortLevel };
 
-/** Which thinking step boundaries early exit tries an answer at (common/controller/earlyExit.ts isTrialPoint). */
+/** Which thinking step boundaries early exit tries an answer at (common/controller/earlyExit.ts trialPoints). */
 export type EarlyExitAt = 'step' | 'result';
 
 /**
