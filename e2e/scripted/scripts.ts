@@ -210,11 +210,11 @@ const pdr = (t: Turn): Promise<GenerateResult> => (async () => {
     t.emit({ type: 'draft-end', round: 0, index: i, answer: answers[i]!.split('=')[1]!, tokens: 24 + i, finished: true, confidence: conf[i]! });
   }
   t.emit({ type: 'workspace', round: 0, text: 'Candidate answers from earlier drafts: 85, 85, 86', tokens: 49 });
-  for (const ch of 'ones 7+8=15, tens 8') t.emit({ type: 'draft', round: 1, index: 0, part: 'thought', text: ch });
+  for (const ch of '37+48: ones 7+8=15, tens 8') t.emit({ type: 'draft', round: 1, index: 0, part: 'thought', text: ch });
   await t.gate('round-1');
   t.emit({ type: 'draft', round: 1, index: 0, part: 'answer', text: '37 + 48 = 85' });
   t.emit({ type: 'draft-end', round: 1, index: 0, answer: '85', tokens: 31, finished: true, confidence: 0.99 });
-  t.thought('ones 7+8=15, tens 8');
+  t.thought('37+48: ones 7+8=15, tens 8');
   t.emit({ type: 'thought-end', ms: 900, tokens: 21 });
   t.answerPart('37 + 48 = **85**');
   const drafts: DraftRecord[] = [

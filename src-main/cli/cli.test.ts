@@ -46,8 +46,8 @@ describe('cli', () => {
   });
 
   it('prints the reliability signal: unsure with its reasons, or reliable', () => {
-    expect(reliabilityLine({ level: 'unsure', reasons: ['the drafts disagree', 'the probe rates this question Hard for the model'] }))
-      .toBe('unsure: the drafts disagree; the probe rates this question Hard for the model');
+    expect(reliabilityLine({ level: 'unsure', reasons: ['the drafts disagree', 'the answer stopped at the token limit'] }))
+      .toBe('unsure: the drafts disagree; the answer stopped at the token limit');
     expect(reliabilityLine({ level: 'reliable', reasons: [] })).toBe('reliable');
   });
   it('prints the plan with the effort asked and the level used', () => {

@@ -38,13 +38,13 @@ const draft = (index: number, answer: string, winner: boolean): DraftRecord =>
   ({ round: 0, index, answer, text: `= ${answer}`, tokens: 20, finished: true, confidence: 1, winner });
 
 describe('reliability on the stored message', () => {
-  it('a controlled turn whose drafts disagree on a Hard question is stored unsure, with its reasons', async () => {
+  it('a controlled turn whose drafts disagree is stored unsure, with its reasons', async () => {
     const plan = makePlan({ difficulty: hard, effort: 'auto', strategy: 'short-m@k' });
     engine.editResult = (r) => ({ ...r, difficulty: hard, plan, drafts: [draft(0, '85', true), draft(1, '85', false), draft(2, '75', false)] });
     const { done, file } = await turn(host, 'What is 37+48?');
     const expected = {
       level: 'unsure',
-      reasons: ['the drafts disagree: 2 different answers among 3 drafts (2 gave the winning answer)', 'the probe rates this question Hard for the model'],
+      reasons: ['the drafts disagree: 2 different answers among 3 drafts (2 gave the winning answer)'],
     };
     expect(done.reliability).toEqual(expected);
     const stored = file.messages.find((m) => m.role === 'assistant')!;
@@ -57,9 +57,13 @@ describe('reliability on the stored message', () => {
   it('a controlled turn that nothing flags is stored reliable; a turn without a plan carries no signal', async () => {
     const easy: DifficultyInfo = { ...hard, difficulty: 'easy' };
     const plan = makePlan({ difficulty: easy, effort: 'auto', strategy: 'auto' });
-    engine.editResult = (r) => ({ ...r, difficulty: easy, plan, earlyExit: { trials: 1, fired: true, atThinkingTokens: 10, confidence: 0.95 } });
+    const fired = { trials: 1, fired: true, atThinkingTokens: 10, confidence: 0.95 };
+    engine.editResult = (r) => ({ ...r, difficulty: easy, plan, earlyExit: fired, thinking: '2+2\nSo 2+2=4.', answer: '2 + 2 = 4' });
     const controlled = await turn(host, 'What is 2+2?');
     expect(controlled.file.messages.find((m) => m.role === 'assistant')!.reliability).toEqual({ level: 'reliable', reasons: [] });
+    // The rule reads the question the turn answered: the same thinking under another question is unsure.
+    const other = await turn(host, 'What is 2+5?');
+    expect(other.done.reliability).toEqual({ level: 'unsure', reasons: ['the thinking never uses 5 from the question'] });
 
     engine.editResult = undefined;
     const plain = await turn(host, 'What is 3+3?');

@@ -31,7 +31,8 @@ export function hostRunner(host: Host, base: Pick<SendParams, 'modelId' | 'model
         answer: m.text, ledger: m.ledger, latencyTokens: m.latencyTokens ?? m.ledger.sequential, ms: Date.now() - started,
         ...(m.difficulty !== undefined ? { difficulty: m.difficulty } : {}), earlyExitFired: m.earlyExit?.fired === true,
         effortLevel: m.plan?.effortLevel ?? null,
-        ...(m.reliability !== undefined ? { reliability: m.reliability.level } : {}),
+        ...(m.reliability !== undefined ? { reliability: m.reliability.level, reasons: m.reliability.reasons } : {}),
+        thinkingText: m.thinking ?? '',
       };
     } finally {
       off();

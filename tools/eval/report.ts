@@ -1,5 +1,5 @@
 import { paretoFront } from '../../src-main/common/controller/pareto';
-import { probeConfusion, reliabilityRows, type EvalResult, type EvalSummaryRow } from './runEval';
+import { probeConfusion, reasonRows, reliabilityRows, type EvalResult, type EvalSummaryRow } from './runEval';
 
 export interface ReportMeta {
   model: string;
@@ -58,6 +58,11 @@ export function markdownReport(rows: readonly EvalSummaryRow[], meta: ReportMeta
     parts.push('## Reliability flag', '', 'Share of wrong answers marked unsure (target >= 80 %), of right answers marked unsure (target <= 10 %), and of marked answers that are wrong.', '',
       '| config | turns | wrong | wrong marked % | right marked % | precision % |', '|---|---|---|---|---|---|',
       ...rel.map((r) => `| ${r.config} | ${r.n} | ${r.wrong} | ${pct(r.wrongFlagged)} | ${pct(r.rightFlagged)} | ${r.precision === null ? '-' : pct(r.precision)} |`), '');
+    const reasons = reasonRows(results);
+    if (reasons.length > 0) {
+      parts.push('Answers each reason marked (an answer may have several):', '', '| config | reason | wrong | right |', '|---|---|---|---|',
+        ...reasons.map((r) => `| ${r.config} | ${r.reason} | ${r.wrong} | ${r.right} |`), '');
+    }
   }
   // The reference arm (long CoT) runs no probe: its 'normal' is the fallback plan's, not a prediction.
   const probed = [...new Set(results.filter((r) => r.difficulty !== null && r.config !== 'long CoT').map((r) => r.config))];

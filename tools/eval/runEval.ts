@@ -16,6 +16,10 @@ export interface TurnOutcome {
   effortLevel?: string | null;
   /** The reliability signal; absent when the turn was not planned (it claims nothing). */
   reliability?: 'reliable' | 'unsure';
+  /** Why it is unsure (the signal's reasons). */
+  reasons?: string[];
+  /** The thinking text (the JSON results carry it, so a new reliability rule can be checked offline). */
+  thinkingText?: string;
 }
 
 /** Runs one question under one config (the CLI runs it through the host; tests may fake it). */
@@ -42,6 +46,9 @@ export interface EvalResult {
   effortLevel: string | null;
   /** Whether the answer was flagged unsure; null = no signal (unplanned turn). */
   unsure: boolean | null;
+  /** The signal's reasons ([] when reliable or unplanned). */
+  reasons: string[];
+  thinkingText?: string;
   /** Set when the turn failed (counted as wrong). */
   error?: string;
 }
@@ -91,7 +98,8 @@ export async function runEval(o: EvalRunOptions): Promise<EvalResult[]> {
         sequential: t.ledger.sequential, latencyTokens: t.latencyTokens, ms: t.ms,
         difficulty: t.difficulty?.difficulty ?? null, earlyExit: t.earlyExitFired === true,
         group: q.group ?? 'plain', effortLevel: t.effortLevel ?? null,
-        unsure: t.reliability === undefined ? null : t.reliability === 'unsure',
+        unsure: t.reliability === undefined ? null : t.reliability === 'unsure', reasons: t.reasons ?? [],
+        ...(t.thinkingText !== undefined ? { thinkingText: t.thinkingText } : {}),
         ...(error !== undefined ? { error } : {}),
       };
       out.push(r);
@@ -158,6 +166,27 @@ export function reliabilityRows(results: readonly EvalResult[]): ReliabilityRow[
       precision: flagged.length === 0 ? null : flagged.filter((r) => !r.correct).length / flagged.length,
     };
   });
+}
+
+/** Per config and reason: how many wrong and right answers it marked (a reason's figures and slip named away). */
+export interface ReasonRow { config: string; reason: string; wrong: number; right: number }
+
+/** The kind of a reason: its text with the parenthesised figures, what follows a colon and the numbers left out. */
+export function reasonKind(reason: string): string {
+  return reason.replace(/\s*\([^)]*\)/g, '').replace(/:.*$/, '').replace(/-?\d+(?:,\d{3})*/g, 'N');
+}
+
+export function reasonRows(results: readonly EvalResult[]): ReasonRow[] {
+  const by = new Map<string, ReasonRow>();
+  for (const r of results) {
+    for (const kind of new Set(r.reasons.map(reasonKind))) {
+      const k = `${r.config}\u0000${kind}`;
+      const row = by.get(k) ?? { config: r.config, reason: kind, wrong: 0, right: 0 };
+      if (r.correct) row.right++; else row.wrong++;
+      by.set(k, row);
+    }
+  }
+  return [...by.values()];
 }
 
 /**

@@ -23,7 +23,7 @@ export const defaultControllerSettings: ControllerSettings = {
   },
   fallbackExpectedThinking: 64,
   minBudget: 4,
-  earlyExit: { trialTokens: 48, startFraction: 0.5, threshold: 0.9 },
+  earlyExit: { trialTokens: 48, startFraction: 0.5, threshold: 0.9, at: 'result' },
   shortMK: { k: 3, m: 2, temperature: 0.7 },
   pdr: { rounds: [4, 2, 1], kappa: 64, temperature: 0.7 },
 };

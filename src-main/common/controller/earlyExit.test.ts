@@ -1,20 +1,54 @@
 import { describe, expect, it } from 'vitest';
-import { EarlyExitTally, isTrialPoint, trialCommits, trialComplete, trialScore, type EarlyExitRule } from './earlyExit';
+import { EarlyExitTally, finishedLine, statesResult, trialCannotCommit, trialCommits, trialComplete, trialPoints, trialScore, type EarlyExitRule } from './earlyExit';
 
 const rule: EarlyExitRule = { threshold: 0.85, trialTokens: 8, start: 10 };
 
 describe('early-exit rule', () => {
   it('runs a trial only at a step boundary once the start is reached', () => {
-    expect(isTrialPoint(rule, 9, true)).toBe(false);
-    expect(isTrialPoint(rule, 10, false)).toBe(false);
-    expect(isTrialPoint(rule, 10, true)).toBe(true);
-    expect(isTrialPoint({ ...rule, start: 0 }, 1, true)).toBe(true);
+    const at = trialPoints(rule);
+    expect(at(9, '3+4+1=8 c0 -> 85')).toBe(false);
+    expect(at(10, null)).toBe(false);
+    expect(at(10, '3+4+1=8 c0 -> 85')).toBe(true);
+    expect(trialPoints({ ...rule, start: 0 })(1, '')).toBe(true);
+  });
+
+  it("'result': no trial mid-column; one at a result line and at every step after it (the re-check)", () => {
+    const at = trialPoints({ ...rule, at: 'result' });
+    expect(at(30, '7+8+0=15 c1 -> 5')).toBe(false);
+    expect(at(31, '12+5: 2+5+0=7 c0 -> 7. Now 17')).toBe(false);
+    expect(at(32, null)).toBe(false);
+    expect(at(33, 'So 37+48=85.')).toBe(true);
+    expect(at(34, 'Wait, let me verify.')).toBe(true);
+    expect(at(35, '7+8+0=15 c1 -> 5')).toBe(true);
+    // A result line before the start still opens the trials, which wait for the start.
+    const late = trialPoints({ ...rule, at: 'result', start: 50 });
+    expect(late(20, 'So 37+48=85.')).toBe(false);
+    expect(late(50, '7+8+0=15 c1 -> 5')).toBe(true);
+  });
+
+  it('reads the number a result line states, and the line a step token finishes', () => {
+    expect(statesResult('So 37+48=85.')).toBe('85');
+    expect(statesResult('The answer is 1,200. ')).toBe('1200');
+    expect(statesResult('So 3-12=-9.')).toBe('-9');
+    expect(statesResult('half of it is 2.5.')).toBe('2.5');
+    expect(statesResult('3+4+1=8 c0 -> 85')).toBeNull();
+    expect(statesResult('Now 17')).toBeNull();
+    expect(statesResult('')).toBeNull();
+    expect(finishedLine('37+48\nSo 37+48=85', '.\n')).toBe('So 37+48=85.');
+    expect(finishedLine('37+48\nSo 37+48=85', '.')).toBeNull();
+    expect(finishedLine('', '\n')).toBe('');
   });
 
   it('ends a trial at end of generation or at its cap', () => {
     expect(trialComplete(rule, 3, false)).toBe(false);
     expect(trialComplete(rule, 3, true)).toBe(true);
     expect(trialComplete(rule, 8, false)).toBe(true);
+  });
+
+  it('a trial stops at its first token below the threshold, unless full trials are asked for', () => {
+    expect(trialCannotCommit(rule, 0.84)).toBe(true);
+    expect(trialCannotCommit(rule, 0.85)).toBe(false);
+    expect(trialCannotCommit({ ...rule, fullTrials: true }, 0.1)).toBe(false);
   });
 
   it('scores a trial by its least probable token and commits at the threshold, never an empty one', () => {

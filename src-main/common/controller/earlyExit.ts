@@ -3,7 +3,7 @@
  * what the turn reports. The built-in engine (engine/controller/decodePath.ts) and the remote llama-server engine
  * (engine/remote/RemoteEngineService.ts) both decide with these functions, so the two cannot drift.
  */
-import type { EarlyExitRecord } from './types';
+import type { EarlyExitAt, EarlyExitRecord } from './types';
 
 /** The plan's early-exit settings, as a path runs them. */
 export interface EarlyExitRule {
@@ -13,19 +13,61 @@ export interface EarlyExitRule {
   trialTokens: number;
   /** Thinking content tokens spent before the first trial. */
   start: number;
+  /**
+   * Which step boundaries get a trial: 'step' every one; 'result' only where an answer can already be read off:
+   * the end of a line that states a result (`statesResult`) and every step after the first such line (a re-check).
+   * Defaults to 'step'.
+   */
+  at?: EarlyExitAt;
+  /**
+   * Run every trial to its end even when it can no longer commit (calibration reads each trial's whole answer).
+   * Defaults to false: a trial stops at its first token below the threshold (`trialCannotCommit`).
+   */
+  fullTrials?: boolean;
 }
 
 /**
- * Whether a trial runs after this thinking token: `thinkingContent` (counting this token) has reached the rule's
- * start and the token ends a reasoning step (its text holds a newline).
+ * A path's trial points, fed every thinking token in order: true when a trial runs after it - `thinkingContent`
+ * (counting this token) has reached the rule's start and the token ends a reasoning step that the rule's `at`
+ * accepts. `stepLine` is the text of the line the token ends (null when it ends none).
  */
-export function isTrialPoint(rule: EarlyExitRule, thinkingContent: number, tokenEndsStep: boolean): boolean {
-  return thinkingContent >= rule.start && tokenEndsStep;
+export function trialPoints(rule: EarlyExitRule): (thinkingContent: number, stepLine: string | null) => boolean {
+  let resultSeen = false;
+  return (thinkingContent, stepLine) => {
+    if (stepLine === null) return false;
+    resultSeen ||= statesResult(stepLine) !== null;
+    return thinkingContent >= rule.start && ((rule.at ?? 'step') === 'step' || resultSeen);
+  };
+}
+
+// A sentence that ends in a number: "So 37+48=85.", "Yes, 85.", "The answer is 1,200." - not a column step
+// ("7+8+0=15 c1 -> 5") or an expression's running value ("Now 17").
+const RESULT_LINE = /(?<![\d.])(-?\d{1,3}(?:,\d{3})+|-?\d+(?:\.\d+)?)\.\s*$/;
+
+/** The number a line states as its result (commas dropped), or null when the line is not a result line. */
+export function statesResult(line: string): string | null {
+  const m = RESULT_LINE.exec(line.trimEnd());
+  return m === null ? null : String(Number(m[1]!.replace(/,/g, '')));
+}
+
+/** The line a step-ending token finishes: the thinking so far after its last newline, plus the token's text up to its newline. */
+export function finishedLine(thinkingSoFar: string, tokenText: string): string | null {
+  const cut = tokenText.indexOf('\n');
+  if (cut < 0) return null;
+  return thinkingSoFar.slice(thinkingSoFar.lastIndexOf('\n') + 1) + tokenText.slice(0, cut);
 }
 
 /** Whether the trial answer is complete after `tokens` tokens: at end of generation or at the rule's cap. */
 export function trialComplete(rule: EarlyExitRule, tokens: number, endOfGeneration: boolean): boolean {
   return endOfGeneration || tokens >= rule.trialTokens;
+}
+
+/**
+ * Whether a trial can stop after a token of this probability: the score is the minimum, so one token below the
+ * threshold decides the rejection and the rest of the trial would be decoded for nothing.
+ */
+export function trialCannotCommit(rule: EarlyExitRule, confidence: number): boolean {
+  return rule.fullTrials !== true && confidence < rule.threshold;
 }
 
 /** A trial's score: the smallest probability among its answer tokens (0 for an empty trial). */

@@ -96,6 +96,7 @@ export function makePlan(i: PlanInput): Plan {
     earlyExitThreshold: null,
     trialTokens: s.earlyExit.trialTokens,
     earlyExitStart: Math.round(s.earlyExit.startFraction * expected),
+    earlyExitAt: s.earlyExit.at,
     sampling: null,
     rounds: null,
     kappa: null,

@@ -37,7 +37,7 @@ describe('assessReliability', () => {
   it('unsure: the thinking was cut at its budget (not when early exit stopped it there)', () => {
     const cut = assessReliability({ plan: eePlan, difficulty: easy, ledger: { thinking: 100 }, stopReason: 'eos' });
     expect(cut?.level).toBe('unsure');
-    expect(cut?.reasons).toEqual(['the thinking was cut at its budget (100 tokens) before the model finished it']);
+    expect(cut?.reasons).toEqual(['the thinking was cut at its budget (100 tokens) before it reached the answer given']);
     const under = assessReliability({ plan: eePlan, difficulty: easy, ledger: { thinking: 99 }, stopReason: 'eos' });
     expect(under?.level).toBe('reliable');
     const fired = assessReliability({
@@ -47,10 +47,65 @@ describe('assessReliability', () => {
     expect(fired?.level).toBe('reliable');
   });
 
-  it('unsure: the probe rates the question Hard', () => {
+  // The bundled model's trace (models/recipe/datagen.py): columns, a result line, then a re-check.
+  const question = 'What is 37 + 48?';
+  const firstColumn = '37+48\n7+8+0=15 c1 -> 5';
+  const columns = `${firstColumn}\n3+4+1=8 c0 -> 85`;
+  const trace = `${columns}\nSo 37+48=85.\nWait, let me verify.\n7+8+0=15 c1 -> 5`;
+  const cutAt = (thinking: string, answer = '37 + 48 = 85') =>
+    assessReliability({ plan: eePlan, difficulty: easy, ledger: { thinking: 100 }, stopReason: 'eos', question, answer, thinking });
+
+  it('a budget cut counts only when the thinking had not reached the answer given', () => {
+    expect(cutAt(firstColumn)?.reasons).toEqual(['the thinking was cut at its budget (100 tokens) before it reached the answer given']);
+    expect(cutAt(columns)).toEqual({ level: 'reliable', reasons: [] });
+    expect(cutAt(trace)).toEqual({ level: 'reliable', reasons: [] });
+    // A number the question holds is not reached by copying it: 37 + 0 = 37 cut on the copy line counts.
+    const copy = assessReliability({ plan: eePlan, difficulty: easy, ledger: { thinking: 100 }, stopReason: 'eos', question: 'What is 37 + 0?', answer: '37 + 0 = 37', thinking: '37+0' });
+    expect(copy?.reasons).toEqual(['the thinking was cut at its budget (100 tokens) before it reached the answer given']);
+  });
+
+  it('Answer now counts only before the answer was reached', () => {
+    const base = { plan: eePlan, difficulty: easy, ledger: { thinking: 30 }, stopReason: 'eos' as const, question, answer: '37 + 48 = 85', answeredNow: { atThinkingTokens: 30 } };
+    expect(assessReliability({ ...base, thinking: firstColumn })?.reasons).toEqual(['"Answer now" cut the thinking after 30 tokens, before it reached the answer given']);
+    expect(assessReliability({ ...base, thinking: trace })?.level).toBe('reliable');
+  });
+
+  it("unsure: a step of the thinking does not hold; not when every step does", () => {
+    const base = { plan: eePlan, difficulty: easy, ledger: { thinking: 60 }, stopReason: 'eos' as const, question };
+    const slip = assessReliability({ ...base, answer: '37 + 48 = 75', thinking: '37+48\n7+8+0=15 c1 -> 5\n3+4+1=7 c0 -> 75\nSo 37+48=75.' });
+    expect(slip?.reasons).toEqual(['a step of the thinking does not hold: 3+4+1=7']);
+    expect(assessReliability({ ...base, answer: '37 + 48 = 85', thinking: `${columns}\nSo 37+48=85.` })?.level).toBe('reliable');
+  });
+
+  it('unsure: the thinking never uses a number of the question; not when it uses them all', () => {
+    const base = { plan: eePlan, difficulty: easy, ledger: { thinking: 60 }, stopReason: 'eos' as const, answer: '37 + 47 = 84' };
+    const miscopied = assessReliability({ ...base, question: 'What is 37 + 48?', thinking: '37+47\n7+7+0=14 c1 -> 4\n3+4+1=8 c0 -> 84\nSo 37+47=84.' });
+    expect(miscopied?.reasons).toEqual(['the thinking never uses 48 from the question']);
+    expect(assessReliability({ ...base, question: 'What is 37 + 47?', thinking: '37+47\n7+7+0=14 c1 -> 4\n3+4+1=8 c0 -> 84\nSo 37+47=84.' })?.level).toBe('reliable');
+    // A thousands separator in the question is the same number.
+    expect(assessReliability({ ...base, answer: '1,200 + 5 = 1205', question: 'What is 1,200 + 5?', thinking: '1200+5\nSo 1200+5=1205.' })?.level).toBe('reliable');
+  });
+
+  it('unsure: the answer is not the result the thinking stated; not when it is', () => {
+    const base = { plan: eePlan, difficulty: easy, ledger: { thinking: 60 }, stopReason: 'eos' as const, thinking: `${columns}\nSo 37+48=85.` };
+    expect(assessReliability({ ...base, answer: '37 + 48 = 75' })?.reasons).toEqual(['the answer (75) is not the result its thinking stated (85)']);
+    expect(assessReliability({ ...base, answer: '37 + 48 = 85' })?.level).toBe('reliable');
+    // No answer number, or no stated result: nothing to compare.
+    expect(assessReliability({ ...base, answer: '' })?.level).toBe('reliable');
+    expect(assessReliability({ ...base, answer: '37 + 48 = 75', thinking: columns })?.level).toBe('reliable');
+  });
+
+  it("unsure: the thinking's re-check stated a different result from its first one", () => {
+    const base = { plan: eePlan, difficulty: easy, ledger: { thinking: 90 }, stopReason: 'eos' as const };
+    const split = assessReliability({ ...base, answer: '37 + 48 = 85', thinking: `${trace}\n3+4+1=8 c0 -> 85\nYes, 86.` });
+    expect(split?.reasons).toEqual(['the answer (85) is not the result its thinking stated (86)', 'the thinking stated different results (85, then 86)']);
+    expect(assessReliability({ ...base, answer: '37 + 48 = 85', thinking: `${trace}\n3+4+1=8 c0 -> 85\nYes, 85.` })?.level).toBe('reliable');
+  });
+
+  it('the probe rating a question Hard is not a reason by itself', () => {
     const hard = diff('hard');
     const r = assessReliability({ plan: makePlan({ difficulty: hard, effort: 'auto', strategy: 'long' }), difficulty: hard, ledger: { thinking: 300 }, stopReason: 'eos' });
-    expect(r).toEqual({ level: 'unsure', reasons: ['the probe rates this question Hard for the model'] });
+    expect(r).toEqual({ level: 'reliable', reasons: [] });
   });
 
   it('unsure: short-m@k drafts that disagree; agreeing drafts are reliable', () => {
@@ -78,9 +133,8 @@ describe('assessReliability', () => {
     const r = assessReliability({ plan: makePlan({ difficulty: hard, effort: 'auto', strategy: 'budget' }), difficulty: hard,
       ledger: { thinking: 20 }, stopReason: 'maxTokens', answeredNow: { atThinkingTokens: 20 } });
     expect(r?.reasons).toEqual([
-      '"Answer now" cut the thinking after 20 tokens',
+      '"Answer now" cut the thinking after 20 tokens, before it reached the answer given',
       'the answer stopped at the token limit',
-      'the probe rates this question Hard for the model',
     ]);
   });
 });

@@ -1,9 +1,13 @@
 /**
  * The reliability signal of a controlled answer (issue 11 item 5): built only from what the controller already
  * knows about the turn - early-exit trial confidence against its threshold, whether parallel drafts agreed, a
- * budget-forced cut of the thinking, and the probe's class. Pure; the host stores it on the assistant message.
+ * cut of the thinking before it reached the answer, and whether the answer is what the thinking computed (read off
+ * its text: traceReading.ts). Pure; the host stores it on the assistant message.
+ * The probe's class is not a reason: a Hard verdict marked more right answers than wrong ones (docs/eval/README.md).
  */
 import type { Ledger } from '../ledger';
+import { firstArithmeticSlip, reachedNumber, statedResults, unusedQuestionNumbers } from './traceReading';
+import { answerKey } from './vote';
 import type { DifficultyInfo, DraftRecord, EarlyExitRecord, Plan } from './types';
 
 export interface Reliability {
@@ -22,6 +26,10 @@ export interface ReliabilityInput {
   ledger?: Pick<Ledger, 'thinking'>;
   stopReason?: 'eos' | 'maxTokens' | 'aborted';
   answeredNow?: { atThinkingTokens: number };
+  /** The visible answer, the thinking behind it and the question; without them the trace reasons are not judged. */
+  answer?: string;
+  thinking?: string;
+  question?: string;
 }
 
 /**
@@ -31,6 +39,11 @@ export function assessReliability(t: ReliabilityInput): Reliability | null {
   const plan = t.plan;
   if (!plan) return null;
   const reasons: string[] = [];
+  const thinking = t.thinking ?? '';
+  const stated = statedResults(thinking);
+  const answer = t.answer === undefined ? '' : answerKey(t.answer);
+  // A cut after the thinking wrote the answer's number (a last column, a result line, the re-check) costs nothing.
+  const reached = answer !== '' && reachedNumber(thinking, t.question ?? '', answer);
 
   const ee = t.earlyExit;
   if (ee && ee.trials > 0 && !ee.fired) {
@@ -44,13 +57,20 @@ export function assessReliability(t: ReliabilityInput): Reliability | null {
   if (t.drafts && t.drafts.length > 0) {
     const winner = t.drafts.find((d) => d.winner);
     if (winner && !winner.finished) reasons.push('the winning draft was cut before it finished its answer');
-  } else if (plan.thinkingBudget !== null && !ee?.fired && !t.answeredNow && t.ledger && t.ledger.thinking >= plan.thinkingBudget) {
-    reasons.push(`the thinking was cut at its budget (${plan.thinkingBudget} tokens) before the model finished it`);
+  } else if (plan.thinkingBudget !== null && !ee?.fired && !t.answeredNow && t.ledger && t.ledger.thinking >= plan.thinkingBudget && !reached) {
+    reasons.push(`the thinking was cut at its budget (${plan.thinkingBudget} tokens) before it reached the answer given`);
   }
 
-  if (t.answeredNow) reasons.push(`"Answer now" cut the thinking after ${t.answeredNow.atThinkingTokens} tokens`);
+  if (t.answeredNow && !reached) reasons.push(`"Answer now" cut the thinking after ${t.answeredNow.atThinkingTokens} tokens, before it reached the answer given`);
   if (t.stopReason === 'maxTokens') reasons.push('the answer stopped at the token limit');
-  if (t.difficulty?.difficulty === 'hard') reasons.push('the probe rates this question Hard for the model');
+  const last = stated.at(-1);
+  if (last !== undefined && answer !== '' && answer !== last) reasons.push(`the answer (${answer}) is not the result its thinking stated (${last})`);
+  const first = stated[0];
+  if (first !== undefined && last !== undefined && first !== last) reasons.push(`the thinking stated different results (${first}, then ${last})`);
+  const slip = firstArithmeticSlip(thinking);
+  if (slip !== null) reasons.push(`a step of the thinking does not hold: ${slip}`);
+  const unused = thinking === '' || t.question === undefined ? [] : unusedQuestionNumbers(thinking, t.question);
+  if (unused.length > 0) reasons.push(`the thinking never uses ${unused.join(', ')} from the question`);
 
   return { level: reasons.length > 0 ? 'unsure' : 'reliable', reasons };
 }

@@ -7,6 +7,9 @@ import type { EffortControl, EffortLevel } from './effort';
 
 export type { Difficulty, EffortLevel };
 
+/** Which thinking step boundaries early exit tries an answer at (common/controller/earlyExit.ts trialPoints). */
+export type EarlyExitAt = 'step' | 'result';
+
 /**
  * How a turn thinks. `auto` = the difficulty class's strategy; `long` = no controller (plain generation);
  * `budget` = budget forcing only; `early-exit` = budget + DEER early exit; `short-m@k` = k parallel samples,
@@ -58,6 +61,11 @@ export interface ControllerSettings {
     startFraction: number;
     /** Threshold used by the explicit `early-exit` strategy when the class has none. */
     threshold: number;
+    /**
+     * Where trials run: 'result' only after a line that states a result (common/controller/earlyExit.ts), 'step'
+     * after every line.
+     */
+    at: EarlyExitAt;
   };
   shortMK: { k: number; m: number; temperature: number };
   pdr: {
@@ -103,6 +111,8 @@ export interface Plan {
   trialTokens: number;
   /** Thinking tokens spent before the first trial. */
   earlyExitStart: number;
+  /** Which step boundaries get a trial; absent (plans stored before it) = 'step'. */
+  earlyExitAt?: EarlyExitAt;
   /** short-m@k: k samples, first m vote. */
   sampling: { k: number; m: number } | null;
   /** PDR: drafts per round and the workspace bound. */

@@ -26,7 +26,10 @@ export const controllerSettingsSchema = z.strictObject({
   strategies: z.strictObject({ easy: classStrategySchema, normal: classStrategySchema, hard: classStrategySchema }).partial(),
   fallbackExpectedThinking: positive,
   minBudget: z.int({ error: 'must be an integer >= 0' }).min(0, { error: 'must be an integer >= 0' }),
-  earlyExit: z.strictObject({ trialTokens: intIn(1, 512, 'must be 1..512'), startFraction: fraction, threshold: fraction }).partial(),
+  earlyExit: z.strictObject({
+    trialTokens: intIn(1, 512, 'must be 1..512'), startFraction: fraction, threshold: fraction,
+    at: z.enum(['step', 'result'], { error: 'must be "step" or "result"' }),
+  }).partial(),
   shortMK: z.strictObject({ k: intIn(1, 16, 'must be 1..16'), m: intIn(1, 16, 'must be 1..16'), temperature }).partial(),
   pdr: z.strictObject({
     rounds: z.array(intIn(1, 16, 'must be 1..16'), { error: 'must be a list of 1..16' })

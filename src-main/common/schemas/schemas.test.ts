@@ -137,6 +137,8 @@ describe('controller settings', () => {
     expect(controllerSettingsError({ pdr: { rounds: [4, 0] } })).toBe('controller.pdr.rounds[1] must be 1..16');
     expect(controllerSettingsError({ pdr: { rounds: [] } })).toBe('controller.pdr.rounds must be a list of 1..16');
     expect(controllerSettingsError({ earlyExit: { trialTokens: 513 } })).toBe('controller.earlyExit.trialTokens must be 1..512');
+    expect(controllerSettingsError({ earlyExit: { at: 'result' } })).toBeNull();
+    expect(controllerSettingsError({ earlyExit: { at: 'line' } })).toBe('controller.earlyExit.at must be "step" or "result"');
     expect(controllerSettingsError({ minBudget: -1 })).toBe('controller.minBudget must be an integer >= 0');
   });
 });

@@ -68,6 +68,7 @@ export const planSchema = z.strictObject({
   earlyExitThreshold: z.number().nullable(),
   trialTokens: z.number(),
   earlyExitStart: z.number(),
+  earlyExitAt: z.enum(['step', 'result']).optional(),
   sampling: z.strictObject({ k: z.number(), m: z.number() }).nullable(),
   rounds: z.array(z.number()).nullable(),
   kappa: z.number().nullable(),

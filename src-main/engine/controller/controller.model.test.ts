@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeControllerSettings } from '../../common/controller/defaults';
+import { statesResult } from '../../common/controller/earlyExit';
 import { engineEventRequestId, type EngineEvent, type GenerateParams, type GenerateResult } from '../../common/engineProtocol';
 import { ledgerAddsUp } from '../../common/ledger';
 import { startTestEngine, type TestEngineClient, type TestEngineSession } from '../../host/testing/testEngineClient';
@@ -86,6 +87,26 @@ describe('controller on the bundled model', () => {
     expect(fire.answer.length).toBeGreaterThan(0);
     expect(fire.ledger.overhead.trial).toBe(0);
     expect(eventsOf(fire.requestId).some((e) => e.type === 'early-exit')).toBe(true);
+  });
+
+  it("early exit at 'result' tries only once a result line is written; at 'step' it tries mid-column", async () => {
+    const base = { question: 'What is 37+48?', strategy: 'early-exit' as const, difficulty: { difficulty: 'easy' as const, probabilities: null, expectedThinkingTokens: 40, source: 'fallback' as const, probeTokens: 0 } };
+    const at = (where: 'step' | 'result', threshold: number) => gen({ ...base, controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: threshold, budgetFraction: 10 } }, earlyExit: { startFraction: 0, at: where } }) });
+    // Threshold 0 commits the first trial: where it ran is where the accepted thinking ends.
+    const result = await at('result', 0);
+    const step = await at('step', 0);
+    expect(result.plan?.earlyExitAt).toBe('result');
+    expect(result.earlyExit).toMatchObject({ fired: true, trials: 1 });
+    expect(statesResult(result.thinking.trim().split('\n').at(-1)!)).not.toBeNull();
+    expect(step.earlyExit).toMatchObject({ fired: true, trials: 1 });
+    expect(step.earlyExit!.atThinkingTokens).toBeLessThan(result.earlyExit!.atThinkingTokens);
+    expect(statesResult(step.thinking.trim().split('\n').at(-1)!)).toBeNull();
+    // An unreachable threshold: fewer trials, and fewer trial tokens, at 'result'.
+    const never = { result: await at('result', 1), step: await at('step', 1) };
+    expect(never.result.earlyExit!.trials).toBeGreaterThan(0);
+    expect(never.result.earlyExit!.trials).toBeLessThan(never.step.earlyExit!.trials);
+    expect(never.result.ledger.overhead.trial).toBeLessThan(never.step.ledger.overhead.trial);
+    expect(never.result.thinking).toBe(never.step.thinking);
   });
 
   it('short-m@k with k=3, m=2 returns a voted answer and bills the other drafts as overhead', async () => {

@@ -1,5 +1,5 @@
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
-import { EarlyExitTally, isTrialPoint, trialComplete, trialScore, type EarlyExitRule } from '../../common/controller/earlyExit';
+import { EarlyExitTally, finishedLine, trialCannotCommit, trialPoints, trialComplete, trialScore, type EarlyExitRule } from '../../common/controller/earlyExit';
 import type { EarlyExitRecord, PathFigures } from '../../common/controller/types';
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
@@ -105,11 +105,12 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     if (recent.length > 8) recent.shift();
     return text;
   };
-  const newlineCache = new Map<Token, boolean>();
-  const isStepEnd = (t: Token): boolean => {
-    let v = newlineCache.get(t);
-    if (v === undefined) { v = model.detokenize([t], false).includes('\n'); newlineCache.set(t, v); }
-    return v;
+  const textCache = new Map<Token, string>();
+  // The line this token finishes (null when its text holds no newline); its text read without context, cached.
+  const stepLine = (t: Token): string | null => {
+    let v = textCache.get(t);
+    if (v === undefined) { v = model.detokenize([t], false); textCache.set(t, v); }
+    return v.includes('\n') ? finishedLine(out.thinkingText, v) : null;
   };
   let phase: Phase = 'start';
   let thoughtStart = 0;
@@ -117,6 +118,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   let confN = 0;
   let generated = 0;
   const tally = new EarlyExitTally();
+  const isTrialPoint = s.earlyExit === null ? null : trialPoints(s.earlyExit);
   const endThinking = (): void => {
     out.thinkingMs = Date.now() - thoughtStart;
     s.onThoughtEnd?.(out.thinkingMs, out.thinking);
@@ -189,7 +191,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
           break;
         } else {
           out.thinkingContent++;
-          if (s.earlyExit !== null && isTrialPoint(s.earlyExit, out.thinkingContent, isStepEnd(token))) {
+          if (isTrialPoint !== null && isTrialPoint(out.thinkingContent, stepLine(token))) {
             action = { kind: 'trial', token };
             break;
           }
@@ -222,7 +224,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     for await (const { token, confidence } of trialIt) {
       trialTokens.push(token);
       trialConf.push(confidence);
-      if (trialComplete(ee, trialTokens.length, model.isEogToken(token)) || s.signal?.aborted) break;
+      if (trialComplete(ee, trialTokens.length, model.isEogToken(token)) || trialCannotCommit(ee, confidence) || s.signal?.aborted) break;
     }
     s.onTrial?.({ confidence: trialScore(trialConf), answerText: model.detokenize(trialTokens.filter((t) => !model.isEogToken(t)), false), atThinkingTokens: out.thinkingContent });
     const fired = tally.decide(ee, trialConf, out.thinkingContent);

@@ -89,7 +89,7 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
       temperature: plan.temperature, seed: p.seed, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}), ...(p.topK !== undefined ? { topK: p.topK } : {}), ...(p.minP !== undefined ? { minP: p.minP } : {}),
       budget: plan.thinkingBudget, prefilled: turn.prefilled,
       earlyExit: plan.earlyExitThreshold === null ? null
-        : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart },
+        : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart, at: plan.earlyExitAt ?? 'step' },
       signal,
       onThought: (x) => { const d = thoughtTrim.push(x); if (d !== '') emit({ type: 'thought', turnId, text: d }); },
       onAnswer: (x) => { const d = answerTrim.push(x); if (d !== '') emit({ type: 'answer', turnId, text: d }); },

@@ -224,7 +224,7 @@ export class ProbeEngine {
             const trials: ExitObservation['trials'] = [];
             const path = await decodePath({
               model: o.model, sequence, think: o.think, prompt: o.prompts[idx[next - 1]!]!, temperature: 0, maxTokens: o.maxTokens, budget: null,
-              earlyExit: { threshold: 2, trialTokens: defaultControllerSettings.earlyExit.trialTokens, start: 0 }, signal: o.signal,
+              earlyExit: { threshold: 2, trialTokens: defaultControllerSettings.earlyExit.trialTokens, start: 0, fullTrials: true }, signal: o.signal,
               onTrial: (t) => trials.push({ confidence: t.confidence, correct: isCorrect(t.answerText, r.question) === true, atThinkingTokens: t.atThinkingTokens }),
             });
             out.push({ label: r.label, fullCorrect: isCorrect(path.answerText, r.question) === true, fullThinking: path.thinkingContent, trials });

@@ -337,7 +337,7 @@ export class RemoteEngineService {
       sampling: this.#sampling(p, long ? p.temperature : plan.temperature, long, p.seed),
       maxTokens: p.maxTokens, budget: plan.thinkingBudget,
       earlyExit: plan.earlyExitThreshold === null || o.think === null ? null
-        : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart },
+        : { threshold: plan.earlyExitThreshold, trialTokens: plan.trialTokens, start: plan.earlyExitStart, at: plan.earlyExitAt ?? 'step' },
       signal,
       answerNow: () => o.answerNow.requested,
       onAnswerNow: (at) => emit({ type: 'answer-now', turnId, atThinkingTokens: at }),

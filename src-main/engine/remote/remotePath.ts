@@ -6,7 +6,7 @@
  * asking again from the prompt without it. Early exit decides with the same rule as the built-in engine
  * (common/controller/earlyExit.ts), scoring trials with the server's per-token probabilities (n_probs).
  */
-import { EarlyExitTally, isTrialPoint, type EarlyExitRule } from '../../common/controller/earlyExit';
+import { EarlyExitTally, finishedLine, trialCannotCommit, trialPoints, type EarlyExitRule } from '../../common/controller/earlyExit';
 import type { EarlyExitRecord, PathFigures } from '../../common/controller/types';
 import { ReckonError } from '../../common/errors';
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
@@ -77,6 +77,7 @@ export async function remotePath(s: RemotePathSpec): Promise<RemotePathOutcome> 
   const hidden = new HiddenLog();
   out.hidden = hidden.segments;
   const tally = new EarlyExitTally();
+  const isTrialPoint = s.earlyExit === null ? null : trialPoints(s.earlyExit);
   const accepted: number[] = [];
   // Assigned inside the stream callbacks too: the casts keep TypeScript from narrowing them to their first value.
   let phase = (think === null ? 'answer' : 'start') as 'start' | 'thinking' | 'answer';
@@ -175,7 +176,7 @@ export async function remotePath(s: RemotePathSpec): Promise<RemotePathOutcome> 
               return false;
             } else {
               out.thinkingContent++;
-              if (s.earlyExit !== null && isTrialPoint(s.earlyExit, out.thinkingContent, text.includes('\n'))) {
+              if (isTrialPoint !== null && isTrialPoint(out.thinkingContent, finishedLine(out.thinkingText, text))) {
                 action = { kind: 'trial', id };
                 out.thinkingText += text;
                 if (text !== '') s.onThought?.(text);
@@ -225,7 +226,7 @@ export async function remotePath(s: RemotePathSpec): Promise<RemotePathOutcome> 
         ids.push(id);
         texts.push(text);
         conf.push(prob ?? 0);
-        return true;
+        return !trialCannotCommit(ee, prob ?? 0); // ending the stream ends the trial (request resolves null)
       });
       const eos = trialEnd?.stopType === 'eos';
       if (eos) { ids.pop(); texts.pop(); conf.pop(); }

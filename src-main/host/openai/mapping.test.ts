@@ -55,7 +55,7 @@ describe('OpenAI mapping', () => {
 describe('the reckon object', () => {
   it('carries the reliability signal of a controlled turn, null on a plain one', () => {
     const m: Message = { id: 'a1', role: 'assistant', text: '85', createdAt: '2026-01-01T00:00:00.000Z', status: 'done', ledger };
-    const reliability = { level: 'unsure', reasons: ['the probe rates this question Hard for the model'] } satisfies Message['reliability'];
+    const reliability = { level: 'unsure', reasons: ['the answer stopped at the token limit'] } satisfies Message['reliability'];
     expect(reckonObject({ ...m, reliability }, 'c1').reliability).toEqual(reliability);
     expect(reckonObject(m, 'c1').reliability).toBeNull();
   });

@@ -351,7 +351,7 @@ export class ChatService {
         conversation: turn.conversation, message: turn.message, model: turn.model, question: params.question, result: r, turnId, seed: params.seed,
         context: { systemPrompt: params.systemPrompt, history: params.history },
       });
-      const final = finalMessage(turn.message, r, status, receipt);
+      const final = finalMessage(turn.message, r, status, receipt, params.question);
       const done: TurnEvent = { type: 'done', turnId, status, message: final };
       this.#apply(turn, done);
       await this.#persistNow(turn);
@@ -398,9 +398,9 @@ export class ChatService {
  * The stored message of a finished turn: the engine's result is authoritative (the streamed deltas should add up
  * to the same text), with the receipt (or why there is none) beside it.
  */
-function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped', receipt: IssuedReceiptFields): Message {
+function finalMessage(m: Message, r: GenerateResult, status: 'done' | 'stopped', receipt: IssuedReceiptFields, question: string): Message {
   const { receipt: _r, receiptError: _e, reliability: _rel, ...rest } = m;
-  const reliability = assessReliability({ ...r, ...(m.answeredNow ? { answeredNow: m.answeredNow } : {}) });
+  const reliability = assessReliability({ ...r, question, ...(m.answeredNow ? { answeredNow: m.answeredNow } : {}) });
   return {
     ...rest,
     text: r.answer,
