@@ -159,13 +159,15 @@ try {
 } finally {
   await toy.kill();
 }
-const realistic = ensureTestModel('qwen3-0.6b', 'Q4_0', { direct: true });
-const big = await startLlamaServer({ model: realistic, contextSize: 4 * 512 });
-try {
-  await engineVsDirect('qwen3-0.6b Q4_0', big, realistic);
-  const svc = new RemoteEngineService({ url: big.url }, () => undefined);
-  const prompt = await svc.client.tokenize(await svc.client.applyTemplate([{ role: 'user', content: QUESTION }]), { addSpecial: true, parseSpecial: true });
-  await parallelSlots('qwen3-0.6b Q4_0', big, prompt);
-} finally {
-  await big.kill();
+if (process.env.BENCH_ONLY !== 'bundled') {
+  const realistic = ensureTestModel('qwen3-0.6b', 'Q4_0', { direct: true });
+  const big = await startLlamaServer({ model: realistic, contextSize: 4 * 512 });
+  try {
+    await engineVsDirect('qwen3-0.6b Q4_0', big, realistic);
+    const svc = new RemoteEngineService({ url: big.url }, () => undefined);
+    const prompt = await svc.client.tokenize(await svc.client.applyTemplate([{ role: 'user', content: QUESTION }]), { addSpecial: true, parseSpecial: true });
+    await parallelSlots('qwen3-0.6b Q4_0', big, prompt);
+  } finally {
+    await big.kill();
+  }
 }
