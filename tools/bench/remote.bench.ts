@@ -101,8 +101,9 @@ async function trialCost(server: LlamaServer): Promise<void> {
   const svc = new RemoteEngineService({ url: server.url }, () => undefined);
   const model = bundledModelPath;
   const warm = await timed(svc, params(model, { strategy: 'long', maxTokens: 400 }));
-  // Trials from the first step (startFraction 0), or from half the expected thinking (the default), expected = the
-  // plain turn's own thinking length.
+  // Trials wherever the rule tries (result lines and the steps after them, common/controller/earlyExit.ts) from the
+  // start (startFraction 0), or from half the expected thinking (the default), expected = the plain turn's own
+  // thinking length.
   const expected = warm.r.ledger.thinking;
   const ee = (threshold: number, startFraction = 0): Partial<GenerateParams> => ({
     strategy: 'early-exit', maxTokens: 400,
@@ -131,7 +132,7 @@ async function trialCost(server: LlamaServer): Promise<void> {
     firedAt = fire.r.earlyExit?.atThinkingTokens ?? 0;
     longTokens = long.r.ledger.thinking;
   }
-  console.log(`early exit (bundled model, ${longTokens} thinking tokens): every step tried, ${trials} trials rolled back (${trialTokens} trial tokens) = ${fmt(share.map((x) => 100 * x), 1)} % of the turn; ` +
+  console.log(`early exit (bundled model, ${longTokens} thinking tokens): threshold 1 (never fires), ${trials} trials rolled back (${trialTokens} trial tokens) = ${fmt(share.map((x) => 100 * x), 1)} % of the turn; ` +
     `from half the expected thinking ${trialsHalf} trials = ${fmt(shareHalf.map((x) => 100 * x), 1)} % (target <= 3 %); ` +
     `threshold 0.85 fires at ${firedAt} of ${longTokens} thinking tokens: turn ${fmt(fired, 3)} x the plain one`);
   await svc.dispose();
