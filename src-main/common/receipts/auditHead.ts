@@ -219,47 +219,57 @@ export function blockEmbeddingOf(ids: readonly number[], table: EmbeddingTable):
 export function nnlsGram(G: Float64Array, h: Float64Array, m: number): Float64Array {
   const x = new Float64Array(m);
   const inP = new Uint8Array(m);
-  let P: number[] = [];
-  // L: lower-triangular factor of G_PP, row-major with stride m.
+  // The passive set in factor order, and L: lower-triangular factor of G_PP, row-major with stride m.
+  const P = new Int32Array(m);
+  let n = 0;
   const L = new Float64Array(m * m);
-  const grad = (j: number): number => { let s = h[j]!; for (let q = 0; q < m; q++) s -= G[j * m + q]! * x[q]!; return s; };
-  const scale = Math.max(1e-12, ...Array.from({ length: m }, (_, j) => Math.abs(h[j]!)));
-  /** Appends variable j to the factor (row P.length); false when G_PP would become singular. */
+  const z = new Float64Array(m);
+  let scale = 1e-12;
+  for (let j = 0; j < m; j++) scale = Math.max(scale, Math.abs(h[j]!));
+  /** Appends variable j as row n of the factor; false when G_PP would become singular. */
   const extend = (j: number): boolean => {
-    const n = P.length;
     let dd = G[j * m + j]!;
+    const row = n * m;
     for (let r = 0; r < n; r++) {
       let s = G[P[r]! * m + j]!;
-      for (let c = 0; c < r; c++) s -= L[r * m + c]! * L[n * m + c]!;
-      const v = s / L[r * m + r]!;
-      L[n * m + r] = v;
+      const rr = r * m;
+      for (let c = 0; c < r; c++) s -= L[rr + c]! * L[row + c]!;
+      const v = s / L[rr + r]!;
+      L[row + r] = v;
       dd -= v * v;
     }
     if (!(dd > 1e-24)) return false;
-    L[n * m + n] = Math.sqrt(dd);
-    P.push(j);
+    L[row + n] = Math.sqrt(dd);
+    P[n++] = j;
     return true;
   };
-  const refactor = (keep: number[]): boolean => { P = []; for (const j of keep) if (!extend(j)) return false; return true; };
-  const solve = (): Float64Array => {
-    const n = P.length, z = new Float64Array(n);
-    for (let r = 0; r < n; r++) { let s = h[P[r]!]!; for (let c = 0; c < r; c++) s -= L[r * m + c]! * z[c]!; z[r] = s / L[r * m + r]!; }
-    for (let r = n - 1; r >= 0; r--) { let s = z[r]!; for (let c = r + 1; c < n; c++) s -= L[c * m + r]! * z[c]!; z[r] = s / L[r * m + r]!; }
-    return z;
-  };
   for (let outer = 0; outer < 3 * m; outer++) {
+    // The gradient h − Gx; x is zero outside the passive set, so only its columns count.
     let best = -1, bw = 1e-10 * scale;
-    for (let j = 0; j < m; j++) if (!inP[j]) { const w = grad(j); if (w > bw) { bw = w; best = j; } }
+    for (let j = 0; j < m; j++) {
+      if (inP[j]) continue;
+      let w = h[j]!;
+      const row = j * m;
+      for (let i = 0; i < n; i++) { const p = P[i]!; w -= G[row + p]! * x[p]!; }
+      if (w > bw) { bw = w; best = j; }
+    }
     if (best < 0) break;
     if (!extend(best)) return x;
     inP[best] = 1;
     for (let inner = 0; inner < 3 * m; inner++) {
-      const z = solve();
-      if (z.every((v) => v > 0)) { P.forEach((p, i) => { x[p] = z[i]!; }); break; }
+      // z = G_PP⁻¹ h_P by the factor: L y = h_P, then Lᵀ z = y.
+      for (let r = 0; r < n; r++) { let s = h[P[r]!]!; const rr = r * m; for (let c = 0; c < r; c++) s -= L[rr + c]! * z[c]!; z[r] = s / L[rr + r]!; }
+      for (let r = n - 1; r >= 0; r--) { let s = z[r]!; for (let c = r + 1; c < n; c++) s -= L[c * m + r]! * z[c]!; z[r] = s / L[r * m + r]!; }
+      let allPositive = true;
+      for (let i = 0; i < n; i++) if (!(z[i]! > 0)) { allPositive = false; break; }
+      if (allPositive) { for (let i = 0; i < n; i++) x[P[i]!] = z[i]!; break; }
       let alpha = 1;
-      P.forEach((p, i) => { if (z[i]! <= 0) alpha = Math.min(alpha, x[p]! / (x[p]! - z[i]!)); });
-      P.forEach((p, i) => { x[p] = x[p]! + alpha * (z[i]! - x[p]!); if (x[p]! <= 1e-12) { x[p] = 0; inP[p] = 0; } });
-      if (!refactor(P.filter((p) => inP[p]))) return x;
+      for (let i = 0; i < n; i++) { const p = P[i]!; if (z[i]! <= 0) alpha = Math.min(alpha, x[p]! / (x[p]! - z[i]!)); }
+      for (let i = 0; i < n; i++) { const p = P[i]!; x[p] = x[p]! + alpha * (z[i]! - x[p]!); if (x[p]! <= 1e-12) { x[p] = 0; inP[p] = 0; } }
+      // A variable left the set: refactor the rest from scratch, in the same order.
+      const keep = Array.from(P.subarray(0, n)).filter((p) => inP[p]);
+      n = 0;
+      for (const j of keep) if (!extend(j)) return x;
     }
   }
   return x;

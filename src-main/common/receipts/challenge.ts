@@ -2,7 +2,7 @@
 import { bytesEqual, fromBase64, fromHex, isHex, toHex } from './bytes';
 import type { Fingerprint } from './fingerprint';
 import { BLOCK_RECORD_BYTES, decodeLeaf } from './fingerprint';
-import { leafHash, verifyInclusion } from './merkle';
+import { InclusionVerifier, leafHash } from './merkle';
 import { sha256 } from './sha256';
 import type { AuditChallenge, AuditCheck, AuditResponse, Receipt } from './types';
 
@@ -123,6 +123,7 @@ export function verifyResponse(receipt: Receipt, challenge: AuditChallenge, resp
   }
   const opened: OpenedLeaf[] = [];
   const bad: string[] = [];
+  const inclusion = new InclusionVerifier(root, receipt.treeSize);
   for (const index of challenge.indices) {
     const o = byIndex.get(index);
     if (o === undefined) { bad.push(`${index}: not opened`); continue; }
@@ -133,7 +134,7 @@ export function verifyResponse(receipt: Receipt, challenge: AuditChallenge, resp
     } catch {
       bad.push(`${index}: undecodable`); continue;
     }
-    if (!verifyInclusion(root, receipt.treeSize, index, leafHash(leaf), o.proof.map(fromHex))) { bad.push(`${index}: proof does not reach the root`); continue; }
+    if (!inclusion.verify(index, leafHash(leaf), o.proof)) { bad.push(`${index}: proof does not reach the root`); continue; }
     const fp = decodeLeaf(leaf, dims);
     if (fp === null) { bad.push(`${index}: not a reckon-fp-1 leaf`); continue; }
     if (fp.index !== index) { bad.push(`${index}: leaf says index ${fp.index}`); continue; }
