@@ -248,7 +248,7 @@ export async function auditReceipt(opts: AuditOptions): Promise<AuditVerdict> {
   if (lb !== null) {
     // A draft is a whole trace and its answer (not fitted on honest drafts: the suite's honest turns run none).
     const drafts = receipt.version === 2 && receipt.plan != null ? Math.max(0, receipt.plan.drafts - 1) : 0;
-    const draftBound = drafts * (lb.bound + o.answerTokens.length + 2);
+    const draftBound = drafts * (lb.draftBound + o.answerTokens.length + 2);
     // Each draft is a whole trace (at least the floor, or the budget when one cut it) and an answer like the visible
     // one (two tokens of slack: its result may be shorter).
     const budget = receipt.version === 2 ? receipt.plan?.thinkingBudget ?? null : null;

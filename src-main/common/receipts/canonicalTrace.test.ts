@@ -97,6 +97,10 @@ describe('sampling audit with the canonical trace length', () => {
     expect(check(short, 'trace-length')?.passed).toBe(false);
     const whole = await audit(q, [{ kind: 'thinking', tokens: t }, { kind: 'draft', tokens: t }], 2);
     expect(check(whole, 'trace-length')?.passed).toBe(true);
+    // sampled drafts slip more than greedy traces: they keep the regression's margin (here: anything), thinking does not
+    const longer = [...t.slice(0, -1), ...ids(text(q)).slice(1, 21), t.at(-1)!];
+    expect(check(await audit(q, [{ kind: 'thinking', tokens: t }, { kind: 'draft', tokens: longer }], 2), 'trace-length')?.passed).toBe(true);
+    expect(check(await audit(q, [{ kind: 'thinking', tokens: longer }]), 'trace-length')?.passed).toBe(false);
   });
 
   it('does not call the canonical trace\'s own repeated blocks duplicates, and still fails a copied block', async () => {

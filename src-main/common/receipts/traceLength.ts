@@ -42,6 +42,11 @@ export interface ThinkingBound {
   /** Honest thinking runs at most this long, and a whole honest trace at least `floor`. */
   bound: number;
   floor: number;
+  /**
+   * A discarded draft's thinking runs at most this long: sampled drafts were never fitted, so they keep the
+   * regression's looser margin where there is one.
+   */
+  draftBound: number;
   /** The canonical trace's ids, when the bound comes from it. */
   canonicalIds: number[] | null;
   how: string;
@@ -55,11 +60,14 @@ export function thinkingBound(m: TraceLengthModel, question: string, pieces: Rea
   const ids = m.canonical !== undefined && pieces !== undefined ? canonicalTraceIds(question, pieces) : null;
   if (ids !== null) {
     const c = m.canonical!;
-    return { expected: ids.length, bound: ids.length + c.maxOver, floor: Math.floor(c.minRatio * ids.length), canonicalIds: ids, how: `the canonical trace of this question is ${ids.length} tokens, honest slips add at most ${c.maxOver} (fitted on honest training traces)` };
+    const pred = predictedThinking(m, question);
+    const bound = ids.length + c.maxOver;
+    return { expected: ids.length, bound, floor: Math.floor(c.minRatio * ids.length), draftBound: Math.max(bound, pred === null ? 0 : Math.ceil(m.maxRatio * pred)), canonicalIds: ids, how: `the canonical trace of this question is ${ids.length} tokens, honest slips add at most ${c.maxOver} (fitted on honest training traces)` };
   }
   const pred = predictedThinking(m, question);
   if (pred === null) return null;
-  return { expected: pred, bound: Math.ceil(m.maxRatio * pred), floor: Math.floor(m.minRatio * pred), canonicalIds: null, how: `about ${Math.round(pred)}, margin x${m.maxRatio.toFixed(2)} fitted on honest training traces` };
+  const bound = Math.ceil(m.maxRatio * pred);
+  return { expected: pred, bound, floor: Math.floor(m.minRatio * pred), draftBound: bound, canonicalIds: null, how: `about ${Math.round(pred)}, margin x${m.maxRatio.toFixed(2)} fitted on honest training traces` };
 }
 
 /** [1, digits, +/- operations, '*' operations, Σ digits(a)·digits(b) over products, longest number] of the question. */
