@@ -4,7 +4,7 @@ import { auditReceipt } from './auditor';
 import { canonicalResult, canonicalTraceIds, canonicalTraceText } from './canonicalTrace';
 import { flatEmbeddingTable, makeEmbeddingSpec } from './fingerprint';
 import { ReceiptIssuer, generateReceiptKeyPair } from './receipt';
-import type { HiddenSegment } from './types';
+import type { HiddenSegment } from './fingerprint';
 
 // Written by models/recipe/datagen.py (full_trace with the re-check) for these problems: the renderer must agree.
 const RECIPE: [string, string][] = [
