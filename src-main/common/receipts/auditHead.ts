@@ -200,7 +200,8 @@ export function isAuditHead(x: unknown): x is AuditHead {
   return typeof h === 'object' && h !== null && h.version === AUDIT_HEAD_VERSION && typeof h.modelSha256 === 'string'
     && Array.isArray(h.support) && Array.isArray(h.numberTokens) && typeof h.thresholds === 'object' && h.thresholds !== null
     && (h.questionSupport === undefined || Array.isArray(h.questionSupport))
-    && (h.trace === undefined || (typeof h.trace === 'object' && h.trace !== null && typeof h.trace.pieces === 'object' && Array.isArray(h.trace.rules)));
+    && (h.trace === undefined || (typeof h.trace === 'object' && h.trace !== null && typeof h.trace.pieces === 'object' && Array.isArray(h.trace.rules)))
+    && (h.length?.canonical === undefined || (Number.isFinite(h.length.canonical.maxOver) && Number.isFinite(h.length.canonical.minRatio)));
 }
 
 /** Quantised block embedding of ids (what the engine commits), for training and tests. */

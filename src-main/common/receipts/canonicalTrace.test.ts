@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditHead } from './auditHead';
+import { isAuditHead, type AuditHead } from './auditHead';
 import { auditReceipt } from './auditor';
 import { canonicalResult, canonicalTraceIds, canonicalTraceText } from './canonicalTrace';
 import { flatEmbeddingTable, makeEmbeddingSpec } from './fingerprint';
@@ -66,6 +66,12 @@ const check = (v: Awaited<ReturnType<typeof audit>>, name: string) => v.checks.f
 const text = (q: string): string => canonicalTraceText(q)!;
 
 describe('sampling audit with the canonical trace length', () => {
+  it('reads a head with a canonical length model, and refuses one whose bound is not a number', () => {
+    expect(isAuditHead(head)).toBe(true);
+    expect(isAuditHead({ ...head, length: { ...head.length!, canonical: { ...head.length!.canonical!, maxOver: 'four' } } })).toBe(false);
+  });
+
+
   it('passes the canonical trace and a slip of a few tokens; bounds it by the exact count', async () => {
     const q = 'What is 496 + 504?';
     const v = await audit(q, [{ kind: 'thinking', tokens: ids(text(q)) }]);
