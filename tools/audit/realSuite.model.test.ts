@@ -10,7 +10,8 @@ const root = resolve(import.meta.dirname, '../..');
  * traces, 1 thread), sizes 10 % and 50 %. The full run (`npm run eval:audit`: 207 turns, seed 1, head from
  * models/audit/ with the trace grammar and the canonical trace length, docs/eval/audit.md) measured: honest false
  * positives 1/207 (trace-grammar 1); forgeries rejected 207/207 each; the seven rows before the aware ones 99.9-100 %
- * at every size, aware-splice 74-94 %, aware-reverify 90-95 %, all nine 97.7 % at >= 10 %. The reduced run asserts
+ * at every size, aware-splice 64-94 %, aware-reverify 89-95 %, all nine 97.0 % at >= 10 % (97.7 % in a second run: the
+ * challenges are random). The reduced run asserts
  * the exact layers exactly, at most 2 honest false positives in 18, and the detection floors below, which leave room
  * for 18 turns per cell moving a cell by up to ~10-20 points.
  */
@@ -35,7 +36,7 @@ describe('attack suite on the bundled model (reduced)', () => {
     // with a digit changed, names another question or answer in the windows the auditor reads.
     for (const a of ['splice', 'adaptive-similar'] as const) for (const s of ['0.1', '0.5']) expect(r.detection[a]![s], `${a} ${s}`).toBeGreaterThanOrEqual(0.8);
     // The aware rows pass the grammar by design; the canonical length bound catches them unless the padding is
-    // claimed as a whole-trace-long draft (full run: 74-95 %).
+    // claimed as a whole-trace-long draft (full run: 64-95 %).
     for (const a of ['aware-splice', 'aware-reverify'] as const) expect(r.detection[a]!['0.1'], a).toBeGreaterThanOrEqual(0.7);
     expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.85);
 
