@@ -9,11 +9,10 @@ const root = resolve(import.meta.dirname, '../..');
  * The receipt attack suite on the real bundled model, reduced: 2 evaluation questions per tier (18 honest greedy
  * traces, 1 thread), sizes 10 % and 50 %. The full run (`npm run eval:audit`: 207 turns, seed 1, head from
  * models/audit/ with the trace grammar and the canonical trace length, docs/eval/audit.md) measured: honest false
- * positives 1/207 (trace-grammar 1); forgeries rejected 207/207 each; the seven rows before the aware ones 99.9-100 %
- * at every size, aware-splice 64-94 %, aware-reverify 89-95 %, all nine 97.0 % at >= 10 % (97.7 % in a second run: the
- * challenges are random). The reduced run asserts
- * the exact layers exactly, at most 2 honest false positives in 18, and the detection floors below, which leave room
- * for 18 turns per cell moving a cell by up to ~10-20 points.
+ * positives 1/207 (trace-grammar 1); forgeries rejected 207/207 each; the seven rows before the aware ones 99.5-100 %
+ * at every size, aware-splice 64-94 %, aware-reverify 89-95 %, all nine 97.0 % at >= 10 % (97.7 % in a second run:
+ * the challenges are random). The reduced run asserts the exact layers exactly, at most 2 honest false positives in
+ * 18, and the detection floors below, which leave room for 18 turns per cell moving a cell by up to ~10-20 points.
  */
 describe('attack suite on the bundled model (reduced)', () => {
   it('rejects forgeries and count-only/duplicate inflation every time, passes honest turns, catches splice and similar traces', async () => {
