@@ -10,8 +10,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getLlama, type Llama, type LlamaContext, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { AuditHead, EmbeddingTable, HiddenSegment } from '../../src-main/common/receipts';
-import type { TraceLengthModel, TraceRule } from '../../src-main/common/receipts';
-import { judgeBlock, bagDistance, blockEmbeddingOf, isCompound, DEFAULT_BLOCK_SIZE, TRACE_RULES, lengthFeatures, traceViolations } from '../../src-main/common/receipts';
+import type { CanonicalLengthModel, TraceLengthModel, TraceRule } from '../../src-main/common/receipts';
+import { judgeBlock, bagDistance, blockEmbeddingOf, canonicalTraceIds, isCompound, DEFAULT_BLOCK_SIZE, TRACE_RULES, lengthFeatures, traceViolations } from '../../src-main/common/receipts';
 import { TokenEmbeddings } from '../../src-main/engine/receipts/TokenEmbeddings';
 import { canonicalIds } from '../../src-main/engine/receipts/ReceiptRows';
 import { ranksAfterPrompt } from '../../src-main/engine/receipts/teacherForce';
@@ -113,7 +113,8 @@ export async function openModel(path: string, threads: number): Promise<RealMode
         for await (const t of seq.evaluate(prompt, { temperature: 0, yieldEogToken: true })) {
           if (model.isEogToken(t)) break;
           gen.push(t);
-          if (gen.length >= 480) break;
+          // Well past the longest honest trace and its answer (~500 tokens), inside the 1,024-token context.
+          if (gen.length >= 900) break;
         }
       } finally {
         seq.dispose();
@@ -303,6 +304,30 @@ export function fitLength(o: { traces: readonly Trace[]; budget?: number }): Tra
     medianRatio: sorted[Math.floor(sorted.length / 2)], maxRatioSeen: sorted.at(-1), date: new Date().toISOString(),
   };
   return model;
+}
+
+/**
+ * Fits the canonical length bound (traceLength.ts `canonical`) on honest training traces: how many tokens past the
+ * canonical trace (canonicalTrace.ts) all but `budget` (defaults to 0.5 %) of them run, and the share of it that all
+ * but `budget` reach (traces that skip the re-check are shorter).
+ */
+export function fitCanonicalLength(o: { traces: readonly Trace[]; pieces: Readonly<Record<string, string>>; budget?: number }): CanonicalLengthModel {
+  const budget = o.budget ?? 0.005;
+  const rows = o.traces.flatMap((t) => {
+    const c = canonicalTraceIds(t.question, o.pieces);
+    return c === null ? [] : [{ n: t.thinking.length, c: c.length, exact: c.length === t.thinking.length && c.every((x, i) => x === t.thinking[i]) }];
+  });
+  const over = rows.map((r) => r.n - r.c).sort((a, b) => a - b);
+  const ratio = rows.map((r) => r.n / r.c).sort((a, b) => a - b);
+  return {
+    format: 'reckon-arith-columns-1',
+    maxOver: Math.max(0, over[Math.min(over.length - 1, Math.ceil((1 - budget) * over.length) - 1)]!),
+    minRatio: ratio[Math.floor(budget * ratio.length)]!,
+    training: {
+      traces: rows.length, split: 'models/golden/heldout.jsonl lines with index % 3 != 0', budget, exact: rows.filter((r) => r.exact).length,
+      longer: over.filter((x) => x > 0).length, shorter: over.filter((x) => x < 0).length, maxOverSeen: over.at(-1), minRatioSeen: ratio[0], date: new Date().toISOString(),
+    },
+  };
 }
 
 export interface RealSuiteOptions {

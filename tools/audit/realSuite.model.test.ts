@@ -8,11 +8,11 @@ const root = resolve(import.meta.dirname, '../..');
 /**
  * The receipt attack suite on the real bundled model, reduced: 2 evaluation questions per tier (18 honest greedy
  * traces, 1 thread), sizes 10 % and 50 %. The full run (`npm run eval:audit`: 207 turns, seed 1, head from
- * models/audit/ with the trace grammar and length model, docs/eval/audit.md) measured: honest false positives
- * 12/207 (duplicate-block 6, trace-grammar 4, trace-length 3); forgeries rejected 207/207 each; the seven rows
- * before the aware ones average 97.8 % at >= 10 %, all nine 90.1 %. The reduced run asserts the exact layers
- * exactly, at most 2 honest false positives in 18 (the full run's 5.8 % gives ~1 expected), and the detection floors
- * below, which leave room for 18 turns per cell moving a cell by up to ~10 points.
+ * models/audit/ with the trace grammar and the canonical trace length, docs/eval/audit.md) measured: honest false
+ * positives 1/207 (trace-grammar 1); forgeries rejected 207/207 each; the seven rows before the aware ones 99.5-100 %
+ * at every size, aware-splice 64-94 %, aware-reverify 89-95 %, all nine 97.0 % at >= 10 % (97.7 % in a second run:
+ * the challenges are random). The reduced run asserts the exact layers exactly, at most 2 honest false positives in
+ * 18, and the detection floors below, which leave room for 18 turns per cell moving a cell by up to ~10-20 points.
  */
 describe('attack suite on the bundled model (reduced)', () => {
   it('rejects forgeries and count-only/duplicate inflation every time, passes honest turns, catches splice and similar traces', async () => {
@@ -34,9 +34,10 @@ describe('attack suite on the bundled model (reduced)', () => {
     // The trace grammar and the length model (head.trace, head.length): another question's reasoning, or this one's
     // with a digit changed, names another question or answer in the windows the auditor reads.
     for (const a of ['splice', 'adaptive-similar'] as const) for (const s of ['0.1', '0.5']) expect(r.detection[a]![s], `${a} ${s}`).toBeGreaterThanOrEqual(0.8);
-    // with the aware rows (which pass the grammar by design about half the time) the mean stays well above the
-    // 52 % measured before the grammar
-    expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.7);
+    // The aware rows pass the grammar by design; the canonical length bound catches them unless the padding is
+    // claimed as a whole-trace-long draft (full run: 64-95 %).
+    for (const a of ['aware-splice', 'aware-reverify'] as const) expect(r.detection[a]!['0.1'], a).toBeGreaterThanOrEqual(0.7);
+    expect(r.meanDetectionAt10Plus).toBeGreaterThanOrEqual(0.85);
 
     // The replay column: the auditor re-runs each turn with the same model file and teacher-forces the committed
     // thinking where the trees differ. Greedy turns on one backend replay identical, so no honest turn fails; every

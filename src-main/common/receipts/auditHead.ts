@@ -93,24 +93,23 @@ export function recoverBag(blockEmbedding: ArrayLike<number>, length: number, id
   const m = k + 1; // unknowns: counts, then μ
   const b = new Float64Array(d);
   for (let i = 0; i < d; i++) b[i] = blockEmbedding[i]! / 127;
-  const cols: Float64Array[] = ids.map((id) => Float64Array.from(table.row(id)));
   const w = 10;
-  // Gram matrix G = AᵀA and h = Aᵀy, A = [[rows..., -b], [w..., 0]], y = [0, w·L].
+  // Gram matrix G = AᵀA and h = Aᵀy, A = [[rows..., -b], [w..., 0]], y = [0, w·L]. The rows' part is the same for
+  // every block of an audit: computed once per (table, ids).
+  const { cols, gram } = rowsGram(table, ids, w);
   const G = new Float64Array(m * m);
   const h = new Float64Array(m);
-  const col = (j: number): Float64Array => (j < k ? cols[j]! : b);
-  const sign = (j: number): number => (j < k ? 1 : -1);
-  for (let p = 0; p < m; p++) {
-    for (let q = p; q < m; q++) {
-      const a = col(p), c = col(q);
-      let s = 0;
-      for (let i = 0; i < d; i++) s += a[i]! * c[i]!;
-      s *= sign(p) * sign(q);
-      if (p < k && q < k) s += w * w;
-      G[p * m + q] = s; G[q * m + p] = s;
-    }
-    h[p] = p < k ? w * w * length : 0;
+  for (let p = 0; p < k; p++) {
+    G.set(gram.subarray(p * k, p * k + k), p * m);
+    const a = cols[p]!;
+    let s = 0;
+    for (let i = 0; i < d; i++) s += a[i]! * b[i]!;
+    G[p * m + k] = -s; G[k * m + p] = -s;
+    h[p] = w * w * length;
   }
+  let bb = 0;
+  for (let i = 0; i < d; i++) bb += b[i]! * b[i]!;
+  G[k * m + k] = bb;
   const x = nnlsGram(G, h, m);
   const mu = x[k]!;
   let r2 = 0;
@@ -122,6 +121,32 @@ export function recoverBag(blockEmbedding: ArrayLike<number>, length: number, id
   const counts = new Map<number, number>();
   ids.forEach((id, j) => { if (x[j]! > 1e-6) counts.set(id, x[j]!); });
   return { counts, residual: mu > 1e-9 ? Math.sqrt(r2) / mu : Infinity };
+}
+
+const grams = new WeakMap<EmbeddingTable, Map<string, { cols: Float64Array[]; gram: Float64Array }>>();
+
+/** The rows of `ids` and their Gram matrix plus the length row's w² (k × k), cached per table and id list. */
+function rowsGram(table: EmbeddingTable, ids: readonly number[], w: number): { cols: Float64Array[]; gram: Float64Array } {
+  let byIds = grams.get(table);
+  if (byIds === undefined) { byIds = new Map(); grams.set(table, byIds); }
+  const key = `${w}:${ids.join(',')}`;
+  let hit = byIds.get(key);
+  if (hit !== undefined) return hit;
+  const d = table.dims, k = ids.length;
+  const cols = ids.map((id) => Float64Array.from(table.row(id)));
+  const gram = new Float64Array(k * k);
+  for (let p = 0; p < k; p++) {
+    for (let q = p; q < k; q++) {
+      const a = cols[p]!, c = cols[q]!;
+      let s = w * w;
+      for (let i = 0; i < d; i++) s += a[i]! * c[i]!;
+      gram[p * k + q] = s; gram[q * k + p] = s;
+    }
+  }
+  hit = { cols, gram };
+  if (byIds.size > 64) byIds.clear(); // a handful of questions per audit session; keep the cache small
+  byIds.set(key, hit);
+  return hit;
 }
 
 /** Whether a question (its token ids) is compound for this head. */
@@ -175,7 +200,8 @@ export function isAuditHead(x: unknown): x is AuditHead {
   return typeof h === 'object' && h !== null && h.version === AUDIT_HEAD_VERSION && typeof h.modelSha256 === 'string'
     && Array.isArray(h.support) && Array.isArray(h.numberTokens) && typeof h.thresholds === 'object' && h.thresholds !== null
     && (h.questionSupport === undefined || Array.isArray(h.questionSupport))
-    && (h.trace === undefined || (typeof h.trace === 'object' && h.trace !== null && typeof h.trace.pieces === 'object' && Array.isArray(h.trace.rules)));
+    && (h.trace === undefined || (typeof h.trace === 'object' && h.trace !== null && typeof h.trace.pieces === 'object' && Array.isArray(h.trace.rules)))
+    && (h.length?.canonical === undefined || (Number.isFinite(h.length.canonical.maxOver) && Number.isFinite(h.length.canonical.minRatio)));
 }
 
 /** Quantised block embedding of ids (what the engine commits), for training and tests. */
@@ -186,49 +212,65 @@ export function blockEmbeddingOf(ids: readonly number[], table: EmbeddingTable):
   return quantiseUnit(acc);
 }
 
-/** Solves G_PP z = h_P (Gaussian elimination, partial pivoting); null when singular. */
-function solveSub(G: Float64Array, h: Float64Array, m: number, P: readonly number[]): Float64Array | null {
-  const n = P.length;
-  const a = new Float64Array(n * (n + 1));
-  P.forEach((p, i) => { P.forEach((q, j) => { a[i * (n + 1) + j] = G[p * m + q]!; }); a[i * (n + 1) + n] = h[p]!; });
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r * (n + 1) + c]!) > Math.abs(a[piv * (n + 1) + c]!)) piv = r;
-    if (Math.abs(a[piv * (n + 1) + c]!) < 1e-12) return null;
-    if (piv !== c) for (let j = 0; j <= n; j++) { const t = a[c * (n + 1) + j]!; a[c * (n + 1) + j] = a[piv * (n + 1) + j]!; a[piv * (n + 1) + j] = t; }
-    for (let r = c + 1; r < n; r++) {
-      const f = a[r * (n + 1) + c]! / a[c * (n + 1) + c]!;
-      if (f !== 0) for (let j = c; j <= n; j++) a[r * (n + 1) + j] = a[r * (n + 1) + j]! - f * a[c * (n + 1) + j]!;
-    }
-  }
-  const z = new Float64Array(n);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = a[r * (n + 1) + n]!;
-    for (let j = r + 1; j < n; j++) s -= a[r * (n + 1) + j]! * z[j]!;
-    z[r] = s / a[r * (n + 1) + r]!;
-  }
-  return z;
-}
-
-/** Lawson-Hanson NNLS given the Gram matrix G = AᵀA (m × m) and h = Aᵀy: argmin |Ax − y| over x ≥ 0. */
+/**
+ * Lawson-Hanson NNLS given the Gram matrix G = AᵀA (m × m) and h = Aᵀy: argmin |Ax − y| over x ≥ 0. The passive
+ * set's G_PP is kept as a Cholesky factor that grows by one row per added variable (O(n²) instead of a fresh
+ * O(n³) solve each step: the bag fits were most of an audit's time); a removal refactors from scratch.
+ */
 export function nnlsGram(G: Float64Array, h: Float64Array, m: number): Float64Array {
   const x = new Float64Array(m);
   const inP = new Uint8Array(m);
-  const grad = (j: number): number => { let s = h[j]!; for (let q = 0; q < m; q++) s -= G[j * m + q]! * x[q]!; return s; };
-  const scale = Math.max(1e-12, ...Array.from({ length: m }, (_, j) => Math.abs(h[j]!)));
+  // The passive set in factor order, and L: lower-triangular factor of G_PP, row-major with stride m.
+  const P = new Int32Array(m);
+  let n = 0;
+  const L = new Float64Array(m * m);
+  const z = new Float64Array(m);
+  let scale = 1e-12;
+  for (let j = 0; j < m; j++) scale = Math.max(scale, Math.abs(h[j]!));
+  /** Appends variable j as row n of the factor; false when G_PP would become singular. */
+  const extend = (j: number): boolean => {
+    let dd = G[j * m + j]!;
+    const row = n * m;
+    for (let r = 0; r < n; r++) {
+      let s = G[P[r]! * m + j]!;
+      const rr = r * m;
+      for (let c = 0; c < r; c++) s -= L[rr + c]! * L[row + c]!;
+      const v = s / L[rr + r]!;
+      L[row + r] = v;
+      dd -= v * v;
+    }
+    if (!(dd > 1e-24)) return false;
+    L[row + n] = Math.sqrt(dd);
+    P[n++] = j;
+    return true;
+  };
   for (let outer = 0; outer < 3 * m; outer++) {
+    // The gradient h − Gx; x is zero outside the passive set, so only its columns count.
     let best = -1, bw = 1e-10 * scale;
-    for (let j = 0; j < m; j++) if (!inP[j]) { const w = grad(j); if (w > bw) { bw = w; best = j; } }
+    for (let j = 0; j < m; j++) {
+      if (inP[j]) continue;
+      let w = h[j]!;
+      const row = j * m;
+      for (let i = 0; i < n; i++) { const p = P[i]!; w -= G[row + p]! * x[p]!; }
+      if (w > bw) { bw = w; best = j; }
+    }
     if (best < 0) break;
+    if (!extend(best)) return x;
     inP[best] = 1;
     for (let inner = 0; inner < 3 * m; inner++) {
-      const P = [...Array(m).keys()].filter((j) => inP[j]);
-      const z = solveSub(G, h, m, P);
-      if (z === null) { inP[best] = 0; return x; }
-      if (z.every((v) => v > 0)) { P.forEach((p, i) => { x[p] = z[i]!; }); break; }
+      // z = G_PP⁻¹ h_P by the factor: L y = h_P, then Lᵀ z = y.
+      for (let r = 0; r < n; r++) { let s = h[P[r]!]!; const rr = r * m; for (let c = 0; c < r; c++) s -= L[rr + c]! * z[c]!; z[r] = s / L[rr + r]!; }
+      for (let r = n - 1; r >= 0; r--) { let s = z[r]!; for (let c = r + 1; c < n; c++) s -= L[c * m + r]! * z[c]!; z[r] = s / L[r * m + r]!; }
+      let allPositive = true;
+      for (let i = 0; i < n; i++) if (!(z[i]! > 0)) { allPositive = false; break; }
+      if (allPositive) { for (let i = 0; i < n; i++) x[P[i]!] = z[i]!; break; }
       let alpha = 1;
-      P.forEach((p, i) => { if (z[i]! <= 0) alpha = Math.min(alpha, x[p]! / (x[p]! - z[i]!)); });
-      P.forEach((p, i) => { x[p] = x[p]! + alpha * (z[i]! - x[p]!); if (x[p]! <= 1e-12) { x[p] = 0; inP[p] = 0; } });
+      for (let i = 0; i < n; i++) { const p = P[i]!; if (z[i]! <= 0) alpha = Math.min(alpha, x[p]! / (x[p]! - z[i]!)); }
+      for (let i = 0; i < n; i++) { const p = P[i]!; x[p] = x[p]! + alpha * (z[i]! - x[p]!); if (x[p]! <= 1e-12) { x[p] = 0; inP[p] = 0; } }
+      // A variable left the set: refactor the rest from scratch, in the same order.
+      const keep = Array.from(P.subarray(0, n)).filter((p) => inP[p]);
+      n = 0;
+      for (const j of keep) if (!extend(j)) return x;
     }
   }
   return x;

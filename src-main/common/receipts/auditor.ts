@@ -6,7 +6,7 @@
  */
 import type { AuditChallenge, AuditCheck, AuditResponse, AuditVerdict, Receipt, ReceiptContext, ReceiptRemote, SignerInfo } from './types';
 import type { EmbeddingTable, Fingerprint } from './fingerprint';
-import { BLOCK_RECORD_BYTES, decodeBlockRecord, kindCode, quantiseUnit } from './fingerprint';
+import { BLOCK_RECORD_BYTES, blockEmbedding, decodeBlockRecord, kindCode, quantiseUnit } from './fingerprint';
 import { blockSketch, hamming } from './sketch';
 import type { SecurityParameter } from './challenge';
 import { DEFAULT_SECURITY, cryptoRandomInt, detectionProbability, makeChallenge, sampleSize, verifyResponse } from './challenge';
@@ -15,7 +15,8 @@ import type { AuditHead, BlockJudgement } from './auditHead';
 import { bagDistance, isCompound, judgeBlock } from './auditHead';
 import type { TraceRule } from './traceGrammar';
 import { traceViolations } from './traceGrammar';
-import { predictedThinking } from './traceLength';
+import { thinkingBound } from './traceLength';
+import { canonicalResult } from './canonicalTrace';
 
 /** A key the auditor trusts, and why. */
 export interface TrustedKey {
@@ -243,22 +244,20 @@ export async function auditReceipt(opts: AuditOptions): Promise<AuditVerdict> {
 
   // The signed counts against how long an honest trace of this question runs (the head's length model).
   const lengthHead = o.head !== undefined && o.head.modelSha256.toLowerCase() === receipt.modelSha256.toLowerCase() ? o.head.length : undefined;
-  if (lengthHead !== undefined && o.question !== undefined) {
-    const pred = predictedThinking(lengthHead, o.question);
-    if (pred !== null) {
-      const bound = Math.ceil(lengthHead.maxRatio * pred);
-      // A draft is a whole trace and its answer (not fitted on honest drafts: the suite's honest turns run none).
-      const drafts = receipt.version === 2 && receipt.plan != null ? Math.max(0, receipt.plan.drafts - 1) : 0;
-      const draftBound = drafts * (bound + o.answerTokens.length + 2);
-      // Each draft is a whole trace unless a thinking budget cut it: at least minRatio of the estimate, or the budget.
-      const budget = receipt.version === 2 ? receipt.plan?.thinkingBudget ?? null : null;
-      const draftFloor = drafts * Math.floor(Math.min(lengthHead.minRatio * pred, budget ?? Infinity));
-      const ok = receipt.counts.thinking <= bound && receipt.counts.overhead.draft <= draftBound && receipt.counts.overhead.draft >= draftFloor;
-      checks.push({
-        name: 'trace-length', passed: ok,
-        detail: `${receipt.counts.thinking} thinking tokens${drafts > 0 || receipt.counts.overhead.draft > 0 ? ` and ${receipt.counts.overhead.draft} draft tokens` : ''}; an honest trace of this question runs at most ${bound}${drafts > 0 ? ` (drafts: ${draftFloor}..${draftBound})` : ''} (about ${Math.round(pred)}, margin x${lengthHead.maxRatio.toFixed(2)} fitted on honest training traces)`,
-      });
-    }
+  const lb = lengthHead !== undefined && o.question !== undefined ? thinkingBound(lengthHead, o.question, o.head!.trace?.pieces) : null;
+  if (lb !== null) {
+    // A draft is a whole trace and its answer (not fitted on honest drafts: the suite's honest turns run none).
+    const drafts = receipt.version === 2 && receipt.plan != null ? Math.max(0, receipt.plan.drafts - 1) : 0;
+    const draftBound = drafts * (lb.draftBound + o.answerTokens.length + 2);
+    // Each draft is a whole trace (at least the floor, or the budget when one cut it) and an answer like the visible
+    // one (two tokens of slack: its result may be shorter).
+    const budget = receipt.version === 2 ? receipt.plan?.thinkingBudget ?? null : null;
+    const draftFloor = drafts * (Math.min(lb.floor, budget ?? Infinity) + Math.max(0, o.answerTokens.length - 2));
+    const ok = receipt.counts.thinking <= lb.bound && receipt.counts.overhead.draft <= draftBound && receipt.counts.overhead.draft >= draftFloor;
+    checks.push({
+      name: 'trace-length', passed: ok,
+      detail: `${receipt.counts.thinking} thinking tokens${drafts > 0 || receipt.counts.overhead.draft > 0 ? ` and ${receipt.counts.overhead.draft} draft tokens` : ''}; an honest trace of this question runs at most ${lb.bound}${drafts > 0 ? ` (drafts: ${draftFloor}..${draftBound})` : ''} (${lb.how})`,
+    });
   }
 
   const challenge = makeChallenge(receipt, n, o.randomInt);
@@ -358,7 +357,8 @@ export async function auditReceipt(opts: AuditOptions): Promise<AuditVerdict> {
       if (j.length >= ht.minBagLength && j.repetition > ht.repetition) flag('bag-repetition', index, f.blockIndex);
       if (j.foreign > foreignMax) flag('foreign-numbers', index, f.blockIndex);
     }
-    const long = [...judged.entries()].filter(([b, j]) => j.length >= ht.minBagLength && !parallelKind(b));
+    // A threshold of 0 (the bundled head's: honest blocks came that close) flags no pair: skip the 45 x 45 comparisons.
+    const long = ht.duplicateL1 > 0 ? [...judged.entries()].filter(([b, j]) => j.length >= ht.minBagLength && !parallelKind(b)) : [];
     for (const [b, j] of long) {
       for (const [c, k] of long) {
         if (c !== b && bagDistance(j.bag, k.bag, j.length) < ht.duplicateL1) { flag('near-duplicate-bag', byBlock.get(b)!.index, b); break; }
@@ -386,11 +386,26 @@ export async function auditReceipt(opts: AuditOptions): Promise<AuditVerdict> {
     const o = b * BLOCK_RECORD_BYTES;
     return `${view.getUint32(o)}.${view.getUint32(o + 4)}.${view.getUint32(o + 8)}.${view.getUint32(o + 12)}`;
   };
+  // The canonical trace repeats some of its own blocks (the re-check copies the column work): an honest trace has
+  // those same copies, so a sketch the canonical trace itself repeats is not a duplicate here.
+  const canonicalRepeats = new Set<string>();
+  if (lb?.canonicalIds != null) {
+    const seen = new Set<string>();
+    const ids = lb.canonicalIds;
+    for (let at = 0; at + th.minBlockLength <= ids.length; at += receipt.blockSize) {
+      const sk = blockSketch(blockEmbedding(ids.slice(at, at + receipt.blockSize).map((id) => t.row(id)), t.dims), spec);
+      const v = new DataView(sk.buffer, sk.byteOffset, sk.byteLength);
+      const key = `${v.getUint32(0)}.${v.getUint32(4)}.${v.getUint32(8)}.${v.getUint32(12)}`;
+      if (seen.has(key)) canonicalRepeats.add(key);
+      seen.add(key);
+    }
+  }
   const sharing = new Map<string, number>();
   let exactDup = 0;
   for (let b = 0; b < blocks; b++) {
     if (!longBlock(b)) continue;
     const key = sketchKey(b);
+    if (canonicalRepeats.has(key)) continue;
     const had = sharing.get(key) ?? 0;
     if (had > 0) { exactDup++; flaggedBlocks.add(b); }
     sharing.set(key, had + 1);
@@ -398,7 +413,7 @@ export async function auditReceipt(opts: AuditOptions): Promise<AuditVerdict> {
   for (const [b, f] of byBlock) {
     if (!longBlock(b)) continue;
     // Exact duplicates (the default, 0 bits) are a lookup; a looser threshold compares against every long block.
-    if (th.duplicateMaxHamming === 0 ? sharing.get(sketchKey(b))! > 1 : anyWithin(b)) flag('duplicate-block', f.index, b);
+    if (th.duplicateMaxHamming === 0 ? (sharing.get(sketchKey(b)) ?? 0) > 1 : anyWithin(b)) flag('duplicate-block', f.index, b);
   }
   function anyWithin(b: number): boolean {
     for (let other = 0; other < blocks; other++) {
@@ -596,6 +611,7 @@ async function traceCheck(o: AuditOptions, receipt: Receipt, first: AuditChallen
   const flagged: { index: number; block: number }[] = [];
   const broken: Record<string, number> = {};
   let windows = 0;
+  const result = canonicalResult(qa.question);
   for (const c of centres) {
     const mid = leaves.get(c)!;
     if (mid.kind !== 'thinking' && mid.kind !== 'draft') continue;
@@ -609,7 +625,7 @@ async function traceCheck(o: AuditOptions, receipt: Receipt, first: AuditChallen
     windows++;
     const use = mid.kind === 'draft' ? draftRules : rules;
     // A draft is sampled and may lose the vote: only how it opens, that it closes, and the question it names are judged.
-    const v = traceViolations({ text, atStart, atEnd, question: qa.question, answer: qa.answer, draft: mid.kind === 'draft' }).filter((x) => use.has(x.rule));
+    const v = traceViolations({ text, atStart, atEnd, question: qa.question, answer: qa.answer, ...(result !== null ? { result } : {}), draft: mid.kind === 'draft' }).filter((x) => use.has(x.rule));
     if (v.length > 0) {
       flagged.push({ index: c, block: mid.blockIndex });
       for (const x of v) broken[x.rule] = (broken[x.rule] ?? 0) + 1;

@@ -14,3 +14,4 @@ export * from './auditHead';
 export { ed25519PublicKeyProblem, ed25519SignatureProblem, ED25519_L } from './ed25519';
 export * from './traceGrammar';
 export * from './traceLength';
+export * from './canonicalTrace';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from './bytes';
-import { MerkleTree, emptyRoot, leafHash, nodeHash, rootFromInclusionProof, verifyInclusion } from './merkle';
+import { InclusionVerifier, MerkleTree, emptyRoot, leafHash, nodeHash, rootFromInclusionProof, verifyInclusion } from './merkle';
 import { sha256, sha256Node } from './sha256';
 
 // RFC 6962 / Certificate Transparency reference inputs and tree heads for sizes 1..8.
@@ -108,6 +108,30 @@ describe('MerkleTree (RFC 6962)', () => {
       expect(verifyInclusion(root, n, i, leafHash(Uint8Array.of(99)), p)).toBe(false);
       expect(verifyInclusion(root, n, i, lh, [...p, p[0]!])).toBe(false);
       expect(verifyInclusion(root, n, i, lh, p.slice(1))).toBe(false);
+    }
+  });
+
+  it('a verifier that remembers verified nodes gives verifyInclusion\'s verdict on every proof, good or tampered, in any order', () => {
+    for (const n of [1, 2, 3, 5, 13, 32, 40]) {
+      const leaves = Array.from({ length: n }, (_, i) => Uint8Array.of(i, n));
+      const t = MerkleTree.fromLeaves(leaves);
+      const v = new InclusionVerifier(t.root(), n);
+      const check = (i: number, lh: Uint8Array, p: Uint8Array[]): void => {
+        expect(v.verify(i, lh, p.map(toHex)), `${n}/${i}`).toBe(verifyInclusion(t.root(), n, i, lh, p));
+      };
+      for (const i of [...Array(n).keys()].sort((a, b) => ((a * 7) % n) - ((b * 7) % n))) {
+        const lh = leafHash(leaves[i]!), p = t.proof(i);
+        for (let j = 0; j < p.length; j++) { const bad = p.map((x) => x.slice()); bad[j]![0]! ^= 1; check(i, lh, bad); }
+        check(i, leafHash(Uint8Array.of(99)), p);
+        if (p.length > 0) check(i, lh, [...p, p[0]!]);
+        check(i, lh, p.slice(1));
+        for (let k = 0; k < n + 2; k++) check(k, lh, p);
+        check(i, lh, p);
+        check(i, lh, p); // again, now from memory
+      }
+      // a leaf of another tree, with its own valid proof, does not pass on this tree's remembered nodes
+      const other = MerkleTree.fromLeaves(leaves.map((l) => Uint8Array.of(l[0]!, 255)));
+      for (let i = 0; i < n; i++) expect(v.verify(i, leafHash(Uint8Array.of(i, 255)), other.proof(i).map(toHex))).toBe(false);
     }
   });
 

@@ -302,6 +302,9 @@ export class ReceiptProvider {
   private readonly tree: MerkleTree;
   private readonly leaves: Uint8Array[];
   private readonly sketches: Uint8Array;
+  /** Hex of tree nodes already sent: windows of consecutive leaves send the same upper nodes again and again. */
+  private readonly hexOf = new WeakMap<Uint8Array, string>();
+  private sketchesBase64: string | null = null;
 
   constructor(store: ReceiptStore, built?: { tree: MerkleTree; leaves: Uint8Array[]; sketches: Uint8Array }) {
     this.receipt = store.receipt;
@@ -332,10 +335,16 @@ export class ReceiptProvider {
       nonce: ch.nonce,
       openings: ch.indices.map((index) =>
         index < this.tree.size
-          ? { index, leaf: toBase64(this.leaves[index]!), proof: this.tree.proof(index).map(toHex) }
+          ? { index, leaf: toBase64(this.leaves[index]!), proof: this.tree.proof(index).map((h) => this.hex(h)) }
           : { index, leaf: '', proof: [] }),
-      sketches: toBase64(this.sketches),
+      sketches: (this.sketchesBase64 ??= toBase64(this.sketches)),
     };
+  }
+
+  private hex(h: Uint8Array): string {
+    let s = this.hexOf.get(h);
+    if (s === undefined) { s = toHex(h); this.hexOf.set(h, s); }
+    return s;
   }
 }
 

@@ -51,4 +51,12 @@ describe('trace grammar (reckon-arith columns)', () => {
     expect(draft('7+8+0=15 c1 -> 5\n3+4+1=8 c0 -> 85\n')).toEqual(['segment-start', 'segment-end']);
     expect(draft(ADD.replace(/37\+48/g, '37+49'))).toContain('question-line');
   });
+
+  it('accepts a check that names the true result when the visible answer slipped, and nothing else', () => {
+    const q = 'What is 37 + 48?';
+    const rules = (answer: string, result?: string) => traceViolations({ text: ADD, atStart: true, atEnd: true, question: q, answer, ...(result !== undefined ? { result } : {}) }).map((v) => v.rule);
+    expect(rules('37 + 48 = 84')).toEqual(['segment-end', 'answer-line']);
+    expect(rules('37 + 48 = 84', '85')).toEqual([]);
+    expect(rules('37 + 48 = 84', '86')).toEqual(['segment-end', 'answer-line']);
+  });
 });

@@ -14,7 +14,7 @@
 export const TRACE_RULES = [
   'line-shape', // a whole line of no known shape
   'question-line', // the restated question, or the "So <expr>=" line, names another question
-  'answer-line', // "Yes, <n>." names another answer than the visible one (the "So" line may honestly differ: the check pass can correct it)
+  'answer-line', // "Yes, <n>." names neither the visible answer nor the true result (the "So" line may honestly differ: the check pass can correct it)
   'column-sum', // a column step whose sum, carry or digit is wrong
   'column-operands', // a column step of the question's own sum whose digits are not the question's at that column
   'column-chain', // consecutive column steps that do not carry into each other
@@ -33,6 +33,11 @@ export interface TraceWindow {
   /** The user's question and the visible answer (as the export gives them). */
   question: string;
   answer: string;
+  /**
+   * The question's true result, when the auditor knows it (the canonical trace's): a "Yes" line may name it too, since
+   * the model now and then slips on the visible answer after a right check.
+   */
+  result?: string;
   /**
    * A discarded draft: sampled, and it may lose the vote, so only its shape is judged: it opens with <think> and this
    * question, names no other question, and (at its end) has closed its thinking. Defaults to false.
@@ -129,14 +134,14 @@ export function traceViolations(w: TraceWindow): TraceViolation[] {
     return [...out, ...lineViolations(text, q, null, true)];
   }
   if (w.atEnd) {
-    const end = ans === null ? null : `\nYes, ${ans}.\n</think>`;
-    if (!text.endsWith('</think>') || (end !== null && !text.endsWith(end) && end.length <= text.length)) out.push({ rule: 'segment-end', line: text.slice(-40) });
+    const ends = ans === null ? [] : [ans, ...(w.result !== undefined ? [w.result] : [])].map((n) => `\nYes, ${n}.\n</think>`);
+    if (!text.endsWith('</think>') || (ends.length > 0 && !ends.some((e) => text.endsWith(e) || e.length > text.length))) out.push({ rule: 'segment-end', line: text.slice(-40) });
     text = text.replace(/<\/think>$/, '');
   }
-  return [...out, ...lineViolations(text, q, ans, false)];
+  return [...out, ...lineViolations(text, q, ans, false, w.result ?? null)];
 }
 
-function lineViolations(text: string, q: string | null, ans: string | null, draft: boolean): TraceViolation[] {
+function lineViolations(text: string, q: string | null, ans: string | null, draft: boolean, result: string | null = null): TraceViolation[] {
   const out: TraceViolation[] = [];
   const parts = text.split('\n');
   // Whole lines: between two newlines of the window (the first and last parts are cut by its edges).
@@ -157,7 +162,8 @@ function lineViolations(text: string, q: string | null, ans: string | null, draf
       if (q !== null && m[1] !== q) out.push({ rule: 'question-line', line });
     } else if (YES.test(line)) {
       kind = 'yes';
-      if (ans !== null && YES.exec(line)![1] !== ans) out.push({ rule: 'answer-line', line });
+      const yes = YES.exec(line)![1];
+      if (ans !== null && yes !== ans && yes !== result) out.push({ rule: 'answer-line', line });
     } else if (line === WAIT) kind = 'wait';
     else if (HEADER.test(line)) kind = 'header';
     else if (PRODUCT.test(line)) {
