@@ -71,7 +71,7 @@ function slipIn(text: string, end: number): string | null {
 }
 
 /**
- * Reads a thinking trace line by line as it is written and says what it shows wrong so far (pure, no model):
+ * Reads a thinking trace line by line as it is written and says what it shows wrong so far (no model, no I/O):
  * an equation that does not hold, or a result line that disagrees with an earlier one. Early exit holds its trials
  * while one is seen (earlyExit.ts trialPoints), so the model goes on into its re-check instead of answering then.
  * Both stay seen once written: the trace still contains them, and the reliability rule would flag them anyway.
