@@ -26,6 +26,37 @@ describe('early-exit rule', () => {
     expect(late(50, '7+8+0=15 c1 -> 5')).toBe(true);
   });
 
+  it("'result': held back while the thinking so far shows a slip or results that disagree", () => {
+    // A column that does not hold (2-3-0=9): no trial at its result line or in the re-check that may correct it.
+    const slipped = trialPoints({ ...rule, at: 'result', start: 0 });
+    expect(slipped(5, '62244-50300')).toBe(false);
+    expect(slipped(10, '2-3-0=9 b0 -> 944')).toBe(false);
+    expect(slipped(20, 'So 62244-50300=12944.')).toBe(false);
+    expect(slipped(21, 'Wait, let me verify.')).toBe(false);
+    expect(slipped(30, '12-3-0=9 b1 -> 944')).toBe(false);
+    // A slip before the start still holds the trials after it.
+    const early = trialPoints({ ...rule, at: 'result', start: 50 });
+    expect(early(10, '2-3-0=9 b0 -> 944')).toBe(false);
+    expect(early(60, 'So 62244-50300=12944.')).toBe(false);
+    // Two result lines that disagree: held from the second on.
+    const differ = trialPoints({ ...rule, at: 'result', start: 0 });
+    expect(differ(10, 'So 37+48=85.')).toBe(true);
+    expect(differ(11, 'Wait, let me verify.')).toBe(true);
+    expect(differ(20, 'Yes, 84.')).toBe(false);
+    expect(differ(21, 'Wait, let me verify.')).toBe(false);
+    // The same lines with every step holding: a trial at the result line and after it.
+    const clean = trialPoints({ ...rule, at: 'result', start: 0 });
+    expect(clean(10, '12-3-0=9 b1 -> 944')).toBe(false);
+    expect(clean(20, 'So 62244-50300=11944.')).toBe(true);
+    expect(clean(30, 'Yes, 11944.')).toBe(true);
+  });
+
+  it("'step' is never held back (calibration reads a trial at every step boundary)", () => {
+    const at = trialPoints({ ...rule, start: 0 });
+    expect(at(10, '2-3-0=9 b0 -> 944')).toBe(true);
+    expect(at(20, 'So 62244-50300=12944.')).toBe(true);
+  });
+
   it('reads the number a result line states, and the line a step token finishes', () => {
     expect(statesResult('So 37+48=85.')).toBe('85');
     expect(statesResult('The answer is 1,200. ')).toBe('1200');

@@ -3,7 +3,10 @@
  * what the turn reports. The built-in engine (engine/controller/decodePath.ts) and the remote llama-server engine
  * (engine/remote/RemoteEngineService.ts) both decide with these functions, so the two cannot drift.
  */
+import { statesResult, TraceWatch } from './traceReading';
 import type { EarlyExitAt, EarlyExitRecord } from './types';
+
+export { statesResult };
 
 /** The plan's early-exit settings, as a path runs them. */
 export interface EarlyExitRule {
@@ -15,8 +18,9 @@ export interface EarlyExitRule {
   start: number;
   /**
    * Which step boundaries get a trial: 'step' every one; 'result' only where an answer can already be read off:
-   * the end of a line that states a result (`statesResult`) and every step after the first such line (a re-check).
-   * Defaults to 'step'.
+   * the end of a line that states a result (`statesResult`) and every step after the first such line (a re-check),
+   * and none while the thinking so far shows a problem (traceReading.ts TraceWatch: an equation that does not hold,
+   * results that disagree) - the model then goes on into its re-check. Defaults to 'step'.
    */
   at?: EarlyExitAt;
   /**
@@ -32,22 +36,17 @@ export interface EarlyExitRule {
  * accepts. `stepLine` is the text of the line the token ends (null when it ends none).
  */
 export function trialPoints(rule: EarlyExitRule): (thinkingContent: number, stepLine: string | null) => boolean {
+  const at = rule.at ?? 'step';
   let resultSeen = false;
+  const watch = new TraceWatch();
   return (thinkingContent, stepLine) => {
     if (stepLine === null) return false;
     resultSeen ||= statesResult(stepLine) !== null;
-    return thinkingContent >= rule.start && ((rule.at ?? 'step') === 'step' || resultSeen);
+    // Every line is read, before and after the start, so a slip early in the trace still holds the trials.
+    const problem = watch.read(stepLine);
+    if (at === 'step') return thinkingContent >= rule.start;
+    return thinkingContent >= rule.start && resultSeen && problem === null;
   };
-}
-
-// A sentence that ends in a number: "So 37+48=85.", "Yes, 85.", "The answer is 1,200." - not a column step
-// ("7+8+0=15 c1 -> 5") or an expression's running value ("Now 17").
-const RESULT_LINE = /(?<![\d.])(-?\d{1,3}(?:,\d{3})+|-?\d+(?:\.\d+)?)\.\s*$/;
-
-/** The number a line states as its result (commas dropped), or null when the line is not a result line. */
-export function statesResult(line: string): string | null {
-  const m = RESULT_LINE.exec(line.trimEnd());
-  return m === null ? null : String(Number(m[1]!.replace(/,/g, '')));
 }
 
 /** The line a step-ending token finishes: the thinking so far after its last newline, plus the token's text up to its newline. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstArithmeticSlip, reachedNumber, statedResults, unusedQuestionNumbers } from './traceReading';
+import { firstArithmeticSlip, lineSlip, reachedNumber, statedResults, TraceWatch, unusedQuestionNumbers } from './traceReading';
 
 // Traces in the bundled model's format (models/recipe/datagen.py); the slips are ones it made on eval questions.
 const add = '37+48\n7+8+0=15 c1 -> 5\n3+4+1=8 c0 -> 85\nSo 37+48=85.\nWait, let me verify.\n7+8+0=15 c1 -> 5\n3+4+1=8 c0 -> 85\nYes, 85.';
@@ -51,5 +51,28 @@ describe('trace reading', () => {
     expect(firstArithmeticSlip('3*8\n3*8=24\nSo 3*8=24.\nWait, let me verify.\n3*8=2')).toBeNull();
     expect(firstArithmeticSlip('3*8=2\n')).toBeNull();
     expect(firstArithmeticSlip('3*8=2 c0')).toBe('3*8=2');
+  });
+
+  it('a finished line: every equation in it is judged, the last one too', () => {
+    expect(lineSlip('3*8=2')).toBe('3*8=2');
+    expect(lineSlip('7+8+0=15 c1 -> 5')).toBeNull();
+    expect(lineSlip('So 6704-2704=3000.')).toBe('6704-2704=3000');
+    expect(lineSlip('Wait, let me verify.')).toBeNull();
+  });
+
+  it('watches a trace line by line: the first problem, kept once seen', () => {
+    const clean = new TraceWatch();
+    for (const line of add.split('\n')) expect(clean.read(line)).toBeNull();
+
+    const slip = new TraceWatch();
+    expect(slip.read('6704-2704')).toBeNull();
+    expect(slip.read('17-7-0=0 b1 -> 000')).toBe('a step does not hold: 17-7-0=0');
+    expect(slip.read('6-2-1=3 b0 -> 3000')).toBe('a step does not hold: 17-7-0=0');
+
+    const differ = new TraceWatch();
+    expect(differ.read('The sum is 84.')).toBeNull();
+    expect(differ.read('Yes, 84.')).toBeNull();
+    expect(differ.read('Yes, 85.')).toBe('stated results differ: 84, then 85');
+    expect(differ.read('Yes, 84.')).toBe('stated results differ: 84, then 85');
   });
 });

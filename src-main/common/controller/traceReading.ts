@@ -3,9 +3,17 @@
  * piece of its own arithmetic that does not hold. The reliability signal (reliability.ts) compares these with the
  * visible answer. Nothing here is specific to one model: any trace that writes "So 37+48=85." or "7+8+0=15" is read.
  */
-import { statesResult } from './earlyExit';
+// A sentence that ends in a number: "So 37+48=85.", "Yes, 85.", "The answer is 1,200." - not a column step
+// ("7+8+0=15 c1 -> 5") or an expression's running value ("Now 17").
+const RESULT_LINE = /(?<![\d.])(-?\d{1,3}(?:,\d{3})+|-?\d+(?:\.\d+)?)\.\s*$/;
 
-/** The results the thinking stated, in order: the numbers its result lines end in (earlyExit.ts statesResult). */
+/** The number a line states as its result (commas dropped), or null when the line is not a result line. */
+export function statesResult(line: string): string | null {
+  const m = RESULT_LINE.exec(line.trimEnd());
+  return m === null ? null : String(Number(m[1]!.replace(/,/g, '')));
+}
+
+/** The results the thinking stated, in order: the numbers its result lines end in (statesResult). */
 export function statedResults(thinking: string): string[] {
   const out: string[] = [];
   for (const line of thinking.split('\n')) {
@@ -44,13 +52,45 @@ export function unusedQuestionNumbers(thinking: string, question: string): strin
  * An equation that ends the text is left out: a budget cut may have stopped it inside its result ("3*8=2").
  */
 export function firstArithmeticSlip(thinking: string): string | null {
-  const end = thinking.trimEnd().length;
-  for (const m of thinking.matchAll(EQUATION)) {
+  return slipIn(thinking, thinking.trimEnd().length);
+}
+
+/** The first equation of one finished line that does not hold (every equation in it is complete), or null. */
+export function lineSlip(line: string): string | null {
+  return slipIn(line, Infinity);
+}
+
+// The first false equation that ends before `end`.
+function slipIn(text: string, end: number): string | null {
+  for (const m of text.matchAll(EQUATION)) {
     if (m.index + m[0].length >= end) continue;
     const value = evaluate(m[1]!);
     if (value !== null && value !== Number(m[2])) return `${m[1]!.replace(/\s+/g, '')}=${m[2]}`;
   }
   return null;
+}
+
+/**
+ * Reads a thinking trace line by line as it is written and says what it shows wrong so far (no model, no I/O):
+ * an equation that does not hold, or a result line that disagrees with an earlier one. Early exit holds its trials
+ * while one is seen (earlyExit.ts trialPoints), so the model goes on into its re-check instead of answering then.
+ * Both stay seen once written: the trace still contains them, and the reliability rule would flag them anyway.
+ */
+export class TraceWatch {
+  #firstResult: string | null = null;
+  #problem: string | null = null;
+
+  /** Reads one finished line (without its newline); returns the first problem seen so far, null while none. */
+  read(line: string): string | null {
+    if (this.#problem !== null) return this.#problem;
+    const slip = lineSlip(line);
+    if (slip !== null) return (this.#problem = `a step does not hold: ${slip}`);
+    const r = statesResult(line);
+    if (r === null) return null;
+    if (this.#firstResult === null) this.#firstResult = r;
+    else if (r !== this.#firstResult) this.#problem = `stated results differ: ${this.#firstResult}, then ${r}`;
+    return this.#problem;
+  }
 }
 
 /** + - * over whole numbers, * first, then left to right; null when a value leaves the exact integer range. */

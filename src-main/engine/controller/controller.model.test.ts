@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergeControllerSettings } from '../../common/controller/defaults';
 import { statesResult } from '../../common/controller/earlyExit';
+import { firstArithmeticSlip } from '../../common/controller/traceReading';
 import { engineEventRequestId, type EngineEvent, type GenerateParams, type GenerateResult } from '../../common/engineProtocol';
 import { ledgerAddsUp } from '../../common/ledger';
 import { startTestEngine, type TestEngineClient, type TestEngineSession } from '../../host/testing/testEngineClient';
@@ -107,6 +108,23 @@ describe('controller on the bundled model', () => {
     expect(never.result.earlyExit!.trials).toBeLessThan(never.step.earlyExit!.trials);
     expect(never.result.ledger.overhead.trial).toBeLessThan(never.step.ledger.overhead.trial);
     expect(never.result.thinking).toBe(never.step.thinking);
+  });
+
+  it("early exit at 'result' runs no trial on a trace whose column does not hold: the re-check is thought out", async () => {
+    // The bundled model slips a borrow on this question (2-3-0=9) and corrects it in its re-check.
+    const base = { question: 'What is 62244 - 50300?', maxTokens: 400, difficulty: { difficulty: 'easy' as const, probabilities: null, expectedThinkingTokens: 100, source: 'fallback' as const, probeTokens: 0 } };
+    const long = await gen({ ...base, strategy: 'long' });
+    const firstPass = long.thinking.slice(0, long.thinking.indexOf('Wait'));
+    expect(firstArithmeticSlip(firstPass)).not.toBeNull();
+    // Threshold 0 would commit the first trial; none runs, so the accepted path is the long path.
+    const held = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 0, budgetFraction: 10 } }, earlyExit: { startFraction: 0, at: 'result' } }) });
+    expect(held.earlyExit ?? null).toBeNull();
+    expect(held.ledger.overhead.trial).toBe(0);
+    expect(held.thinking).toBe(long.thinking);
+    expect(held.answer).toBe(long.answer);
+    // At 'step' nothing is held: the first trial commits mid-column.
+    const step = await gen({ ...base, strategy: 'early-exit', controller: mergeControllerSettings({ strategies: { easy: { earlyExitThreshold: 0, budgetFraction: 10 } }, earlyExit: { startFraction: 0, at: 'step' } }) });
+    expect(step.earlyExit).toMatchObject({ fired: true, trials: 1 });
   });
 
   it('short-m@k with k=3, m=2 returns a voted answer and bills the other drafts as overhead', async () => {

@@ -131,6 +131,18 @@ describe('remote engine (llama-server)', () => {
     expect(hiddenOf(never)).toBe(never.ledger.thinking + never.ledger.overhead.trial);
   });
 
+  it('early exit holds its trials where the built-in engine holds them: a trace whose column does not hold', async () => {
+    // The bundled model slips a borrow on this question (2-3-0=9); threshold 0 would commit any trial that ran.
+    const q = { question: 'What is 62244 - 50300?', ...earlyExitAt(0) };
+    const a = await builtin.call('generate', turn({ requestId: 'hold-b', ...q }));
+    const b = await remote.call('generate', turn({ requestId: 'hold-r', ...q }));
+    expect(a.earlyExit ?? null).toBeNull();
+    expect(b.earlyExit ?? null).toBeNull();
+    expect(b.ledger.overhead.trial).toBe(0);
+    expect(b.thinking).toBe(a.thinking);
+    expect(b.answer).toBe(a.answer);
+  });
+
   it('short-m@k runs its drafts on parallel slots, votes, and bills the others as overhead', async () => {
     const r = await remote.call('generate', turn({ requestId: 'mk-r', strategy: 'short-m@k', controller: mergeControllerSettings({ shortMK: { k: 3, m: 2 } }) }));
     expect(r.plan).toMatchObject({ strategy: 'short-m@k', sampling: { k: 3, m: 2 } });
