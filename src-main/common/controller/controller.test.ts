@@ -37,6 +37,9 @@ describe('effort and plan arithmetic', () => {
     const pdr = makePlan({ difficulty: diff('normal', 80), effort: 'auto', strategy: 'pdr' });
     expect(pdr.rounds).toEqual([4, 2, 1]);
     expect(pdr.kappa).toBe(64);
+    // Drafts think under twice the class budget (Normal: 1.25 x 80 = 100 -> 200); the other strategies keep it.
+    expect(makePlan({ difficulty: diff('normal', 80), effort: 'auto', strategy: 'budget' }).thinkingBudget).toBe(100);
+    expect(pdr.thinkingBudget).toBe(200);
   });
   it('budget rises monotonically with effort', () => {
     const b = [0.1, 0.25, 0.5, 0.75, 1].map((e) => makePlan({ difficulty: diff('normal', 90), effort: e, strategy: 'budget' }).thinkingBudget!);

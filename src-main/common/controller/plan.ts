@@ -55,6 +55,9 @@ function effortOf(i: PlanInput, s: ControllerSettings, full: number): { level: E
   return { level, expected: Math.round(shareForBudget(control, level) * full), budget: budgetForEffort(i.effort, full, s.minBudget) };
 }
 
+/** How much longer than the class budget a PDR draft may think (see makePlan). */
+export const PDR_BUDGET_SCALE = 2;
+
 /**
  * The plan of one turn: the class strategy (prompt, temperature, budget fraction, early-exit threshold,
  * parallel drafts, effort level) adjusted by the effort knob (effortOf) and an explicit strategy.
@@ -113,6 +116,10 @@ export function makePlan(i: PlanInput): Plan {
     base.rounds = [...s.pdr.rounds];
     base.kappa = s.pdr.kappa;
     base.temperature = s.pdr.temperature;
+    // A draft cut before its answer is a wasted draft, and the rounds bound the cost already: drafts think under
+    // twice the class budget (on the hard tiers this took PDR from 8-17 points below long CoT to level or above it,
+    // docs/eval/README.md).
+    if (base.thinkingBudget !== null) base.thinkingBudget = Math.round(base.thinkingBudget * PDR_BUDGET_SCALE);
   }
   return base;
 }
