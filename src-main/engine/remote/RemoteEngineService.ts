@@ -76,9 +76,9 @@ export class RemoteEngineService {
   #info: BackendInfo | null = null;
   /** Think-tag ids and template family per served model (#serverModel). */
   readonly #tags = new Map<string, Omit<ServerModel, 'props' | 'key'>>();
-  /** /v1/models' figures for receipts, per served model: one request per model, not one per turn. */
   /** The model the last turn found on the server (a turn formats its prompt for it while checking again). */
   #lastModel: ServerModel | null = null;
+  /** /v1/models' figures for receipts, per served model: one request per model, not one per turn. */
   readonly #meta = new Map<string, Awaited<ReturnType<LlamaServerClient['modelMeta']>>>();
 
   constructor(o: RemoteEngineOptions, private readonly emit: (e: EngineEvent) => void) {
@@ -232,8 +232,8 @@ export class RemoteEngineService {
    */
   async #receiptLeaves(modelSha256: string, model: ServerModel, r: GenerateResult, signal: AbortSignal): Promise<Pick<GenerateResult, 'fingerprints' | 'fingerprintError' | 'remote'>> {
     try {
-      const meta = this.#meta.get(model.key) ?? await this.client.modelMeta(signal);
-      this.#meta.set(model.key, meta);
+      let meta = this.#meta.get(model.key);
+      if (meta === undefined) this.#meta.set(model.key, meta = await this.client.modelMeta(signal));
       const remote: ReceiptRemote = { kind: 'llama-server', model: basename(model.props.modelPath), build: model.props.build, ...meta };
       const vocabSize = meta.vocabSize ?? 0x7fffffff;
       const spec = makeEmbeddingSpec({ modelSha256, dims: 0, vocabSize });
@@ -255,7 +255,6 @@ export class RemoteEngineService {
     }
   }
 
-  /** Difficulty and plan as the built-in engine makes them, degraded where the server cannot follow. */
   /** A turn's plan and its prompt under the server's template: the messages it is made of and their ids. */
   async #prepare(p: GenerateParams, model: ServerModel, signal: AbortSignal): Promise<Planned & { messagesFor: (q: string) => TemplateMessage[]; prompt: number[] }> {
     const planned = this.#plan(p, model);
@@ -271,6 +270,7 @@ export class RemoteEngineService {
     return { ...planned, messagesFor, prompt };
   }
 
+  /** Difficulty and plan as the built-in engine makes them, degraded where the server cannot follow. */
   #plan(p: GenerateParams, model: ServerModel): Planned {
     const settings = p.controller ?? defaultControllerSettings;
     const control = effortControlFor(p.manifestEffort, model.family, model.think !== null);

@@ -338,7 +338,6 @@ export class ChatService {
       }
     };
     try {
-      if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
       const params = await paramsOf();
       if (turn.stopRequested) throw new ReckonError('TURN_ABORTED', 'Stopped before it started.');
       this.o.loadedModel.asked = turn.model;
