@@ -270,7 +270,7 @@ async function receiptShare(decodeTps: number): Promise<void> {
 function probeLine(probe: Awaited<ReturnType<typeof probePair>>[], ttftMs: number, of: string): string {
   const subset = probe.map((p) => p.subsetMs - p.lastMs);
   const full = probe.map((p) => p.fullMs - p.lastMs);
-  return `probe          prefill ${fmt(probe.map((p) => p.plainMs))} ms; last token alone ${fmt(probe.map((p) => p.lastMs))} ms; subset probe (${LOGIT_SUBSET.ids} ids + greedy) cost ${fmt(subset)} ms = ` +
+  return `probe          prefill ${fmt(probe.map((p) => p.plainMs))} ms; last token alone ${fmt(probe.map((p) => p.lastMs))} ms; subset probe (${LOGIT_SUBSET.ids} ids capped by vocabulary + greedy) cost ${fmt(subset)} ms = ` +
     `${(100 * median(subset) / ttftMs).toFixed(2)} % of ${of} (target <= 1 %); old full-logits sketch + first-token draw cost ${fmt(full)} ms = ` +
     `${(100 * median(full) / ttftMs).toFixed(2)} %`;
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds llama.cpp's own tools (llama-server, rpc-server, llama-bench, llama-quantize) from the exact sources
+# Builds llama.cpp's own tools (llama-server, rpc-server, llama-bench, llama-batched-bench, llama-quantize) from the exact sources
 # node-llama-cpp ships (its git bundle), once per commit, into a cache outside the checkout:
 #   ${RECKON_CACHE_DIR:-$HOME/.cache/reckon}/llama.cpp/<commit>/bin/
 # Prints that bin folder. CPU only; ~12-22 min on 2 cores (FINDINGS.md), nothing when the cache is warm.
@@ -10,9 +10,9 @@ BUNDLE=node_modules/node-llama-cpp/llama/gitRelease.bundle
 COMMIT=$(git bundle list-heads "$BUNDLE" | awk '$2=="HEAD"{print $1}')
 ROOT=${RECKON_CACHE_DIR:-$HOME/.cache/reckon}/llama.cpp/$COMMIT
 BIN=$ROOT/bin
-TOOLS="llama-server rpc-server llama-bench llama-quantize"
+TOOLS="llama-server rpc-server llama-bench llama-batched-bench llama-quantize"
 # cmake target names (the RPC worker's target is ggml-rpc-server; it is installed as rpc-server)
-TARGETS="llama-server ggml-rpc-server llama-bench llama-quantize"
+TARGETS="llama-server ggml-rpc-server llama-bench llama-batched-bench llama-quantize"
 ready() { for t in $TOOLS; do [ -x "$BIN/$t" ] || return 1; done; }
 if ready; then echo "$BIN"; exit 0; fi
 command -v cmake >/dev/null && command -v g++ >/dev/null || {
@@ -26,7 +26,7 @@ cmake -S "$ROOT/src" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OF
 # shellcheck disable=SC2086
 cmake --build "$ROOT/build" -j"${JOBS:-2}" --target $TARGETS >"$ROOT/build.log" 2>&1 || { tail -30 "$ROOT/build.log" >&2; exit 1; }
 mkdir -p "$BIN.tmp"
-for t in llama-server llama-bench llama-quantize; do cp "$ROOT/build/bin/$t" "$BIN.tmp/"; done
+for t in llama-server llama-bench llama-batched-bench llama-quantize; do cp "$ROOT/build/bin/$t" "$BIN.tmp/"; done
 cp "$ROOT/build/bin/ggml-rpc-server" "$BIN.tmp/rpc-server"
 rm -rf "$BIN" && mv "$BIN.tmp" "$BIN"
 echo "$BIN"

@@ -11,20 +11,30 @@ import type { LogitSketchSpec } from './logitSketch';
  */
 export interface LogitSubsetSpec {
   kind: 'logit-subset';
-  /** Token ids read (fewer when the vocabulary is smaller: then all of it). */
+  /** Token ids read (fewer when the vocabulary is smaller: then all of it, or when `maxScan` says so). */
   ids: number;
   /** Seed of the id choice. */
   seed: number;
+  /**
+   * The most filter comparisons (vocabulary size x ids) one prefill may cost: a bigger vocabulary reads fewer ids,
+   * never fewer than MIN_SUBSET_IDS. Absent in older files: `ids` on every vocabulary.
+   */
+  maxScan?: number;
 }
 
 /** What a probe file's features are; absent in a file = 'hidden-state' (the retired embedding-context pass). */
 export type ProbeFeatureSpec = LogitSketchSpec | LogitSubsetSpec;
 
 /**
- * The features every new calibration uses. 64 ids: the native filter is a linear search per vocabulary entry
- * (AddonContext.cpp), so its cost grows with the subset; 64 keeps it well under 1 % of a prefill (docs/bench.md).
+ * The features every new calibration uses. node-llama-cpp's native filter searches the id list once per vocabulary
+ * entry (AddonContext.cpp), so its cost is vocabulary x ids: 64 ids on a 151k vocabulary cost ~12 ms, 2 % of a short
+ * prompt's TTFT on a 0.6B model (docs/bench.md). `maxScan` keeps all 64 on small vocabularies (the bundled model's
+ * 358) and reads 13 on a 151k one.
  */
-export const LOGIT_SUBSET: LogitSubsetSpec = { kind: 'logit-subset', ids: 64, seed: 0x5eed };
+export const LOGIT_SUBSET: LogitSubsetSpec = { kind: 'logit-subset', ids: 64, seed: 0x5eed, maxScan: 2_000_000 };
+
+/** The fewest ids a `maxScan` cap leaves (a 256k vocabulary still gets a usable projection). */
+export const MIN_SUBSET_IDS = 8;
 
 /** Features after the subset: the greedy token's centred logit and its log-probability. */
 export const GREEDY_FEATURES = 2;
@@ -36,18 +46,28 @@ function mix(x: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The subset's ids for a vocabulary (ascending, distinct; all ids when the vocabulary is not larger than the subset). */
-export function subsetIds(vocabSize: number, spec: LogitSubsetSpec = LOGIT_SUBSET): number[] {
+/** How many ids a spec reads on a vocabulary: `ids`, capped by `maxScan` and by the vocabulary itself. */
+export function subsetSize(vocabSize: number, spec: LogitSubsetSpec = LOGIT_SUBSET): number {
   if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new RangeError(`A vocabulary of ${vocabSize} tokens has no logits.`);
-  if (vocabSize <= spec.ids) return Array.from({ length: vocabSize }, (_, i) => i);
+  const cap = spec.maxScan === undefined ? spec.ids : Math.max(MIN_SUBSET_IDS, Math.floor(spec.maxScan / vocabSize));
+  return Math.min(spec.ids, cap, vocabSize);
+}
+
+/**
+ * The subset's ids for a vocabulary (ascending, distinct; all ids when the vocabulary is not larger than the subset).
+ * A smaller subset is the start of a larger one's draw, so a cap keeps the ids it keeps.
+ */
+export function subsetIds(vocabSize: number, spec: LogitSubsetSpec = LOGIT_SUBSET): number[] {
+  const n = subsetSize(vocabSize, spec);
+  if (n === vocabSize) return Array.from({ length: vocabSize }, (_, i) => i);
   const chosen = new Set<number>();
-  for (let i = 0; chosen.size < spec.ids; i++) chosen.add(mix(mix(i) ^ mix(spec.seed)) % vocabSize);
+  for (let i = 0; chosen.size < n; i++) chosen.add(mix(mix(i) ^ mix(spec.seed)) % vocabSize);
   return [...chosen].sort((a, b) => a - b);
 }
 
 /** Feature length of a subset probe on a vocabulary. */
 export function subsetFeatureDim(vocabSize: number, spec: LogitSubsetSpec = LOGIT_SUBSET): number {
-  return Math.min(spec.ids, vocabSize) + GREEDY_FEATURES;
+  return subsetSize(vocabSize, spec) + GREEDY_FEATURES;
 }
 
 /**

@@ -202,7 +202,7 @@ export const probeFileSchema = z.strictObject({
   featureDim: z.int().min(1),
   features: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('logit-sketch'), dim: z.int().min(1), seed: z.int() }),
-    z.strictObject({ kind: z.literal('logit-subset'), ids: z.int().min(1).max(4096), seed: z.int() }),
+    z.strictObject({ kind: z.literal('logit-subset'), ids: z.int().min(1).max(4096), seed: z.int(), maxScan: z.int().min(1).optional() }),
   ]).optional(),
   hiddenDim: z.int().min(1),
   weights: z.strictObject({ hidden: dense, classHead: dense, lengthHead: dense }),
