@@ -18,8 +18,8 @@ import { join } from 'node:path';
 import { getLlama, type LlamaContext, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { TurnEvent } from '../../src-main/common/events';
 import { sampleFromLogits, LOGIT_SKETCH } from '../../src-main/common/probe/logitSketch';
-import { LOGIT_SUBSET } from '../../src-main/common/probe/logitSubset';
-import { prefillFeatures } from '../../src-main/engine/probe/prefillFeatures';
+import { LOGIT_SUBSET, subsetSize } from '../../src-main/common/probe/logitSubset';
+import { prefillFeatures, vocabSizeOf } from '../../src-main/engine/probe/prefillFeatures';
 import { ReceiptIssuer, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
 import type { Message } from '../../src-main/common/types';
 import { createHost } from '../../src-main/host';
@@ -270,7 +270,7 @@ async function receiptShare(decodeTps: number): Promise<void> {
 function probeLine(probe: Awaited<ReturnType<typeof probePair>>[], ttftMs: number, of: string): string {
   const subset = probe.map((p) => p.subsetMs - p.lastMs);
   const full = probe.map((p) => p.fullMs - p.lastMs);
-  return `probe          prefill ${fmt(probe.map((p) => p.plainMs))} ms; last token alone ${fmt(probe.map((p) => p.lastMs))} ms; subset probe (${LOGIT_SUBSET.ids} ids capped by vocabulary + greedy) cost ${fmt(subset)} ms = ` +
+  return `probe          prefill ${fmt(probe.map((p) => p.plainMs))} ms; last token alone ${fmt(probe.map((p) => p.lastMs))} ms; subset probe (${subsetSize(vocabSizeOf(model))} ids + greedy) cost ${fmt(subset)} ms = ` +
     `${(100 * median(subset) / ttftMs).toFixed(2)} % of ${of} (target <= 1 %); old full-logits sketch + first-token draw cost ${fmt(full)} ms = ` +
     `${(100 * median(full) / ttftMs).toFixed(2)} %`;
 }
