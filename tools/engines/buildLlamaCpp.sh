@@ -10,9 +10,10 @@ BUNDLE=node_modules/node-llama-cpp/llama/gitRelease.bundle
 COMMIT=$(git bundle list-heads "$BUNDLE" | awk '$2=="HEAD"{print $1}')
 ROOT=${RECKON_CACHE_DIR:-$HOME/.cache/reckon}/llama.cpp/$COMMIT
 BIN=$ROOT/bin
-TOOLS="llama-server rpc-server llama-bench llama-batched-bench llama-quantize"
-# cmake target names (the RPC worker's target is ggml-rpc-server; it is installed as rpc-server)
-TARGETS="llama-server ggml-rpc-server llama-bench llama-batched-bench llama-quantize"
+# Tools whose cmake target and binary share the name; the RPC worker's target is ggml-rpc-server, installed as rpc-server.
+NAMED="llama-server llama-bench llama-batched-bench llama-quantize"
+TOOLS="$NAMED rpc-server"
+TARGETS="$NAMED ggml-rpc-server"
 ready() { for t in $TOOLS; do [ -x "$BIN/$t" ] || return 1; done; }
 if ready; then echo "$BIN"; exit 0; fi
 command -v cmake >/dev/null && command -v g++ >/dev/null || {
@@ -26,7 +27,7 @@ cmake -S "$ROOT/src" -B "$ROOT/build" -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OF
 # shellcheck disable=SC2086
 cmake --build "$ROOT/build" -j"${JOBS:-2}" --target $TARGETS >"$ROOT/build.log" 2>&1 || { tail -30 "$ROOT/build.log" >&2; exit 1; }
 mkdir -p "$BIN.tmp"
-for t in llama-server llama-bench llama-batched-bench llama-quantize; do cp "$ROOT/build/bin/$t" "$BIN.tmp/"; done
+for t in $NAMED; do cp "$ROOT/build/bin/$t" "$BIN.tmp/"; done
 cp "$ROOT/build/bin/ggml-rpc-server" "$BIN.tmp/rpc-server"
 rm -rf "$BIN" && mv "$BIN.tmp" "$BIN"
 echo "$BIN"
