@@ -5,10 +5,12 @@
  * - decode tok/s and prefill tok/s, 1 and 2 threads: Reckon (host -> engine process) / bare / llama-bench;
  * - TTFT (Reckon and bare, same question), engine RSS;
  * - the free probe's own cost: the subset probe (and the old full-logits sketch) against the same prefill without;
- * - 4 drafts decoded batched (4 sequences at once) against the same 4 one after another;
+ * - 4 drafts decoded batched (4 sequences at once: node-llama-cpp's own batching, and Reckon's lockstep) against the
+ *   same 4 one after another;
  * - receipt commit time for the hidden tokens of a turn, as a share of decoding them.
  * Env: BENCH_RUNS (rounds, default 3), BENCH_TOKENS (decoded per run, default 32), BENCH_THREADS ("1,2"),
- * BENCH_ONLY=probe (the probe rows alone, against the plain prefill, which is nearly all of TTFT here).
+ * BENCH_ONLY=probe (the probe rows alone, against the plain prefill, which is nearly all of TTFT here), BENCH_ONLY=drafts
+ * (the drafts rows alone).
  * Bounded: a few minutes on 2 cores. llama-bench columns need tools/engines/buildLlamaCpp.sh (else "not built").
  */
 import { execFileSync } from 'node:child_process';
@@ -23,6 +25,7 @@ import { prefillFeatures, vocabSizeOf } from '../../src-main/engine/probe/prefil
 import { ReceiptIssuer, generateReceiptKeyPair, makeEmbeddingSpec } from '../../src-main/common/receipts';
 import type { Message } from '../../src-main/common/types';
 import { createHost } from '../../src-main/host';
+import { Lockstep, lockstepEvaluate } from '../../src-main/engine/controller/lockstep';
 import { seededRandom, syntheticTable } from '../audit/synthetic';
 import { ensureTestModel, llamaCppTool, testShapes } from '../model/testModels';
 import { modelsDir } from '../model/reckonArith';
@@ -154,25 +157,49 @@ async function probePair(model: LlamaModel, ctx: LlamaContext, question: string)
   }
 }
 
-/** 4 drafts of TOKENS tokens: 4 sequences decoding at once (node-llama-cpp batches them) vs one after another. */
-async function draftsPair(model: LlamaModel, ctx4: LlamaContext): Promise<{ batchedMs: number; sequentialMs: number }> {
+/**
+ * 4 drafts of TOKENS tokens, greedy, prompt included: one after another, 4 sequences each iterating its own
+ * `evaluate` at once (node-llama-cpp's batching left to itself), and Reckon's draft path (decodePath's Lockstep: every
+ * step of the 4 queued together).
+ */
+async function draftsPair(model: LlamaModel, ctx4: LlamaContext): Promise<{ batchedMs: number; lockstepMs: number; sequentialMs: number }> {
   const prompt = model.tokenize(chatText(SHORT), true) as Token[];
-  const seqs = [0, 1, 2, 3].map(() => ctx4.getSequence());
+  const seqs = draftSequences.get(ctx4) ?? [0, 1, 2, 3].map(() => ctx4.getSequence());
+  draftSequences.set(ctx4, seqs);
   const draft = async (seq: LlamaContextSequence): Promise<void> => {
     await seq.clearHistory();
     let n = 0;
     for await (const _t of seq.evaluate(prompt, { temperature: 0 })) if (++n >= TOKENS) break;
   };
-  try {
+  const inLockstep = async (group: Lockstep, seq: LlamaContextSequence): Promise<void> => {
+    try {
+      await seq.clearHistory();
+      let n = 0;
+      for await (const _t of lockstepEvaluate(group, model, seq, prompt, { confidence: false }, { temperature: 0 })) if (++n >= TOKENS) break;
+    } finally {
+      group.leave();
+    }
+  };
+  {
     let t0 = performance.now();
     for (let i = 0; i < 4; i++) await draft(seqs[0]!);
     const sequentialMs = performance.now() - t0;
     t0 = performance.now();
     await Promise.all(seqs.map(draft));
-    return { batchedMs: performance.now() - t0, sequentialMs };
-  } finally {
-    for (const q of seqs) q.dispose();
+    const batchedMs = performance.now() - t0;
+    const group = new Lockstep(seqs.length);
+    t0 = performance.now();
+    await Promise.all(seqs.map((q) => inLockstep(group, q)));
+    return { batchedMs, lockstepMs: performance.now() - t0, sequentialMs };
   }
+}
+/** The 4 sequences of a drafts context, taken once (a disposed sequence is not free again at once). */
+const draftSequences = new WeakMap<LlamaContext, LlamaContextSequence[]>();
+
+function draftsLine(drafts: Awaited<ReturnType<typeof draftsPair>>[]): string {
+  const ms = (f: (d: (typeof drafts)[number]) => number) => fmt(drafts.map(f), 0);
+  const share = (f: (d: (typeof drafts)[number]) => number) => fmt(drafts.map((d) => f(d) / d.sequentialMs), 3);
+  return `4 drafts       sequential ${ms((d) => d.sequentialMs)} ms | node-llama-cpp batching ${ms((d) => d.batchedMs)} ms, ratio ${share((d) => d.batchedMs)} | Reckon's lockstep ${ms((d) => d.lockstepMs)} ms, ratio ${share((d) => d.lockstepMs)} (target <= 0.6)`;
 }
 
 console.log(`# realistic bench ${new Date().toISOString().slice(0, 10)} - ${shape.name} ${quantized ? 'Q4_0 (llama-quantize)' : 'Q4_0 written directly (llama-quantize not built)'}`);
@@ -190,6 +217,20 @@ if (process.env.BENCH_ONLY === 'probe') {
     console.log(`\n## ${threads} thread(s), probe only (short and long prompts alternating)`);
     console.log(probeLine(probe, median(probe.map((p) => p.plainMs)), 'the plain prefill'));
     await ctx.dispose();
+  }
+  await model.dispose();
+  await llama.dispose();
+  process.exit(0);
+}
+if (process.env.BENCH_ONLY === 'drafts') {
+  for (const threads of THREADS) {
+    const ctx4 = await model.createContext({ contextSize: 4 * 256, sequences: 4, threads, batchSize: 512 });
+    await draftsPair(model, ctx4); // warm-up
+    const drafts: Awaited<ReturnType<typeof draftsPair>>[] = [];
+    for (let round = 0; round < RUNS; round++) drafts.push(await draftsPair(model, ctx4));
+    console.log(`\n## ${threads} thread(s), drafts only`);
+    console.log(draftsLine(drafts));
+    await ctx4.dispose();
   }
   await model.dispose();
   await llama.dispose();
@@ -237,7 +278,7 @@ try {
     console.log(`after the last token, until done (ledger, receipt, save) ${fmt(r.reckon.map((x) => x.tailMs))} ms`);
     console.log(`engine RSS     ${rss.toFixed(0)} MiB`);
     console.log(probeLine(probe, median(ttft(r.reckon)), "Reckon's TTFT"));
-    console.log(`4 drafts       batched ${fmt(drafts.map((d) => d.batchedMs), 0)} ms | sequential ${fmt(drafts.map((d) => d.sequentialMs), 0)} ms | ratio ${fmt(drafts.map((d) => d.batchedMs / d.sequentialMs), 3)} (target <= 0.6)`);
+    console.log(draftsLine(drafts));
     await ctx4.dispose();
     await ctx.dispose();
     // receipts: commit of a turn's hidden tokens (1,024-wide fingerprints, this model's embedding) vs decoding them

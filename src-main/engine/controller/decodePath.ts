@@ -4,6 +4,7 @@ import type { EarlyExitRecord, PathFigures } from '../../common/controller/types
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
 import { sampleFromLogits } from '../../common/probe/logitSketch';
+import { lockstepEvaluate, type Lockstep } from './lockstep';
 
 /** Token ids the controller needs for a ChatML-think model. */
 export interface ThinkTokens {
@@ -50,6 +51,8 @@ export interface PathSpec {
    */
   answerConfidence?: boolean;
   signal?: AbortSignal;
+  /** The round's other drafts: every step is decoded in one batch with theirs; the path leaves it when it stops. */
+  lockstep?: Lockstep;
   /** Polled per token: true stops the path (parallel drafting when enough drafts finished). */
   shouldStop?: () => boolean;
   /** Polled per thinking token: true closes the thought there, as budget forcing does (the user's "Answer now"). */
@@ -84,7 +87,17 @@ type Phase = 'start' | 'thinking' | 'answer';
  * sequence (eraseContextTokenRanges) and billed as overhead 'trial', and thinking resumes exactly where it was.
  */
 export async function decodePath(s: PathSpec): Promise<PathOutcome> {
+  try {
+    return await runPath(s);
+  } finally {
+    s.lockstep?.leave();
+  }
+}
+
+async function runPath(s: PathSpec): Promise<PathOutcome> {
   const { model, sequence: seq, think } = s;
+  const evaluate = (tokens: Token[], metadata: { confidence: boolean }, sampling: { temperature: number; seed?: number; topK?: number; topP?: number; minP?: number }): AsyncIterable<{ token: Token; confidence?: number }> =>
+    s.lockstep !== undefined ? lockstepEvaluate(s.lockstep, model, seq, tokens, metadata, sampling) : seq.evaluateWithMetadata(tokens, metadata, sampling);
   // Prefix reuse: keep what the sequence already holds of this prompt, but decode at least one token for logits.
   const matched = seq.compareContextTokens(s.prompt).firstDifferentIndex;
   const greedyStart = s.temperature <= 0 ? s.prefilled?.greedy ?? null : null;
@@ -154,13 +167,13 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
   outer: for (;;) {
     let action: { kind: 'close' } | { kind: 'trial'; token: Token } | null = null;
     const it = first !== null
-      ? continueFrom(model, seq, { token: first.token as Token, confidence: first.confidence }, { confidence: s.answerConfidence === true }, sampling)
-      : seq.evaluateWithMetadata(pending, { confidence: s.answerConfidence === true }, sampling);
+      ? continueFrom(model, { token: first.token as Token, confidence: first.confidence }, { confidence: s.answerConfidence === true }, (ts) => evaluate(ts, { confidence: s.answerConfidence === true }, sampling))
+      : evaluate(pending, { confidence: s.answerConfidence === true }, sampling);
     first = null;
     pending = [];
     for await (const item of it) {
       const token = item.token;
-      const confidence = (item as { confidence?: number }).confidence; // present only when asked for
+      const confidence = item.confidence; // present only when asked for
       if (s.signal?.aborted) { out.stopReason = 'aborted'; break outer; }
       if (s.shouldStop?.()) { out.stopReason = 'stopped'; break outer; }
       generated++;
@@ -220,8 +233,10 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
     const start = seq.nextTokenIndex;
     const trialTokens: Token[] = [];
     const trialConf: number[] = [];
-    const trialIt = seq.evaluateWithMetadata([action.token, think.close, ...think.afterClose], { confidence: true }, { temperature: 0 });
-    for await (const { token, confidence } of trialIt) {
+    const trialIt = evaluate([action.token, think.close, ...think.afterClose], { confidence: true }, { temperature: 0 });
+    for await (const item of trialIt) {
+      const { token } = item;
+      const confidence = item.confidence ?? 0; // always present: asked for
       trialTokens.push(token);
       trialConf.push(confidence);
       if (trialComplete(ee, trialTokens.length, model.isEogToken(token)) || trialCannotCommit(ee, confidence) || s.signal?.aborted) break;
@@ -269,12 +284,11 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
  */
 async function* continueFrom(
   model: LlamaModel,
-  seq: LlamaContextSequence,
   first: { token: Token; confidence: number },
   metadata: { confidence: boolean },
-  sampling: Parameters<LlamaContextSequence['evaluateWithMetadata']>[2],
+  evaluate: (tokens: Token[]) => AsyncIterable<{ token: Token; confidence?: number }>,
 ): AsyncGenerator<{ token: Token; confidence?: number }> {
   if (model.isEogToken(first.token)) return;
   yield metadata.confidence ? first : { token: first.token };
-  yield* seq.evaluateWithMetadata([first.token], metadata, sampling);
+  yield* evaluate([first.token]);
 }

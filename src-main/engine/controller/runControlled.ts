@@ -9,6 +9,7 @@ import { makeLedger, type LedgerCounts } from '../../common/ledger';
 import { DeltaTrimmer } from '../DeltaTrimmer';
 import { draftEvents } from './draftEvents';
 import { decodePath, type PathOutcome, type PathSpec, type ThinkTokens } from './decodePath';
+import { Lockstep } from './lockstep';
 import { HiddenLog } from '../receipts/hiddenTokens';
 
 /** What the controller drives: one model, its wrapper, the turn's own sequence and a pool of draft sequences. */
@@ -128,11 +129,12 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
     const wsTokens = workspace === '' ? 0 : countTokens(workspace);
     const finishOrder: number[] = [];
     const m = plan.strategy === 'short-m@k' ? plan.sampling!.m : n;
+    const lockstep = new Lockstep(Math.min(n, seqs.length));
     const outcomes = await Promise.all(seqs.slice(0, n).map((sequence, index) => {
       return decodePath({
         model: t.model, sequence, think: t.think, prompt,
         temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}), ...(p.topK !== undefined ? { topK: p.topK } : {}), ...(p.minP !== undefined ? { minP: p.minP } : {}),
-        budget: plan.thinkingBudget, earlyExit: null, signal, answerConfidence: true,
+        budget: plan.thinkingBudget, earlyExit: null, signal, answerConfidence: true, lockstep,
         shouldStop: () => finishOrder.length >= m,
         answerNow: turn.answerNow,
         ...draftCallbacks(r, index),
