@@ -4,7 +4,7 @@ import type { EarlyExitRecord, PathFigures } from '../../common/controller/types
 import type { HiddenSegment } from '../../common/receipts/fingerprint';
 import { HiddenLog } from '../receipts/hiddenTokens';
 import { sampleFromLogits } from '../../common/probe/logitSketch';
-import { lockstepEvaluate, type Lockstep } from './lockstep';
+import { lockstepEvaluate, type Lockstep, type StepSampling } from './lockstep';
 
 /** Token ids the controller needs for a ChatML-think model. */
 export interface ThinkTokens {
@@ -96,7 +96,7 @@ export async function decodePath(s: PathSpec): Promise<PathOutcome> {
 
 async function runPath(s: PathSpec): Promise<PathOutcome> {
   const { model, sequence: seq, think } = s;
-  const evaluate = (tokens: Token[], metadata: { confidence: boolean }, sampling: { temperature: number; seed?: number; topK?: number; topP?: number; minP?: number }): AsyncIterable<{ token: Token; confidence?: number }> =>
+  const evaluate = (tokens: Token[], metadata: { confidence: boolean }, sampling: StepSampling): AsyncIterable<{ token: Token; confidence?: number }> =>
     s.lockstep !== undefined ? lockstepEvaluate(s.lockstep, model, seq, tokens, metadata, sampling) : seq.evaluateWithMetadata(tokens, metadata, sampling);
   // Prefix reuse: keep what the sequence already holds of this prompt, but decode at least one token for logits.
   const matched = seq.compareContextTokens(s.prompt).firstDifferentIndex;

@@ -1,7 +1,8 @@
 /**
  * The lockstep rule: a round's steps are queued together only once every running path has asked, and a path that
- * stops no longer holds the others back. The sequences here record when their decode is queued; the decoding
- * itself (and node-llama-cpp batching what is queued together) is covered by lockstep.model.test.ts.
+ * stops no longer holds the others back. The sequences here record when their decode is queued; that lockstep decodes
+ * the same tokens on real llama.cpp is lockstep.model.test.ts, and what batching gains is measured by the realistic
+ * bench (BENCH_ONLY=drafts).
  */
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 import { describe, expect, it } from 'vitest';

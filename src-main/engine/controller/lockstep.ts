@@ -22,8 +22,8 @@ interface PendingStep {
  * Decodes the paths of one draft round in lockstep: each step waits until every path still running has asked for its
  * next token, then all of them are queued in the same tick, so node-llama-cpp decodes them as one batch. Left to
  * themselves (one `evaluate` iterator per sequence) the paths drift apart - each resumes when its own sampling
- * finishes - and the batches split: 4 drafts took 0.61-1.03 of 4 sequential ones on the 0.6B test model, against
- * 0.41-0.62 in lockstep (docs/bench.md).
+ * finishes - and the batches split. On the 0.6B test model, 1 thread, 4 drafts took 0.97 of 4 sequential ones that way
+ * and 0.90 in lockstep (docs/bench.md "Drafts in lockstep", where a bare lockstep script reached 0.41-0.62).
  */
 export class Lockstep {
   #running: number;

@@ -129,8 +129,9 @@ export async function runControlled(turn: ControlledTurn): Promise<ControlledRes
     const wsTokens = workspace === '' ? 0 : countTokens(workspace);
     const finishOrder: number[] = [];
     const m = plan.strategy === 'short-m@k' ? plan.sampling!.m : n;
-    const lockstep = new Lockstep(Math.min(n, seqs.length));
-    const outcomes = await Promise.all(seqs.slice(0, n).map((sequence, index) => {
+    const drafts = seqs.slice(0, n);
+    const lockstep = new Lockstep(drafts.length);
+    const outcomes = await Promise.all(drafts.map((sequence, index) => {
       return decodePath({
         model: t.model, sequence, think: t.think, prompt,
         temperature: plan.temperature, seed: baseSeed + 1000 * r + index, maxTokens: p.maxTokens, ...(p.topP !== undefined ? { topP: p.topP } : {}), ...(p.topK !== undefined ? { topK: p.topK } : {}), ...(p.minP !== undefined ? { minP: p.minP } : {}),
